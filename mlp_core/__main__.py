@@ -1,0 +1,7 @@
+"""`python -m mlp_core`: the command line."""
+
+import sys
+
+from mlp_core.cli import main
+
+sys.exit(main())

@@ -1,0 +1,389 @@
+"""Training speed: mlp_core against scikit-learn, PyTorch and the matrix-product floor.
+
+Every runner trains the same network on the same float32 digits: sigmoid hidden layers,
+softmax + cross-entropy output (mean over the batch), plain minibatch SGD (lr 0.1, no
+momentum, no L2). One epoch is one shuffled pass over the training set, the running
+training loss and accuracy, and the accuracy on the validation set, which is what
+mlp_core's Trainer does by default (`exact_eval` off).
+
+The runners take turns, one epoch each, in an order that rotates every round, so a
+burst of load from elsewhere on the machine hits them alike. The first epoch of each is
+a warm-up: seconds per epoch is the median of the others, with their min and max.
+
+The GEMM floor times only the matrix products such an epoch needs, with the same
+shapes and dtype and the operands already in place; its best BLAS thread count is used.
+
+scikit-learn and PyTorch are optional and imported only here, only when asked for;
+`pip install torch==2.13.0` adds the PyTorch column.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mlp_core import blas
+from mlp_core.config import TrainConfig
+from mlp_core.training import Split, Trainer
+
+LR = 0.1
+SEED = 1
+RUNNERS = ("mlp_core", "mlp_core_mt", "gemm", "torch", "sklearn")
+TARGETS = {"torch": 0.5, "gemm": 1.3}
+"""mlp_core's time over the runner's that counts as on target (issue 7)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark configuration: hidden layer sizes and batch size."""
+
+    key: str
+    hidden: tuple[int, ...]
+    batch: int
+
+    def label(self, n_in: int = 784, n_out: int = 10) -> str:
+        arch = "-".join(map(str, (n_in, *self.hidden, n_out)))
+        return f"{arch} sigmoid, batch {self.batch}"
+
+
+CASES = {
+    "b100": Case("b100", (100,), 100),  # the headline
+    "b1000": Case("b1000", (100,), 1000),
+    "h300": Case("h300", (300,), 100),
+    "h100x2": Case("h100x2", (100, 100), 100),
+}
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What to run: case keys, runner names, epochs per runner (the first is warm-up)."""
+
+    cases: tuple[str, ...] = tuple(CASES)
+    runners: tuple[str, ...] = RUNNERS
+    epochs: int = 6
+
+
+@dataclass
+class Runner:
+    """A named thing that trains one epoch per call and returns validation accuracy."""
+
+    name: str
+    label: str
+    epoch: Callable[[], float]
+
+
+# -- runners ------------------------------------------------------------------------------
+def mlp_core_runner(case: Case, data: Split, epochs: int, own_blas: bool = True) -> Runner:
+    """mlp_core's Trainer, as the app and `python -m mlp_core train` use it.
+
+    With own_blas=False the Trainer leaves NumPy's BLAS thread count alone instead of
+    using one thread (Trainer.blas_threads), to show what that choice costs or buys.
+    """
+    config = TrainConfig(
+        hidden=case.hidden[0],
+        layers=len(case.hidden),
+        activation="sigmoid",
+        loss="softmax_ce",
+        lr=LR,
+        momentum=0.0,
+        batch_size=case.batch,
+        epochs=epochs,
+        seed=SEED,
+        n_train=len(data.X_train),
+        init="xavier",
+    )
+    trainer = Trainer(config, data)
+    name, label = "mlp_core", f"mlp_core, {_threads(Trainer.blas_threads)}"
+    if not own_blas:
+        trainer.blas_threads = None
+        name, label = "mlp_core_mt", f"mlp_core, {_threads(blas.threads())}"
+    return Runner(name, label, lambda: trainer.train_epoch().valid_acc)
+
+
+def gemm_runners(case: Case, data: Split) -> list[Runner]:
+    """The matrix products of one epoch, once per BLAS thread count worth trying."""
+    default = blas.threads()
+    if default is None:  # not NumPy's bundled OpenBLAS: its threads cannot be set here
+        return [Runner("gemm", "GEMM floor", _gemm_epoch(case, data, None))]
+    return [
+        Runner(f"gemm{t}", f"GEMM floor, {_threads(t)}", _gemm_epoch(case, data, t))
+        for t in sorted({1, default})
+    ]
+
+
+def _threads(n: int | None) -> str:
+    return f"{n} BLAS thread{'s' * (n != 1)}" if n is not None else "NumPy's BLAS threads"
+
+
+def _gemm_epoch(case: Case, data: Split, threads: int | None) -> Callable[[], float]:
+    """Forward A @ W, backward A.T @ dZ and dZ @ W.T per batch, then validation A @ W."""
+    X, B = data.X_train, case.batch
+    sizes = (X.shape[1], *case.hidden, 10)
+    rng = np.random.default_rng(SEED)
+    W = [
+        rng.normal(0, 0.05, (i, o)).astype(X.dtype) for i, o in zip(sizes, sizes[1:], strict=False)
+    ]
+    Z = [np.empty((B, o), X.dtype) for o in sizes[1:]]
+    dA = [np.empty((B, i), X.dtype) for i in sizes[:-1]]
+    dW = [np.empty_like(w) for w in W]
+
+    def epoch() -> float:
+        with blas.limited(threads):
+            for s in range(0, len(X) - B + 1, B):
+                A = [X[s : s + B]]
+                for l, w in enumerate(W):
+                    A.append(np.matmul(A[l], w, out=Z[l]))
+                for l in range(len(W) - 1, -1, -1):
+                    np.matmul(A[l].T, Z[l], out=dW[l])
+                    if l:
+                        np.matmul(Z[l], W[l].T, out=dA[l])
+            A = data.X_valid
+            for w in W:
+                A = A @ w
+        return float("nan")
+
+    return epoch
+
+
+def torch_runner(case: Case, data: Split) -> Runner:
+    """nn.Sequential of Linear and Sigmoid, CrossEntropyLoss, torch.optim.SGD."""
+    import torch
+
+    torch.manual_seed(SEED)
+    sizes = (data.X_train.shape[1], *case.hidden, 10)
+    layers: list[Any] = []
+    for i, o in zip(sizes, sizes[1:], strict=False):
+        layers += [torch.nn.Linear(i, o), torch.nn.Sigmoid()]
+    model = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train.astype(np.int64))
+    Xv, yv = torch.from_numpy(data.X_valid), torch.from_numpy(data.y_valid.astype(np.int64))
+
+    def epoch() -> float:
+        loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.int64)
+        perm = torch.randperm(len(X))
+        for s in range(0, len(X), case.batch):
+            idx = perm[s : s + case.batch]
+            xb, yb = X[idx], y[idx]
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():  # the running loss and accuracy, as mlp_core keeps them
+                loss_sum += loss.detach() * len(yb)
+                correct += (out.argmax(dim=1) == yb).sum()
+        with torch.no_grad():
+            loss_sum.item()
+            return float((model(Xv).argmax(dim=1) == yv).double().mean())
+
+    label = f"PyTorch {torch.__version__.split('+')[0]}, {torch.get_num_threads()} threads"
+    return Runner("torch", label, epoch)
+
+
+def sklearn_runner(case: Case, data: Split) -> Runner:
+    """MLPClassifier, solver sgd without momentum, one partial_fit per epoch."""
+    import sklearn
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(
+        hidden_layer_sizes=case.hidden,
+        activation="logistic",
+        solver="sgd",
+        alpha=0.0,
+        batch_size=case.batch,
+        learning_rate_init=LR,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        shuffle=True,
+        random_state=SEED,
+    )
+    classes = np.arange(10)
+
+    def epoch() -> float:
+        clf.partial_fit(data.X_train, data.y_train, classes=classes)
+        return float(np.mean(clf.predict(data.X_valid) == data.y_valid))
+
+    return Runner("sklearn", f"scikit-learn {sklearn.__version__}", epoch)
+
+
+def make_runners(case: Case, data: Split, options: BenchOptions) -> tuple[list[Runner], list[str]]:
+    """The runners asked for that can run here, and notes on those that cannot."""
+    runners, notes = [], []
+    for name in options.runners:
+        try:
+            if name in ("mlp_core", "mlp_core_mt"):
+                runners.append(mlp_core_runner(case, data, options.epochs, name == "mlp_core"))
+            elif name == "gemm":
+                runners.extend(gemm_runners(case, data))
+            elif name == "torch":
+                runners.append(torch_runner(case, data))
+            elif name == "sklearn":
+                runners.append(sklearn_runner(case, data))
+        except ImportError as exc:
+            notes.append(f"{name} skipped: {exc}")
+    return runners, notes
+
+
+# -- the run --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timing:
+    """One runner's epochs in one case: seconds of every epoch, last validation accuracy."""
+
+    runner: Runner
+    seconds: tuple[float, ...]
+    valid_acc: float
+
+    @property
+    def counted(self) -> tuple[float, ...]:
+        return self.seconds[1:] or self.seconds
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.counted)
+
+
+def time_case(runners: list[Runner], epochs: int) -> list[Timing]:
+    """Run every runner `epochs` times, taking turns in a rotating order."""
+    seconds: dict[str, list[float]] = {r.name: [] for r in runners}
+    acc: dict[str, float] = {}
+    for e in range(epochs):
+        k = e % len(runners)
+        for r in runners[k:] + runners[:k]:
+            t0 = time.perf_counter()
+            acc[r.name] = r.epoch()
+            seconds[r.name].append(time.perf_counter() - t0)
+    return [Timing(r, tuple(seconds[r.name]), acc[r.name]) for r in runners]
+
+
+def floor_of(timings: list[Timing]) -> Timing | None:
+    """The fastest GEMM-floor timing (over BLAS thread counts)."""
+    gemms = [t for t in timings if t.runner.name.startswith("gemm")]
+    return min(gemms, key=lambda t: t.median) if gemms else None
+
+
+# -- reports --------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    """CPU model, core count, Python, NumPy and its BLAS (with threads, when known)."""
+    lib = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    info = {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": f"{lib.get('name', '?')} {lib.get('version', '')}".strip(),
+    }
+    if blas.threads() is not None:
+        info["blas_threads"] = blas.threads()
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def case_records(case: Case, timings: list[Timing], n_train: int) -> list[dict[str, Any]]:
+    """One record per runner, then the case's summary (mlp_core's time over each peer's)."""
+    ours = next((t.median for t in timings if t.runner.name == "mlp_core"), None)
+    floor = floor_of(timings)
+    records = []
+    for t in timings:
+        records.append(
+            {
+                "case": case.key,
+                "runner": t.runner.name,
+                "label": t.runner.label,
+                "seconds_per_epoch": t.median,
+                "min": min(t.counted),
+                "max": max(t.counted),
+                "epoch_seconds": list(t.seconds),
+                "examples_per_second": n_train / t.median,
+                "valid_acc": None if np.isnan(t.valid_acc) else t.valid_acc,
+                "mlp_core_ratio": None if ours is None else ours / t.median,
+            }
+        )
+    peers = {t.runner.name: t.median for t in timings if not t.runner.name.startswith("gemm")}
+    if floor is not None:
+        peers["gemm"] = floor.median
+    ratios = {k: ours / v for k, v in peers.items() if k != "mlp_core" and ours is not None}
+    summary = {"case": case.key, "summary": True, "label": case.label(), "ratios": ratios}
+    summary["on_target"] = {k: ratios[k] <= _target(case, k) for k in TARGETS if k in ratios}
+    return [*records, summary]
+
+
+def _target(case: Case, peer: str) -> float:
+    """Batch 1000 need only not be slower than PyTorch; elsewhere half its time."""
+    return 1.0 if peer == "torch" and case.batch >= 1000 else TARGETS[peer]
+
+
+def case_text(case: Case, records: list[dict[str, Any]], notes: list[str]) -> str:
+    """A small table: seconds per epoch (min-max), examples per second, mlp_core / this."""
+    lines = [f"\n{case.label()}  [{case.key}]"]
+    lines.append(
+        f"  {'runner':34s} {'s/epoch':>8s}  {'min-max':>13s}  {'examples/s':>10s}"
+        f"  {'mlp_core/this':>13s}  {'valid acc':>9s}"
+    )
+    for r in records[:-1]:
+        ratio = "" if r["mlp_core_ratio"] is None else f"{r['mlp_core_ratio']:.2f}"
+        acc = "" if r["valid_acc"] is None else f"{r['valid_acc']:.2%}"
+        lines.append(
+            f"  {r['label']:34s} {r['seconds_per_epoch']:8.3f}  "
+            f"{r['min']:6.3f}-{r['max']:<6.3f}  {r['examples_per_second']:10,.0f}"
+            f"  {ratio:>13s}  {acc:>9s}"
+        )
+    summary = records[-1]
+    verdicts = [
+        f"{'<=' if k != 'torch' or case.batch < 1000 else 'not slower than'} "
+        f"{_target(case, k):g}x {k}: {'yes' if ok else 'NO'} ({summary['ratios'][k]:.2f})"
+        for k, ok in summary["on_target"].items()
+    ]
+    if verdicts:
+        lines.append("  target " + "; ".join(verdicts))
+    lines += [f"  note: {n}" for n in notes]
+    return "\n".join(lines)
+
+
+def run_bench(data: Split, options: BenchOptions) -> Iterator[tuple[dict[str, Any], str]]:
+    """(record, text) pairs: the machine, then for each case its runners and summary."""
+    n = len(data.X_train)
+    info = {
+        "machine": machine(),
+        "n_train": n,
+        "n_valid": len(data.X_valid),
+        "epochs": options.epochs,
+    }
+    yield info, _header(info)
+    for key in options.cases:
+        case = CASES[key]
+        runners, notes = make_runners(case, data, options)
+        records = case_records(case, time_case(runners, options.epochs), n)
+        for r in records:
+            r["notes"] = notes
+        yield from ((r, "") for r in records[:-1])
+        yield records[-1], case_text(case, records, notes)
+
+
+def _header(info: dict[str, Any]) -> str:
+    m = info["machine"]
+    threads = f", {m['blas_threads']} threads" if "blas_threads" in m else ""
+    return (
+        f"machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}; NumPy {m['numpy']} "
+        f"({m['blas']}{threads})\n"
+        f"{info['n_train']:,} training and {info['n_valid']:,} validation digits, float32; "
+        f"plain SGD lr {LR:g}; {info['epochs']} epochs each, the first not counted"
+    )

@@ -1,0 +1,382 @@
+"""Step-wise training: a Trainer that can run one minibatch, one epoch, or a time budget.
+
+A UI drives it in small slices (so Stop takes effect within a fraction of a second)
+and nothing is lost between slices; `fit()` simply loops to the end. The core takes no
+UI callbacks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from mlp_core import blas
+from mlp_core.activations import ACTIVATIONS
+from mlp_core.config import TrainConfig
+from mlp_core.losses import LOSSES
+from mlp_core.network import MLP
+from mlp_core.optimizers import SGD
+
+DIVERGE_FACTOR = 2.0
+"""An epoch whose training loss exceeds this multiple of the starting loss has diverged."""
+DIVERGE_GROWTH = 100.0
+"""Weights whose norm grew this many times since the start have diverged (sane runs: < 10)."""
+
+
+class Split(Protocol):
+    """What training needs of a dataset (mlp_core.data.Dataset has these)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_valid: np.ndarray
+    y_valid: np.ndarray
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    """What one epoch yields. Accuracies are fractions in [0, 1]."""
+
+    epoch: int
+    loss: float
+    train_acc: float
+    valid_acc: float
+    seconds: float
+
+
+@dataclass
+class History:
+    """Per-epoch statistics of one run, plus how it ended."""
+
+    epochs: list[EpochStats] = field(default_factory=list)
+    status: str = "ready"  # ready | running | done | stopped | diverged | early_stopped
+    message: str = ""
+    diverged_at: float | None = None  # epoch + fraction where the loss went non-finite
+
+    def column(self, name: str) -> np.ndarray:
+        return np.array([getattr(e, name) for e in self.epochs], dtype=float)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "epochs": [asdict(e) for e in self.epochs],
+            "status": self.status,
+            "message": self.message,
+            "diverged_at": self.diverged_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        epochs = [EpochStats(**e) for e in data.get("epochs", [])]
+        return cls(
+            epochs, data.get("status", "done"), data.get("message", ""), data.get("diverged_at")
+        )
+
+
+def l2_penalty(model: MLP, l2: float) -> float:
+    """The book's reported L2 term: l2 * sum of squared weights (biases excluded)."""
+    return l2 * sum(float(np.vdot(W, W)) for W in model.W) if l2 else 0.0
+
+
+def weight_norm(model: MLP) -> float:
+    """Euclidean norm of all weights together (biases excluded)."""
+    return math.sqrt(sum(float(np.vdot(W, W)) for W in model.W))
+
+
+def new_model(config: TrainConfig, n_in: int = 784, n_out: int = 10) -> MLP:
+    """A freshly initialised network for the config."""
+    sizes = (n_in, *config.hidden_sizes, n_out)
+    return MLP.create(
+        sizes, config.activation, config.loss, config.init, config.seed, config.np_dtype
+    )
+
+
+class _Workspace:
+    """Buffers reused by every minibatch, so the hot loop allocates next to nothing."""
+
+    def __init__(self, model: MLP, batch: int) -> None:
+        dtype, sizes = model.dtype, model.sizes
+        self.X = np.empty((batch, sizes[0]), dtype)
+        self.Z = [np.empty((batch, o), dtype) for o in sizes[1:]]  # A_1..A_L, then dZ_L
+        self.dA = [np.empty((batch, o), dtype) for o in sizes[1:-1]]  # dZ_(l+1) @ W_(l+1).T
+        self.dW = [np.empty_like(W) for W in model.W]
+        self.db = [np.empty_like(b) for b in model.b]
+        self.rows = np.arange(batch)
+        self.ones = np.ones(batch, dtype)  # db = ones @ dZ: BLAS sums columns fastest
+
+
+class Trainer:
+    """Trains `model` on `data` with `config`, resumable at any minibatch."""
+
+    blas_threads: int | None = blas.training_threads()
+    """BLAS threads for training's matrix products: 1 unless $MLP_LAB_BLAS_THREADS says
+    otherwise; None keeps NumPy's own count (see mlp_core.blas)."""
+
+    def __init__(self, config: TrainConfig, data: Split, model: MLP | None = None) -> None:
+        self.config = config
+        self.X = data.X_train[: config.n_train]
+        self.y = np.asarray(data.y_train[: config.n_train])
+        self.X_valid, self.y_valid = data.X_valid, np.asarray(data.y_valid)
+        self.model = (
+            model
+            if model is not None
+            else new_model(config, self.X.shape[1], int(max(self.y.max(), self.y_valid.max())) + 1)
+        )
+        self._check_data()
+        self.history = History()
+        self.target_epochs = config.epochs
+        self.optimizer = SGD(self.model.W, self.model.b, config.lr, config.momentum, config.l2)
+        self._rng = np.random.default_rng((config.seed, 1))
+        self._ws = _Workspace(self.model, min(config.batch_size, len(self.X)))
+        self._perm: np.ndarray | None = None
+        self._pos = 0
+        self._epoch_start = self.model.copy()
+        self._best: tuple[float, MLP] | None = None
+        self._loss_sum = self._correct = self._seconds = 0.0
+        self._start_loss = self._sample_loss()
+        self._start_norm = weight_norm(self.model)
+
+    def _check_data(self) -> None:
+        if self.X.dtype != self.model.dtype:
+            raise ValueError(f"data is {self.X.dtype} but the model is {self.model.dtype}")
+        if self.X.shape[1] != self.model.sizes[0]:
+            raise ValueError(
+                f"data has {self.X.shape[1]} features, the model expects {self.model.sizes[0]}"
+            )
+        if self.config.batch_size > len(self.X):
+            raise ValueError(
+                f"batch size {self.config.batch_size} is larger than the "
+                f"{len(self.X)} training examples"
+            )
+
+    # -- progress ---------------------------------------------------------------------
+    @property
+    def epoch(self) -> int:
+        """Completed epochs."""
+        return len(self.history.epochs)
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the current epoch done, in [0, 1)."""
+        return self._pos / len(self.X) if self._perm is not None else 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.history.status in ("done", "diverged", "early_stopped")
+
+    def extend(self, extra_epochs: int) -> None:
+        """Allow `extra_epochs` more epochs after the run has finished (Continue)."""
+        if self.history.status == "diverged":
+            raise ValueError("this run diverged; start a new run with a smaller learning rate")
+        self.target_epochs = max(self.target_epochs, self.epoch) + extra_epochs
+        self.history.status = "stopped"
+
+    # -- the loop -----------------------------------------------------------------------
+    def step(
+        self,
+        max_batches: int | None = None,
+        max_seconds: float | None = None,
+        to_epoch_end: bool = False,
+    ) -> list[EpochStats]:
+        """Train until `max_batches` minibatches or `max_seconds` have passed, an epoch ends
+        (with `to_epoch_end`), or the run ends.
+
+        Returns the epochs completed during this call (often none, or one).
+        """
+        with blas.limited(self.blas_threads):
+            done = self._batches(max_batches, max_seconds, to_epoch_end)
+        if not self.finished and self.epoch >= self.target_epochs:
+            self._finish("done", f"trained {self.epoch} epochs")
+        return done
+
+    def _batches(
+        self, max_batches: int | None, max_seconds: float | None, to_epoch_end: bool
+    ) -> list[EpochStats]:
+        done: list[EpochStats] = []
+        start = time.perf_counter()
+        batches = 0
+        while not self.finished and self.epoch < self.target_epochs:
+            self.history.status = "running"
+            stats = self._one_batch()
+            batches += 1
+            if stats is not None:
+                done.append(stats)
+                if to_epoch_end:
+                    break
+            if max_batches is not None and batches >= max_batches:
+                break
+            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                break
+        return done
+
+    def train_epoch(self) -> EpochStats | None:
+        """Train to the end of the current epoch; None if the run ended without one."""
+        while not self.finished and self.epoch < self.target_epochs:
+            stats = self.step(to_epoch_end=True)
+            if stats:
+                return stats[-1]
+        return None
+
+    def run(self) -> History:
+        """Train to the end (all target epochs, early stop or divergence)."""
+        while not self.finished and self.epoch < self.target_epochs:
+            self.step()
+        return self.history
+
+    def _one_batch(self) -> EpochStats | None:
+        t0 = time.perf_counter()
+        if self._perm is None:
+            self._perm = self._rng.permutation(len(self.X))
+            self._pos = 0
+        idx = self._perm[self._pos : self._pos + self.config.batch_size]
+        self._pos += len(idx)
+        loss = self._train_batch(idx)
+        self._seconds += time.perf_counter() - t0
+        if not math.isfinite(loss):
+            self._diverge(f"the loss became {loss}")
+            return None
+        self._loss_sum += loss
+        if self._pos >= len(self.X):
+            return self._end_epoch()
+        return None
+
+    def _train_batch(self, idx: np.ndarray) -> float:
+        """Forward, backward and update on the examples `idx`; returns the batch's loss sum."""
+        ws, n = self._ws, len(idx)
+        A = self._forward(np.take(self.X, idx, axis=0, out=ws.X[:n]))
+        y = self.y[idx]
+        dZ = A[-1]
+        self._correct += np.count_nonzero(dZ.argmax(axis=1) == y)
+        loss = LOSSES[self.model.loss].value_labels(dZ, y)
+        dZ[ws.rows[:n], y] -= 1  # the output delta A_L - Y, in place, with no one-hot Y
+        # Scaling the small delta by lr (and 1/n for the mean) scales every gradient below.
+        mean = self.config.reduction == "mean"
+        dZ *= dZ.dtype.type(self.config.lr / n if mean else self.config.lr)
+        self._backward(A, dZ)
+        return loss
+
+    def _forward(self, X: np.ndarray) -> list[np.ndarray]:
+        """Activations [X, A_1, ..., A_L] of a batch X (n, d_in), in the workspace."""
+        model, ws, n = self.model, self._ws, len(X)
+        hidden, output = ACTIVATIONS[model.activation].forward, LOSSES[model.loss].output
+        A = [X]
+        for l, (W, b) in enumerate(zip(model.W, model.b, strict=True)):
+            Z = np.matmul(A[l], W, out=ws.Z[l][:n])
+            Z += b
+            A.append(hidden(Z) if l < len(model.W) - 1 else output(Z))
+        return A
+
+    def _backward(self, A: list[np.ndarray], dZ: np.ndarray) -> None:
+        """Backpropagate the output delta dZ (n, k), already times lr; update each layer."""
+        model, ws, n = self.model, self._ws, len(dZ)
+        backward = ACTIVATIONS[model.activation].backward
+        for l in range(len(model.W) - 1, -1, -1):
+            dW = np.matmul(A[l].T, dZ, out=ws.dW[l])
+            db = np.matmul(ws.ones[:n], dZ, out=ws.db[l])
+            if l:  # the delta of the layer below, through the weights before their update
+                dZ = backward(np.matmul(dZ, model.W[l].T, out=ws.dA[l - 1][:n]), A[l])
+            self.optimizer.update_scaled(l, dW, db)
+
+    def _end_epoch(self) -> EpochStats | None:
+        t0 = time.perf_counter()
+        n = len(self.X)
+        if not self.model.is_finite():
+            self._diverge("a weight became infinite or NaN")
+            return None
+        if self.config.exact_eval:
+            loss, train_acc = self.evaluate(self.X, self.y)
+        else:
+            loss, train_acc = self._loss_sum, self._correct / n
+        if why := self._blew_up(loss / n):
+            self._diverge(why)
+            return None
+        if self.config.reduction == "mean":
+            loss /= n
+        loss += l2_penalty(self.model, self.config.l2)
+        valid_acc = self.accuracy(self.X_valid, self.y_valid)
+        seconds = self._seconds + time.perf_counter() - t0
+        stats = EpochStats(self.epoch + 1, float(loss), float(train_acc), valid_acc, seconds)
+        self.history.epochs.append(stats)
+        self._perm, self._pos = None, 0
+        self._loss_sum = self._correct = self._seconds = 0.0
+        self._epoch_start = self.model.copy()
+        self._early_stopping(valid_acc)
+        return stats
+
+    # -- evaluation and endings ---------------------------------------------------------
+    def evaluate(self, X: np.ndarray, y: np.ndarray, batch: int = 10000) -> tuple[float, float]:
+        """Summed data loss and accuracy over (X, y), in chunks."""
+        loss, correct = 0.0, 0
+        out = LOSSES[self.model.loss]
+        for i in range(0, len(X), batch):
+            A = self.model.forward(X[i : i + batch])[-1]
+            loss += out.value_labels(A, y[i : i + batch])
+            correct += int(np.count_nonzero(A.argmax(axis=1) == y[i : i + batch]))
+        return loss, correct / len(X)
+
+    def _sample_loss(self, n: int = 1000) -> float:
+        """Mean data loss per example on up to n validation (else training) examples."""
+        X, y = (self.X_valid, self.y_valid) if len(self.X_valid) else (self.X, self.y)
+        return self.evaluate(X[:n], y[:n])[0] / len(X[:n])
+
+    def _blew_up(self, data_loss: float) -> str | None:
+        """Why the epoch that just ended counts as divergence, or None.
+
+        Clipped losses and dead ReLUs stay finite, so a non-finite check alone misses most
+        runs that blow up (lr 10): exploding weights, or a loss far above the start, count.
+        """
+        growth = weight_norm(self.model) / self._start_norm if self._start_norm else 1.0
+        if growth > DIVERGE_GROWTH:
+            return f"the weights grew {growth:,.0f}-fold since the start"
+        if data_loss > DIVERGE_FACTOR * self._start_loss:
+            return (
+                f"the training loss rose to {data_loss:.3g} per example, more than "
+                f"{DIVERGE_FACTOR:g} times the {self._start_loss:.3g} it started from"
+            )
+        return None
+
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean(self.model.predict(X) == y)) if len(X) else float("nan")
+
+    def _early_stopping(self, valid_acc: float) -> None:
+        patience = self.config.patience
+        if not patience:
+            return
+        if self._best is None or valid_acc > self._best[0]:
+            self._best = (valid_acc, self.model.copy())
+            self._best_epoch = self.epoch
+        elif self.epoch - self._best_epoch >= patience:
+            self._restore(self._best[1])
+            self._finish(
+                "early_stopped",
+                f"validation accuracy stopped improving; restored "
+                f"the weights of epoch {self._best_epoch}",
+            )
+
+    def _diverge(self, why: str) -> None:
+        at = self.epoch + self.progress
+        self._restore(self._epoch_start)
+        self.history.diverged_at = at
+        self._finish(
+            "diverged",
+            f"Training diverged at epoch {at:.2f}: {why}. The learning "
+            f"rate ({self.config.lr:g}) is probably too large for these settings. "
+            f"The weights from the end of epoch {self.epoch} were kept.",
+        )
+
+    def _restore(self, source: MLP) -> None:
+        for dst, src in zip(self.model.parameters(), source.parameters(), strict=True):
+            dst[...] = src
+
+    def _finish(self, status: str, message: str) -> None:
+        self.history.status, self.history.message = status, message
+        self._perm, self._pos = None, 0
+
+
+def fit(config: TrainConfig, data: Split, model: MLP | None = None) -> tuple[MLP, History]:
+    """Train a model to the end; returns the model and its history."""
+    trainer = Trainer(config, data, model)
+    trainer.run()
+    return trainer.model, trainer.history

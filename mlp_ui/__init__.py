@@ -1,0 +1,1 @@
+"""Streamlit side of MLP Lab: state accessors, shared widgets, pure figure builders."""

@@ -1,0 +1,47 @@
+"""Data and the pretrained model, loaded once per server process and shared by sessions.
+
+`st.cache_resource`, not `st.cache_data`: the arrays are read-only and large (MNIST is
+~200 MB as float32); cache_data would copy them on every rerun of every session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from mlp_core.data import Dataset, MnistData, fetch_mnist, load_mnist, prepare
+from mlp_core.serialize import SavedModel, load_model
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_MODEL = ASSETS / "default_model.npz"
+
+
+@st.cache_resource(show_spinner="Loading MNIST...")
+def mnist() -> MnistData:
+    """Full MNIST from MNIST_DIR or the cache, else the offline sample. Never downloads."""
+    return load_mnist(download=False)
+
+
+@st.cache_resource(show_spinner="Preparing the data...")
+def dataset(scaling: str = "pm1", dtype: str = "float32") -> Dataset:
+    """The 55,000 / 5,000 / 10,000 split (or the sample's), scaled, read-only."""
+    data = prepare(mnist(), scaling=scaling, dtype=np.dtype(dtype))
+    for name in ("X_train", "y_train", "X_valid", "y_valid", "X_test", "y_test"):
+        getattr(data, name).setflags(write=False)
+    return data
+
+
+def fetch_full_mnist(progress=None) -> MnistData:
+    """Download full MNIST into the cache, then reload the shared data for every session."""
+    fetch_mnist(progress=progress)
+    mnist.clear()
+    dataset.clear()
+    return mnist()
+
+
+@st.cache_resource(show_spinner=False)
+def default_model() -> SavedModel | None:
+    """The pretrained model shipped in assets/, or None when it is missing."""
+    return load_model(DEFAULT_MODEL) if DEFAULT_MODEL.exists() else None

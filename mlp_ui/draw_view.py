@@ -1,0 +1,127 @@
+"""The Draw page's logic: from a drawing or an uploaded picture to the network's answer.
+
+`analyse` is pure (no Streamlit): picture in, what the network sees and says out. The
+rest wraps the canvas and the uploader so the page stays a list of calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from mlp_core.network import MLP
+from mlp_digits import MAX_BYTES, Digit, ImageFileError, mnist_like, read_image, to_grayscale
+
+CANVAS_PX = 280
+"""Side of the drawing canvas: ten canvas pixels per MNIST pixel."""
+STROKE_DEFAULT = 20
+"""Default pen width. After scaling into the 20x20 box a stroke is about 2 pixels wide,
+like MNIST's pen strokes."""
+CANVAS_KEY, CANVAS_GEN = "draw_canvas", "draw_canvas_generation"
+UPLOAD_TYPES = ["png", "jpg", "jpeg"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the network makes of one picture.
+
+    digit: the 28x28 image it receives (and where the ink was found); proba (k,) the
+    output probabilities; hidden: one (units,) array per hidden layer.
+    """
+
+    digit: Digit
+    proba: np.ndarray
+    hidden: list[np.ndarray]
+
+    @property
+    def predicted(self) -> int:
+        return int(np.argmax(self.proba))
+
+    @property
+    def confidence(self) -> float:
+        return float(self.proba[self.predicted])
+
+    @property
+    def runner_up(self) -> tuple[int, float]:
+        second = int(np.argsort(self.proba)[-2])
+        return second, float(self.proba[second])
+
+
+def analyse(grey: np.ndarray | None, model: MLP, scaling: str) -> Answer | None:
+    """A picture (H, W), ink bright, 0..255 -> the network's answer; None if it is blank."""
+    digit = mnist_like(grey) if grey is not None else None
+    if digit is None:
+        return None
+    A = model.forward(digit.model_input(scaling).astype(model.dtype, copy=False))
+    return Answer(digit, A[-1][0], [a[0] for a in A[1:-1]])
+
+
+def canvas_grey(rgba: np.ndarray | None) -> np.ndarray | None:
+    """The canvas's RGBA pixels (H, W, 4) -> grey levels, ink bright (transparent = black)."""
+    return None if rgba is None else to_grayscale(rgba, background="dark")
+
+
+def percent(p: float) -> str:
+    """A probability for people: one decimal, never a misleading 0.0% or 100.0%."""
+    if p < 0.0005:
+        return "<0.1%"
+    return ">99.9%" if p > 0.9995 else f"{p:.1%}"
+
+
+def hidden_notes(answer: Answer) -> str:
+    """A few sentences (Markdown) on the hidden layers' activations for this picture."""
+    lines = [
+        "Each square is one hidden unit; its colour is how strongly this picture switches "
+        "it on. The output layer weighs these activations to score each digit."
+    ]
+    for l, a in enumerate(answer.hidden, start=1):
+        active = int(np.count_nonzero(a > 1e-6))
+        top = ", ".join(str(u) for u in np.argsort(a)[::-1][:3])
+        lines.append(
+            f"- Layer {l}: {active} of {a.size} units above zero; the strongest are units {top}."
+        )
+    return "\n".join(lines)
+
+
+# -- Streamlit side -------------------------------------------------------------------
+def canvas(stroke_width: int) -> np.ndarray | None:
+    """Draw the canvas (white pen on black); the picture's grey levels, or None if blank."""
+    from streamlit_drawable_canvas import st_canvas  # a component: needs a running app
+
+    generation = st.session_state.setdefault(CANVAS_GEN, 0)
+    result = st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PX,
+        width=CANVAS_PX,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"{CANVAS_KEY}_{generation}",
+    )
+    return canvas_grey(result.image_data)
+
+
+def clear_canvas() -> None:
+    """Callback of the Clear button: a new canvas key gives an empty canvas."""
+    st.session_state[CANVAS_GEN] = st.session_state.get(CANVAS_GEN, 0) + 1
+
+
+def uploaded_grey() -> np.ndarray | None:
+    """The uploader; the picture's grey levels (ink bright), or None (with a message)."""
+    upload = st.file_uploader(
+        "A picture of one digit (PNG or JPEG). Dark ink on light paper is fine: it is "
+        "inverted automatically.",
+        type=UPLOAD_TYPES,
+        key="draw_upload",
+        max_upload_size=MAX_BYTES // 2**20,
+    )
+    if upload is None:
+        return None
+    try:
+        return read_image(upload.getvalue(), upload.name)
+    except ImageFileError as exc:
+        st.error(str(exc))
+        return None

@@ -1,0 +1,277 @@
+"""Figure builders for the Train page: pure functions from histories and arrays to figures.
+
+No Streamlit and no training here: each builder takes data and returns a `go.Figure`,
+so it can be tested (and reused) without a running app. The two subplots are laid out
+by hand rather than with `make_subplots`, which costs tens of milliseconds per call and
+the curves are redrawn every time an epoch ends.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from mlp_core.training import History
+from mlp_ui import theme
+
+LOSS_AXIS = "loss (log scale)"
+ACC_AXIS = "accuracy"
+EPOCH_AXIS = "epoch"
+EMPTY_TEXT = "A point appears here after every epoch."
+
+
+def training_curves(
+    histories: list[tuple[str, History]],
+    colours: list[str] | None = None,
+    x_max: float | None = None,
+) -> go.Figure:
+    """Loss (left) and training vs validation accuracy (right) per epoch, one colour per run.
+
+    Three traces per run, in order: loss, training accuracy (solid), validation accuracy
+    (dashed). A run that diverged gets a vertical "diverged here" line on both plots.
+    `x_max` fixes the epoch axis (e.g. to the target epochs, so the curves grow into it).
+    Everything is assembled as plain dicts and validated once, by `go.Figure`.
+    """
+    colours = colours or [theme.RUN_COLOURS[i % len(theme.RUN_COLOURS)] for i in range(99)]
+    layout = _curves_layout(histories, x_max)
+    traces = [_placeholder("x", "y"), _placeholder("x2", "y2")] if not histories else []
+    for (label, history), colour in zip(histories, colours, strict=False):
+        traces += _run_traces(label, history, colour)
+        if history.diverged_at is not None:
+            _mark_divergence(layout, label if len(histories) > 1 else "", history.diverged_at)
+    if not any(h.epochs or h.diverged_at is not None for _, h in histories):
+        layout["annotations"].append(
+            {
+                "text": EMPTY_TEXT,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.225,  # the middle of the loss plot
+                "y": 0.5,
+                "font": {"color": theme.MUTED, "size": theme.FONT_SIZE + 1},
+            }
+        )
+    return go.Figure(data=traces, layout=layout)
+
+
+def _run_traces(label: str, history: History, colour: str) -> list[dict]:
+    """Loss, training accuracy and validation accuracy of one run."""
+    x = history.column("epoch").tolist()
+    common = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "legendgroup": label,
+        "x": x,
+        "marker": {"size": 5},
+    }
+    loss = {
+        **common,
+        "y": _finite(history.column("loss")),
+        "name": label,
+        "line": {"color": colour},
+        "hovertemplate": "epoch %{x}<br>loss %{y:.4g}<extra>" + label + "</extra>",
+    }
+    accs = [
+        {
+            **common,
+            "y": _finite(history.column(column)),
+            "name": f"{label}: {what}",
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "showlegend": False,
+            "line": {"color": colour, "dash": dash},
+            "hovertemplate": f"epoch %{{x}}<br>{what} %{{y:.2%}}<extra>{label}</extra>",
+        }
+        for column, what, dash in (
+            ("train_acc", "training", "solid"),
+            ("valid_acc", "validation", "dash"),
+        )
+    ]
+    return [loss, *accs]
+
+
+def _placeholder(x: str, y: str) -> dict:
+    return {
+        "type": "scatter",
+        "x": [],
+        "y": [],
+        "xaxis": x,
+        "yaxis": y,
+        "showlegend": False,
+        "hoverinfo": "skip",
+    }
+
+
+def _finite(values: np.ndarray) -> list[float | None]:
+    """A column as a list, with any non-finite value as a gap (None), never NaN."""
+    return [float(v) if math.isfinite(v) else None for v in values]
+
+
+def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) -> dict:
+    """Two side-by-side plots sharing an epoch range that leaves room for every run."""
+    right = max([_extent(h) for _, h in histories] + [x_max or 0, 1 if histories else 10])
+    empty = not any(h.epochs for _, h in histories)
+    line = {"showline": True, "linecolor": "#bbbbbb", "zeroline": False}
+    epoch = {**line, "range": [0.5, right + 0.5], "title": {"text": EPOCH_AXIS}}
+    if right <= 12:
+        epoch.update(tick0=1, dtick=1)  # whole epochs only
+    loss_axis = _loss_axis([v for _, h in histories for v in h.column("loss")])
+    return {
+        "height": theme.CHART_HEIGHT,
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "font": {"size": theme.FONT_SIZE},
+        "uirevision": "curves",  # keep the user's zoom while the curves grow
+        "legend": {"orientation": "h", "y": -0.22, "x": 0, "title": {"text": "run "}},
+        "xaxis": {**epoch, "domain": [0, 0.45]},
+        "yaxis": {**line, **loss_axis, "type": "log", "title": {"text": LOSS_AXIS}},
+        "xaxis2": {**epoch, "domain": [0.57, 1], "anchor": "y2"},
+        "yaxis2": {
+            **line,
+            "anchor": "x2",
+            "tickformat": ".0%",
+            "title": {"text": ACC_AXIS},
+            "range": [0, 1] if empty else None,
+        },
+        "annotations": [
+            _title("Loss", 0.225),
+            _title("Accuracy (solid: training, dashed: validation)", 0.785),
+        ],
+        "shapes": [],
+    }
+
+
+def _loss_axis(losses: list[float]) -> dict:
+    """Range, tick values and labels of the log loss axis, the labels written out in full.
+
+    Plotly's own log ticks label minor ticks with a bare digit ("2", "5") and show none
+    at all on a short range, both puzzling for a loss that goes from 2.3 to 0.05. A
+    range narrower than a factor of 2.5 (e.g. a single epoch) is widened around it.
+    """
+    values = [v for v in losses if math.isfinite(v) and v > 0] or [0.1, 10.0]
+    lo, hi = min(values), max(values)
+    if hi / lo < 2.5:
+        middle = math.sqrt(lo * hi)
+        lo, hi = middle / 1.6, middle * 1.6
+    if hi / lo < 10:  # less than a decade: evenly spaced round numbers
+        step = _nice((hi - lo) / 5)
+        ticks = np.arange(math.floor(lo / step), math.ceil(hi / step) + 1) * step
+    else:
+        mantissas = (1, 2, 5) if hi / lo < 1e3 else (1,)
+        decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+        ticks = np.array([m * 10.0**e for e in decades for m in mantissas])
+    ticks = ticks[ticks > 0]
+    pad = 0.05 * math.log10(hi / lo)
+    return {
+        "range": [math.log10(lo) - pad, math.log10(hi) + pad],
+        "tickvals": ticks.tolist(),
+        "ticktext": [f"{t:,.0f}" if t >= 1000 else f"{t:.3g}" for t in ticks],
+    }
+
+
+def _nice(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least x."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= x)
+
+
+def _extent(history: History) -> float:
+    """How far along the epoch axis a run reaches (including where it diverged)."""
+    return max(len(history.epochs), math.ceil(history.diverged_at or 0.0))
+
+
+def _title(text: str, x: float) -> dict:
+    return {
+        "text": f"<b>{text}</b>",
+        "x": x,
+        "y": 1.0,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+    }
+
+
+def _mark_divergence(layout: dict, label: str, at: float) -> None:
+    """A dotted vertical line on both plots where the run's loss blew up."""
+    line = {"color": theme.DIVERGED, "width": 2, "dash": "dot"}
+    for x, y in (("x", "y"), ("x2", "y2")):
+        layout["shapes"].append(
+            {
+                "type": "line",
+                "x0": at,
+                "x1": at,
+                "y0": 0,
+                "y1": 1,
+                "xref": x,
+                "yref": f"{y} domain",
+                "line": line,
+            }
+        )
+    text = f"{label} diverged here" if label else "diverged here"
+    layout["annotations"].append(
+        {
+            "x": at,
+            "y": 0.95,
+            "xref": "x",
+            "yref": "y domain",
+            "text": text,
+            "showarrow": False,
+            "xanchor": "right",
+            "font": {"color": theme.DIVERGED},
+            "bgcolor": "rgba(255,255,255,0.8)",
+        }
+    )
+
+
+def weights_grid(W0: np.ndarray, n_max: int = 100, side: int = 28) -> go.Figure:
+    """The first layer's weights as images: one side x side tile per hidden unit.
+
+    W0 (side * side, h) -> a grid of min(h, n_max) tiles, row by row. Each tile is scaled
+    by its own largest |weight|, so every unit uses the full colour range: red pixels
+    excite the unit, blue ones inhibit it. Tiles are separated by white (zero) lines.
+    """
+    W0 = np.asarray(W0, dtype=np.float32)
+    if W0.ndim != 2 or W0.shape[0] != side * side:
+        raise ValueError(f"W0 must have {side * side} rows (one per pixel), got {W0.shape}")
+    n = min(W0.shape[1], n_max)
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    mosaic = np.zeros((rows * (side + 1) - 1, cols * (side + 1) - 1), np.float32)
+    tiles = W0[:, :n] / np.maximum(np.abs(W0[:, :n]).max(axis=0), 1e-12)
+    for j in range(n):
+        r, c = divmod(j, cols)
+        y0, x0 = r * (side + 1), c * (side + 1)
+        mosaic[y0 : y0 + side, x0 : x0 + side] = tiles[:, j].reshape(side, side)
+    return _weights_figure(mosaic, n, W0.shape[1])
+
+
+def _weights_figure(mosaic: np.ndarray, shown: int, total: int) -> go.Figure:
+    heatmap = go.Heatmap(
+        z=np.round(mosaic, 3),
+        zmin=-1,
+        zmax=1,
+        zmid=0,
+        colorscale=theme.WEIGHTS_SCALE,
+        colorbar={
+            "title": {"text": "weight"},
+            "tickvals": [-1, 0, 1],
+            "ticktext": ["most negative", "0", "most positive"],
+            "len": 0.6,
+        },
+        hovertemplate="scaled weight %{z:.2f}<extra></extra>",
+    )
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": ""}
+    title = f"First-layer weights of {shown} of {total} hidden units"
+    return go.Figure(
+        heatmap,
+        layout={
+            "title": {"text": title},
+            "height": theme.WEIGHTS_HEIGHT,
+            "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+            "xaxis": {**hidden, "constrain": "domain"},
+            "yaxis": {**hidden, "autorange": "reversed", "scaleanchor": "x"},
+        },
+    )

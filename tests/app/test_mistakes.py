@@ -1,0 +1,202 @@
+"""The Mistakes page: its selection logic (pure) and the page in AppTest.
+
+The pure tests check the misclassified set and the confusion-matrix filter against
+independent computations; the AppTests run the page on the offline sample with the
+pretrained default and with a model of the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core.data import load_mnist, scale_pixels
+from mlp_core.network import MLP
+from mlp_core.training import History
+from mlp_ui import data as ui_data
+from mlp_ui import mistakes_view as mv
+from mlp_ui.state import Run
+from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+PAGE = "pages/mistakes.py"
+
+
+def _random_case(n: int = 3000, seed: int = 0) -> tuple[MLP, np.ndarray, np.ndarray]:
+    """An untrained 784-32-10 net on noise: about 90 % of its answers are wrong."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 784)).astype(np.float32)
+    return MLP.create((784, 32, 10), seed=seed), X, rng.integers(0, 10, n)
+
+
+def _by_hand(model: MLP, X: np.ndarray) -> np.ndarray:
+    """Class predictions of a ReLU net, written out again (softmax keeps the argmax)."""
+    assert model.activation == "relu"
+    A = X
+    for W, b in zip(model.W[:-1], model.b[:-1], strict=True):
+        A = np.maximum(A @ W + b, 0)
+    return (A @ model.W[-1] + model.b[-1]).argmax(axis=1)
+
+
+@pytest.fixture(scope="module")
+def case() -> tuple[mv.Predictions, np.ndarray]:
+    model, X, y = _random_case()
+    return mv.predict_all(model, X, y), _by_hand(model, X)
+
+
+def test_misclassified_set_matches_an_independent_computation(case):
+    pred, by_hand = case
+    expected = np.flatnonzero(by_hand != pred.y_true)
+    assert 0 < len(expected) < len(pred.y_true)
+    np.testing.assert_array_equal(mv.select_mistakes(pred, order="index"), expected)
+    assert set(mv.select_mistakes(pred)) == set(expected)
+
+
+def test_misclassified_set_of_the_pretrained_model_on_mnist():
+    saved = ui_data.default_model.__wrapped__()
+    if saved is None:
+        pytest.skip("assets/default_model.npz is missing")
+    data = load_mnist(download=False)
+    X = scale_pixels(data.X_test, saved.config.scaling)
+    pred = mv.predict_all(saved.model, X, data.y_test.astype(int))
+    expected = np.flatnonzero(_by_hand(saved.model, X) != data.y_test)
+    np.testing.assert_array_equal(mv.select_mistakes(pred, order="index"), expected)
+
+
+def test_each_confusion_cell_filters_exactly_its_examples(case):
+    pred, _ = case
+    cm = mv.confusion(pred.y_true, pred.y_pred)
+    assert cm.sum() == len(pred.y_true)
+    union = []
+    for t in range(10):
+        for p in range(10):
+            got = mv.select_mistakes(pred, t, p, order="index")
+            cell = np.flatnonzero((pred.y_true == t) & (pred.y_pred == p))
+            if t == p:
+                assert len(got) == 0  # the diagonal holds no mistakes
+                continue
+            np.testing.assert_array_equal(got, cell)
+            assert len(got) == cm[t, p]
+            union.extend(got)
+    assert sorted(union) == mv.select_mistakes(pred, order="index").tolist()
+
+
+def test_filtering_by_one_class_only(case):
+    pred, _ = case
+    wrong = pred.y_pred != pred.y_true
+    for k in (0, 7):
+        true_k = mv.select_mistakes(pred, true_class=k, order="index")
+        np.testing.assert_array_equal(true_k, np.flatnonzero(wrong & (pred.y_true == k)))
+        said_k = mv.select_mistakes(pred, pred_class=k, order="index")
+        np.testing.assert_array_equal(said_k, np.flatnonzero(wrong & (pred.y_pred == k)))
+
+
+def test_most_confidently_wrong_come_first(case):
+    pred, _ = case
+    idx = mv.select_mistakes(pred, order="confidence")
+    conf = pred.confidence[idx]
+    assert (np.diff(conf) <= 0).all()
+    with pytest.raises(ValueError, match="order"):
+        mv.select_mistakes(pred, order="random")
+
+
+def test_pages_cover_every_item_once():
+    seen = []
+    for page in range(1, mv.n_pages(103, 25) + 1):
+        seen.extend(range(103)[mv.page_slice(103, page, 25)])
+    assert seen == list(range(103)) and mv.n_pages(103, 25) == 5
+    assert mv.page_slice(103, 99, 25) == slice(100, 103)  # past the end: the last page
+    assert mv.n_pages(0, 25) == 1
+
+
+def test_class_accuracy_and_runner_up():
+    cm = np.array([[8, 2], [0, 0]])
+    np.testing.assert_array_equal(mv.class_accuracy(cm), [0.8, np.nan])
+    assert mv.runner_up(np.array([0.1, 0.6, 0.3])) == (2, pytest.approx(0.3))
+
+
+def test_a_click_on_the_matrix_reads_its_cell():
+    # the shape st.plotly_chart reports for a click on a categorical-axis marker
+    point = {"curve_number": 1, "point_number": 35, "point_index": 35, "x": "5", "y": "3"}
+    assert mv.cell_from_selection({"points": [point], "box": [], "lasso": []}) == (3, 5)
+    assert mv.cell_from_selection({"points": [{"curve_number": 0}]}) is None
+    assert mv.cell_from_selection(None) is None
+
+
+def test_fingerprint_follows_the_weights():
+    model, _, _ = _random_case(10)
+    same = model.copy()
+    assert mv.fingerprint(model) == mv.fingerprint(same)
+    same.W[0][0, 0] += 1e-3
+    assert mv.fingerprint(model) != mv.fingerprint(same)
+
+
+def test_titles_follow_the_book():
+    pred = mv.Predictions(np.array([7]), np.array([2]), np.eye(10)[[2]] * 0.9 + 0.01)
+    assert mv.title(1, 0, pred).startswith("1) t: 7 p: 2")
+
+
+# -- the page -------------------------------------------------------------------------
+def _open(session_model: MLP | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if session_model is not None:
+        at.session_state["mlp_runs"] = {1: Run(1, "tiny", session_model, History())}
+        at.session_state["mlp_current_run"] = 1
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_page_with_the_pretrained_default():
+    if ui_data.default_model() is None:
+        pytest.skip("assets/default_model.npz is missing")
+    at = _open()
+    assert at.title[0].value == "Mistakes"
+    assert not [s for s in at.selectbox if s.label == "Model"]  # only one model: no menu
+    assert float(_metric(at, "Test accuracy").rstrip("%")) > 85  # the offline sample
+    assert at.selectbox(key=mv.TRUE_KEY).value == mv.ALL
+
+
+def test_page_with_a_session_model_and_class_filters():
+    model, _, _ = _random_case(1)
+    at = _open(model)
+    if ui_data.default_model() is not None:
+        assert at.selectbox(key="mistakes_model").value.startswith("Your model")
+    assert float(_metric(at, "Test accuracy").rstrip("%")) < 40  # untrained: mostly wrong
+    ds = ui_data.dataset("pm1")
+    pred = mv.predict_all(model, ds.X_test, ds.y_test)
+    cm = mv.confusion(pred.y_true, pred.y_pred)
+    off = np.where(np.eye(10, dtype=bool), -1, cm)
+    t, p = np.unravel_index(off.argmax(), cm.shape)  # the most common confusion
+    at.selectbox(key=mv.TRUE_KEY).set_value(str(t)).run()
+    at.selectbox(key=mv.PRED_KEY).set_value(str(p)).run()
+    assert not at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert f"{cm[t, p]:,} digits; page 1 of" in caption
+    assert at.selectbox(key=mv.PICK_KEY).value in mv.select_mistakes(pred, t, p)
+    at.selectbox(key=mv.PRED_KEY).set_value(str(t)).run()  # a diagonal cell
+    assert "classified right" in at.info[0].value
+    next(b for b in at.button if b.label == "Show all mistakes").click().run()
+    assert at.selectbox(key=mv.TRUE_KEY).value == mv.ALL
+
+
+def test_dataset_tab_shows_one_digit_per_class_and_25_variants():
+    if ui_data.default_model() is None:
+        pytest.skip("assets/default_model.npz is missing")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["mistakes_tab"] = "The dataset"
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert mv.TRUE_KEY not in [s.key for s in at.selectbox]  # the gallery tab did not run
+    at.selectbox(key="mistakes_variants").set_value(3).run()
+    assert not at.exception
+    assert "The first 25 3s" in " ".join(m.value for m in at.markdown)

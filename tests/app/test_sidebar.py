@@ -1,0 +1,71 @@
+"""The sidebar's data status and its 'Fetch full MNIST' button, offline and online (AppTest)."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core.data import FILES
+from mlp_ui import data as ui_data
+from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+REAL_URLOPEN = urllib.request.urlopen
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """An empty cache of this test's own; the shared data caches are rebuilt around it."""
+    monkeypatch.setenv("MLP_LAB_CACHE", str(tmp_path / "cache"))
+    ui_data.mnist.clear()
+    ui_data.dataset.clear()
+    yield tmp_path / "cache"
+    ui_data.mnist.clear()
+    ui_data.dataset.clear()
+
+
+def _captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.sidebar.caption)
+
+
+def _fetch_button(at: AppTest):
+    return next(b for b in at.sidebar.button if b.label.startswith("Fetch full MNIST"))
+
+
+def test_no_network_gives_a_clear_message_and_keeps_the_sample(private_cache, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("Temporary failure in name resolution")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "Offline sample" in _captions(at)
+    _fetch_button(at).click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.sidebar.error)
+    assert "Could not fetch MNIST" in errors and "offline sample" in errors
+    assert "Offline sample" in _captions(at)
+    assert at.title[0].value == "Train a network"  # the page itself is untouched
+
+
+@pytest.mark.mnist
+def test_fetching_from_a_mirror_switches_every_page_to_full_mnist(
+    private_cache, monkeypatch, mnist_dir
+):
+    served: list[str] = []
+
+    def mirror(request, timeout=None):  # any mirror answers with the local genuine files
+        name = request.full_url.rsplit("/", 1)[1]
+        served.append(name)
+        return REAL_URLOPEN((mnist_dir / name).as_uri(), timeout=timeout)
+
+    monkeypatch.setattr(urllib.request, "urlopen", mirror)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    _fetch_button(at).click().run()
+    assert not at.exception
+    assert sorted(served) == sorted(FILES.values())
+    assert "60,000 training and 10,000 test digits" in _captions(at)
+    assert not [b for b in at.sidebar.button if b.label.startswith("Fetch full MNIST")]

@@ -1,0 +1,255 @@
+"""The Train page in AppTest, on the offline 5,000-digit sample with small runs.
+
+AppTest runs a script to its end before the test can click again, so tests that need
+to act while a run trains set `train_controls.PACE` to one short slice per script run:
+the run stays active and every further `run()` trains one more slice, exactly as the
+live page does between two redraws.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core.network import MLP
+from mlp_core.serialize import SavedModel, model_to_bytes
+from mlp_core.training import EpochStats, History
+from mlp_ui import train_controls as tc
+from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
+
+
+@pytest.fixture
+def sliced(monkeypatch):
+    """Three minibatches per script run, and the run stays active in between."""
+    monkeypatch.setattr(tc, "PACE", tc.Pace(batches=3, max_slices=1))
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = dict(query or {})
+    return at.run()
+
+
+def _runs(at: AppTest) -> dict:
+    return at.session_state.get("mlp_runs", {})
+
+
+def _curves(at: AppTest) -> list[dict]:
+    """The traces of the training-curves chart (the first plotly chart on the page)."""
+    charts = at.get("plotly_chart")
+    assert charts, "no chart on the page"
+    return json.loads(charts[0].proto.spec)["data"]
+
+
+def _texts(elements) -> str:
+    return " | ".join(e.value for e in elements)
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_short_run_produces_curves_and_results():
+    at = _open(SMALL)
+    assert _curves(at)[0]["x"] == []  # empty state: axes, no points yet
+    _ok(at.button(key="train_start").click().run())
+    (run,) = _runs(at).values()
+    assert run.history.status == "done" and len(run.history.epochs) == 2
+    loss, train, valid = _curves(at)[:3]
+    assert loss["x"] == [1, 2] and len(train["y"]) == len(valid["y"]) == 2
+    assert loss["y"][1] < loss["y"][0]
+    assert "finished 2 epochs" in _texts(at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Epochs"] == "2" and metrics["Test accuracy"].endswith("%")
+    assert 0.5 < run.test_acc <= 1.0
+    assert len(at.get("plotly_chart")) == 2  # the curves, and the first-layer weights
+    assert run.config.n_train == 1000 and run.config.scaling == "01"
+
+
+def test_stop_keeps_the_run_and_continue_resumes_it(sliced):
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    run = next(iter(_runs(at).values()))
+    assert run.history.status == "running" and at.button(key="train_stop").disabled is False
+    at = _ok(at.run())  # the page trains one more slice on each script run
+    assert run.trainer.progress == pytest.approx(0.6)
+    _ok(at.button(key="train_stop").click().run())
+    assert run.history.status == "stopped" and "Stopped by you" in run.history.message
+    assert _runs(at) == {run.id: run} and at.session_state["mlp_active_run"] is None
+    before = (run.trainer.epoch, run.trainer.progress, run.model.W[0].copy())
+    _ok(at.run())  # stopped means stopped: nothing trains on a rerun
+    assert (run.trainer.epoch, run.trainer.progress) == before[:2]
+    assert np.array_equal(run.model.W[0], before[2])
+    assert "Stopped by you" in _texts(at.warning)
+    _ok(at.button(key="train_continue").click().run())
+    assert run.history.status == "running" and run.trainer.progress == pytest.approx(0.9)
+
+
+def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch):
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    run = next(iter(_runs(at).values()))
+    _ok(at.run())
+    at.switch_page("pages/learning_rate.py")
+    _ok(at.run())
+    assert run.history.status == "stopped" and "left the Train page" in run.history.message
+    progress = run.trainer.progress
+    _ok(at.run())  # nothing trains while the user is elsewhere
+    assert run.trainer.progress == progress
+    at.switch_page("pages/train.py")
+    _ok(at.run())
+    assert _runs(at) == {run.id: run} and at.session_state["mlp_current_run"] == run.id
+    assert "left the Train page" in _texts(at.warning)
+    assert at.number_input(key="train_epochs").value == 2  # settings survive too
+    assert at.button(key="train_continue").disabled is False
+    monkeypatch.setattr(tc, "PACE", tc.Pace())  # let the run finish
+    _ok(at.button(key="train_continue").click().run())
+    assert run.history.status == "done" and len(run.history.epochs) == 2
+
+
+def _step_in_another_thread(run) -> threading.Thread:
+    """What Streamlit's fast reruns allow: the previous script run still in a step while
+    the next one handles a click. That step holds the run's lock, like `train_active`."""
+    inside = threading.Event()
+
+    def old_script_run():
+        with run.lock:
+            inside.set()
+            time.sleep(0.3)
+            run.trainer.step(max_batches=2)  # sets the status back to "running"
+
+    thread = threading.Thread(target=old_script_run)
+    thread.start()
+    inside.wait()
+    return thread
+
+
+@pytest.mark.parametrize("leave", ["stop", "page switch"])
+def test_stop_or_leaving_waits_for_a_step_still_running(sliced, leave):
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    run = next(iter(_runs(at).values()))
+    thread = _step_in_another_thread(run)
+    if leave == "stop":
+        at.button(key="train_stop").click()
+    else:
+        at.switch_page("pages/draw.py")
+    _ok(at.run())
+    thread.join()
+    assert run.history.status == "stopped"  # not overwritten by the step that was running
+    assert at.session_state["mlp_active_run"] is None
+    assert run.trainer.progress == pytest.approx(0.5)  # 3 batches, then the 2 of that step
+
+
+def test_query_params_prefill_the_widgets_and_changes_write_back():
+    at = _ok(_open({"hidden": "37", "lr": "0.03", "act": "tanh", "l2": "0.1", "seed": "7"}))
+    assert at.number_input(key="train_hidden").value == 37
+    assert at.select_slider(key="train_lr").value == 0.03  # off the slider's grid: kept
+    assert at.selectbox(key="train_activation").value == "tanh"
+    assert at.select_slider(key="train_l2").value == 0.1
+    assert at.number_input(key="train_seed").value == 7
+    _ok(at.number_input(key="train_hidden").set_value(64).run())
+    assert at.query_params["hidden"] == "64" and at.query_params["act"] == "tanh"
+
+
+def test_bad_query_params_fall_back_to_defaults():
+    at = _ok(_open({"hidden": "lots", "lr": "100", "act": "swish", "layers": "9"}))
+    assert at.number_input(key="train_hidden").value == 100
+    assert at.select_slider(key="train_lr").value == 0.1
+    assert at.selectbox(key="train_activation").value == "relu"
+    assert at.slider(key="train_layers").value == 1
+
+
+def test_book_preset_fills_the_widgets():
+    at = _ok(_open().button(key="train_book").click().run())
+    assert at.select_slider(key="train_lr").value == 0.0005
+    assert at.selectbox(key="train_activation").value == "sigmoid"
+    assert at.selectbox(key="train_loss").value == "sigmoid_bce"
+    assert at.number_input(key="train_epochs").value == 200
+    assert at.query_params["loss"] == "sigmoid_bce"
+
+
+def test_an_impossible_combination_gets_a_message_not_a_traceback():
+    at = _ok(_open({"batch": "500", "n": "100"}))
+    assert "larger than the 100 training examples" in _texts(at.error)
+    assert at.button(key="train_start").disabled
+
+
+def test_lr_10_diverges_with_a_message_and_the_app_keeps_working():
+    at = _ok(_open({**SMALL, "lr": "10"}).button(key="train_start").click().run())
+    (run,) = _runs(at).values()
+    assert run.history.status == "diverged" and run.history.diverged_at is not None
+    assert "diverged" in _texts(at.error) and "learning rate (10)" in _texts(at.error)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "diverged here" in spec
+    at.select_slider(key="train_lr").set_value(0.1)
+    _ok(at.button(key="train_start").click().run())
+    assert [r.history.status for r in _runs(at).values()] == ["diverged", "done"]
+
+
+def test_a_bad_upload_gets_an_error_and_changes_nothing():
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    runs_before, current = dict(_runs(at)), at.session_state["mlp_current_run"]
+    at.file_uploader(key="train_upload").upload("broken.npz", b"this is not a model")
+    _ok(at.run())
+    assert "broken.npz was not loaded, and nothing changed" in _texts(at.error)
+    assert _runs(at) == runs_before and at.session_state["mlp_current_run"] == current
+    wrong = MLP.create((2, 3, 2))
+    at.file_uploader(key="train_upload").set_value(
+        ("xor.npz", model_to_bytes(SavedModel(wrong)), "application/octet-stream")
+    )
+    _ok(at.run())
+    assert "2 inputs and 2 outputs" in _texts(at.error)
+    assert _runs(at) == runs_before
+
+
+def test_a_downloaded_model_uploads_as_a_new_run_with_its_curves():
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    (run,) = _runs(at).values()
+    content = tc.model_file(run)
+    at.file_uploader(key="train_upload").upload("mine.npz", content)
+    _ok(at.run())
+    assert "Loaded mine.npz as run #2" in _texts(at.success)
+    loaded = _runs(at)[2]
+    assert at.session_state["mlp_current_run"] == 2 and loaded.trainer is None
+    assert [e.loss for e in loaded.history.epochs] == [e.loss for e in run.history.epochs]
+    assert loaded.test_acc == pytest.approx(run.test_acc)
+    _ok(at.run())  # the same file is not loaded twice
+    assert len(_runs(at)) == 2
+
+
+def test_overlay_reset_and_delete():
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    at.number_input(key="train_hidden").set_value(10)
+    _ok(at.button(key="train_start").click().run())
+    first, second = _runs(at).values()
+    assert len(_curves(at)) == 3
+    _ok(at.multiselect(key="train_compare").select(first.id).run())
+    assert len(_curves(at)) == 6
+    losses = [e.loss for e in second.history.epochs]
+    _ok(at.button(key="train_reset").click().run())
+    assert second.history.epochs == [] and second.history.status == "ready"
+    _ok(at.button(key="train_continue").click().run())
+    assert [e.loss for e in second.history.epochs] == losses  # same seed, same run
+    _ok(at.button(key="train_delete").click().run())
+    assert list(_runs(at)) == [first.id] and at.session_state["mlp_current_run"] == first.id
+    assert len(_curves(at)) == 3
+
+
+def _history(*accs: tuple[float, float]) -> History:
+    return History([EpochStats(i, 0.1, t, v, 0.1) for i, (t, v) in enumerate(accs, 1)])
+
+
+def test_overfit_warning_only_when_training_runs_ahead_of_validation():
+    assert tc.overfit_note(History()) is None
+    assert tc.overfit_note(_history((0.95, 0.94), (0.97, 0.955))) is None
+    note = tc.overfit_note(_history((0.95, 0.94), (0.99, 0.95), (1.0, 0.93)))
+    assert note.startswith("Overfitting: training accuracy (100.0%) is 7.0% points")
+    assert "peaked at epoch 2 (95.0%)" in note

@@ -1,0 +1,70 @@
+"""`python -m mlp_core bench`: the shape of its output, on a few random digits.
+
+Only the format is checked: no test here times anything, and none needs MNIST,
+scikit-learn or PyTorch.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mlp_core import cli
+from mlp_core import data as data_module
+from mlp_core.data import MnistData
+
+ARGS = ["bench", "--cases", "b100", "--runners", "mlp_core,gemm", "--epochs", "2"]
+
+
+@pytest.fixture(autouse=True)
+def tiny_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_mnist returns 700 random 'sample' digits: 200 to train on, 500 to validate."""
+    rng = np.random.default_rng(0)
+
+    def load(*args, **kwargs) -> MnistData:
+        X = rng.integers(0, 256, (700, 784), dtype=np.uint8)
+        y = np.arange(700, dtype=np.uint8) % 10
+        return MnistData(X, y, X[:50], y[:50], "random digits", "sample")
+
+    monkeypatch.setattr(data_module, "load_mnist", load)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert cli.main([*ARGS, *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_json_lines_machine_runners_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    records = [json.loads(line) for line in run(capsys, "--json").splitlines()]
+    machine, *runners, summary = records
+    assert {"cpu", "cores", "numpy", "blas"} <= machine["machine"].keys()
+    assert machine["n_train"] == 200 and machine["epochs"] == 2
+    names = [r["runner"] for r in runners]
+    assert names[0] == "mlp_core" and all(n.startswith("gemm") for n in names[1:])
+    for r in runners:
+        assert r["case"] == "b100"
+        assert len(r["epoch_seconds"]) == 2
+        for key in ("seconds_per_epoch", "min", "max", "examples_per_second", "mlp_core_ratio"):
+            assert isinstance(r[key], float) and r[key] > 0
+    assert 0.0 <= runners[0]["valid_acc"] <= 1.0
+    assert summary["summary"] is True and summary["case"] == "b100"
+    assert set(summary["ratios"]) == {"gemm"}
+    assert set(summary["on_target"]) == {"gemm"}
+
+
+def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys)
+    assert out.startswith("machine: ")
+    assert "784-100-10 sigmoid, batch 100" in out
+    assert "s/epoch" in out and "mlp_core/this" in out
+    assert "mlp_core, 1 BLAS thread" in out and "GEMM floor" in out
+    assert "target <= 1.3x gemm:" in out
+
+
+def test_unknown_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--cases", "b7"])
+    assert exc.value.code == 2
+    assert "choose from b100" in capsys.readouterr().err

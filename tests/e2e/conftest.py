@@ -1,0 +1,65 @@
+"""End-to-end fixtures: a real `streamlit run` on 127.0.0.1 and Debian's Chromium
+(started by tests/e2e/server.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import CHROMIUM, ROOT, launch_chromium, running_app
+
+ARTIFACTS = ROOT / "artifacts"
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e/ is an e2e test (`-m "not e2e"` skips them all)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app, started once per test session; its base URL."""
+    with running_app(tmp_path_factory.mktemp("server")) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (see .ci/run)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (its own Streamlit session) per test, 1400x1000."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_for_app(pg) -> None:
+    """Wait until Streamlit has finished running the script."""
+    pg.wait_for_selector("[data-testid='stApp']")
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def screenshot(pg, name: str) -> Path:
+    """Full-page screenshot into artifacts/ (git-ignored), for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path

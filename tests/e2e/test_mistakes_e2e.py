@@ -1,0 +1,86 @@
+"""The Mistakes page in Chromium: click a confusion-matrix cell, then a digit of the gallery."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from mlp_core.data import load_mnist, scale_pixels
+from mlp_core.serialize import load_model
+from mlp_ui.data import DEFAULT_MODEL
+from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.server import SHARED_MNIST
+from tests.e2e.strokes import open_page
+
+pytestmark = pytest.mark.skipif(
+    not DEFAULT_MODEL.exists(), reason="assets/default_model.npz is missing"
+)
+
+
+def _open(page, app_url: str) -> float:
+    """Open the page; seconds from the first request until the gallery is drawn."""
+    start = time.perf_counter()
+    open_page(page, app_url, "Mistakes")
+    page.locator(".st-key-mistakes_gallery .main-svg").first.wait_for()
+    return time.perf_counter() - start
+
+
+def _busiest_cell(tmp_path) -> tuple[int, int]:
+    """The model's most frequent confusion on the digits the server uses (see conftest)."""
+    folder = os.environ.get("MNIST_DIR") or (SHARED_MNIST if SHARED_MNIST.is_dir() else None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLP_LAB_CACHE", str(tmp_path))  # as the server: no cached full MNIST
+        data = load_mnist(folder, download=False)
+    saved = load_model(DEFAULT_MODEL)
+    pred = saved.model.predict(scale_pixels(data.X_test, saved.config.scaling))
+    cm = np.bincount(data.y_test.astype(int) * 10 + pred, minlength=100).reshape(10, 10)
+    np.fill_diagonal(cm, -1)
+    true, said = np.unravel_index(cm.argmax(), cm.shape)
+    return int(true), int(said)
+
+
+def _click_cell(page, true: int, pred: int) -> None:
+    """Click the centre of confusion-matrix cell (true, pred) in the plot area."""
+    area = page.locator(".st-key-mistakes_cm .nsewdrag").first.bounding_box()
+    x = area["x"] + (pred + 0.5) / 10 * area["width"]
+    y = area["y"] + (true + 0.5) / 10 * area["height"]
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+
+
+def test_matrix_cell_filters_the_gallery_and_a_click_picks_a_digit(page, app_url, tmp_path):
+    true, said = _busiest_cell(tmp_path)
+    seconds = _open(page, app_url)
+    print(f"Mistakes page shown {seconds:.2f} s after the click (cold caches)")
+    screenshot(page, "mistakes_page")
+
+    _click_cell(page, true, said)
+    wait_for_app(page)
+    expect(page.locator(".st-key-mistakes_true input")).to_have_value(str(true), timeout=20_000)
+    expect(page.locator(".st-key-mistakes_pred input")).to_have_value(str(said))
+    titles = page.locator(".st-key-mistakes_gallery .annotation-text")
+    expect(titles.first).to_be_visible(timeout=20_000)
+    texts = titles.all_text_contents()
+    assert texts and all(f"t: {true} p: {said}" in t for t in texts), texts
+    screenshot(page, f"mistakes_filtered_{true}_as_{said}")
+
+    # click the second digit of the gallery: it becomes the one shown up close
+    plot = page.locator(".st-key-mistakes_gallery .nsewdrag").first.bounding_box()
+    cols = 5
+    if len(texts) >= 2:
+        x = plot["x"] + 1.5 / cols * plot["width"]
+        y = plot["y"] + 0.6 * plot["width"] / cols
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        wait_for_app(page)
+        picked = page.locator(".st-key-mistakes_pick input")
+        expect(picked).to_have_value(re.compile(f"true {true}, predicted {said}"), timeout=20_000)
+
+    page.get_by_role("button", name="Clear filters").click()
+    wait_for_app(page)
+    expect(page.locator(".st-key-mistakes_true input")).to_have_value("all")

@@ -1,0 +1,86 @@
+"""A person's path through the Train page, in Debian's Chromium against `streamlit run`.
+
+Open the page, start a run, watch the curves grow past two epochs, stop it, check that
+it stopped within about a second and kept its model, and download that model. Screenshots
+of the page at rest, during training and after the stop go to artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from mlp_core.serialize import load_model
+from tests.e2e.conftest import screenshot, wait_for_app
+
+EPOCHS = 40  # more than the test will wait for: it stops the run itself
+TALL = {"width": 1400, "height": 1900}  # Streamlit scrolls inside the page: show it all
+
+POINTS_JS = """() => {
+  const chart = document.querySelector('.js-plotly-plot');
+  return chart && chart.data && chart.data.length ? chart.data[0].x.length : 0;
+}"""
+
+
+def _button(pg, name: str):
+    """A Train-page button by its key (Streamlit also renders a hidden copy of it)."""
+    return pg.locator(f".st-key-train_{name}").get_by_role("button")
+
+
+def _points(pg) -> int:
+    """Points on the loss curve, read from the plotly chart in the page."""
+    return pg.evaluate(POINTS_JS)
+
+
+def _epochs_done(pg) -> int:
+    text = pg.get_by_text(re.compile(rf"of {EPOCHS} epochs done")).inner_text()
+    return int(text.split(" of ")[0])
+
+
+def _shot(pg, name: str) -> None:
+    pg.mouse.move(1, 1)  # no tooltip over the page
+    pg.set_viewport_size(TALL)
+    time.sleep(0.6)
+    screenshot(pg, name)
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_start_watch_the_curves_grow_then_stop(app_url, page):
+    page.goto(f"{app_url}/?epochs={EPOCHS}")
+    wait_for_app(page)
+    page.get_by_text("No run yet").wait_for()
+    assert _button(page, "stop").is_disabled()
+    _shot(page, "train_rest")
+
+    _button(page, "start").click()
+    page.get_by_text(re.compile(r"Training run #1")).wait_for(timeout=30_000)
+    seen = []
+    deadline = time.monotonic() + 120
+    while _points(page) < 3 and time.monotonic() < deadline:
+        seen.append(_points(page))
+        time.sleep(0.25)
+    assert _points(page) >= 3, f"the curve did not grow past two epochs: {seen}"
+    assert seen == sorted(seen), "points never disappear while a run trains"
+    _shot(page, "train_during")
+
+    clicked = time.monotonic()
+    _button(page, "stop").click()
+    page.get_by_text(re.compile("Stopped by you at epoch")).first.wait_for(timeout=10_000)
+    took = time.monotonic() - clicked
+    print(f"Stop took effect (and was drawn) {took:.2f} s after the click")
+    assert took < 3.0, f"Stop took {took:.1f} s"  # about one slice plus a round trip
+
+    done = _epochs_done(page)
+    time.sleep(1.5)
+    assert _epochs_done(page) == done, "training went on after Stop"
+    assert _points(page) == done >= 3
+    assert _button(page, "continue").is_enabled()
+    page.get_by_text("Test accuracy").first.wait_for()
+    page.get_by_text(re.compile("First-layer weights of")).wait_for()
+    _shot(page, "train_after")
+
+    with page.expect_download() as download:
+        page.locator(".st-key-train_download_1").get_by_role("button").click()
+    saved = load_model(download.value.path())
+    assert saved.model.sizes == (784, 100, 10) and saved.config.epochs == EPOCHS
+    assert len(saved.metadata["history"]["epochs"]) == done

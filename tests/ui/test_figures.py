@@ -1,0 +1,178 @@
+"""The Train page's figure builders: pure functions, checked without a Streamlit runtime."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from mlp_core.training import EpochStats, History
+from mlp_ui import figures, theme
+
+
+def _history(n: int, status: str = "done", diverged_at: float | None = None) -> History:
+    epochs = [EpochStats(i, 2.3 / i, 0.8 + i / 100, 0.78 + i / 120, 0.3) for i in range(1, n + 1)]
+    return History(epochs, status, "", diverged_at)
+
+
+def _numbers(fig: go.Figure) -> list[float]:
+    """Every number in the figure's traces (None gaps dropped)."""
+    out = []
+    for trace in fig.data:
+        for name in ("x", "y", "z"):
+            values = getattr(trace, name, None)
+            if values is not None:
+                out.extend(
+                    float(v) for v in np.ravel(np.asarray(values, dtype=object)) if v is not None
+                )
+    return out
+
+
+def test_curves_has_three_traces_per_run_in_colour_order():
+    runs = [("#1 small", _history(3)), ("#2 big", _history(5))]
+    fig = figures.training_curves(runs, colours=["#111111", "#222222"])
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == 6
+    assert [t.name for t in fig.data] == [
+        "#1 small",
+        "#1 small: training",
+        "#1 small: validation",
+        "#2 big",
+        "#2 big: training",
+        "#2 big: validation",
+    ]
+    assert [t.line.color for t in fig.data] == ["#111111"] * 3 + ["#222222"] * 3
+    assert [t.line.dash for t in fig.data[1:3]] == ["solid", "dash"]
+    assert list(fig.data[3].y) == pytest.approx([2.3 / i for i in range(1, 6)])
+    assert [t.yaxis or "y" for t in fig.data[:3]] == ["y", "y2", "y2"]
+
+
+def test_curves_axis_titles_and_log_loss_axis():
+    fig = figures.training_curves([("run", _history(4))])
+    layout = fig.layout
+    assert layout.xaxis.title.text == layout.xaxis2.title.text == figures.EPOCH_AXIS
+    assert layout.yaxis.title.text == figures.LOSS_AXIS
+    assert layout.yaxis2.title.text == figures.ACC_AXIS
+    assert layout.yaxis.type == "log"
+    assert layout.yaxis2.tickformat == ".0%"
+    assert all(t > 0 for t in layout.yaxis.tickvals)
+
+
+def test_curves_json_has_no_nans_and_round_trips():
+    fig = figures.training_curves([("a", _history(12)), ("b", _history(1))], x_max=20)
+    assert all(math.isfinite(v) for v in _numbers(fig))
+    text = fig.to_json()
+    assert "NaN" not in text
+    assert json.loads(text)["layout"]["xaxis"]["range"] == [0.5, 20.5]
+
+
+def test_curves_empty_state_draws_both_axes_and_says_what_comes():
+    fig = figures.training_curves([])
+    assert len(fig.data) == 2 and {t.xaxis for t in fig.data} == {"x", "x2"}
+    assert any(a.text == figures.EMPTY_TEXT for a in fig.layout.annotations)
+    assert fig.layout.yaxis2.range == (0, 1)
+    fig.to_json()
+
+
+def test_curves_run_without_epochs_keeps_its_traces():
+    fig = figures.training_curves([("fresh", History(status="running"))], x_max=10)
+    assert len(fig.data) == 3 and all(len(t.x) == 0 for t in fig.data)
+    assert any(a.text == figures.EMPTY_TEXT for a in fig.layout.annotations)
+
+
+def test_curves_mark_where_a_run_diverged():
+    runs = [("ok", _history(4)), ("bad", _history(2, "diverged", diverged_at=2.4))]
+    fig = figures.training_curves(runs)
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert {s.xref for s in lines} == {"x", "x2"}
+    assert all(s.x0 == s.x1 == 2.4 for s in lines)
+    assert all(s.line.color == theme.DIVERGED for s in lines)
+    assert any("bad diverged here" in a.text for a in fig.layout.annotations)
+
+
+def test_curves_divergence_before_the_first_epoch_is_visible():
+    fig = figures.training_curves([("lr 10", History(status="diverged", diverged_at=1.0))])
+    assert fig.layout.xaxis.range[0] < 1.0 < fig.layout.xaxis.range[1]
+    assert any(a.text == "diverged here" for a in fig.layout.annotations)
+    fig.to_json()
+
+
+def test_curves_non_finite_values_become_gaps_not_nans():
+    history = _history(3)
+    history.epochs[1] = EpochStats(2, float("inf"), float("nan"), 0.5, 0.1)
+    fig = figures.training_curves([("r", history)])
+    assert fig.data[0].y[1] is None and fig.data[1].y[1] is None
+    assert "NaN" not in fig.to_json()
+
+
+@pytest.mark.parametrize(
+    ("losses", "expect"),
+    [
+        ([2.3, 2.9], ["2", "3", "4"]),
+        ([0.04, 0.25], ["0.05", "0.1", "0.2"]),
+        ([0.02, 2.3], ["0.02", "0.1", "1", "2"]),
+    ],
+)
+def test_loss_ticks_are_labelled_in_full(losses, expect):
+    axis = figures._loss_axis(losses)
+    assert set(expect) <= set(axis["ticktext"])
+    low, high = (10**v for v in axis["range"])
+    assert low < min(losses) and max(losses) < high
+
+
+def test_a_single_epoch_gets_a_readable_loss_range():
+    axis = figures.training_curves([("one", _history(1))]).layout.yaxis
+    low, high = (10**v for v in axis.range)
+    assert high / low > 2.5 and sum(low <= t <= high for t in axis.tickvals) >= 3
+
+
+@pytest.mark.parametrize(("hidden", "tiles"), [(100, 100), (30, 30), (300, 100), (1, 1)])
+def test_weights_grid_one_tile_per_unit(hidden, tiles):
+    W0 = np.random.default_rng(0).normal(size=(784, hidden)).astype(np.float32)
+    fig = figures.weights_grid(W0)
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
+    z = np.asarray(fig.data[0].z, dtype=float)
+    cols = math.ceil(math.sqrt(tiles))
+    rows = math.ceil(tiles / cols)
+    assert z.shape == (rows * 29 - 1, cols * 29 - 1)
+    assert np.isfinite(z).all() and np.abs(z).max() <= 1.0
+    assert f"{tiles} of {hidden}" in fig.layout.title.text
+    assert fig.layout.yaxis.autorange == "reversed"  # image rows top to bottom
+    fig.to_json()
+
+
+def test_weights_grid_tile_is_the_unit_reshaped():
+    W0 = np.zeros((784, 4), np.float32)
+    W0[0, 2] = -3.0  # top-left pixel of unit 2 (row 1, column 0 of a 2x2 grid)
+    W0[783, 2] = 1.5
+    z = np.asarray(figures.weights_grid(W0).data[0].z, dtype=float)
+    assert z[29, 0] == -1.0 and z[29 + 27, 27] == 0.5
+
+
+def test_weights_grid_all_zero_unit_stays_finite():
+    fig = figures.weights_grid(np.zeros((784, 3), np.float32))
+    assert np.isfinite(np.asarray(fig.data[0].z, dtype=float)).all()
+
+
+def test_weights_grid_rejects_a_first_layer_that_is_not_28x28():
+    with pytest.raises(ValueError, match="784 rows"):
+        figures.weights_grid(np.zeros((100, 5)))
+
+
+def test_builders_are_pure():
+    """No Streamlit in the builders: they take data and return figures."""
+    tree = ast.parse(Path(figures.__file__).read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not any(name.split(".")[0] == "streamlit" for name in imported)
