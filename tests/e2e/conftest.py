@@ -50,10 +50,14 @@ def page(browser):
 
 
 def wait_for_app(pg) -> None:
-    """Wait until Streamlit has finished running the script."""
-    pg.wait_for_selector("[data-testid='stApp']")
+    """Wait until Streamlit has finished running the script (not merely not started)."""
     pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        timeout=60_000,
     )
 
 
