@@ -7,7 +7,8 @@ training loss and accuracy, and the accuracy on the validation set, which is wha
 mlp_core's Trainer does by default (`exact_eval` off).
 
 The runners take turns, one epoch each, in an order that rotates every round, so a
-burst of load from elsewhere on the machine hits them alike. The first epoch of each is
+burst of load from elsewhere on the machine hits them alike, with a short rest before
+each epoch so that the previous runner's idle threads have gone to sleep. The first epoch of each is
 a warm-up: seconds per epoch is the median of the others, with their min and max.
 
 The GEMM floor times only the matrix products such an epoch needs, with the same
@@ -35,7 +36,12 @@ from mlp_core.training import Split, Trainer
 
 LR = 0.1
 SEED = 1
-RUNNERS = ("mlp_core", "mlp_core_mt", "gemm", "torch", "sklearn")
+RUNNERS = ("mlp_core", "mlp_core_1", "gemm", "torch", "sklearn")
+SETTLE = 0.3
+"""Seconds of rest before each timed epoch. OpenBLAS's and PyTorch's idle worker threads
+spin for up to about 0.1 s after a multithreaded product before they sleep; without the
+rest they take the second core from whichever runner comes next (mlp_core's two-thread
+epoch measured 0.30 s instead of 0.23 s right after the two-thread GEMM floor)."""
 TARGETS = {"torch": 0.5, "gemm": 1.3}
 """mlp_core's time over the runner's that counts as on target (issue 7)."""
 
@@ -80,11 +86,11 @@ class Runner:
 
 
 # -- runners ------------------------------------------------------------------------------
-def mlp_core_runner(case: Case, data: Split, epochs: int, own_blas: bool = True) -> Runner:
+def mlp_core_runner(case: Case, data: Split, epochs: int, threads: int | None = None) -> Runner:
     """mlp_core's Trainer, as the app and `python -m mlp_core train` use it.
 
-    With own_blas=False the Trainer leaves NumPy's BLAS thread count alone instead of
-    using one thread (Trainer.blas_threads), to show what that choice costs or buys.
+    `threads` overrides Trainer.threads: 1 shows what the two-thread split
+    (mlp_core.parallel) buys.
     """
     config = TrainConfig(
         hidden=case.hidden[0],
@@ -100,10 +106,12 @@ def mlp_core_runner(case: Case, data: Split, epochs: int, own_blas: bool = True)
         init="xavier",
     )
     trainer = Trainer(config, data)
-    name, label = "mlp_core", f"mlp_core, {_threads(Trainer.blas_threads)}"
-    if not own_blas:
-        trainer.blas_threads = None
-        name, label = "mlp_core_mt", f"mlp_core, {_threads(blas.threads())}"
+    name = "mlp_core"
+    if threads is not None:
+        trainer.threads = threads
+        name = f"mlp_core_{threads}"
+    used = 2 if trainer._splitter() is not None else 1
+    label = f"mlp_core, {used} thread{'s' * (used > 1)}"
     return Runner(name, label, lambda: trainer.train_epoch().valid_acc)
 
 
@@ -220,8 +228,10 @@ def make_runners(case: Case, data: Split, options: BenchOptions) -> tuple[list[R
     runners, notes = [], []
     for name in options.runners:
         try:
-            if name in ("mlp_core", "mlp_core_mt"):
-                runners.append(mlp_core_runner(case, data, options.epochs, name == "mlp_core"))
+            if name == "mlp_core":
+                runners.append(mlp_core_runner(case, data, options.epochs))
+            elif name == "mlp_core_1":
+                runners.append(mlp_core_runner(case, data, options.epochs, threads=1))
             elif name == "gemm":
                 runners.extend(gemm_runners(case, data))
             elif name == "torch":
@@ -258,6 +268,7 @@ def time_case(runners: list[Runner], epochs: int) -> list[Timing]:
     for e in range(epochs):
         k = e % len(runners)
         for r in runners[k:] + runners[:k]:
+            time.sleep(SETTLE)
             t0 = time.perf_counter()
             acc[r.name] = r.epoch()
             seconds[r.name].append(time.perf_counter() - t0)

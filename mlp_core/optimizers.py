@@ -37,17 +37,35 @@ class SGD:
         The training loop scales the small output delta by lr instead, so every gradient
         arrives scaled and the large dW is not passed over once more just to scale it.
         """
-        W, b = self.W[l], self.b[l]
-        if self.l2:
-            dW += (self.lr * self.l2) * W
-        if self.vW is None:
-            W -= dW
-            b -= db
+        self.update_part(l, (), dW, (), db)
+
+    def update_part(
+        self,
+        l: int,
+        w_index: tuple | None,
+        dW: np.ndarray | None,
+        b_index: slice | tuple | None = None,
+        db: np.ndarray | None = None,
+    ) -> None:
+        """`update_scaled` on part of layer l: W[l][w_index] with dW, b[l][b_index] with db.
+
+        Either may be None to leave it alone. Two threads may update disjoint parts of
+        one layer at the same time (mlp_core.parallel).
+        """
+        if dW is not None:
+            vW = None if self.vW is None else self.vW[l][w_index]
+            self._apply(self.W[l][w_index], dW, vW, self.l2)
+        if db is not None:
+            vb = None if self.vb is None else self.vb[l][b_index]
+            self._apply(self.b[l][b_index], db, vb, 0.0)
+
+    def _apply(self, P: np.ndarray, dP: np.ndarray, vP: np.ndarray | None, l2: float) -> None:
+        """P -= dP (+ L2), or through the velocity vP; dP is lr-scaled and overwritten."""
+        if l2:
+            dP += (self.lr * l2) * P
+        if vP is None:
+            P -= dP
             return
-        vW, vb = self.vW[l], self.vb[l]
-        vW *= self.momentum
-        vW -= dW
-        W += vW
-        vb *= self.momentum
-        vb -= db
-        b += vb
+        vP *= self.momentum
+        vP -= dP
+        P += vP

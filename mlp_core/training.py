@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mlp_core import blas
+from mlp_core import blas, parallel
 from mlp_core.activations import ACTIVATIONS
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
@@ -114,6 +114,11 @@ class Trainer:
     """BLAS threads for training's matrix products: 1 unless $MLP_LAB_BLAS_THREADS says
     otherwise; None keeps NumPy's own count (see mlp_core.blas)."""
 
+    threads: int = parallel.wanted_threads()
+    """Threads for training: 2 splits the first layer's units over two cores (see
+    mlp_core.parallel) when the layer is big enough; 1 trains on the caller's thread.
+    Set from $MLP_LAB_THREADS, else 2 when the process may use two CPUs."""
+
     def __init__(self, config: TrainConfig, data: Split, model: MLP | None = None) -> None:
         self.config = config
         self.X = data.X_train[: config.n_train]
@@ -132,6 +137,7 @@ class Trainer:
         self._ws = _Workspace(self.model, min(config.batch_size, len(self.X)))
         self._perm: np.ndarray | None = None
         self._pos = 0
+        self._split: parallel.SplitStep | None = None
         self._epoch_start = self.model.copy()
         self._best: tuple[float, MLP] | None = None
         self._loss_sum = self._correct = self._seconds = 0.0
@@ -196,20 +202,76 @@ class Trainer:
     ) -> list[EpochStats]:
         done: list[EpochStats] = []
         start = time.perf_counter()
+        deadline = None if max_seconds is None else start + max_seconds
+        split = self._splitter()
         batches = 0
         while not self.finished and self.epoch < self.target_epochs:
             self.history.status = "running"
-            stats = self._one_batch()
-            batches += 1
+            if split is not None:
+                limit = None if max_batches is None else max_batches - batches
+                stats, n = self._split_batches(split, limit, deadline)
+            else:
+                stats, n = self._one_batch(), 1
+            batches += n
             if stats is not None:
                 done.append(stats)
                 if to_epoch_end:
                     break
             if max_batches is not None and batches >= max_batches:
                 break
-            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+            if deadline is not None and time.perf_counter() >= deadline:
                 break
         return done
+
+    def _splitter(self) -> parallel.SplitStep | None:
+        """The two-thread stepper when it is wanted and pays here, else None.
+
+        Only with NumPy's own OpenBLAS held to one thread: two threads that each start
+        BLAS threads of their own would fight over the cores.
+        """
+        if (
+            self.threads < 2
+            or self.blas_threads != 1
+            or blas.threads() is None
+            or not parallel.worth_splitting(self.model.sizes, len(self._ws.X))
+        ):
+            return None
+        if self._split is None:
+            self._split = parallel.SplitStep(self)
+        return self._split
+
+    def _split_batches(
+        self, split: parallel.SplitStep, limit: int | None, deadline: float | None
+    ) -> tuple[EpochStats | None, int]:
+        """Like `_one_batch`, for the rest of the epoch (at most `limit` batches, until
+        `deadline`) on two threads; returns the finished epoch's stats and the batch count."""
+        t0 = time.perf_counter()
+        if self._perm is None:
+            self._perm = self._rng.permutation(len(self.X))
+            self._pos = 0
+        size = self.config.batch_size
+        starts = range(self._pos, len(self.X), size)
+        if limit is not None:
+            starts = starts[:limit]
+        batches = [self._perm[s : s + size] for s in starts]
+        bad: list[float] = []
+
+        def after_batch(i: int, loss: float) -> bool:
+            self._pos += len(batches[i])
+            if not math.isfinite(loss):
+                bad.append(loss)
+                return False
+            self._loss_sum += loss
+            return deadline is None or time.perf_counter() < deadline
+
+        n = split.run(batches, after_batch)
+        self._seconds += time.perf_counter() - t0
+        if bad:
+            self._diverge(f"the loss became {bad[0]}")
+            return None, n
+        if self._pos >= len(self.X):
+            return self._end_epoch(), n
+        return None, n
 
     def train_epoch(self) -> EpochStats | None:
         """Train to the end of the current epoch; None if the run ended without one."""
@@ -246,15 +308,20 @@ class Trainer:
         """Forward, backward and update on the examples `idx`; returns the batch's loss sum."""
         ws, n = self._ws, len(idx)
         A = self._forward(np.take(self.X, idx, axis=0, out=ws.X[:n]))
-        y = self.y[idx]
-        dZ = A[-1]
-        self._correct += np.count_nonzero(dZ.argmax(axis=1) == y)
-        loss = LOSSES[self.model.loss].value_labels(dZ, y)
-        dZ[ws.rows[:n], y] -= 1  # the output delta A_L - Y, in place, with no one-hot Y
+        loss = self._output_delta(A[-1], self.y[idx])
+        self._backward(A, A[-1])
+        return loss
+
+    def _output_delta(self, A_L: np.ndarray, y: np.ndarray) -> float:
+        """Count the correct answers, then turn the output A_L into the output delta times lr,
+        in place; returns the batch's loss sum."""
+        n = len(y)
+        self._correct += np.count_nonzero(A_L.argmax(axis=1) == y)
+        loss = LOSSES[self.model.loss].value_labels(A_L, y)
+        A_L[self._ws.rows[:n], y] -= 1  # the output delta A_L - Y, in place, with no one-hot Y
         # Scaling the small delta by lr (and 1/n for the mean) scales every gradient below.
         mean = self.config.reduction == "mean"
-        dZ *= dZ.dtype.type(self.config.lr / n if mean else self.config.lr)
-        self._backward(A, dZ)
+        A_L *= A_L.dtype.type(self.config.lr / n if mean else self.config.lr)
         return loss
 
     def _forward(self, X: np.ndarray) -> list[np.ndarray]:
