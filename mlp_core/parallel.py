@@ -19,8 +19,10 @@ halves of each product write disjoint parts, so the result is the serial computa
 to float rounding (layer 2's input product is summed over the two halves). NumPy releases
 the GIL inside matrix products and element-wise loops, so the threads run in parallel.
 
-Used by `Trainer` when two cores are free to use and the first layer is big enough for
-the split to pay; `Trainer.threads` and $MLP_LAB_THREADS decide.
+Used by `Trainer` when the process may use two CPUs (it does not check that they are
+idle) and the first layer is big enough for the split to pay; `Trainer.threads` and
+$MLP_LAB_THREADS decide. `SplitStep._upper` repeats Trainer's forward and backward loops
+for the layers above the first.
 """
 
 from __future__ import annotations
