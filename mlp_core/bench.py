@@ -8,8 +8,9 @@ mlp_core's Trainer does by default (`exact_eval` off).
 
 The runners take turns, one epoch each, in an order that rotates every round, so a
 burst of load from elsewhere on the machine hits them alike, with a short rest before
-each epoch so that the previous runner's idle threads have gone to sleep. The first epoch of each is
-a warm-up: seconds per epoch is the median of the others, with their min and max.
+each epoch so that the previous runner's idle threads have gone to sleep. The first
+epoch of each is a warm-up: seconds per epoch is the median of the others, with their
+min and max.
 
 The GEMM floor times only the matrix products such an epoch needs, with the same
 shapes and dtype and the operands already in place; its best BLAS thread count is used.

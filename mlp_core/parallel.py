@@ -21,8 +21,7 @@ the GIL inside matrix products and element-wise loops, so the threads run in par
 
 Used by `Trainer` when the process may use two CPUs (it does not check that they are
 idle) and the first layer is big enough for the split to pay; `Trainer.threads` and
-$MLP_LAB_THREADS decide. `SplitStep._upper` repeats Trainer's forward and backward loops
-for the layers above the first.
+$MLP_LAB_THREADS decide.
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlp_core.activations import ACTIVATIONS
-from mlp_core.losses import LOSSES
 
 if TYPE_CHECKING:
     from mlp_core.training import Trainer
@@ -110,24 +108,14 @@ class SplitStep:
         """The caller's part: layers 2 and up, forward and backward; sets self.dZ2."""
         tr = self.t
         model, ws, n = tr.model, tr._ws, len(y)
-        last = len(model.W) - 1
-        hidden, output = ACTIVATIONS[model.activation], LOSSES[model.loss].output
         W2 = model.W[1]
         Z = np.matmul(self.A[0][:n], W2[self.parts[0]], out=ws.Z[1][:n])
         Z += np.matmul(self.A[1][:n], W2[self.parts[1]], out=self.Z2_other[:n])
         Z += model.b[1]
-        A: list[np.ndarray | None] = [None, None, hidden.forward(Z) if last > 1 else output(Z)]
-        for l in range(2, last + 1):
-            Z = np.matmul(A[l], model.W[l], out=ws.Z[l][:n])
-            Z += model.b[l]
-            A.append(hidden.forward(Z) if l < last else output(Z))
+        A = tr._forward_from([None, None, tr._activate(1, Z)])
         dZ = A[-1]
         loss = tr._output_delta(dZ, y)
-        for l in range(last, 1, -1):
-            dW = np.matmul(A[l].T, dZ, out=ws.dW[l])
-            db = np.matmul(ws.ones[:n], dZ, out=ws.db[l])
-            dZ = hidden.backward(np.matmul(dZ, model.W[l].T, out=ws.dA[l - 1][:n]), A[l])
-            tr.optimizer.update_scaled(l, dW, db)
+        dZ = tr._backward(A, dZ, stop=2)  # the layers above layer 2; dZ is now layer 2's
         db2 = np.matmul(ws.ones[:n], dZ, out=ws.db[1])
         tr.optimizer.update_part(1, None, None, (), db2)  # W2 is updated in halves
         self.dZ2 = dZ

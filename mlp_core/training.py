@@ -326,25 +326,35 @@ class Trainer:
 
     def _forward(self, X: np.ndarray) -> list[np.ndarray]:
         """Activations [X, A_1, ..., A_L] of a batch X (n, d_in), in the workspace."""
-        model, ws, n = self.model, self._ws, len(X)
-        hidden, output = ACTIVATIONS[model.activation].forward, LOSSES[model.loss].output
-        A = [X]
-        for l, (W, b) in enumerate(zip(model.W, model.b, strict=True)):
-            Z = np.matmul(A[l], W, out=ws.Z[l][:n])
-            Z += b
-            A.append(hidden(Z) if l < len(model.W) - 1 else output(Z))
+        return self._forward_from([X])
+
+    def _forward_from(self, A: list) -> list:
+        """Append the activations of the layers above A[-1] (A_l) to A, and return A."""
+        model, ws, n = self.model, self._ws, len(A[-1])
+        for l in range(len(A) - 1, len(model.W)):
+            Z = np.matmul(A[l], model.W[l], out=ws.Z[l][:n])
+            Z += model.b[l]
+            A.append(self._activate(l, Z))
         return A
 
-    def _backward(self, A: list[np.ndarray], dZ: np.ndarray) -> None:
-        """Backpropagate the output delta dZ (n, k), already times lr; update each layer."""
+    def _activate(self, l: int, Z: np.ndarray) -> np.ndarray:
+        """Layer l's activation (the output's for the last layer), in place on Z."""
+        if l < len(self.model.W) - 1:
+            return ACTIVATIONS[self.model.activation].forward(Z)
+        return LOSSES[self.model.loss].output(Z)
+
+    def _backward(self, A: list, dZ: np.ndarray, stop: int = 0) -> np.ndarray:
+        """Backpropagate the output delta dZ (n, k), already times lr, updating layers
+        L-1 down to `stop`; returns the delta of layer `stop` (the input's, unused, at 0)."""
         model, ws, n = self.model, self._ws, len(dZ)
         backward = ACTIVATIONS[model.activation].backward
-        for l in range(len(model.W) - 1, -1, -1):
+        for l in range(len(model.W) - 1, stop - 1, -1):
             dW = np.matmul(A[l].T, dZ, out=ws.dW[l])
             db = np.matmul(ws.ones[:n], dZ, out=ws.db[l])
             if l:  # the delta of the layer below, through the weights before their update
                 dZ = backward(np.matmul(dZ, model.W[l].T, out=ws.dA[l - 1][:n]), A[l])
             self.optimizer.update_scaled(l, dW, db)
+        return dZ
 
     def _end_epoch(self) -> EpochStats | None:
         t0 = time.perf_counter()
