@@ -6,18 +6,20 @@ as they save (see benchmarks/training_speed.md). Here the work is split once, by
 first hidden layer's units: thread 0 (the caller) owns units [0, h0) and the helper
 thread units [h0, H). Each computes, for its own units and one BLAS thread,
 
-- forward: its columns of A1 = f(X @ W1 + b1);
-- backward: dA1 = dZ2 @ W2[own rows].T, then its rows of W2, its columns of W1 and its
-  part of b1 are updated.
+- forward: its columns of Z1 = X @ W1;
+- backward: its columns of W1's and b1's gradients (X.T @ dZ1 and the column sums of
+  dZ1), and updates those columns.
 
-In between, the caller alone runs everything above the first hidden layer: the forward
-pass from layer 2 up, the loss, and the backward pass down to dZ2 (the delta at layer 2),
-updating those layers and b2. Two hand-overs per minibatch (helper -> caller after the
-forward part, caller -> helper with dZ2), and the helper gathers the next minibatch's
-rows while the caller works alone. No gradient has to be added across threads: the two
-halves of each product write disjoint parts, so the result is the serial computation's up
-to float rounding (layer 2's input product is summed over the two halves). NumPy releases
-the GIL inside matrix products and element-wise loops, so the threads run in parallel.
+In between, the caller alone runs the rest, with the Trainer's own loops: the first
+layer's bias and activation, everything above it forward, the loss, and the backward pass
+down to dZ1 (the first layer's delta), updating every layer above the first. Two
+hand-overs per minibatch (helper -> caller after the forward part, caller -> helper with
+dZ1), and the helper gathers the next minibatch's rows while the caller works alone. No
+gradient has to be added across threads: the two halves of each product write disjoint
+columns, so the result is the one-thread loop's up to float rounding. NumPy releases the
+GIL inside matrix products and element-wise loops, so the threads run in parallel; what
+costs is taking the GIL back after each call while the other thread holds it, so the
+helper makes few calls (six a minibatch with plain SGD, three of them products).
 
 Used by `Trainer` when the process may use two CPUs (it does not check that they are
 idle) and the first layer is big enough for the split to pay; `Trainer.threads` and
@@ -34,8 +36,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlp_core.activations import ACTIVATIONS
-
 if TYPE_CHECKING:
     from mlp_core.training import Trainer
 
@@ -44,9 +44,10 @@ MIN_FLOPS = 4e6
 it the two hand-overs per minibatch cost more than the second core saves."""
 SHARE = 0.6
 """Fraction of the first layer's units the caller keeps (rounded to a multiple of 16: 64
-of 100). The helper also gathers the next minibatch while the caller runs the layers
-above, so it gets fewer units. Measured at 784-100-10, batch 100: 64 units 0.226 s an
-epoch, 48 units 0.240 s; the caller gathering instead, 0.26-0.28 s."""
+of 100). The caller also runs everything between the hand-overs, and the helper gathers
+the next minibatch meanwhile, so the helper gets fewer units. Measured at 784-100-10,
+batch 100 (one timed run each, on a busy machine): 64 units 0.236 s an epoch, 56 units 0.240 s,
+48 units 0.248 s; the caller gathering instead, 0.26-0.28 s."""
 
 
 def wanted_threads() -> int:
@@ -73,52 +74,37 @@ class SplitStep:
     def __init__(self, trainer: Trainer, share: float = SHARE) -> None:
         self.t = trainer
         model, B = trainer.model, len(trainer._ws.X)
-        dtype, sizes = model.dtype, model.sizes
-        d, H, k2 = sizes[0], sizes[1], sizes[2]
+        dtype, (d, H) = model.dtype, model.sizes[:2]
         h0 = min(max(_aligned(H * share), 1), H - 1)
         self.parts = (slice(0, h0), slice(h0, H))
         widths = (h0, H - h0)
-        self.A = [np.empty((B, w), dtype) for w in widths]  # each thread's columns of A1
-        self.dA = [np.empty((B, w), dtype) for w in widths]
         self.dW1 = [np.empty((d, w), dtype) for w in widths]
         self.db1 = [np.empty(w, dtype) for w in widths]
-        self.dW2 = [np.empty((w, k2), dtype) for w in widths]
         self.X = [np.empty((B, d), dtype) for _ in range(3)]  # minibatch t in X[t % 3]
-        self.Z2_other = np.empty((B, k2), dtype)
-        self.dZ2: np.ndarray | None = None
+        self.dZ1: np.ndarray | None = None
 
     # -- the two halves -----------------------------------------------------------------
     def _forward_part(self, p: int, X: np.ndarray) -> None:
-        model, s = self.t.model, self.parts[p]
-        A = np.matmul(X, model.W[0][:, s], out=self.A[p][: len(X)])
-        A += model.b[0][s]
-        ACTIVATIONS[model.activation].forward(A)
+        """This thread's columns of X @ W1 (bias and activation come in `_upper`)."""
+        s = self.parts[p]
+        np.matmul(X, self.t.model.W[0][:, s], out=self.t._ws.Z[0][: len(X), s])
 
     def _backward_part(self, p: int, X: np.ndarray) -> None:
-        model, opt, s, n = self.t.model, self.t.optimizer, self.parts[p], len(X)
-        dZ2, A = self.dZ2, self.A[p][:n]
-        dA = np.matmul(dZ2, model.W[1][s].T, out=self.dA[p][:n])  # before W2's update
-        opt.update_part(1, (s,), np.matmul(A.T, dZ2, out=self.dW2[p]))
-        dZ1 = ACTIVATIONS[model.activation].backward(dA, A)
-        dW1 = np.matmul(X.T, dZ1, out=self.dW1[p])
-        db1 = np.matmul(self.t._ws.ones[:n], dZ1, out=self.db1[p])
-        opt.update_part(0, (slice(None), s), dW1, s, db1)
+        """This thread's columns of W1's and b1's gradients, and their update."""
+        s, n, dZ1 = self.parts[p], len(X), self.dZ1
+        dW1 = np.matmul(X.T, dZ1[:, s], out=self.dW1[p])
+        db1 = np.matmul(self.t._ws.ones[:n], dZ1[:, s], out=self.db1[p])
+        self.t.optimizer.update_part(0, (slice(None), s), dW1, s, db1)
 
     def _upper(self, y: np.ndarray) -> float:
-        """The caller's part: layers 2 and up, forward and backward; sets self.dZ2."""
-        tr = self.t
-        model, ws, n = tr.model, tr._ws, len(y)
-        W2 = model.W[1]
-        Z = np.matmul(self.A[0][:n], W2[self.parts[0]], out=ws.Z[1][:n])
-        Z += np.matmul(self.A[1][:n], W2[self.parts[1]], out=self.Z2_other[:n])
-        Z += model.b[1]
-        A = tr._forward_from([None, None, tr._activate(1, Z)])
-        dZ = A[-1]
-        loss = tr._output_delta(dZ, y)
-        dZ = tr._backward(A, dZ, stop=2)  # the layers above layer 2; dZ is now layer 2's
-        db2 = np.matmul(ws.ones[:n], dZ, out=ws.db[1])
-        tr.optimizer.update_part(1, None, None, (), db2)  # W2 is updated in halves
-        self.dZ2 = dZ
+        """The caller's part between the hand-overs: the first layer's bias and activation,
+        everything above it forward and backward, and the first layer's delta (self.dZ1)."""
+        tr, n = self.t, len(y)
+        Z1 = tr._ws.Z[0][:n]
+        Z1 += tr.model.b[0]
+        A = tr._forward_from([None, tr._activate(0, Z1)])
+        loss = tr._output_delta(A[-1], y)
+        self.dZ1 = tr._backward(A, A[-1], stop=1)  # updates layers 2 and up
         return loss
 
     # -- a run of minibatches ---------------------------------------------------------------
@@ -143,6 +129,12 @@ class SplitStep:
             lock.acquire()
         state = {"last": len(batches) - 1, "error": None}
 
+        def gather(i: int) -> None:
+            """Minibatch i's rows into X[i % 3], then tell the caller."""
+            if i < len(batches):
+                np.take(Xall, batches[i], axis=0, out=self.X[i % 3][: len(batches[i])])
+                _signal(gathered[i % 2])
+
         def helper() -> None:
             try:
                 for i in range(len(batches)):
@@ -151,10 +143,7 @@ class SplitStep:
                     X = self.X[i % 3][: len(batches[i])]
                     self._forward_part(1, X)
                     _signal(forward_done)
-                    if i + 1 < len(batches):  # the next batch, while the caller works alone
-                        nxt = batches[i + 1]
-                        np.take(Xall, nxt, axis=0, out=self.X[(i + 1) % 3][: len(nxt)])
-                        _signal(gathered[(i + 1) % 2])
+                    gather(i + 1)
                     delta_ready.acquire()
                     if state["error"] is not None or i > state["last"]:
                         return
