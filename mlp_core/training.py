@@ -307,7 +307,7 @@ class Trainer:
     def _train_batch(self, idx: np.ndarray) -> float:
         """Forward, backward and update on the examples `idx`; returns the batch's loss sum."""
         ws, n = self._ws, len(idx)
-        A = self._forward(np.take(self.X, idx, axis=0, out=ws.X[:n]))
+        A = self._forward(parallel.gather_rows(self.X, idx, ws.X[:n]))
         loss = self._output_delta(A[-1], self.y[idx])
         self._backward(A, A[-1])
         return loss
