@@ -37,14 +37,16 @@ from mlp_core.training import Split, Trainer
 
 LR = 0.1
 SEED = 1
-RUNNERS = ("mlp_core", "mlp_core_1", "gemm", "torch", "sklearn")
+RUNNERS = ("mlp_core", "mlp_core_1", "gemm", "torch", "torch_loader", "sklearn")
 SETTLE = 0.3
 """Seconds of rest before each timed epoch. OpenBLAS's and PyTorch's idle worker threads
 spin for up to about 0.1 s after a multithreaded product before they sleep; without the
 rest they take the second core from whichever runner comes next (mlp_core's two-thread
 epoch measured 0.30 s instead of 0.23 s right after the two-thread GEMM floor)."""
-TARGETS = {"torch": 0.5, "gemm": 1.3}
-"""mlp_core's time over the runner's that counts as on target (issue 7)."""
+TARGETS = {"torch": 0.5, "torch_loader": 0.5, "gemm": 1.3}
+"""mlp_core's time over the runner's that counts as on target (issue 7). The issue's
+PyTorch figure (0.8-1.0 s an epoch at batch 100) is what the DataLoader loop takes here;
+the tuned loop takes less than half of that, so both are held to the target."""
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,8 @@ def _gemm_epoch(case: Case, data: Split, threads: int | None) -> Callable[[], fl
     return epoch
 
 
-def torch_runner(case: Case, data: Split) -> Runner:
-    """nn.Sequential of Linear and Sigmoid, CrossEntropyLoss, torch.optim.SGD."""
+def _torch_net(case: Case, data: Split) -> tuple[Any, Any, Any]:
+    """nn.Sequential of Linear and Sigmoid, its torch.optim.SGD and CrossEntropyLoss."""
     import torch
 
     torch.manual_seed(SEED)
@@ -171,8 +173,21 @@ def torch_runner(case: Case, data: Split) -> Runner:
     for i, o in zip(sizes, sizes[1:], strict=False):
         layers += [torch.nn.Linear(i, o), torch.nn.Sigmoid()]
     model = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    return model, torch.optim.SGD(model.parameters(), lr=LR), torch.nn.CrossEntropyLoss()
+
+
+def _torch_label(what: str) -> str:
+    import torch
+
+    version = torch.__version__.split("+")[0]
+    return f"PyTorch {version}, {what}, {torch.get_num_threads()} thr"
+
+
+def torch_runner(case: Case, data: Split) -> Runner:
+    """A tuned PyTorch loop: each minibatch indexed straight out of one tensor."""
+    import torch
+
+    model, opt, loss_fn = _torch_net(case, data)
     X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train.astype(np.int64))
     Xv, yv = torch.from_numpy(data.X_valid), torch.from_numpy(data.y_valid.astype(np.int64))
 
@@ -194,8 +209,35 @@ def torch_runner(case: Case, data: Split) -> Runner:
             loss_sum.item()
             return float((model(Xv).argmax(dim=1) == yv).double().mean())
 
-    label = f"PyTorch {torch.__version__.split('+')[0]}, {torch.get_num_threads()} threads"
-    return Runner("torch", label, epoch)
+    return Runner("torch", _torch_label("tuned loop"), epoch)
+
+
+def torch_loader_runner(case: Case, data: Split) -> Runner:
+    """PyTorch as its tutorials write it: a shuffling DataLoader over a TensorDataset."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model, opt, loss_fn = _torch_net(case, data)
+    y = torch.from_numpy(data.y_train.astype(np.int64))
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(data.X_train), y), batch_size=case.batch, shuffle=True
+    )
+    Xv, yv = torch.from_numpy(data.X_valid), torch.from_numpy(data.y_valid.astype(np.int64))
+
+    def epoch() -> float:
+        loss_sum, correct = 0.0, 0
+        for xb, yb in loader:
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * len(yb)
+            correct += (out.argmax(dim=1) == yb).sum().item()
+        with torch.no_grad():
+            return float((model(Xv).argmax(dim=1) == yv).double().mean())
+
+    return Runner("torch_loader", _torch_label("DataLoader"), epoch)
 
 
 def sklearn_runner(case: Case, data: Split) -> Runner:
@@ -237,6 +279,8 @@ def make_runners(case: Case, data: Split, options: BenchOptions) -> tuple[list[R
                 runners.extend(gemm_runners(case, data))
             elif name == "torch":
                 runners.append(torch_runner(case, data))
+            elif name == "torch_loader":
+                runners.append(torch_loader_runner(case, data))
             elif name == "sklearn":
                 runners.append(sklearn_runner(case, data))
         except ImportError as exc:
@@ -340,7 +384,7 @@ def case_records(case: Case, timings: list[Timing], n_train: int) -> list[dict[s
 
 def _target(case: Case, peer: str) -> float:
     """Batch 1000 need only not be slower than PyTorch; elsewhere half its time."""
-    return 1.0 if peer == "torch" and case.batch >= 1000 else TARGETS[peer]
+    return 1.0 if peer.startswith("torch") and case.batch >= 1000 else TARGETS[peer]
 
 
 def case_text(case: Case, records: list[dict[str, Any]], notes: list[str]) -> str:
@@ -360,7 +404,7 @@ def case_text(case: Case, records: list[dict[str, Any]], notes: list[str]) -> st
         )
     summary = records[-1]
     verdicts = [
-        f"{'<=' if k != 'torch' or case.batch < 1000 else 'not slower than'} "
+        f"{'<=' if not k.startswith('torch') or case.batch < 1000 else 'not slower than'} "
         f"{_target(case, k):g}x {k}: {'yes' if ok else 'NO'} ({summary['ratios'][k]:.2f})"
         for k, ok in summary["on_target"].items()
     ]

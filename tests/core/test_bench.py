@@ -7,6 +7,7 @@ scikit-learn or PyTorch.
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -69,3 +70,12 @@ def test_unknown_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
         cli.main(["bench", "--cases", "b7"])
     assert exc.value.code == 2
     assert "choose from b100" in capsys.readouterr().err
+
+
+def test_missing_pytorch_is_a_note_not_a_failure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    out = run(capsys, "--runners", "mlp_core,torch,torch_loader")
+    assert "note: torch skipped" in out and "note: torch_loader skipped" in out
+    assert "target" not in out  # no peer was timed: no verdict
