@@ -404,7 +404,7 @@ def case_text(case: Case, records: list[dict[str, Any]], notes: list[str]) -> st
         )
     summary = records[-1]
     verdicts = [
-        f"{'<=' if not k.startswith('torch') or case.batch < 1000 else 'not slower than'} "
+        f"{'not slower than' if _target(case, k) == 1.0 else '<='} "
         f"{_target(case, k):g}x {k}: {'yes' if ok else 'NO'} ({summary['ratios'][k]:.2f})"
         for k, ok in summary["on_target"].items()
     ]

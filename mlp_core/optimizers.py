@@ -40,24 +40,17 @@ class SGD:
         self.update_part(l, (), dW, (), db)
 
     def update_part(
-        self,
-        l: int,
-        w_index: tuple | None,
-        dW: np.ndarray | None,
-        b_index: slice | tuple | None = None,
-        db: np.ndarray | None = None,
+        self, l: int, w_index: tuple, dW: np.ndarray, b_index: slice | tuple, db: np.ndarray
     ) -> None:
         """`update_scaled` on part of layer l: W[l][w_index] with dW, b[l][b_index] with db.
 
-        Either may be None to leave it alone. Two threads may update disjoint parts of
-        one layer at the same time (mlp_core.parallel).
+        Two threads may update disjoint parts of one layer at the same time
+        (mlp_core.parallel).
         """
-        if dW is not None:
-            vW = None if self.vW is None else self.vW[l][w_index]
-            self._apply(self.W[l][w_index], dW, vW, self.l2)
-        if db is not None:
-            vb = None if self.vb is None else self.vb[l][b_index]
-            self._apply(self.b[l][b_index], db, vb, 0.0)
+        vW = None if self.vW is None else self.vW[l][w_index]
+        self._apply(self.W[l][w_index], dW, vW, self.l2)
+        vb = None if self.vb is None else self.vb[l][b_index]
+        self._apply(self.b[l][b_index], db, vb, 0.0)
 
     def _apply(self, P: np.ndarray, dP: np.ndarray, vP: np.ndarray | None, l2: float) -> None:
         """P -= dP (+ L2), or through the velocity vP; dP is lr-scaled and overwritten."""

@@ -246,9 +246,7 @@ class Trainer:
         """Like `_one_batch`, for the rest of the epoch (at most `limit` batches, until
         `deadline`) on two threads; returns the finished epoch's stats and the batch count."""
         t0 = time.perf_counter()
-        if self._perm is None:
-            self._perm = self._rng.permutation(len(self.X))
-            self._pos = 0
+        self._start_epoch()
         size = self.config.batch_size
         starts = range(self._pos, len(self.X), size)
         if limit is not None:
@@ -287,11 +285,15 @@ class Trainer:
             self.step()
         return self.history
 
-    def _one_batch(self) -> EpochStats | None:
-        t0 = time.perf_counter()
+    def _start_epoch(self) -> None:
+        """Draw the epoch's order of the training examples, unless one is under way."""
         if self._perm is None:
             self._perm = self._rng.permutation(len(self.X))
             self._pos = 0
+
+    def _one_batch(self) -> EpochStats | None:
+        t0 = time.perf_counter()
+        self._start_epoch()
         idx = self._perm[self._pos : self._pos + self.config.batch_size]
         self._pos += len(idx)
         loss = self._train_batch(idx)
