@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlp_core import blas
+
 
 class SGD:
     """W -= lr * (dW + l2 * W), b -= lr * db; with momentum, through velocities.
@@ -51,6 +53,69 @@ class SGD:
         self._apply(self.W[l][w_index], dW, vW, self.l2)
         vb = None if self.vb is None else self.vb[l][b_index]
         self._apply(self.b[l][b_index], db, vb, 0.0)
+
+    def update_product(
+        self,
+        l: int,
+        w_index: tuple,
+        A: np.ndarray,
+        dZ: np.ndarray,
+        scratch: np.ndarray,
+        b_index: slice | tuple,
+        db: np.ndarray,
+    ) -> None:
+        """`update_part` with layer l's weight gradient given as a product, A.T @ dZ (dZ
+        lr-scaled): the product goes straight into W (or the velocity, or the L2 sum) in
+        one BLAS call, instead of out to `scratch` and back (mlp_core.blas.add_product_t).
+        The same arithmetic as `update_part`: bit for bit at minibatches of a few hundred.
+        `scratch`, of W[l][w_index]'s shape, holds the L2 term, or the gradient where NumPy's
+        OpenBLAS is not found."""
+        P = self.W[l][w_index]
+        vP = None if self.vW is None else self.vW[l][w_index]
+        if self.l2:  # scratch = lr * l2 * W + A.T @ dZ, then as usual
+            np.multiply(P, self.lr * self.l2, out=scratch)
+            if not blas.add_product_t(scratch, A, dZ, 1.0):
+                scratch += np.matmul(A.T, dZ)
+            self._apply(P, scratch, vP, 0.0)
+        elif vP is None:  # P -= A.T @ dZ
+            if not blas.add_product_t(P, A, dZ, -1.0):
+                self._apply(P, np.matmul(A.T, dZ, out=scratch), None, 0.0)
+        else:  # v = momentum * v - A.T @ dZ; P += v
+            vP *= self.momentum
+            if not blas.add_product_t(vP, A, dZ, -1.0):
+                vP -= np.matmul(A.T, dZ, out=scratch)
+            P += vP
+        vb = None if self.vb is None else self.vb[l][b_index]
+        self._apply(self.b[l][b_index], db, vb, 0.0)
+
+    def update_product_rows(
+        self,
+        l: int,
+        s: slice,
+        rows: np.ndarray,
+        Wr: np.ndarray,
+        A: np.ndarray,
+        dZ: np.ndarray,
+        scratch: np.ndarray,
+        db: np.ndarray,
+    ) -> None:
+        """`update_product` on columns s of layer l when the layer's input is zero outside
+        its columns `rows` (mlp_core.parallel compacts such minibatches): the weight gradient
+        is A.T @ dZ in those rows and exactly zero elsewhere. A (n, k) holds the input's
+        active columns and Wr (k, width) W[l][rows, s] as gathered for the forward pass; it
+        is overwritten. `scratch` is of W[l][:, s]'s shape. The same arithmetic as the full
+        product's update: rows outside `rows` change only through L2 or momentum."""
+        P = self.W[l][:, s]
+        if self.l2 or self.vW is not None:  # every row moves: the gradient in full
+            np.matmul(A.T, dZ, out=Wr)
+            scratch.fill(0)
+            scratch[rows] = Wr
+            self._apply(P, scratch, None if self.vW is None else self.vW[l][:, s], self.l2)
+        else:  # only the active rows move
+            if not blas.add_product_t(Wr, A, dZ, -1.0):
+                Wr -= np.matmul(A.T, dZ)
+            P[rows] = Wr
+        self._apply(self.b[l][s], db, None if self.vb is None else self.vb[l][s], 0.0)
 
     def _apply(self, P: np.ndarray, dP: np.ndarray, vP: np.ndarray | None, l2: float) -> None:
         """P -= dP (+ L2), or through the velocity vP; dP is lr-scaled and overwritten."""
