@@ -37,7 +37,7 @@ from mlp_core.training import Split, Trainer
 
 LR = 0.1
 SEED = 1
-RUNNERS = ("mlp_core", "mlp_core_1", "gemm", "torch", "torch_loader", "sklearn")
+RUNNERS = ("mlp_core", "mlp_core_thread", "mlp_core_1", "gemm", "torch", "torch_loader", "sklearn")
 SETTLE = 0.3
 """Seconds of rest before each timed epoch. OpenBLAS's and PyTorch's idle worker threads
 spin for up to about 0.1 s after a multithreaded product before they sleep; without the
@@ -89,11 +89,14 @@ class Runner:
 
 
 # -- runners ------------------------------------------------------------------------------
-def mlp_core_runner(case: Case, data: Split, epochs: int, threads: int | None = None) -> Runner:
+def mlp_core_runner(
+    case: Case, data: Split, epochs: int, threads: int | None = None, split: str | None = None
+) -> Runner:
     """mlp_core's Trainer, as the app and `python -m mlp_core train` use it.
 
-    `threads` overrides Trainer.threads: 1 shows what the two-thread split
-    (mlp_core.parallel) buys.
+    `threads` and `split` override Trainer.threads and Trainer.split: threads=1 shows what
+    splitting the first layer buys, split="thread" the thread split against the helper
+    process (mlp_core.parallel, mlp_core.split_process).
     """
     config = TrainConfig(
         hidden=case.hidden[0],
@@ -113,9 +116,16 @@ def mlp_core_runner(case: Case, data: Split, epochs: int, threads: int | None = 
     if threads is not None:
         trainer.threads = threads
         name = f"mlp_core_{threads}"
-    used = 2 if trainer._splitter() is not None else 1
-    label = f"mlp_core, {used} thread{'s' * (used > 1)}"
-    return Runner(name, label, lambda: trainer.train_epoch().valid_acc)
+    if split is not None:
+        trainer.split = split
+        name = f"mlp_core_{split}"
+    splitter = trainer._splitter()  # starts the helper process now, not in an epoch
+    kind = type(splitter).__name__
+    used = {
+        "ProcessSplit": "2 processes",
+        "SplitStep": "2 threads",
+    }.get(kind, "1 thread")
+    return Runner(name, f"mlp_core, {used}", lambda: trainer.train_epoch().valid_acc)
 
 
 def gemm_runners(case: Case, data: Split) -> list[Runner]:
@@ -273,6 +283,8 @@ def make_runners(case: Case, data: Split, options: BenchOptions) -> tuple[list[R
         try:
             if name == "mlp_core":
                 runners.append(mlp_core_runner(case, data, options.epochs))
+            elif name == "mlp_core_thread":
+                runners.append(mlp_core_runner(case, data, options.epochs, split="thread"))
             elif name == "mlp_core_1":
                 runners.append(mlp_core_runner(case, data, options.epochs, threads=1))
             elif name == "gemm":

@@ -63,6 +63,13 @@ def wanted_threads() -> int:
     return 2 if cpus >= 2 else 1
 
 
+def wanted_split() -> str:
+    """How to split over two CPUs: $MLP_LAB_SPLIT ("process" or "thread"), else "process"
+    (mlp_core.split_process; Trainer falls back to threads where it is not available)."""
+    raw = os.environ.get("MLP_LAB_SPLIT", "").strip().lower()
+    return raw if raw in ("process", "thread") else "process"
+
+
 def worth_splitting(sizes: Sequence[int], batch: int) -> bool:
     """Whether a net of layer `sizes` (inputs first) trains faster split at this batch."""
     return len(sizes) >= 3 and sizes[1] >= 2 and 2.0 * batch * sizes[0] * sizes[1] >= MIN_FLOPS
@@ -91,10 +98,9 @@ class SplitStep:
 
     def _backward_part(self, p: int, X: np.ndarray) -> None:
         """This thread's columns of W1's and b1's gradients, and their update."""
-        s, n, dZ1 = self.parts[p], len(X), self.dZ1
-        dW1 = np.matmul(X.T, dZ1[:, s], out=self.dW1[p])
-        db1 = np.matmul(self.t._ws.ones[:n], dZ1[:, s], out=self.db1[p])
-        self.t.optimizer.update_part(0, (slice(None), s), dW1, s, db1)
+        s, n, dZ1 = self.parts[p], len(X), self.dZ1[:, self.parts[p]]
+        db1 = np.matmul(self.t._ws.ones[:n], dZ1, out=self.db1[p])
+        self.t.optimizer.update_product(0, (slice(None), s), X, dZ1, self.dW1[p], s, db1)
 
     def _upper(self, y: np.ndarray) -> float:
         """The caller's part between the hand-overs: the first layer's bias and activation,

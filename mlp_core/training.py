@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mlp_core import blas, parallel
+from mlp_core import blas, parallel, split_process
 from mlp_core.activations import ACTIVATIONS
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
@@ -119,6 +119,10 @@ class Trainer:
     mlp_core.parallel) when the layer is big enough; 1 trains on the caller's thread.
     Set from $MLP_LAB_THREADS, else 2 when the process may use two CPUs."""
 
+    split: str = parallel.wanted_split()
+    """How two threads split: "process" (a helper process, mlp_core.split_process, where
+    available, else the thread split) or "thread" (mlp_core.parallel); $MLP_LAB_SPLIT."""
+
     def __init__(self, config: TrainConfig, data: Split, model: MLP | None = None) -> None:
         self.config = config
         self.X = data.X_train[: config.n_train]
@@ -137,7 +141,7 @@ class Trainer:
         self._ws = _Workspace(self.model, min(config.batch_size, len(self.X)))
         self._perm: np.ndarray | None = None
         self._pos = 0
-        self._split: parallel.SplitStep | None = None
+        self._split: parallel.SplitStep | split_process.ProcessSplit | None = None
         self._epoch_start = self.model.copy()
         self._best: tuple[float, MLP] | None = None
         self._loss_sum = self._correct = self._seconds = 0.0
@@ -223,7 +227,7 @@ class Trainer:
                 break
         return done
 
-    def _splitter(self) -> parallel.SplitStep | None:
+    def _splitter(self) -> parallel.SplitStep | split_process.ProcessSplit | None:
         """The two-thread stepper when it is wanted and pays here, else None.
 
         Only with NumPy's own OpenBLAS held to one thread: two threads that each start
@@ -236,12 +240,25 @@ class Trainer:
             or not parallel.worth_splitting(self.model.sizes, len(self._ws.X))
         ):
             return None
+        if isinstance(self._split, split_process.ProcessSplit) and not self._split.alive:
+            self._split = None  # its helper died (the error was raised): start another
         if self._split is None:
-            self._split = parallel.SplitStep(self)
+            self._split = self._new_split()
         return self._split
 
+    def _new_split(self) -> parallel.SplitStep | split_process.ProcessSplit:
+        if self.split == "process" and split_process.available():
+            try:
+                return split_process.ProcessSplit(self)
+            except OSError:  # no helper process here: the thread split still pays
+                pass
+        return parallel.SplitStep(self)
+
     def _split_batches(
-        self, split: parallel.SplitStep, limit: int | None, deadline: float | None
+        self,
+        split: parallel.SplitStep | split_process.ProcessSplit,
+        limit: int | None,
+        deadline: float | None,
     ) -> tuple[EpochStats | None, int]:
         """Like `_one_batch`, for the rest of the epoch (at most `limit` batches, until
         `deadline`) on two threads; returns the finished epoch's stats and the batch count."""
@@ -351,11 +368,12 @@ class Trainer:
         model, ws, n = self.model, self._ws, len(dZ)
         backward = ACTIVATIONS[model.activation].backward
         for l in range(len(model.W) - 1, stop - 1, -1):
-            dW = np.matmul(A[l].T, dZ, out=ws.dW[l])
             db = np.matmul(ws.ones[:n], dZ, out=ws.db[l])
+            dZ_below = dZ
             if l:  # the delta of the layer below, through the weights before their update
-                dZ = backward(np.matmul(dZ, model.W[l].T, out=ws.dA[l - 1][:n]), A[l])
-            self.optimizer.update_scaled(l, dW, db)
+                dZ_below = backward(np.matmul(dZ, model.W[l].T, out=ws.dA[l - 1][:n]), A[l])
+            self.optimizer.update_product(l, (), A[l], dZ, ws.dW[l], (), db)
+            dZ = dZ_below
         return dZ
 
     def _end_epoch(self) -> EpochStats | None:

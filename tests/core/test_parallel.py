@@ -1,5 +1,7 @@
 """The two-thread split of the first layer (mlp_core.parallel): same training, same endings.
 
+(The process split, mlp_core.split_process, has its own tests in test_split_process.py.)
+
 The split computes what the one-thread loop computes, in a different order of float
 additions only, so in float64 the two agree to rounding for every activation, loss,
 reduction, momentum, L2 and depth. Nothing here times anything.
@@ -33,9 +35,9 @@ def _config(**kw) -> TrainConfig:
     return TrainConfig(**{**base, **kw})
 
 
-def _trainer(config: TrainConfig, data: Split, threads: int) -> Trainer:
+def _trainer(config: TrainConfig, data: Split, threads: int, split: str = "thread") -> Trainer:
     trainer = Trainer(config, data)
-    trainer.threads = threads
+    trainer.threads, trainer.split = threads, split
     return trainer
 
 

@@ -1,0 +1,454 @@
+"""The first layer's units split with a helper process: the fast way to train on two cores.
+
+The same split as mlp_core.parallel (the caller owns the first layer's units [0, h0), the
+helper units [h0, H); the caller alone runs everything above the first layer's products),
+but the helper is a process of its own instead of a thread. Two threads share one
+interpreter lock: every NumPy call that returns while the other thread holds it waits,
+and waking a waiting thread costs 10-40 us on these virtual machines, a few hundred
+times a second (benchmarks/training_speed.md). A process shares no lock. The two sides
+meet through a block of shared memory (`os.memfd_create`): the arrays they exchange and
+a few counters each side spins on until the other has written its part, so a hand-over
+costs well under a microsecond instead of a wake-up.
+
+Per minibatch:
+
+- the caller gathers the minibatch's rows into the shared block;
+- the helper compacts it: MNIST's margins leave about a third of the 784 pixels zero in
+  all of 100 digits, and a zero input column adds nothing to X @ W1 and leaves its row of
+  W1's gradient zero, so both sides multiply only the active columns and update only
+  those rows of W1 (a third less work in the products that dominate an epoch);
+- each side its columns of Z1 = X @ W1; the caller, after the helper's columns are in,
+  the bias, activation and everything above, down to dZ1; each side then its columns of
+  W1's and b1's gradients and their update (the product added straight into W1 in one
+  BLAS call, mlp_core.blas.add_product_t).
+
+The first layer's weights, biases and velocities live in the shared block during a run
+and are copied back into the model at its end, so the model is always an ordinary array.
+What it computes is the one-thread loop's arithmetic up to the order of float additions
+(tests/core/test_split_process.py: float64 within 1e-9).
+
+The counters are plain 8-byte stores and loads, which x86-64 keeps in program order
+between cores; on other processors they would need fences, so there `available()` is
+False and Trainer uses the thread split. Linux only (memfd). The helper process starts at
+the first run (about 0.2 s, to import NumPy), waits on a pipe (no spinning) between
+runs, and ends with its trainer, with the interpreter, or when the parent dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import platform
+import select
+import subprocess
+import sys
+import time
+import traceback
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mlp_core import blas
+from mlp_core.optimizers import SGD
+
+if TYPE_CHECKING:
+    from mlp_core.training import Trainer
+
+SHARE = 0.4
+"""Fraction of the first layer's units the caller keeps (rounded to a multiple of 8: 40 of
+100). The caller also gathers the rows and runs everything above the first layer, the
+helper compacts each minibatch. Measured at 784-100-10, batch 100: 40 units 0.186 s an
+epoch, 48 units 0.191 s, 56 units 0.202 s, 64 units 0.210 s."""
+COMPACT_AT = 0.9
+"""A minibatch is compacted when at most this fraction of its input columns are active."""
+START_TIMEOUT = 30.0
+"""Seconds the helper may take to start (import NumPy) before the thread split is used."""
+
+# Counters in the shared block (int64 each). Batch i of a run is done when a counter
+# reaches i + 1.
+_ROWS, _COMPACT, _FWD, _DELTA, _BWD, _LAST, _ABORT, _FAILED = range(8)
+_CTL = 16  # counters reserved
+_SLOTS = 3  # the caller gathers minibatch i + 1 while the helper may still use i - 1's rows
+
+
+def available() -> bool:
+    """Whether this machine can run the process split (Linux memfd, x86-64 ordering,
+    NumPy's OpenBLAS)."""
+    return (
+        hasattr(os, "memfd_create")
+        and platform.machine().lower() in ("x86_64", "amd64")
+        and blas.threads() is not None
+    )
+
+
+class HelperFailed(RuntimeError):
+    """The helper process failed or died during a run."""
+
+
+# -- the shared block ----------------------------------------------------------------------
+class _Block:
+    """Views of the shared block: first-layer parameters, the exchanged arrays, counters."""
+
+    def __init__(self, buf, batch: int, d: int, H: int, dtype: np.dtype, momentum: bool) -> None:
+        self.ctl = np.ndarray((_CTL,), np.int64, buf, 0)
+        self.counters = memoryview(buf)[: _CTL * 8].cast("q")  # faster to poll than ctl
+        fields = _fields(batch, d, H, dtype, momentum)
+        offset = _CTL * 8
+        for name, shape, dt in fields:
+            arr = np.ndarray(shape, dt, buf, offset)
+            setattr(self, name, arr)
+            offset += _aligned_size(arr.nbytes)
+        self.size = offset
+        self.vW1 = getattr(self, "vW1", None)
+        self.vb1 = getattr(self, "vb1", None)
+
+
+def _fields(batch: int, d: int, H: int, dtype: np.dtype, momentum: bool) -> list:
+    out = [("W1", (d, H), dtype), ("b1", (H,), dtype)]
+    if momentum:
+        out += [("vW1", (d, H), dtype), ("vb1", (H,), dtype)]
+    out += [("Z1", (batch, H), dtype), ("dZ1", (batch, H), dtype)]
+    for j in range(_SLOTS):  # minibatch i in slot i % 3
+        out += [
+            (f"X{j}", (batch, d), dtype),  # its rows
+            (f"C{j}", (batch * d,), dtype),  # its active columns, (n, k) in the front
+            (f"cols{j}", (d,), np.int64),  # which columns those are
+            (f"k{j}", (1,), np.int64),  # how many (-1: not compacted)
+        ]
+    return out
+
+
+def _block_size(batch: int, d: int, H: int, dtype: np.dtype, momentum: bool) -> int:
+    fields = _fields(batch, d, H, dtype, momentum)
+    return _CTL * 8 + sum(
+        _aligned_size(int(np.prod(shape)) * np.dtype(dt).itemsize) for _, shape, dt in fields
+    )
+
+
+def _aligned_size(nbytes: int) -> int:
+    return (nbytes + 63) // 64 * 64  # a cache line each: no two arrays share one
+
+
+def _compact(block: _Block, j: int, n: int) -> None:
+    """Slot j's active columns (nonzero in some row) into its compact copy, if few enough."""
+    X = getattr(block, f"X{j}")[:n]
+    active = X.any(axis=0)
+    k = int(np.count_nonzero(active))
+    count = getattr(block, f"k{j}")
+    if k > COMPACT_AT * X.shape[1]:
+        count[0] = -1
+        return
+    cols = getattr(block, f"cols{j}")[:k]
+    cols[...] = np.flatnonzero(active)
+    np.take(X, cols, axis=1, out=getattr(block, f"C{j}")[: n * k].reshape(n, k), mode="clip")
+    count[0] = k
+
+
+def _inputs(block: _Block, j: int, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Slot j's input to the first layer's products, and its active columns (None: all)."""
+    k = int(getattr(block, f"k{j}")[0])
+    if k < 0:
+        return getattr(block, f"X{j}")[:n], None
+    return getattr(block, f"C{j}")[: n * k].reshape(n, k), getattr(block, f"cols{j}")[:k]
+
+
+class _Part:
+    """One side's columns s of the first layer: its products and its update."""
+
+    def __init__(self, block: _Block, s: slice, lr: float, momentum: float, l2: float) -> None:
+        self.block, self.s = block, s
+        d, w = block.W1.shape[0], s.stop - s.start
+        dtype = block.W1.dtype
+        self.optimizer = SGD([block.W1], [block.b1], lr, momentum, l2)
+        if momentum:
+            self.optimizer.vW, self.optimizer.vb = [block.vW1], [block.vb1]
+        self.rows = np.empty(d * w, dtype)  # W1's active rows, flat
+        self.scratch = np.empty((d, w), dtype)
+        self.db = np.empty(w, dtype)
+        self.ones = np.ones(block.Z1.shape[0], dtype)
+        self.used: np.ndarray | None = None
+
+    def set_rule(self, lr: float, momentum: float, l2: float) -> None:
+        opt = self.optimizer
+        opt.lr, opt.momentum, opt.l2 = lr, momentum, l2
+
+    def forward(self, A: np.ndarray, cols: np.ndarray | None) -> None:
+        """Z1[:, s] = A @ W1[cols, s]."""
+        W = self.block.W1[:, self.s]
+        if cols is not None:
+            k, w = len(cols), self.s.stop - self.s.start
+            W = np.take(W, cols, axis=0, out=self.rows[: k * w].reshape(k, w), mode="clip")
+        self.used = W
+        np.matmul(A, W, out=self.block.Z1[: len(A), self.s])
+
+    def backward(self, A: np.ndarray, cols: np.ndarray | None) -> None:
+        """W1's and b1's gradients in columns s, from dZ1, and their update."""
+        n, s = len(A), self.s
+        dZ = self.block.dZ1[:n, s]
+        db = np.matmul(self.ones[:n], dZ, out=self.db)
+        if cols is None:
+            self.optimizer.update_product(0, (slice(None), s), A, dZ, self.scratch, s, db)
+        else:
+            self.optimizer.update_product_rows(0, s, cols, self.used, A, dZ, self.scratch, db)
+
+
+class _Abort(Exception):
+    """The caller called the run off."""
+
+
+def _wait(counters: memoryview, slot: int, value: int, check: Callable[[float], None]) -> None:
+    """Spin until counter `slot` reaches `value`; `check(seconds waited)` every few hundred
+    microseconds may raise or sleep."""
+    if counters[slot] >= value:
+        return
+    start, spins = time.perf_counter(), 0
+    while counters[slot] < value:
+        spins += 1
+        if spins & 0x3FF == 0:
+            check(time.perf_counter() - start)
+
+
+# -- the caller's side ------------------------------------------------------------------------
+class ProcessSplit:
+    """Runs minibatches of one Trainer with the first layer split with a helper process."""
+
+    def __init__(self, trainer: Trainer, share: float = SHARE) -> None:
+        if not available():
+            raise OSError("the process split needs Linux on x86-64 and NumPy's OpenBLAS")
+        self.t = trainer
+        model, batch = trainer.model, len(trainer._ws.X)
+        self.dtype, (self.d, self.H) = model.dtype, model.sizes[:2]
+        self.batch = batch
+        self.h0 = min(max(round(self.H * share / 8) * 8 or round(self.H * share), 1), self.H - 1)
+        opt = trainer.optimizer
+        self.momentum = opt.vW is not None
+        size = _block_size(batch, self.d, self.H, self.dtype, self.momentum)
+        fd = os.memfd_create("mlp_core-split", os.MFD_CLOEXEC)
+        try:
+            os.ftruncate(fd, size)
+            self._mm = mmap.mmap(fd, size)
+            self.proc = _start_helper(fd, batch, self.d, self.H, self.h0, self.dtype, self.momentum)
+        finally:
+            os.close(fd)
+        self.block = _Block(self._mm, batch, self.d, self.H, self.dtype, self.momentum)
+        self.part = _Part(self.block, slice(0, self.h0), opt.lr, opt.momentum, opt.l2)
+        self._finalizer = weakref.finalize(self, _stop_helper, self.proc)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        """End the helper process (also done when the split is garbage collected)."""
+        self._finalizer()
+
+    def run(self, batches: Sequence[np.ndarray], after_batch: Callable[[int, float], bool]) -> int:
+        """Train on `batches` (index arrays into the trainer's X) in order; as
+        parallel.SplitStep.run. Returns how many batches were trained, all in full."""
+        if not batches:
+            return 0
+        if not self.alive:
+            raise HelperFailed("the training helper process is not running")
+        t, block, c = self.t, self.block, self.block.counters
+        model, opt = t.model, t.optimizer
+        block.ctl[:] = 0
+        c[_LAST] = len(batches) - 1
+        block.W1[...] = model.W[0]
+        block.b1[...] = model.b[0]
+        if self.momentum:
+            block.vW1[...] = opt.vW[0]
+            block.vb1[...] = opt.vb[0]
+        self.part.set_rule(opt.lr, opt.momentum, opt.l2)
+        sizes = [len(b) for b in batches]
+        self._send(f"run {opt.lr!r} {opt.momentum!r} {opt.l2!r} {len(sizes)} {sizes[-1]}")
+        done = 0
+        try:
+            _gather(t.X, batches[0], block.X0)
+            c[_ROWS] = 1
+            for i, idx in enumerate(batches):
+                j = i % _SLOTS
+                self._wait(_COMPACT, i + 1)
+                A, cols = _inputs(block, j, len(idx))
+                self.part.forward(A, cols)
+                if i + 1 < len(batches):
+                    _gather(t.X, batches[i + 1], getattr(block, f"X{(i + 1) % _SLOTS}"))
+                    c[_ROWS] = i + 2
+                self._wait(_FWD, i + 1)
+                loss = self._upper(t.y[idx])
+                if not after_batch(i, loss):
+                    c[_LAST] = i
+                c[_DELTA] = i + 1
+                self.part.backward(A, cols)
+                done = i + 1
+                if c[_LAST] <= i:
+                    break
+            self._wait(_BWD, done)
+            reply = self._reply()
+            if reply != "ok":
+                raise HelperFailed(f"the training helper process failed: {reply}")
+        except BaseException:
+            c[_ABORT] = 1
+            self._settle()
+            raise
+        finally:
+            model.W[0][...] = block.W1
+            model.b[0][...] = block.b1
+            if self.momentum:
+                opt.vW[0][...] = block.vW1
+                opt.vb[0][...] = block.vb1
+        return done
+
+    def _upper(self, y: np.ndarray) -> float:
+        """The caller's part between the hand-overs (as parallel.SplitStep._upper), with the
+        first layer's pre-activations in the shared block; dZ1 goes back into it."""
+        tr, n = self.t, len(y)
+        Z1 = self.block.Z1[:n]
+        Z1 += self.block.b1
+        A = tr._forward_from([None, tr._activate(0, Z1)])
+        loss = tr._output_delta(A[-1], y)
+        self.block.dZ1[:n] = tr._backward(A, A[-1], stop=1)  # updates layers 2 and up
+        return loss
+
+    # -- talking to the helper -----------------------------------------------------------
+    def _wait(self, slot: int, value: int) -> None:
+        _wait(self.block.counters, slot, value, self._check)
+
+    def _check(self, waited: float) -> None:
+        if self.block.counters[_FAILED]:
+            raise HelperFailed(f"the training helper process failed: {self._reply()}")
+        if self.proc.poll() is not None:
+            raise HelperFailed(
+                f"the training helper process ended (exit code {self.proc.returncode})"
+            )
+
+    def _send(self, line: str) -> None:
+        try:
+            self.proc.stdin.write(line.encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            raise HelperFailed(f"the training helper process is gone ({exc})") from exc
+
+    def _reply(self, timeout: float = 30.0) -> str:
+        """The helper's answer to the run: 'ok', 'aborted' or the error it met."""
+        out = self.proc.stdout
+        ready, _, _ = select.select([out], [], [], timeout)
+        line = out.readline().decode(errors="replace").strip() if ready else ""
+        if line == "ok":
+            return line
+        if not line:
+            _stop_helper(self.proc)
+            raise HelperFailed("the training helper process stopped answering")
+        return line.removeprefix("error ")
+
+    def _settle(self) -> None:
+        """After an error on the caller's side: let the helper finish or abort its run, or
+        end it if it does not answer."""
+        with contextlib.suppress(HelperFailed):
+            self._reply(timeout=5.0)
+
+
+def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
+    np.take(X, idx, axis=0, out=out[: len(idx)], mode="clip")
+
+
+def _start_helper(
+    fd: int, batch: int, d: int, H: int, h0: int, dtype: np.dtype, momentum: bool
+) -> subprocess.Popen:
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"}
+    args = [str(v) for v in (fd, batch, d, H, h0, np.dtype(dtype).name, int(momentum), os.getpid())]
+    code = "import sys; from mlp_core.split_process import serve; serve(sys.argv[1:])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        pass_fds=(fd,),
+        env=env,
+    )
+    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+    line = proc.stdout.readline().strip() if ready else b""
+    if line != b"ready":
+        _stop_helper(proc)
+        said = line.decode(errors="replace")
+        raise OSError(f"the training helper process did not start ({said!r})")
+    return proc
+
+
+def _stop_helper(proc: subprocess.Popen) -> None:
+    """Close the helper's pipe (it exits at once when idle), then make sure it is gone."""
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+# -- the helper's side ---------------------------------------------------------------------
+def serve(argv: Sequence[str]) -> None:
+    """The helper process: map the block, then run what the caller sends, until EOF."""
+    fd, batch, d, H, h0 = (int(a) for a in argv[:5])
+    dtype, momentum, parent = np.dtype(argv[5]), bool(int(argv[6])), int(argv[7])
+    mm = mmap.mmap(fd, _block_size(batch, d, H, dtype, momentum))
+    os.close(fd)
+    block = _Block(mm, batch, d, H, dtype, momentum)
+    part = _Part(block, slice(h0, H), 0.0, 0.9 if momentum else 0.0, 0.0)
+    c = block.counters
+
+    def check(waited: float) -> None:
+        if c[_ABORT]:
+            raise _Abort
+        if waited > 0.05:  # the caller is busy elsewhere: poll gently
+            if os.getppid() != parent:
+                raise SystemExit(0)
+            time.sleep(0.0005)
+
+    def wait(slot: int, value: int) -> None:
+        _wait(c, slot, value, check)
+
+    out = sys.stdout.buffer
+    out.write(b"ready\n")
+    out.flush()
+    with blas.limited(1):
+        for line in sys.stdin.buffer:
+            _, lr, momentum_, l2, count, last = line.split()
+            part.set_rule(float(lr), float(momentum_), float(l2))
+            count, size, last = int(count), batch, int(last)
+            try:
+                for i in range(count):
+                    n, j = (last if i == count - 1 else size), i % _SLOTS
+                    if i == 0:
+                        wait(_ROWS, 1)
+                        _compact(block, 0, n)
+                        c[_COMPACT] = 1
+                    A, cols = _inputs(block, j, n)
+                    part.forward(A, cols)
+                    c[_FWD] = i + 1
+                    if i + 1 < count:
+                        wait(_ROWS, i + 2)
+                        _compact(block, (i + 1) % _SLOTS, last if i + 1 == count - 1 else size)
+                        c[_COMPACT] = i + 2
+                    wait(_DELTA, i + 1)
+                    part.backward(A, cols)
+                    c[_BWD] = i + 1
+                    if c[_LAST] <= i:
+                        break
+                reply = b"ok"
+            except _Abort:
+                reply = b"aborted"
+            except Exception as exc:  # told to the caller, which raises it
+                c[_FAILED] = 1
+                detail = traceback.format_exception_only(exc)[-1].strip()
+                reply = b"error " + detail.encode(errors="replace")
+            out.write(reply + b"\n")
+            out.flush()
