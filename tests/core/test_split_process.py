@@ -213,3 +213,12 @@ def test_the_thread_split_is_used_where_no_helper_can_start(
     trainer = _trainer(_config(epochs=1), _digits_like())
     trainer.run()
     assert type(trainer._split).__name__ == "SplitStep"
+
+
+def test_trainers_on_the_same_examples_share_one_copy() -> None:
+    data, other = _digits_like(), _digits_like(seed=1)
+    a, b, c = (_trainer(_config(epochs=1), d) for d in (data, data, other))
+    for t in (a, b, c):
+        t.step(max_batches=1)
+    assert a._split._examples is b._split._examples
+    assert c._split._examples is not a._split._examples
