@@ -90,6 +90,9 @@ class SplitStep:
         self.X = [np.empty((B, d), dtype) for _ in range(3)]  # minibatch t in X[t % 3]
         self.dZ1: np.ndarray | None = None
 
+    def close(self) -> None:
+        """Nothing to end: the helper thread lives only during `run`."""
+
     # -- the two halves -----------------------------------------------------------------
     def _forward_part(self, p: int, X: np.ndarray) -> None:
         """This thread's columns of X @ W1 (bias and activation come in `_upper`)."""

@@ -14,10 +14,11 @@ Per minibatch:
 
 - the helper gathers the minibatch's rows, from a copy of the training examples in
   shared memory (one per examples array, shared by the trainers that use it: 172 MB for
-  the 55,000 MNIST digits), and compacts them: MNIST's margins leave about a third of the 784 pixels zero in
-  all of 100 digits, and a zero input column adds nothing to X @ W1 and leaves its row of
-  W1's gradient zero, so both sides multiply only the active columns and update only
-  those rows of W1 (a third less work in the products that dominate an epoch);
+  the 55,000 MNIST digits), and compacts them: MNIST's margins leave about a third of
+  the 784 pixels zero in all of 100 digits, and a zero input column adds nothing to
+  X @ W1 and leaves its row of W1's gradient zero, so both sides multiply only the active
+  columns and update only those rows of W1 (a third less work in the products that
+  dominate an epoch);
 - each side its columns of Z1 = X @ W1; the caller, after the helper's columns are in,
   the bias, activation and everything above, down to dZ1, while the helper gathers and
   compacts the next minibatch; each side then its columns of

@@ -470,6 +470,9 @@ class Trainer:
     def _finish(self, status: str, message: str) -> None:
         self.history.status, self.history.message = status, message
         self._perm, self._pos = None, 0
+        if self._split is not None:  # a helper process waits for no one now (Continue
+            self._split.close()  # starts another)
+            self._split = None
 
 
 def fit(config: TrainConfig, data: Split, model: MLP | None = None) -> tuple[MLP, History]:

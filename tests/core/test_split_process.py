@@ -63,8 +63,10 @@ def test_process_split_trains_like_one_thread(activation: str, loss: str) -> Non
     data = _digits_like()
     config = _config(activation=activation, loss=loss, momentum=0.9, l2=0.01)
     one, two = _trainer(config, data, 1), _trainer(config, data)
+    two.step(max_batches=1)
+    assert isinstance(two._split, ProcessSplit)  # the process split really runs
     one.run(), two.run()
-    assert one._split is None and isinstance(two._split, ProcessSplit)
+    assert one._split is None
     _same(one, two)
 
 
@@ -76,9 +78,11 @@ def test_every_update_rule_with_and_without_compacting(
     data = _digits_like(margins=margins)
     config = _config(momentum=momentum, l2=l2)
     one, two = _trainer(config, data, 1), _trainer(config, data)
+    two.step(max_batches=1)
+    split = two._split
     one.run(), two.run()
     _same(one, two)
-    compacted = [int(two._split.block.k0[0]), int(two._split.block.k1[0])]
+    compacted = [int(split.block.k0[0]), int(split.block.k1[0])]
     assert all(k > 0 for k in compacted) if margins else compacted == [-1, -1]
 
 
@@ -159,8 +163,10 @@ def test_a_helper_that_dies_mid_run_is_reported_then_replaced(
         trainer.step(to_epoch_end=True)
     monkeypatch.undo()
     assert not split.alive
-    trainer.run()  # a new helper takes over
-    assert trainer.history.status == "done" and trainer._split is not split
+    trainer.step(max_batches=1)  # a new helper takes over
+    assert trainer._split is not split and trainer._split.alive
+    trainer.run()
+    assert trainer.history.status == "done"
     assert all(np.isfinite(p).all() for p in trainer.model.parameters())
 
 
@@ -179,18 +185,32 @@ def test_an_error_in_the_caller_stops_the_helper_cleanly(monkeypatch: pytest.Mon
         trainer.step(to_epoch_end=True)
     monkeypatch.undo()
     assert trainer._split.alive  # the helper called its run off and waits for the next
+    split = trainer._split
+    trainer.step(max_batches=1)
+    assert trainer._split is split
     trainer.run()
     assert trainer.history.status == "done"
 
 
 def test_the_helper_ends_with_its_trainer() -> None:
     trainer = _trainer(_config(epochs=1), _digits_like())
-    trainer.run()
+    trainer.step(max_batches=2)
     proc = trainer._split.proc
     assert proc.poll() is None
     del trainer
     gc.collect()
     assert proc.wait(timeout=5) == 0
+
+
+def test_the_helper_ends_when_the_run_does_and_continue_starts_another() -> None:
+    trainer = _trainer(_config(epochs=1), _digits_like())
+    trainer.step(max_batches=2)
+    proc = trainer._split.proc
+    trainer.run()
+    assert trainer._split is None and proc.wait(timeout=5) == 0
+    trainer.extend(1)
+    trainer.run()
+    assert trainer.epoch == 2 and trainer.history.status == "done"
 
 
 def test_close_ends_the_helper_and_the_trainer_starts_another() -> None:
@@ -199,8 +219,8 @@ def test_close_ends_the_helper_and_the_trainer_starts_another() -> None:
     first = trainer._split
     first.close()
     assert not first.alive
-    trainer.run()
-    assert trainer._split is not first and trainer.history.status == "done"
+    trainer.step(max_batches=1)
+    assert trainer._split is not first and trainer._split.alive
 
 
 def test_the_thread_split_is_used_where_no_helper_can_start(
@@ -211,7 +231,7 @@ def test_the_thread_split_is_used_where_no_helper_can_start(
 
     monkeypatch.setattr(split_process.subprocess, "Popen", no_process)
     trainer = _trainer(_config(epochs=1), _digits_like())
-    trainer.run()
+    trainer.step(max_batches=1)
     assert type(trainer._split).__name__ == "SplitStep"
 
 
