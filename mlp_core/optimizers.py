@@ -91,7 +91,8 @@ class SGD:
     def update_product_rows(
         self,
         l: int,
-        s: slice,
+        w_index: tuple,
+        b_index: slice | tuple,
         rows: np.ndarray,
         Wr: np.ndarray,
         A: np.ndarray,
@@ -99,23 +100,31 @@ class SGD:
         scratch: np.ndarray,
         db: np.ndarray,
     ) -> None:
-        """`update_product` on columns s of layer l when the layer's input is zero outside
-        its columns `rows` (mlp_core.parallel compacts such minibatches): the weight gradient
-        is A.T @ dZ in those rows and exactly zero elsewhere. A (n, k) holds the input's
-        active columns and Wr (k, width) W[l][rows, s] as gathered for the forward pass; it
-        is overwritten. `scratch` is of W[l][:, s]'s shape. The same arithmetic as the full
-        product's update: rows outside `rows` change only through L2 or momentum."""
-        P = self.W[l][:, s]
-        if self.l2 or self.vW is not None:  # every row moves: the gradient in full
-            np.matmul(A.T, dZ, out=Wr)
-            scratch.fill(0)
-            scratch[rows] = Wr
-            self._apply(P, scratch, None if self.vW is None else self.vW[l][:, s], self.l2)
+        """`update_product` on W[l][w_index] (and b[l][b_index]) when the layer's input is
+        zero outside its columns `rows` (mlp_core.split_process compacts such minibatches):
+        the weight gradient is A.T @ dZ in those rows and exactly zero elsewhere. A (n, k)
+        holds the input's active columns, Wr (k, width) W[l][w_index][rows] as gathered for
+        the forward pass; it is overwritten. `scratch` is of W[l][w_index]'s shape. The
+        same arithmetic as the full update, bit for bit: rows outside `rows` change only
+        through L2 or momentum, and only those passes go over every row."""
+        P = self.W[l][w_index]
+        vP = None if self.vW is None else self.vW[l][w_index]
+        if self.l2:  # G = lr * l2 * P everywhere, plus the product in the active rows
+            G = np.multiply(P, self.lr * self.l2, out=scratch)
+            Gr = np.take(G, rows, axis=0, out=Wr, mode="clip")
+            _add_product(Gr, A, dZ, 1.0)
+            G[rows] = Gr
+            self._apply(P, G, vP, 0.0)
+        elif vP is not None:  # the velocity decays everywhere, the product joins in rows
+            vP *= self.momentum
+            Vr = np.take(vP, rows, axis=0, out=Wr, mode="clip")
+            _add_product(Vr, A, dZ, -1.0)
+            vP[rows] = Vr
+            P += vP
         else:  # only the active rows move
-            if not blas.add_product_t(Wr, A, dZ, -1.0):
-                Wr -= np.matmul(A.T, dZ)
+            _add_product(Wr, A, dZ, -1.0)
             P[rows] = Wr
-        self._apply(self.b[l][s], db, None if self.vb is None else self.vb[l][s], 0.0)
+        self._apply(self.b[l][b_index], db, None if self.vb is None else self.vb[l][b_index], 0.0)
 
     def _apply(self, P: np.ndarray, dP: np.ndarray, vP: np.ndarray | None, l2: float) -> None:
         """P -= dP (+ L2), or through the velocity vP; dP is lr-scaled and overwritten."""
@@ -127,3 +136,9 @@ class SGD:
         vP *= self.momentum
         vP -= dP
         P += vP
+
+
+def _add_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, alpha: float) -> None:
+    """C += alpha * A.T @ B, in one BLAS call where NumPy's OpenBLAS is found."""
+    if not blas.add_product_t(C, A, B, alpha):
+        C += alpha * np.matmul(A.T, B)

@@ -50,6 +50,7 @@ import time
 import traceback
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,42 +98,62 @@ class HelperFailed(RuntimeError):
 class _Block:
     """Views of the shared block: first-layer parameters, the exchanged arrays, counters."""
 
-    def __init__(
-        self, buf, batch: int, d: int, H: int, dtype: np.dtype, momentum: bool, n: int
-    ) -> None:
+    def __init__(self, buf, layout: _Layout) -> None:
         self.ctl = np.ndarray((_CTL,), np.int64, buf, 0)
         self.counters = memoryview(buf)[: _CTL * 8].cast("q")  # faster to poll than ctl
-        fields = _fields(batch, d, H, dtype, momentum, n)
         offset = _CTL * 8
-        for name, shape, dt in fields:
+        for name, shape, dt in layout.fields():
             arr = np.ndarray(shape, dt, buf, offset)
             setattr(self, name, arr)
             offset += _aligned_size(arr.nbytes)
-        self.size = offset
-        self.vW1 = getattr(self, "vW1", None)
+        self.W1 = (self.W1_0, self.W1_1)  # each side's columns of W1, contiguous
+        self.vW1 = (self.vW1_0, self.vW1_1) if layout.momentum else None
         self.vb1 = getattr(self, "vb1", None)
 
 
-def _fields(batch: int, d: int, H: int, dtype: np.dtype, momentum: bool, n: int) -> list:
-    out = [("W1", (d, H), dtype), ("b1", (H,), dtype), ("idx", (n,), np.int64)]
-    if momentum:
-        out += [("vW1", (d, H), dtype), ("vb1", (H,), dtype)]
-    out += [("Z1", (batch, H), dtype), ("dZ1", (batch, H), dtype)]
-    for j in range(_SLOTS):  # minibatch i in slot i % 3
-        out += [
-            (f"X{j}", (batch, d), dtype),  # its rows
-            (f"C{j}", (batch * d,), dtype),  # its active columns, (n, k) in the front
-            (f"cols{j}", (d,), np.int64),  # which columns those are
-            (f"k{j}", (1,), np.int64),  # how many (-1: not compacted)
-        ]
-    return out
+@dataclass(frozen=True)
+class _Layout:
+    """What the shared block holds, for a batch size, the first layer's shape and split,
+    the dtype, momentum or not, and the number of training examples."""
 
+    batch: int
+    d: int
+    H: int
+    h0: int
+    dtype: str
+    momentum: bool
+    n: int
 
-def _block_size(batch: int, d: int, H: int, dtype: np.dtype, momentum: bool, n: int) -> int:
-    fields = _fields(batch, d, H, dtype, momentum, n)
-    return _CTL * 8 + sum(
-        _aligned_size(int(np.prod(shape)) * np.dtype(dt).itemsize) for _, shape, dt in fields
-    )
+    def fields(self) -> list[tuple[str, tuple[int, ...], np.dtype]]:
+        B, d, H, dt = self.batch, self.d, self.H, np.dtype(self.dtype)
+        widths = (self.h0, H - self.h0)
+        out = [(f"W1_{p}", (d, w), dt) for p, w in enumerate(widths)]
+        out += [("b1", (H,), dt), ("idx", (self.n,), np.dtype(np.int64))]
+        if self.momentum:
+            out += [(f"vW1_{p}", (d, w), dt) for p, w in enumerate(widths)]
+            out += [("vb1", (H,), dt)]
+        out += [("Z1", (B, H), dt), ("dZ1", (B, H), dt)]
+        for j in range(_SLOTS):  # minibatch i in slot i % 3
+            out += [
+                (f"X{j}", (B, d), dt),  # its rows
+                (f"C{j}", (B * d,), dt),  # its active columns, (n, k) in the front
+                (f"cols{j}", (d,), np.dtype(np.int64)),  # which columns those are
+                (f"k{j}", (1,), np.dtype(np.int64)),  # how many (-1: not compacted)
+            ]
+        return out
+
+    def size(self) -> int:
+        return _CTL * 8 + sum(
+            _aligned_size(int(np.prod(shape)) * dt.itemsize) for _, shape, dt in self.fields()
+        )
+
+    def args(self) -> list[str]:
+        return [str(v) for v in astuple(self)]
+
+    @classmethod
+    def parse(cls, args: Sequence[str]) -> _Layout:
+        B, d, H, h0, dtype, momentum, n = args
+        return cls(int(B), int(d), int(H), int(h0), dtype, momentum == "True", int(n))
 
 
 def _aligned_size(nbytes: int) -> int:
@@ -172,19 +193,22 @@ def _inputs(block: _Block, j: int, n: int) -> tuple[np.ndarray, np.ndarray | Non
 
 
 class _Part:
-    """One side's columns s of the first layer: its products and its update."""
+    """One side's columns s of the first layer (p 0: the caller's, 1: the helper's): its
+    products and its update. Its columns of W1 (and their velocities) are an array of
+    their own in the block, so every pass over them is contiguous."""
 
-    def __init__(self, block: _Block, s: slice, lr: float, momentum: float, l2: float) -> None:
+    def __init__(self, block: _Block, p: int, s: slice, lr: float, momentum: float, l2: float):
         self.block, self.s = block, s
-        d, w = block.W1.shape[0], s.stop - s.start
-        dtype = block.W1.dtype
-        self.optimizer = SGD([block.W1], [block.b1], lr, momentum, l2)
+        W = block.W1[p]
+        d, w = W.shape
+        self.optimizer = SGD([W], [block.b1], lr, momentum, l2)
         if momentum:
-            self.optimizer.vW, self.optimizer.vb = [block.vW1], [block.vb1]
-        self.rows = np.empty(d * w, dtype)  # W1's active rows, flat
-        self.scratch = np.empty((d, w), dtype)
-        self.db = np.empty(w, dtype)
-        self.ones = np.ones(block.Z1.shape[0], dtype)
+            self.optimizer.vW, self.optimizer.vb = [block.vW1[p]], [block.vb1]
+        self.W = W
+        self.rows = np.empty(d * w, W.dtype)  # W's active rows, flat
+        self.scratch = np.empty((d, w), W.dtype)
+        self.db = np.empty(w, W.dtype)
+        self.ones = np.ones(block.Z1.shape[0], W.dtype)
         self.used: np.ndarray | None = None
 
     def set_rule(self, lr: float, momentum: float, l2: float) -> None:
@@ -193,9 +217,9 @@ class _Part:
 
     def forward(self, A: np.ndarray, cols: np.ndarray | None) -> None:
         """Z1[:, s] = A @ W1[cols, s]."""
-        W = self.block.W1[:, self.s]
+        W = self.W
         if cols is not None:
-            k, w = len(cols), self.s.stop - self.s.start
+            k, w = len(cols), W.shape[1]
             W = np.take(W, cols, axis=0, out=self.rows[: k * w].reshape(k, w), mode="clip")
         self.used = W
         np.matmul(A, W, out=self.block.Z1[: len(A), self.s])
@@ -205,10 +229,11 @@ class _Part:
         n, s = len(A), self.s
         dZ = self.block.dZ1[:n, s]
         db = np.matmul(self.ones[:n], dZ, out=self.db)
+        opt = self.optimizer
         if cols is None:
-            self.optimizer.update_product(0, (slice(None), s), A, dZ, self.scratch, s, db)
+            opt.update_product(0, (), A, dZ, self.scratch, s, db)
         else:
-            self.optimizer.update_product_rows(0, s, cols, self.used, A, dZ, self.scratch, db)
+            opt.update_product_rows(0, (), s, cols, self.used, A, dZ, self.scratch, db)
 
 
 class _Abort(Exception):
@@ -241,21 +266,20 @@ class ProcessSplit:
         self.h0 = min(max(round(self.H * share / 8) * 8 or round(self.H * share), 1), self.H - 1)
         opt = trainer.optimizer
         self.momentum = opt.vW is not None
-        n = len(trainer.X)
-        size = _block_size(batch, self.d, self.H, self.dtype, self.momentum, n)
+        layout = _Layout(
+            batch, self.d, self.H, self.h0, self.dtype.name, self.momentum, len(trainer.X)
+        )
         self._examples = _shared_copy(trainer.X)  # kept: the helper maps it at its start
         fd = os.memfd_create("mlp_core-split", os.MFD_CLOEXEC)
         try:
-            os.ftruncate(fd, size)
-            self._mm = mmap.mmap(fd, size)
-            fds = (fd, self._examples.fd)
-            self.proc = _start_helper(
-                fds, batch, self.d, self.H, self.h0, self.dtype, self.momentum, n
-            )
+            os.ftruncate(fd, layout.size())
+            self._mm = mmap.mmap(fd, layout.size())
+            self.proc = _start_helper((fd, self._examples.fd), layout)
         finally:
             os.close(fd)
-        self.block = _Block(self._mm, batch, self.d, self.H, self.dtype, self.momentum, n)
-        self.part = _Part(self.block, slice(0, self.h0), opt.lr, opt.momentum, opt.l2)
+        self.block = _Block(self._mm, layout)
+        self.parts = (slice(0, self.h0), slice(self.h0, self.H))
+        self.part = _Part(self.block, 0, self.parts[0], opt.lr, opt.momentum, opt.l2)
         self._finalizer = weakref.finalize(self, _stop_helper, self.proc)
 
     @property
@@ -277,10 +301,12 @@ class ProcessSplit:
         model, opt = t.model, t.optimizer
         block.ctl[:] = 0
         c[_LAST] = len(batches) - 1
-        block.W1[...] = model.W[0]
+        for p, s in enumerate(self.parts):
+            block.W1[p][...] = model.W[0][:, s]
+            if self.momentum:
+                block.vW1[p][...] = opt.vW[0][:, s]
         block.b1[...] = model.b[0]
         if self.momentum:
-            block.vW1[...] = opt.vW[0]
             block.vb1[...] = opt.vb[0]
         self.part.set_rule(opt.lr, opt.momentum, opt.l2)
         sizes = [len(b) for b in batches]
@@ -311,10 +337,12 @@ class ProcessSplit:
             self._settle()
             raise
         finally:
-            model.W[0][...] = block.W1
+            for p, s in enumerate(self.parts):
+                model.W[0][:, s] = block.W1[p]
+                if self.momentum:
+                    opt.vW[0][:, s] = block.vW1[p]
             model.b[0][...] = block.b1
             if self.momentum:
-                opt.vW[0][...] = block.vW1
                 opt.vb[0][...] = block.vb1
         return done
 
@@ -411,21 +439,11 @@ def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
     np.take(X, idx, axis=0, out=out[: len(idx)], mode="clip")
 
 
-def _start_helper(
-    fds: tuple[int, int],
-    batch: int,
-    d: int,
-    H: int,
-    h0: int,
-    dtype: np.dtype,
-    momentum: bool,
-    n: int,
-) -> subprocess.Popen:
+def _start_helper(fds: tuple[int, int], layout: _Layout) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"}
-    args = [*fds, batch, d, H, h0, np.dtype(dtype).name, int(momentum), os.getpid(), n]
-    args = [str(v) for v in args]
+    args = [str(v) for v in (*fds, os.getpid())] + layout.args()
     code = "import sys; from mlp_core.split_process import serve; serve(sys.argv[1:])"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -461,15 +479,17 @@ def _stop_helper(proc: subprocess.Popen) -> None:
 # -- the helper's side ---------------------------------------------------------------------
 def serve(argv: Sequence[str]) -> None:
     """The helper process: map the block, then run what the caller sends, until EOF."""
-    fd, xfd, batch, d, H, h0 = (int(a) for a in argv[:6])
-    dtype, momentum, parent, n = np.dtype(argv[6]), bool(int(argv[7])), int(argv[8]), int(argv[9])
-    mm = mmap.mmap(fd, _block_size(batch, d, H, dtype, momentum, n))
+    fd, xfd, parent = (int(a) for a in argv[:3])
+    layout = _Layout.parse(argv[3:])
+    batch, d, n, dtype = layout.batch, layout.d, layout.n, np.dtype(layout.dtype)
+    mm = mmap.mmap(fd, layout.size())
     xmm = mmap.mmap(xfd, max(n * d * dtype.itemsize, 1), prot=mmap.PROT_READ)
     os.close(fd)
     os.close(xfd)
-    block = _Block(mm, batch, d, H, dtype, momentum, n)
+    block = _Block(mm, layout)
     X = np.ndarray((n, d), dtype, xmm)  # the trainer's training examples
-    part = _Part(block, slice(h0, H), 0.0, 0.9 if momentum else 0.0, 0.0)
+    momentum = 0.9 if layout.momentum else 0.0  # the run's rule comes with each run
+    part = _Part(block, 1, slice(layout.h0, layout.H), 0.0, momentum, 0.0)
     c = block.counters
 
     def check(waited: float) -> None:

@@ -88,6 +88,8 @@ def test_update_product_rows_is_the_full_update_for_zero_columns(
     for _ in range(3):
         full.update_part(0, (slice(None), s), np.matmul(A.T, dZ[:, s]), s, db.copy())
         Wr = compact.W[0][rows, s]  # the active rows, as the forward pass gathers them
-        compact.update_product_rows(0, s, rows, Wr, A[:, rows], dZ[:, s], scratch, db.copy())
+        compact.update_product_rows(
+            0, (slice(None), s), s, rows, Wr, A[:, rows], dZ[:, s], scratch, db.copy()
+        )
     np.testing.assert_array_equal(compact.W[0], full.W[0])
     np.testing.assert_array_equal(compact.b[0], full.b[0])
