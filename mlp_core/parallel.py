@@ -23,7 +23,10 @@ helper makes few calls (six a minibatch with plain SGD, three of them products).
 
 Used by `Trainer` when the process may use two CPUs (it does not check that they are
 idle) and the first layer is big enough for the split to pay; `Trainer.threads` and
-$MLP_LAB_THREADS decide.
+$MLP_LAB_THREADS decide. Where it can, Trainer splits with a helper process instead
+(mlp_core.split_process: no shared GIL, and compacted minibatches), which is faster; this
+thread split is what it falls back to (other processors than x86-64, other systems than
+Linux, no helper process could start) and what $MLP_LAB_SPLIT=thread asks for.
 """
 
 from __future__ import annotations

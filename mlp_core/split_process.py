@@ -63,11 +63,15 @@ if TYPE_CHECKING:
     from mlp_core.training import Trainer
 
 SHARE = 0.5
-"""Fraction of the first layer's units the caller keeps (rounded to a multiple of 8: 48 of
-100, 152 of 300). The caller also runs everything above the first layer; the helper
-gathers and compacts the next minibatch meanwhile. Measured at 784-100-10, batch 100, in
-one run of 12 epochs each: 48 units 0.171 s an epoch, 56 units 0.177 s, 64 units 0.176 s
-(48 units with the caller gathering the rows instead: 0.179 s)."""
+"""Fraction of the first layer's units the caller keeps at batch 100 (rounded to a multiple
+of 8: 48 of 100, 152 of 300). The caller also runs everything above the first layer; the
+helper gathers and compacts the next minibatch meanwhile. Measured at 784-100-10, batch
+100, 12 epochs each in one run: 48 units 0.171 s an epoch, 56 units 0.177 s, 64 units
+0.176 s; at 784-300-10, 136 units 0.326 s, 152 units 0.313 s, 168 units 0.330 s."""
+SHARE_AT_1000 = 0.64
+"""The same at batch 1000, where gathering and compacting 1,000 rows weigh more than the
+caller's part (784-100-10: 48 units 0.156 s, 56 units 0.154 s, 64 units 0.139 s, 72
+units 0.149 s); `share_for` interpolates on the logarithm of the batch size."""
 COMPACT_AT = 0.9
 """A minibatch is compacted when at most this fraction of its input columns are active."""
 START_TIMEOUT = 30.0
@@ -78,6 +82,12 @@ START_TIMEOUT = 30.0
 _COMPACT, _FWD, _DELTA, _BWD, _LAST, _ABORT, _FAILED = range(7)
 _CTL = 16  # counters reserved
 _SLOTS = 3  # the helper gathers minibatch i + 1 while the caller may still use i's
+
+
+def share_for(batch: int) -> float:
+    """The caller's share of the first layer's units at this batch size."""
+    t = min(max(np.log10(batch / 100), 0.0), 1.0)
+    return SHARE + (SHARE_AT_1000 - SHARE) * float(t)
 
 
 def available() -> bool:
@@ -256,13 +266,14 @@ def _wait(counters: memoryview, slot: int, value: int, check: Callable[[float], 
 class ProcessSplit:
     """Runs minibatches of one Trainer with the first layer split with a helper process."""
 
-    def __init__(self, trainer: Trainer, share: float = SHARE) -> None:
+    def __init__(self, trainer: Trainer, share: float | None = None) -> None:
         if not available():
             raise OSError("the process split needs Linux on x86-64 and NumPy's OpenBLAS")
         self.t = trainer
         model, batch = trainer.model, len(trainer._ws.X)
         self.dtype, (self.d, self.H) = model.dtype, model.sizes[:2]
         self.batch = batch
+        share = share_for(batch) if share is None else share
         self.h0 = min(max(round(self.H * share / 8) * 8 or round(self.H * share), 1), self.H - 1)
         opt = trainer.optimizer
         self.momentum = opt.vW is not None
