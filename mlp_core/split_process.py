@@ -8,7 +8,10 @@ and waking a waiting thread costs 10-40 us on these virtual machines, a few hund
 times a second (benchmarks/training_speed.md). A process shares no lock. The two sides
 meet through a block of shared memory (`os.memfd_create`): the arrays they exchange and
 a few counters each side spins on until the other has written its part, so a hand-over
-costs well under a microsecond instead of a wake-up.
+costs well under a microsecond instead of a wake-up. A side that has spun for 0.2 ms
+sleeps on an eventfd until the other wakes it, and when the caller keeps waiting (the
+helper's core is busy with other work, where spinning partners lose most), Trainer
+trains on one thread for a while (BUSY_WAITING).
 
 Per minibatch:
 
@@ -46,6 +49,7 @@ import platform
 import select
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import weakref
@@ -74,12 +78,23 @@ caller's part (784-100-10: 48 units 0.156 s, 56 units 0.154 s, 64 units 0.139 s,
 units 0.149 s); `share_for` interpolates on the logarithm of the batch size."""
 COMPACT_AT = 0.9
 """A minibatch is compacted when at most this fraction of its input columns are active."""
+BUSY_WAITING = 0.4
+"""A run in which the caller waits for the helper more than this fraction of the time finds
+the helper's core busy with something else (on an idle machine 0.1-0.3, with one CPU-
+bound process beside it 0.45-0.85; a helper's first run, 0.3-0.8, is not counted). After
+two such runs in a row `busy` is True and Trainer trains on one thread for BUSY_PAUSE
+seconds: with one CPU-hogging process running, an epoch took 0.53-0.61 s split with a
+helper process, 0.29-0.31 s on one thread, 0.32-0.33 s split with a helper thread."""
+BUSY_PAUSE = 10.0
+"""Seconds of one-thread training after the helper's core was found busy; then it tries again."""
+SPIN = 2e-4
+"""Seconds a side spins for the other before it sleeps (see _Side)."""
 START_TIMEOUT = 30.0
 """Seconds the helper may take to start (import NumPy) before the thread split is used."""
 
 # Counters in the shared block (int64 each). Batch i of a run is done when a counter
 # reaches i + 1.
-_COMPACT, _FWD, _DELTA, _BWD, _LAST, _ABORT, _FAILED = range(7)
+_COMPACT, _FWD, _DELTA, _BWD, _LAST, _ABORT, _FAILED, _CALLER_PARKED, _HELPER_PARKED = range(9)
 _CTL = 16  # counters reserved
 _SLOTS = 3  # the helper gathers minibatch i + 1 while the caller may still use i's
 
@@ -95,6 +110,7 @@ def available() -> bool:
     NumPy's OpenBLAS)."""
     return (
         hasattr(os, "memfd_create")
+        and hasattr(os, "eventfd")
         and platform.machine().lower() in ("x86_64", "amd64")
         and blas.threads() is not None
     )
@@ -185,13 +201,13 @@ def _compact(block: _Block, j: int, n: int) -> None:
     count[0] = k
 
 
-def _prepare(block: _Block, X: np.ndarray, i: int, size: int, rows: int) -> None:
+def _prepare(side: _Side, block: _Block, X: np.ndarray, i: int, size: int, rows: int) -> None:
     """Minibatch i of the run (`rows` examples, all before it `size`): its rows of X into
     its slot, compacted; then tell the caller."""
     j = i % _SLOTS
     _gather(X, block.idx[i * size : i * size + rows], getattr(block, f"X{j}"))
     _compact(block, j, rows)
-    block.counters[_COMPACT] = i + 1
+    side.post(_COMPACT, i + 1)
 
 
 def _inputs(block: _Block, j: int, n: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -250,16 +266,72 @@ class _Abort(Exception):
     """The caller called the run off."""
 
 
-def _wait(counters: memoryview, slot: int, value: int, check: Callable[[float], None]) -> None:
-    """Spin until counter `slot` reaches `value`; `check(seconds waited)` every few hundred
-    microseconds may raise or sleep."""
-    if counters[slot] >= value:
-        return
-    start, spins = time.perf_counter(), 0
-    while counters[slot] < value:
-        spins += 1
-        if spins & 0x3FF == 0:
-            check(time.perf_counter() - start)
+class _Side:
+    """One side's hand-overs: it posts the counters the other side waits for, and waits for
+    the other side's. A wait spins for up to SPIN seconds (a hand-over on an idle machine
+    takes a microsecond), then sleeps on the side's eventfd, which the other side writes
+    to when it finds the sleeper's flag set: when the machine is busy, a side whose
+    partner is not running gives its core away instead of spinning through it."""
+
+    def __init__(self, counters: memoryview, efds: tuple[int, int], helper: bool) -> None:
+        self.c = counters
+        self.efd, self.other_efd = efds[::-1] if helper else efds
+        self.parked, self.other_parked = (
+            (_HELPER_PARKED, _CALLER_PARKED) if helper else (_CALLER_PARKED, _HELPER_PARKED)
+        )
+        self.waited = 0.0  # seconds spent waiting, summed
+
+    def post(self, slot: int, value: int) -> None:
+        c = self.c
+        c[slot] = value
+        _fence()  # the store above before the load below (x86 may swap a store and a load)
+        if c[self.other_parked]:
+            os.eventfd_write(self.other_efd, 1)
+
+    def wait(self, slot: int, value: int, check: Callable[[float], None]) -> None:
+        """Until counter `slot` reaches `value`; `check(seconds waited)` now and then may
+        raise."""
+        c = self.c
+        if c[slot] >= value:
+            return
+        start, spins = time.perf_counter(), 0
+        try:
+            while c[slot] < value:
+                spins += 1
+                if spins & 0x3F == 0:
+                    waited = time.perf_counter() - start
+                    if waited > SPIN:
+                        self._sleep(slot, value, check, start)
+                        return
+                    check(waited)
+        finally:
+            self.waited += time.perf_counter() - start
+
+    def _sleep(self, slot: int, value: int, check: Callable[[float], None], start: float) -> None:
+        c = self.c
+        try:
+            while True:
+                c[self.parked] = 1
+                _fence()
+                if c[slot] >= value:
+                    return
+                if select.select([self.efd], [], [], 0.002)[0]:  # 2 ms: a backstop only
+                    with contextlib.suppress(BlockingIOError):
+                        os.eventfd_read(self.efd)
+                if c[slot] >= value:
+                    return
+                check(time.perf_counter() - start)
+        finally:
+            c[self.parked] = 0
+
+
+_FENCE = threading.Lock()
+
+
+def _fence() -> None:
+    """A full memory fence: taking a lock is a locked instruction."""
+    _FENCE.acquire()
+    _FENCE.release()
 
 
 # -- the caller's side ------------------------------------------------------------------------
@@ -281,21 +353,39 @@ class ProcessSplit:
             batch, self.d, self.H, self.h0, self.dtype.name, self.momentum, len(trainer.X)
         )
         self._examples = _shared_copy(trainer.X)  # kept: the helper maps it at its start
+        flags = os.EFD_CLOEXEC | os.EFD_NONBLOCK
+        efds = (os.eventfd(0, flags), os.eventfd(0, flags))  # the caller's, the helper's
         fd = os.memfd_create("mlp_core-split", os.MFD_CLOEXEC)
         try:
             os.ftruncate(fd, layout.size())
             self._mm = mmap.mmap(fd, layout.size())
-            self.proc = _start_helper((fd, self._examples.fd), layout)
+            self.proc = _start_helper((fd, self._examples.fd, *efds), layout)
+        except BaseException:
+            for e in efds:
+                os.close(e)
+            raise
         finally:
             os.close(fd)
         self.block = _Block(self._mm, layout)
+        self.side = _Side(self.block.counters, efds, helper=False)
         self.parts = (slice(0, self.h0), slice(self.h0, self.H))
         self.part = _Part(self.block, 0, self.parts[0], opt.lr, opt.momentum, opt.l2)
-        self._finalizer = weakref.finalize(self, _stop_helper, self.proc)
+        self._finalizer = weakref.finalize(self, _stop_helper, self.proc, efds)
+        self.waiting = 0.0  # fraction of the last run the caller spent waiting for the helper
+        self._busy_runs = 0  # runs in a row with waiting above BUSY_WAITING
+        self._runs = 0  # runs finished
 
     @property
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    @property
+    def busy(self) -> bool:
+        """Whether the last two runs found the helper's core busy (see BUSY_WAITING)."""
+        return self._busy_runs >= 2
+
+    def forget_busy(self) -> None:
+        self._busy_runs = 0
 
     def close(self) -> None:
         """End the helper process (also done when the split is garbage collected)."""
@@ -308,7 +398,7 @@ class ProcessSplit:
             return 0
         if not self.alive:
             raise HelperFailed("the training helper process is not running")
-        t, block, c = self.t, self.block, self.block.counters
+        t, block, c, side = self.t, self.block, self.block.counters, self.side
         model, opt = t.model, t.optimizer
         block.ctl[:] = 0
         c[_LAST] = len(batches) - 1
@@ -323,7 +413,7 @@ class ProcessSplit:
         sizes = [len(b) for b in batches]
         np.concatenate(batches, out=block.idx[: sum(sizes)])  # the helper gathers the rows
         self._send(f"run {opt.lr!r} {opt.momentum!r} {opt.l2!r} {len(sizes)} {sizes[-1]}")
-        done = 0
+        done, side.waited, start = 0, 0.0, time.perf_counter()
         try:
             for i, idx in enumerate(batches):
                 j = i % _SLOTS
@@ -334,7 +424,7 @@ class ProcessSplit:
                 loss = self._upper(t.y[idx])
                 if not after_batch(i, loss):
                     c[_LAST] = i
-                c[_DELTA] = i + 1
+                side.post(_DELTA, i + 1)
                 self.part.backward(A, cols)
                 done = i + 1
                 if c[_LAST] <= i:
@@ -343,8 +433,12 @@ class ProcessSplit:
             reply = self._reply()
             if reply != "ok":
                 raise HelperFailed(f"the training helper process failed: {reply}")
+            self.waiting = side.waited / max(time.perf_counter() - start, 1e-9)
+            busy = self.waiting > BUSY_WAITING and self._runs > 0  # the first run is cold
+            self._busy_runs = self._busy_runs + 1 if busy else 0
+            self._runs += 1
         except BaseException:
-            c[_ABORT] = 1
+            side.post(_ABORT, 1)
             self._settle()
             raise
         finally:
@@ -370,7 +464,7 @@ class ProcessSplit:
 
     # -- talking to the helper -----------------------------------------------------------
     def _wait(self, slot: int, value: int) -> None:
-        _wait(self.block.counters, slot, value, self._check)
+        self.side.wait(slot, value, self._check)
 
     def _check(self, waited: float) -> None:
         if self.block.counters[_FAILED]:
@@ -450,7 +544,7 @@ def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
     np.take(X, idx, axis=0, out=out[: len(idx)], mode="clip")
 
 
-def _start_helper(fds: tuple[int, int], layout: _Layout) -> subprocess.Popen:
+def _start_helper(fds: tuple[int, ...], layout: _Layout) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"}
@@ -472,8 +566,9 @@ def _start_helper(fds: tuple[int, int], layout: _Layout) -> subprocess.Popen:
     return proc
 
 
-def _stop_helper(proc: subprocess.Popen) -> None:
-    """Close the helper's pipe (it exits at once when idle), then make sure it is gone."""
+def _stop_helper(proc: subprocess.Popen, fds: Sequence[int] = ()) -> None:
+    """Close the helper's pipe (it exits at once when idle), then make sure it is gone;
+    close `fds` (the eventfds) after it."""
     if proc.poll() is None:
         with contextlib.suppress(OSError):
             proc.stdin.close()
@@ -485,13 +580,16 @@ def _stop_helper(proc: subprocess.Popen) -> None:
     for pipe in (proc.stdin, proc.stdout):
         with contextlib.suppress(OSError):
             pipe.close()
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 # -- the helper's side ---------------------------------------------------------------------
 def serve(argv: Sequence[str]) -> None:
     """The helper process: map the block, then run what the caller sends, until EOF."""
-    fd, xfd, parent = (int(a) for a in argv[:3])
-    layout = _Layout.parse(argv[3:])
+    fd, xfd, caller_efd, helper_efd, parent = (int(a) for a in argv[:5])
+    layout = _Layout.parse(argv[5:])
     batch, d, n, dtype = layout.batch, layout.d, layout.n, np.dtype(layout.dtype)
     mm = mmap.mmap(fd, layout.size())
     xmm = mmap.mmap(xfd, max(n * d * dtype.itemsize, 1), prot=mmap.PROT_READ)
@@ -502,17 +600,16 @@ def serve(argv: Sequence[str]) -> None:
     momentum = 0.9 if layout.momentum else 0.0  # the run's rule comes with each run
     part = _Part(block, 1, slice(layout.h0, layout.H), 0.0, momentum, 0.0)
     c = block.counters
+    side = _Side(c, (caller_efd, helper_efd), helper=True)
 
     def check(waited: float) -> None:
         if c[_ABORT]:
             raise _Abort
-        if waited > 0.05:  # the caller is busy elsewhere: poll gently
-            if os.getppid() != parent:
-                raise SystemExit(0)
-            time.sleep(0.0005)
+        if waited > 0.05 and os.getppid() != parent:  # the caller is gone
+            raise SystemExit(0)
 
     def wait(slot: int, value: int) -> None:
-        _wait(c, slot, value, check)
+        side.wait(slot, value, check)
 
     out = sys.stdout.buffer
     out.write(b"ready\n")
@@ -527,22 +624,22 @@ def serve(argv: Sequence[str]) -> None:
                 for i in range(count):
                     rows, j = (last if i == count - 1 else size), i % _SLOTS
                     if i == 0:
-                        _prepare(block, X, 0, size, rows)
+                        _prepare(side, block, X, 0, size, rows)
                     A, cols = _inputs(block, j, rows)
                     part.forward(A, cols)
-                    c[_FWD] = i + 1
+                    side.post(_FWD, i + 1)
                     if i + 1 < count:  # the next minibatch, while the caller runs the layers above
-                        _prepare(block, X, i + 1, size, last if i + 1 == count - 1 else size)
+                        _prepare(side, block, X, i + 1, size, last if i + 1 == count - 1 else size)
                     wait(_DELTA, i + 1)
                     part.backward(A, cols)
-                    c[_BWD] = i + 1
+                    side.post(_BWD, i + 1)
                     if c[_LAST] <= i:
                         break
                 reply = b"ok"
             except _Abort:
                 reply = b"aborted"
             except Exception as exc:  # told to the caller, which raises it
-                c[_FAILED] = 1
+                side.post(_FAILED, 1)
                 detail = traceback.format_exception_only(exc)[-1].strip()
                 reply = b"error " + detail.encode(errors="replace")
             out.write(reply + b"\n")

@@ -142,6 +142,7 @@ class Trainer:
         self._perm: np.ndarray | None = None
         self._pos = 0
         self._split: parallel.SplitStep | split_process.ProcessSplit | None = None
+        self._solo_until = 0.0  # time.monotonic() until which the machine is too busy to split
         self._epoch_start = self.model.copy()
         self._best: tuple[float, MLP] | None = None
         self._loss_sum = self._correct = self._seconds = 0.0
@@ -240,8 +241,14 @@ class Trainer:
             or not parallel.worth_splitting(self.model.sizes, len(self._ws.X))
         ):
             return None
-        if isinstance(self._split, split_process.ProcessSplit) and not self._split.alive:
-            self._split = None  # its helper died (the error was raised): start another
+        if isinstance(self._split, split_process.ProcessSplit):
+            if not self._split.alive:
+                self._split = None  # its helper died (the error was raised): start another
+            elif self._split.busy:  # the second core is taken: one thread is faster now
+                self._split.forget_busy()
+                self._solo_until = time.monotonic() + split_process.BUSY_PAUSE
+        if time.monotonic() < self._solo_until:
+            return None
         if self._split is None:
             self._split = self._new_split()
         return self._split

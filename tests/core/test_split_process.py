@@ -242,3 +242,25 @@ def test_trainers_on_the_same_examples_share_one_copy() -> None:
         t.step(max_batches=1)
     assert a._split._examples is b._split._examples
     assert c._split._examples is not a._split._examples
+
+
+def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trainer = _trainer(_config(epochs=3), _digits_like())
+    trainer.step(max_batches=1)
+    split = trainer._split
+    monkeypatch.setattr(split_process, "BUSY_WAITING", -1.0)  # every run waits "too long"
+    trainer.step(max_batches=1)
+    assert not split.busy  # one slow run is not enough (and the first is not counted)
+    trainer.step(max_batches=1)
+    assert split.busy
+    assert trainer._splitter() is None  # one thread for BUSY_PAUSE seconds
+    before = trainer.progress
+    trainer.step(max_batches=1)
+    assert trainer.progress > before and not split.busy
+    monkeypatch.setattr(split_process, "BUSY_WAITING", 0.4)
+    trainer._solo_until = 0.0  # the pause is over: the same helper again
+    assert trainer._splitter() is split
+    trainer.run()
+    assert trainer.history.status == "done"
