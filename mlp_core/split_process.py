@@ -79,11 +79,11 @@ units 0.149 s); `share_for` interpolates on the logarithm of the batch size."""
 COMPACT_AT = 0.9
 """A minibatch is compacted when at most this fraction of its input columns are active."""
 BUSY_WAITING = 0.4
-"""A run in which the caller waits for the helper more than this fraction of the time finds
-the helper's core busy with something else (on an idle machine 0.1-0.3, with one CPU-
-bound process beside it 0.45-0.85; a helper's first run, 0.3-0.8, is not counted). After
-two such runs in a row `busy` is True and Trainer trains on one thread for BUSY_PAUSE
-seconds: with one CPU-hogging process running, an epoch took 0.53-0.61 s split with a
+"""The caller waiting for the helper more than this fraction of a run's time means the
+helper's core is busy with something else (on an idle machine 0.1-0.3, with one
+CPU-bound process beside it 0.45-0.85). A run checks every 64 minibatches; when it is
+so, it ends there with `busy` set, and Trainer trains on one thread for BUSY_PAUSE
+seconds. With one CPU-hogging process running, an epoch took 0.53-0.61 s split with a
 helper process, 0.29-0.31 s on one thread, 0.32-0.33 s split with a helper thread."""
 BUSY_PAUSE = 10.0
 """Seconds of one-thread training after the helper's core was found busy; then it tries again."""
@@ -371,21 +371,12 @@ class ProcessSplit:
         self.parts = (slice(0, self.h0), slice(self.h0, self.H))
         self.part = _Part(self.block, 0, self.parts[0], opt.lr, opt.momentum, opt.l2)
         self._finalizer = weakref.finalize(self, _stop_helper, self.proc, efds)
-        self.waiting = 0.0  # fraction of the last run the caller spent waiting for the helper
-        self._busy_runs = 0  # runs in a row with waiting above BUSY_WAITING
-        self._runs = 0  # runs finished
+        self.busy = False  # set by a run that found the helper's core busy (BUSY_WAITING)
+        self._trained = 0  # minibatches this helper has trained
 
     @property
     def alive(self) -> bool:
         return self.proc.poll() is None
-
-    @property
-    def busy(self) -> bool:
-        """Whether the last two runs found the helper's core busy (see BUSY_WAITING)."""
-        return self._busy_runs >= 2
-
-    def forget_busy(self) -> None:
-        self._busy_runs = 0
 
     def close(self) -> None:
         """End the helper process (also done when the split is garbage collected)."""
@@ -422,21 +413,18 @@ class ProcessSplit:
                 self.part.forward(A, cols)
                 self._wait(_FWD, i + 1)
                 loss = self._upper(t.y[idx])
-                if not after_batch(i, loss):
+                if not after_batch(i, loss) or (i % 64 == 63 and self._busy_since(start)):
                     c[_LAST] = i
                 side.post(_DELTA, i + 1)
                 self.part.backward(A, cols)
                 done = i + 1
+                self._trained += 1
                 if c[_LAST] <= i:
                     break
             self._wait(_BWD, done)
             reply = self._reply()
             if reply != "ok":
                 raise HelperFailed(f"the training helper process failed: {reply}")
-            self.waiting = side.waited / max(time.perf_counter() - start, 1e-9)
-            busy = self.waiting > BUSY_WAITING and self._runs > 0  # the first run is cold
-            self._busy_runs = self._busy_runs + 1 if busy else 0
-            self._runs += 1
         except BaseException:
             side.post(_ABORT, 1)
             self._settle()
@@ -450,6 +438,15 @@ class ProcessSplit:
             if self.momentum:
                 opt.vb[0][...] = block.vb1
         return done
+
+    def _busy_since(self, start: float) -> bool:
+        """Whether the caller waited more than BUSY_WAITING of the time since `start` (then
+        `busy` is set and the run ends here). Not in a helper's first 128 minibatches,
+        which are slow while its caches and pages warm up."""
+        if self._trained < 128:
+            return False
+        self.busy = self.side.waited > BUSY_WAITING * (time.perf_counter() - start)
+        return self.busy
 
     def _upper(self, y: np.ndarray) -> float:
         """The caller's part between the hand-overs (as parallel.SplitStep._upper), with the

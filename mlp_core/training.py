@@ -215,6 +215,7 @@ class Trainer:
             if split is not None:
                 limit = None if max_batches is None else max_batches - batches
                 stats, n = self._split_batches(split, limit, deadline)
+                split = self._splitter()  # a busy machine may have ended the split's run
             else:
                 stats, n = self._one_batch(), 1
             batches += n
@@ -245,7 +246,7 @@ class Trainer:
             if not self._split.alive:
                 self._split = None  # its helper died (the error was raised): start another
             elif self._split.busy:  # the second core is taken: one thread is faster now
-                self._split.forget_busy()
+                self._split.busy = False
                 self._solo_until = time.monotonic() + split_process.BUSY_PAUSE
         if time.monotonic() < self._solo_until:
             return None

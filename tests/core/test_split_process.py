@@ -9,6 +9,7 @@ Nothing here times anything.
 from __future__ import annotations
 
 import gc
+import time
 
 import numpy as np
 import pytest
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.skipif(
 D, HIDDEN, BATCH = 784, 64, 50  # 2 * 50 * 784 * 64 = 5.0e6 flops: worth splitting
 
 
-def _digits_like(n: int = 530, dtype=np.float64, seed: int = 0, margins: bool = True) -> Split:
+def _digits_like(
+    n: int = 530, dtype=np.float64, seed: int = 0, margins: bool = True, n_train: int = 500
+) -> Split:
     """Random 784-pixel 'images'; with `margins`, like MNIST: a border of columns that are
     always zero and most other pixels zero too, so minibatches get compacted."""
     rng = np.random.default_rng(seed)
@@ -35,7 +38,7 @@ def _digits_like(n: int = 530, dtype=np.float64, seed: int = 0, margins: bool = 
         X[:, : D // 3] = 0
         X[rng.random((n, D)) < 0.8] = 0
     y = (X[:, -10:].sum(axis=1) * 2).astype(int) % 10
-    return Split(X[:500], y[:500], X[500:], y[500:])
+    return Split(X[:n_train], y[:n_train], X[n_train:], y[n_train:])
 
 
 def _config(**kw) -> TrainConfig:
@@ -247,20 +250,20 @@ def test_trainers_on_the_same_examples_share_one_copy() -> None:
 def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    trainer = _trainer(_config(epochs=3), _digits_like())
-    trainer.step(max_batches=1)
+    data = _digits_like(n=100 * BATCH + 30, n_train=100 * BATCH)  # 100 minibatches an epoch
+    config = _config(epochs=4, momentum=0.9, n_train=100 * BATCH)
+    one, trainer = _trainer(config, data, 1), _trainer(config, data)
+    monkeypatch.setattr(split_process, "BUSY_WAITING", 2.0)  # never busy
+    trainer.step(to_epoch_end=True)
+    trainer.step(to_epoch_end=True)  # 200 minibatches: past a helper's first 128
     split = trainer._split
-    monkeypatch.setattr(split_process, "BUSY_WAITING", -1.0)  # every run waits "too long"
-    trainer.step(max_batches=1)
-    assert not split.busy  # one slow run is not enough (and the first is not counted)
-    trainer.step(max_batches=1)
-    assert split.busy
-    assert trainer._splitter() is None  # one thread for BUSY_PAUSE seconds
-    before = trainer.progress
-    trainer.step(max_batches=1)
-    assert trainer.progress > before and not split.busy
-    monkeypatch.setattr(split_process, "BUSY_WAITING", 0.4)
+    monkeypatch.setattr(split_process, "BUSY_WAITING", -1.0)  # every wait "too long"
+    trainer.step(max_batches=80)  # the run stops at its 64th minibatch, 16 on one thread
+    assert trainer.progress == pytest.approx(0.8)
+    assert trainer._split is split and not split.busy  # seen, and the pause begun
+    assert trainer._solo_until > time.monotonic() and trainer._splitter() is None
+    monkeypatch.setattr(split_process, "BUSY_WAITING", 2.0)
     trainer._solo_until = 0.0  # the pause is over: the same helper again
     assert trainer._splitter() is split
-    trainer.run()
-    assert trainer.history.status == "done"
+    one.run(), trainer.run()
+    _same(one, trainer)  # the same training, whichever way each minibatch went
