@@ -78,15 +78,20 @@ caller's part (784-100-10: 48 units 0.156 s, 56 units 0.154 s, 64 units 0.139 s,
 units 0.149 s); `share_for` interpolates on the logarithm of the batch size."""
 COMPACT_AT = 0.9
 """A minibatch is compacted when at most this fraction of its input columns are active."""
-BUSY_WAITING = 0.4
+BUSY_WAITING = 0.45
 """The caller waiting for the helper more than this fraction of a run's time means the
 helper's core is busy with something else (on an idle machine 0.1-0.3, with one
-CPU-bound process beside it 0.45-0.85). A run checks every 64 minibatches; when it is
-so, it ends there with `busy` set, and Trainer trains on one thread for BUSY_PAUSE
-seconds. With one CPU-hogging process running, an epoch took 0.53-0.61 s split with a
-helper process, 0.29-0.31 s on one thread, 0.32-0.33 s split with a helper thread."""
-BUSY_PAUSE = 10.0
-"""Seconds of one-thread training after the helper's core was found busy; then it tries again."""
+CPU-bound process beside it 0.45-0.85, mostly 0.6-0.7). A run checks every 64
+minibatches once it has lasted BUSY_MIN_RUN seconds; when it is so, the run ends there
+with `busy` set, and Trainer trains on one thread for BUSY_PAUSE seconds. With one
+CPU-hogging process running, an epoch took 0.53-0.61 s split with a helper process,
+0.29-0.31 s on one thread, 0.32-0.33 s split with a helper thread."""
+BUSY_MIN_RUN = 0.1
+"""Seconds a run lasts before it is judged: shorter stretches are too noisy (a helper
+descheduled for a few ms by the host is not a busy machine)."""
+BUSY_PAUSE = 5.0
+"""Seconds of one-thread training after the helper's core was found busy; then the split
+is tried again."""
 SPIN = 2e-4
 """Seconds a side spins for the other before it sleeps (see _Side)."""
 START_TIMEOUT = 30.0
@@ -443,9 +448,10 @@ class ProcessSplit:
         """Whether the caller waited more than BUSY_WAITING of the time since `start` (then
         `busy` is set and the run ends here). Not in a helper's first 128 minibatches,
         which are slow while its caches and pages warm up."""
-        if self._trained < 128:
+        elapsed = time.perf_counter() - start
+        if self._trained < 128 or elapsed < BUSY_MIN_RUN:
             return False
-        self.busy = self.side.waited > BUSY_WAITING * (time.perf_counter() - start)
+        self.busy = self.side.waited > BUSY_WAITING * elapsed
         return self.busy
 
     def _upper(self, y: np.ndarray) -> float:

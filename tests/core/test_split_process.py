@@ -258,6 +258,7 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     trainer.step(to_epoch_end=True)  # 200 minibatches: past a helper's first 128
     split = trainer._split
     monkeypatch.setattr(split_process, "BUSY_WAITING", -1.0)  # every wait "too long"
+    monkeypatch.setattr(split_process, "BUSY_MIN_RUN", 0.0)
     trainer.step(max_batches=80)  # the run stops at its 64th minibatch, 16 on one thread
     assert trainer.progress == pytest.approx(0.8)
     assert trainer._split is split and not split.busy  # seen, and the pause begun
@@ -267,3 +268,14 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     assert trainer._splitter() is split
     one.run(), trainer.run()
     _same(one, trainer)  # the same training, whichever way each minibatch went
+
+
+def test_minibatches_of_blank_images_train_like_one_thread() -> None:
+    data = _digits_like()
+    data.X_train[:] = 0  # every column inactive: the compacted products are empty
+    config = _config(momentum=0.9, l2=0.01)
+    one, two = _trainer(config, data, 1), _trainer(config, data)
+    two.step(max_batches=1)
+    assert int(two._split.block.k0[0]) == 0
+    one.run(), two.run()
+    _same(one, two)
