@@ -154,7 +154,7 @@ def _loss_axis(losses: list[float]) -> dict:
     if hi / lo < 2.5:
         middle = math.sqrt(lo * hi)
         lo, hi = middle / 1.6, middle * 1.6
-    if hi / lo < 10:  # less than a decade: evenly spaced round numbers
+    if hi / lo < 4:  # a short range: evenly spaced round numbers
         step = _nice((hi - lo) / 5)
         ticks = np.arange(math.floor(lo / step), math.ceil(hi / step) + 1) * step
     else:
@@ -162,6 +162,13 @@ def _loss_axis(losses: list[float]) -> dict:
         decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
         ticks = np.array([m * 10.0**e for e in decades for m in mantissas])
     ticks = ticks[ticks > 0]
+    # A tick just outside the curves joins the range, so that the lowest and the highest
+    # points have a labelled value beside them (0.027 gets 0.02, not a bare axis below 0.05).
+    below, above = ticks[ticks <= lo], ticks[ticks >= hi]
+    if len(below) and lo / below.max() <= 1.6:
+        lo = below.max()
+    if len(above) and above.min() / hi <= 1.6:
+        hi = above.min()
     pad = 0.05 * math.log10(hi / lo)
     return {
         "range": [math.log10(lo) - pad, math.log10(hi) + pad],

@@ -125,6 +125,16 @@ def test_loss_ticks_are_labelled_in_full(losses, expect):
     assert low < min(losses) and max(losses) < high
 
 
+@pytest.mark.parametrize(
+    "losses", [[0.027, 0.23], [0.0196, 0.23], [0.04, 0.25], [0.3, 2.3], [2.3, 2.9]]
+)
+def test_the_lowest_and_highest_losses_have_a_labelled_tick_nearby(losses):
+    axis = figures._loss_axis(losses)
+    low, high = (10**v for v in axis["range"])
+    shown = [t for t in axis["tickvals"] if low <= t <= high]
+    assert min(shown) <= min(losses) * 1.6 and max(shown) >= max(losses) / 1.6
+
+
 def test_a_single_epoch_gets_a_readable_loss_range():
     axis = figures.training_curves([("one", _history(1))]).layout.yaxis
     low, high = (10**v for v in axis.range)
