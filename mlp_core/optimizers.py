@@ -68,22 +68,18 @@ class SGD:
         lr-scaled): the product goes straight into W (or the velocity, or the L2 sum) in
         one BLAS call, instead of out to `scratch` and back (mlp_core.blas.add_product_t).
         The same arithmetic as `update_part`: bit for bit at minibatches of a few hundred.
-        `scratch`, of W[l][w_index]'s shape, holds the L2 term, or the gradient where NumPy's
-        OpenBLAS is not found."""
+        `scratch`, of W[l][w_index]'s shape, holds the L2 term."""
         P = self.W[l][w_index]
         vP = None if self.vW is None else self.vW[l][w_index]
         if self.l2:  # scratch = lr * l2 * W + A.T @ dZ, then as usual
             np.multiply(P, self.lr * self.l2, out=scratch)
-            if not blas.add_product_t(scratch, A, dZ, 1.0):
-                scratch += np.matmul(A.T, dZ)
+            _add_product(scratch, A, dZ, 1.0)
             self._apply(P, scratch, vP, 0.0)
         elif vP is None:  # P -= A.T @ dZ
-            if not blas.add_product_t(P, A, dZ, -1.0):
-                self._apply(P, np.matmul(A.T, dZ, out=scratch), None, 0.0)
+            _add_product(P, A, dZ, -1.0)
         else:  # v = momentum * v - A.T @ dZ; P += v
             vP *= self.momentum
-            if not blas.add_product_t(vP, A, dZ, -1.0):
-                vP -= np.matmul(A.T, dZ, out=scratch)
+            _add_product(vP, A, dZ, -1.0)
             P += vP
         vb = None if self.vb is None else self.vb[l][b_index]
         self._apply(self.b[l][b_index], db, vb, 0.0)
@@ -92,13 +88,13 @@ class SGD:
         self,
         l: int,
         w_index: tuple,
-        b_index: slice | tuple,
-        rows: np.ndarray,
-        Wr: np.ndarray,
         A: np.ndarray,
         dZ: np.ndarray,
         scratch: np.ndarray,
+        b_index: slice | tuple,
         db: np.ndarray,
+        rows: np.ndarray,
+        Wr: np.ndarray,
     ) -> None:
         """`update_product` on W[l][w_index] (and b[l][b_index]) when the layer's input is
         zero outside its columns `rows` (mlp_core.split_process compacts such minibatches):

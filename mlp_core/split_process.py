@@ -264,7 +264,7 @@ class _Part:
         if cols is None:
             opt.update_product(0, (), A, dZ, self.scratch, s, db)
         else:
-            opt.update_product_rows(0, (), s, cols, self.used, A, dZ, self.scratch, db)
+            opt.update_product_rows(0, (), A, dZ, self.scratch, s, db, cols, self.used)
 
 
 class _Abort(Exception):

@@ -59,8 +59,17 @@ def test_what_blas_cannot_take_is_refused_untouched() -> None:
         blas.add_product_t(C, A, B[:, :3], -1.0)
 
 
+@pytest.fixture(params=["fused", "without OpenBLAS"])
+def blas_or_not(request, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of SGD's product updates: through add_product_t, and without it."""
+    if request.param != "fused":
+        monkeypatch.setattr(blas, "add_product_t", lambda *args: False)
+
+
 @pytest.mark.parametrize(("momentum", "l2"), [(0.0, 0.0), (0.9, 0.0), (0.0, 0.01), (0.9, 0.01)])
-def test_update_product_is_update_part_with_the_product(momentum: float, l2: float) -> None:
+def test_update_product_is_update_part_with_the_product(
+    momentum: float, l2: float, blas_or_not: None
+) -> None:
     A, dZ, W = _operands(100, 784, 64, np.float32)
     b, db = np.ones(64, np.float32), np.full(64, 0.01, np.float32)
     plain = SGD([W.copy()], [b.copy()], 0.1, momentum, l2)
@@ -75,7 +84,7 @@ def test_update_product_is_update_part_with_the_product(momentum: float, l2: flo
 
 @pytest.mark.parametrize(("momentum", "l2"), [(0.0, 0.0), (0.9, 0.0), (0.0, 0.01), (0.9, 0.01)])
 def test_update_product_rows_is_the_full_update_for_zero_columns(
-    momentum: float, l2: float
+    momentum: float, l2: float, blas_or_not: None
 ) -> None:
     A, dZ, W = _operands(100, 784, 100, np.float32)
     A[:, ::3] = 0  # a third of the input columns zero in every row
@@ -89,7 +98,7 @@ def test_update_product_rows_is_the_full_update_for_zero_columns(
         full.update_part(0, (slice(None), s), np.matmul(A.T, dZ[:, s]), s, db.copy())
         Wr = compact.W[0][rows, s]  # the active rows, as the forward pass gathers them
         compact.update_product_rows(
-            0, (slice(None), s), s, rows, Wr, A[:, rows], dZ[:, s], scratch, db.copy()
+            0, (slice(None), s), A[:, rows], dZ[:, s], scratch, s, db.copy(), rows, Wr
         )
     np.testing.assert_array_equal(compact.W[0], full.W[0])
     np.testing.assert_array_equal(compact.b[0], full.b[0])
