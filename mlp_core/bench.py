@@ -33,6 +33,7 @@ import numpy as np
 
 from mlp_core import blas
 from mlp_core.config import TrainConfig
+from mlp_core.split_process import ProcessSplit
 from mlp_core.training import Split, Trainer
 
 LR = 0.1
@@ -120,11 +121,10 @@ def mlp_core_runner(
         trainer.split = split
         name = f"mlp_core_{split}"
     splitter = trainer._splitter()  # starts the helper process now, not in an epoch
-    kind = type(splitter).__name__
-    used = {
-        "ProcessSplit": "2 processes",
-        "SplitStep": "2 threads",
-    }.get(kind, "1 thread")
+    if isinstance(splitter, ProcessSplit):
+        used = "2 processes"
+    else:
+        used = "1 thread" if splitter is None else "2 threads"
     return Runner(name, f"mlp_core, {used}", lambda: trainer.train_epoch().valid_acc)
 
 

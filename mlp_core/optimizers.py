@@ -63,64 +63,34 @@ class SGD:
         scratch: np.ndarray,
         b_index: slice | tuple,
         db: np.ndarray,
+        rows: np.ndarray | None = None,
+        Wr: np.ndarray | None = None,
     ) -> None:
         """`update_part` with layer l's weight gradient given as a product, A.T @ dZ (dZ
         lr-scaled): the product goes straight into W (or the velocity, or the L2 sum) in
-        one BLAS call, instead of out to `scratch` and back (mlp_core.blas.add_product_t).
-        The same arithmetic as `update_part`: bit for bit at minibatches of a few hundred.
-        `scratch`, of W[l][w_index]'s shape, holds the L2 term."""
+        one BLAS call, instead of out to a buffer and back (mlp_core.blas.add_product_t).
+        The same arithmetic as `update_part`, bit for bit at minibatches of a few hundred.
+        `scratch`, of W[l][w_index]'s shape, holds the L2 term.
+
+        With `rows`, the layer's input is zero outside those of its columns
+        (mlp_core.split_process compacts such minibatches): A (n, k) holds only the active
+        columns, the gradient is zero outside `rows`, and only the L2 and momentum passes
+        go over every row. Wr (k, width) is W[l][w_index][rows] as gathered for the forward
+        pass; it is overwritten."""
         P = self.W[l][w_index]
         vP = None if self.vW is None else self.vW[l][w_index]
-        if self.l2:  # scratch = lr * l2 * W + A.T @ dZ, then as usual
-            np.multiply(P, self.lr * self.l2, out=scratch)
-            _add_product(scratch, A, dZ, 1.0)
-            self._apply(P, scratch, vP, 0.0)
-        elif vP is None:  # P -= A.T @ dZ
-            _add_product(P, A, dZ, -1.0)
+        if self.l2:  # G = lr * l2 * W, plus the product; then as usual
+            G = np.multiply(P, self.lr * self.l2, out=scratch)
+            _add_product(G, A, dZ, 1.0, rows, Wr)
+            self._apply(P, G, vP, 0.0)
+        elif vP is None:  # P -= A.T @ dZ (Wr already holds P's rows)
+            _add_product(P, A, dZ, -1.0, rows, Wr, gathered=True)
         else:  # v = momentum * v - A.T @ dZ; P += v
             vP *= self.momentum
-            _add_product(vP, A, dZ, -1.0)
+            _add_product(vP, A, dZ, -1.0, rows, Wr)
             P += vP
         vb = None if self.vb is None else self.vb[l][b_index]
         self._apply(self.b[l][b_index], db, vb, 0.0)
-
-    def update_product_rows(
-        self,
-        l: int,
-        w_index: tuple,
-        A: np.ndarray,
-        dZ: np.ndarray,
-        scratch: np.ndarray,
-        b_index: slice | tuple,
-        db: np.ndarray,
-        rows: np.ndarray,
-        Wr: np.ndarray,
-    ) -> None:
-        """`update_product` on W[l][w_index] (and b[l][b_index]) when the layer's input is
-        zero outside its columns `rows` (mlp_core.split_process compacts such minibatches):
-        the weight gradient is A.T @ dZ in those rows and exactly zero elsewhere. A (n, k)
-        holds the input's active columns, Wr (k, width) W[l][w_index][rows] as gathered for
-        the forward pass; it is overwritten. `scratch` is of W[l][w_index]'s shape. The
-        same arithmetic as the full update, bit for bit: rows outside `rows` change only
-        through L2 or momentum, and only those passes go over every row."""
-        P = self.W[l][w_index]
-        vP = None if self.vW is None else self.vW[l][w_index]
-        if self.l2:  # G = lr * l2 * P everywhere, plus the product in the active rows
-            G = np.multiply(P, self.lr * self.l2, out=scratch)
-            Gr = np.take(G, rows, axis=0, out=Wr, mode="clip")
-            _add_product(Gr, A, dZ, 1.0)
-            G[rows] = Gr
-            self._apply(P, G, vP, 0.0)
-        elif vP is not None:  # the velocity decays everywhere, the product joins in rows
-            vP *= self.momentum
-            Vr = np.take(vP, rows, axis=0, out=Wr, mode="clip")
-            _add_product(Vr, A, dZ, -1.0)
-            vP[rows] = Vr
-            P += vP
-        else:  # only the active rows move
-            _add_product(Wr, A, dZ, -1.0)
-            P[rows] = Wr
-        self._apply(self.b[l][b_index], db, None if self.vb is None else self.vb[l][b_index], 0.0)
 
     def _apply(self, P: np.ndarray, dP: np.ndarray, vP: np.ndarray | None, l2: float) -> None:
         """P -= dP (+ L2), or through the velocity vP; dP is lr-scaled and overwritten."""
@@ -134,7 +104,20 @@ class SGD:
         P += vP
 
 
-def _add_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, alpha: float) -> None:
-    """C += alpha * A.T @ B, in one BLAS call where NumPy's OpenBLAS is found."""
-    if not blas.add_product_t(C, A, B, alpha):
+def _add_product(
+    C: np.ndarray,
+    A: np.ndarray,
+    B: np.ndarray,
+    alpha: float,
+    rows: np.ndarray | None = None,
+    buf: np.ndarray | None = None,
+    gathered: bool = False,
+) -> None:
+    """C += alpha * A.T @ B, in one BLAS call where NumPy's OpenBLAS is found; with `rows`,
+    only into those rows of C, through `buf` (which already holds them if `gathered`)."""
+    if rows is not None:
+        Cr = buf if gathered else np.take(C, rows, axis=0, out=buf, mode="clip")
+        _add_product(Cr, A, B, alpha)
+        C[rows] = Cr
+    elif not blas.add_product_t(C, A, B, alpha):
         C += alpha * np.matmul(A.T, B)

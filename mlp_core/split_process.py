@@ -260,11 +260,7 @@ class _Part:
         n, s = len(A), self.s
         dZ = self.block.dZ1[:n, s]
         db = np.matmul(self.ones[:n], dZ, out=self.db)
-        opt = self.optimizer
-        if cols is None:
-            opt.update_product(0, (), A, dZ, self.scratch, s, db)
-        else:
-            opt.update_product_rows(0, (), A, dZ, self.scratch, s, db, cols, self.used)
+        self.optimizer.update_product(0, (), A, dZ, self.scratch, s, db, cols, self.used)
 
 
 class _Abort(Exception):

@@ -83,7 +83,7 @@ def test_update_product_is_update_part_with_the_product(
 
 
 @pytest.mark.parametrize(("momentum", "l2"), [(0.0, 0.0), (0.9, 0.0), (0.0, 0.01), (0.9, 0.01)])
-def test_update_product_rows_is_the_full_update_for_zero_columns(
+def test_update_product_on_rows_is_the_full_update_for_zero_columns(
     momentum: float, l2: float, blas_or_not: None
 ) -> None:
     A, dZ, W = _operands(100, 784, 100, np.float32)
@@ -97,7 +97,7 @@ def test_update_product_rows_is_the_full_update_for_zero_columns(
     for _ in range(3):
         full.update_part(0, (slice(None), s), np.matmul(A.T, dZ[:, s]), s, db.copy())
         Wr = compact.W[0][rows, s]  # the active rows, as the forward pass gathers them
-        compact.update_product_rows(
+        compact.update_product(
             0, (slice(None), s), A[:, rows], dZ[:, s], scratch, s, db.copy(), rows, Wr
         )
     np.testing.assert_array_equal(compact.W[0], full.W[0])
