@@ -92,6 +92,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data-dir", help="folder with the four MNIST IDX files (else MNIST_DIR)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
+    p.add_argument(
+        "--train-from",
+        type=int,
+        default=0,
+        metavar="N",
+        help="skip the training images before image N (5848 keeps the offline sample unseen)",
+    )
     p.add_argument("--out", help="save the trained model to this .npz file")
     p.set_defaults(func=cmd_train)
 
@@ -112,6 +119,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 def cmd_train(args: argparse.Namespace) -> None:
     from mlp_core.data import DataError, load_mnist, prepare
+    from mlp_core.provenance import name_test_set
     from mlp_core.training import Trainer
 
     config = _train_config(args)
@@ -119,7 +127,12 @@ def cmd_train(args: argparse.Namespace) -> None:
         mnist = load_mnist(args.data_dir, download=not args.no_download)
     except DataError as exc:
         raise CliError(str(exc)) from None
-    data = prepare(mnist, scaling=config.scaling, dtype=config.np_dtype)
+    try:
+        data = prepare(
+            mnist, scaling=config.scaling, dtype=config.np_dtype, train_from=args.train_from
+        )
+    except (DataError, ValueError) as exc:
+        raise CliError(f"--train-from: {exc}") from None
     config = config.replace(n_train=min(config.n_train, len(data.y_train)))
     trainer = Trainer(config, data)
     start = time.perf_counter()
@@ -148,6 +161,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         "epochs": trainer.epoch,
         "seconds": seconds,
         "data_source": data.source,
+        "test_on": name_test_set(data.kind, len(data.y_test)),
         "status": history.status,
     }
     if args.out:
@@ -155,19 +169,22 @@ def cmd_train(args: argparse.Namespace) -> None:
     _emit(
         args,
         final,
-        f"test accuracy {test_acc:.2%} after {trainer.epoch} epochs "
-        f"({seconds:.1f} s) on {data.source}",
+        f"test accuracy {test_acc:.2%} on {final['test_on']} after {trainer.epoch} "
+        f"epochs ({seconds:.1f} s); data: {data.source}",
     )
 
 
 def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds: float):
+    from mlp_core.provenance import name_test_set
     from mlp_core.serialize import SavedModel, save_model
 
     valid = trainer.history.epochs[-1].valid_acc if trainer.history.epochs else None
     meta = {
         "data_source": data.source,
         "data_kind": data.kind,
+        "trained_on": data.trained_on(config.n_train).to_dict(),
         "test_acc": test_acc,
+        "test_on": name_test_set(data.kind, len(data.y_test)),
         "valid_acc": valid,
         "epochs": trainer.epoch,
         "train_seconds": seconds,
@@ -321,6 +338,13 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-train", type=_positive_int, default=None, help="fewer training digits")
     p.add_argument("--data-dir", help="folder with the four MNIST IDX files (else MNIST_DIR)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
+    p.add_argument(
+        "--train-from",
+        type=int,
+        default=0,
+        metavar="N",
+        help="skip the training images before image N (5848 keeps the offline sample unseen)",
+    )
     p.set_defaults(func=cmd_bench)
 
 

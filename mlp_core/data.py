@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from mlp_core.config import DTYPE
+from mlp_core.provenance import TrainedOn
 
 __all__ = [
     "FILES",
@@ -125,6 +126,12 @@ class Dataset:
     source: str
     kind: Literal["full", "sample"]
     scaling: str = "pm1"
+    train_from: int = 0  # X_train[0] is training image `train_from` of the source
+
+    def trained_on(self, n_train: int) -> TrainedOn:
+        """The digits a model trained on the first n_train of X_train has seen."""
+        n = min(n_train, len(self.y_train))
+        return TrainedOn(self.kind, self.train_from, self.train_from + n)
 
 
 # ---------------------------------------------------------------------------- IDX files
@@ -631,6 +638,7 @@ def prepare(
     scaling: str = "pm1",
     n_train: int | None = None,
     dtype: DTypeLike = DTYPE,
+    train_from: int = 0,
 ) -> Dataset:
     """Split and scale: the book's 55,000 / 5,000 / 10,000 (sample: 3,500 / 500 / 1,000).
 
@@ -641,17 +649,22 @@ def prepare(
     n_train : keep only the first n training examples (at most all of them); the
         validation and test sets do not change.
     dtype : float type of the X arrays. Labels are intp.
+    train_from : skip the training images before this one (the validation set does not
+        change): 5,848 keeps every digit of the offline sample unseen (mlp_core.provenance).
     """
     n_fit = len(data.X_train) - N_VALID[data.kind]
     if n_fit < 1:
         raise DataError(f"{data.source}: too few training images to hold out a validation set")
     if n_train is not None and n_train < 1:
         raise ValueError(f"n_train must be at least 1, got {n_train}")
-    n = n_fit if n_train is None else min(n_train, n_fit)
+    if not 0 <= train_from < n_fit:
+        raise ValueError(f"train_from must be in 0..{n_fit - 1:,}, got {train_from:,}")
+    n = n_fit - train_from if n_train is None else min(n_train, n_fit - train_from)
     X, y = data.X_train, data.y_train
+    rows = slice(train_from, train_from + n)
     return Dataset(
-        X_train=scale_pixels(X[:n], scaling, dtype),
-        y_train=y[:n].astype(np.intp),
+        X_train=scale_pixels(X[rows], scaling, dtype),
+        y_train=y[rows].astype(np.intp),
         X_valid=scale_pixels(X[n_fit:], scaling, dtype),
         y_valid=y[n_fit:].astype(np.intp),
         X_test=scale_pixels(data.X_test, scaling, dtype),
@@ -659,4 +672,5 @@ def prepare(
         source=data.source,
         kind=data.kind,
         scaling=scaling,
+        train_from=train_from,
     )

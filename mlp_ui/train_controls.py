@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -35,7 +34,6 @@ from mlp_core.config import (
     TrainConfig,
 )
 from mlp_core.losses import LOSSES
-from mlp_core.network import MLP
 from mlp_core.serialize import ModelFileError, SavedModel, load_model, model_to_bytes
 from mlp_core.training import History, Trainer
 from mlp_ui import data as ui_data
@@ -383,6 +381,7 @@ def _start() -> None:
         config=config,
         trainer=trainer,
         data=dataset.source,
+        trained_on=dataset.trained_on(config.n_train),
     )
     _activate(run)
 
@@ -510,7 +509,7 @@ def _status_text(run: state.Run) -> str:
         seconds = sum(e.seconds for e in h.epochs)
         return (
             f"Run #{run.id} finished {_count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
-            f"training: test accuracy {_pct(run.test_acc)}."
+            f"training: test accuracy {_pct(run.test_acc)} on {run.test_on}."
         )
     return f"Run #{run.id}: {h.message or h.status}"
 
@@ -592,12 +591,7 @@ def score(run: state.Run) -> None:
     if run.history.epochs or run.trainer is None:
         scaling = run.config.scaling if run.config else "pm1"
         with run.lock:
-            run.test_acc = accuracy_on_test(run.model, scaling)
-
-
-def accuracy_on_test(model: MLP, scaling: str) -> float:
-    data = ui_data.dataset(scaling, "float32")
-    return float(np.mean(model.predict(data.X_test) == data.y_test))
+            run.test_acc, run.test_on = ui_data.test_score(run.model, scaling, run.trained_on)
 
 
 # -- after training: the current model ----------------------------------------------
@@ -642,11 +636,12 @@ def _metrics(run: state.Run) -> None:
     test.metric(
         "Test accuracy",
         _pct(run.test_acc),
-        help="On test digits never used in training or for choosing settings.",
+        help=f"On {run.test_on}: never used in training or for choosing settings.",
     )
     valid.metric("Validation accuracy", _pct(last and last.valid_acc))
     train.metric("Training accuracy", _pct(last and last.train_acc))
     epochs.metric("Epochs", len(run.history.epochs))
+    st.caption(f"Test accuracy: {run.test_on}." if run.test_on else "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -694,6 +689,8 @@ def model_file(run: state.Run) -> bytes:
         "source": run.source,
         "data": run.data,
         "test_acc": run.test_acc,
+        "test_on": run.test_on,
+        "trained_on": run.trained_on.to_dict() if run.trained_on else None,
         "history": run.history.to_dict(),
     }
     return model_to_bytes(SavedModel(run.model, run.config, metadata))
@@ -807,8 +804,9 @@ def _add_loaded(name: str, saved: SavedModel) -> state.Run:
         config=saved.config,
         source=f"loaded from {name}",
         data=str(saved.metadata.get("data", "")),
+        trained_on=ui_data.default_trained_on(saved),
     )
-    run.test_acc = accuracy_on_test(saved.model, scaling)
+    run.test_acc, run.test_on = ui_data.test_score(saved.model, scaling, run.trained_on)
     return run
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from mlp_core.data import DataError
 from mlp_core.network import MLP
+from mlp_core.provenance import TrainedOn
 from mlp_ui import data, state
 
 
@@ -18,7 +19,7 @@ class ModelChoice:
     label: str
     model: MLP
     scaling: str
-    test_acc: float | None
+    trained_on: TrainedOn | None  # which digits it learned from, when known
 
 
 def model_choices() -> list[ModelChoice]:
@@ -27,14 +28,14 @@ def model_choices() -> list[ModelChoice]:
     run = state.current_run()
     if run is not None and run.model.sizes[0] == 784 and run.model.sizes[-1] == 10:
         scaling = run.config.scaling if run.config else "pm1"
-        choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.test_acc))
+        choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.trained_on))
     saved = data.default_model()
     if saved is not None:
-        meta = saved.metadata
         scaling = saved.config.scaling if saved.config else "pm1"
         arch = "-".join(map(str, saved.model.sizes))
+        trained_on = data.default_trained_on(saved)
         choices.append(
-            ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, meta.get("test_acc"))
+            ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, trained_on)
         )
     return choices
 
@@ -96,8 +97,8 @@ def _model_status() -> None:
         return
     saved = data.default_model()
     if saved is not None:
-        acc = saved.metadata.get("test_acc")
-        acc_text = f", test accuracy {acc:.2%}" if acc else ""
+        acc, on = saved.metadata.get("test_acc"), saved.metadata.get("test_on")
+        acc_text = f", test accuracy {acc:.2%} on {on}" if acc and on else ""
         st.caption(
             f"None trained yet: pages use the pretrained default "
             f"({'-'.join(map(str, saved.model.sizes))}{acc_text})."

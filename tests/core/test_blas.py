@@ -1,5 +1,12 @@
 """The fused weight update (mlp_core.blas.add_product_t and SGD's product updates): the
-same numbers as writing the gradient out and subtracting it, bit for bit where it must be."""
+same numbers as writing the gradient out and subtracting it.
+
+The fused call and the plain one are different code paths (one sgemm with beta = 1, or
+a product written out and then added; all columns, or only the active rows). Different
+BLAS kernels sum in different orders, so they agree to rounding, not to the bit: each
+comparison allows the bound on a k-term dot product's rounding error, k * eps * sum |a b|
+(eps from the dtype), on top of the values themselves.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,15 @@ from mlp_core import blas
 from mlp_core.optimizers import SGD
 
 needs_openblas = pytest.mark.skipif(blas.threads() is None, reason="needs NumPy's bundled OpenBLAS")
+
+
+def assert_close_to_rounding(got, want, k: int, A, B, steps: int = 1, scale: float = 1.0):
+    """got == want up to the rounding of `steps` updates by scale * A.T @ B (k terms each)."""
+    eps = np.finfo(np.asarray(got).dtype).eps
+    bound = steps * (k + 2) * eps * scale * (np.abs(A).T @ np.abs(B)) + 4 * eps * np.abs(want)
+    np.testing.assert_array_less(
+        np.abs(np.asarray(got, float) - want), bound + np.finfo(float).tiny
+    )
 
 
 def _operands(k: int, m: int, n: int, dtype, seed: int = 0):
@@ -27,7 +43,7 @@ def test_the_same_bits_as_matmul_then_subtract(dtype, k: int) -> None:
     A, B, C = _operands(k, 784, 100, dtype)
     expected = C - np.matmul(A.T, B)
     assert blas.add_product_t(C, A, B, -1.0)
-    np.testing.assert_array_equal(C, expected)
+    assert_close_to_rounding(C, expected, k, A, B)
 
 
 @needs_openblas
@@ -36,7 +52,7 @@ def test_a_block_of_columns_and_a_positive_alpha() -> None:
     before = C.copy()
     expected = C[:, 40:] + np.matmul(A.T, B[:, 40:])
     assert blas.add_product_t(C[:, 40:], A, B[:, 40:], 1.0)
-    np.testing.assert_array_equal(C[:, 40:], expected)
+    assert_close_to_rounding(C[:, 40:], expected, 100, A, B[:, 40:])
     np.testing.assert_array_equal(C[:, :40], before[:, :40])  # the other columns untouched
 
 
@@ -78,8 +94,9 @@ def test_update_product_is_update_part_with_the_product(
     for _ in range(3):
         plain.update_part(0, (), np.matmul(A.T, dZ), (), db.copy())
         fused.update_product(0, (), A, dZ, scratch, (), db.copy())
-    np.testing.assert_array_equal(fused.W[0], plain.W[0])
-    np.testing.assert_array_equal(fused.b[0], plain.b[0])
+    # with momentum the velocity carries each step's rounding into the next ones
+    assert_close_to_rounding(fused.W[0], plain.W[0], 100, A, dZ, steps=6, scale=0.1)
+    np.testing.assert_array_equal(fused.b[0], plain.b[0])  # the same code for the biases
 
 
 @pytest.mark.parametrize(("momentum", "l2"), [(0.0, 0.0), (0.9, 0.0), (0.0, 0.01), (0.9, 0.01)])
@@ -100,5 +117,6 @@ def test_update_product_on_rows_is_the_full_update_for_zero_columns(
         compact.update_product(
             0, (slice(None), s), A[:, rows], dZ[:, s], scratch, s, db.copy(), rows, Wr
         )
-    np.testing.assert_array_equal(compact.W[0], full.W[0])
-    np.testing.assert_array_equal(compact.b[0], full.b[0])
+    assert_close_to_rounding(compact.W[0][:, s], full.W[0][:, s], 100, A, dZ[:, s], 6, 0.1)
+    np.testing.assert_array_equal(compact.W[0][:, :36], full.W[0][:, :36])  # untouched
+    np.testing.assert_array_equal(compact.b[0], full.b[0])  # the same code for the biases
