@@ -22,6 +22,7 @@ import http.client
 import importlib.util
 import io
 import os
+import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -45,10 +46,12 @@ __all__ = [
     "SCALINGS",
     "DataError",
     "Dataset",
+    "DownloadError",
     "MnistData",
     "cache_dir",
     "fetch_mnist",
     "load_mnist",
+    "manual_steps",
     "prepare",
     "read_idx",
     "scale_pixels",
@@ -94,6 +97,25 @@ Progress = Callable[[int, int, str], None]
 
 class DataError(ValueError):
     """A data file is missing, unreadable or not what it should be; the message says why."""
+
+
+class DownloadError(DataError):
+    """A download failed. str() has every mirror's reason; `short` says why in a few words,
+    `folder` is where the files were to go."""
+
+    def __init__(self, message: str, short: str, folder: Path) -> None:
+        super().__init__(message)
+        self.short, self.folder = short, folder
+
+
+def manual_steps(folder: Path) -> str:
+    """How to get full MNIST by hand, for a machine that cannot download it."""
+    names = ", ".join(FILES.values())
+    return (
+        f"On a computer with internet, download the four MNIST files ({names}) from any "
+        f"MNIST mirror; put them in {folder} or in any folder named by the MNIST_DIR "
+        "environment variable, then start the app again."
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -479,18 +501,34 @@ def fetch_mnist(
 
 
 def _fetch(folder: Path, progress: Progress | None, timeout: float) -> list[str]:
-    """Download every missing or bad file into folder. -> the mirrors that served files."""
+    """Download every missing or bad file into folder. -> the mirrors that served files.
+
+    Folders it had to create are removed again when nothing could be downloaded."""
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(f"cannot create the cache folder {folder}: {err}") from err
     live, used = list(MIRRORS), []
-    for filename in FILES.values():
-        target = folder / filename
-        if _md5_of(target) != MD5[filename]:
-            mirror = _fetch_file(target, live, progress, timeout)
-            used += [] if mirror in used else [mirror]
+    try:
+        for filename in FILES.values():
+            target = folder / filename
+            if _md5_of(target) != MD5[filename]:
+                mirror = _fetch_file(target, live, progress, timeout)
+                used += [] if mirror in used else [mirror]
+    except DataError:
+        _remove_empty(created)
+        raise
     return used
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove these folders (deepest first) where they are empty."""
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:
+            return  # not empty (or not ours to remove): leave it and its parents
 
 
 def _md5_of(path: Path) -> str | None:
@@ -502,16 +540,37 @@ def _md5_of(path: Path) -> str | None:
 
 def _fetch_file(target: Path, live: list[str], progress: Progress | None, timeout: float) -> str:
     """Try each live mirror for one file -> the mirror that served it."""
-    failures = []
+    failures, errors = [], []
     for mirror in list(live):
         try:
             _download(mirror + target.name, target, progress, timeout)
             return mirror
         except (OSError, http.client.HTTPException, ValueError) as err:
             failures.append(f"mirror {mirror} failed: {_reason(err)}")
+            errors.append(err)
             live.remove(mirror)  # no network, or a broken mirror: do not wait on it again
     reasons = "; ".join(failures) or "no mirror left to try"
-    raise DataError(f"cannot download {target.name} (no network?): {reasons}")
+    raise DownloadError(
+        f"cannot download {target.name} (no network?): {reasons}",
+        _short_reason(errors[0] if errors else None, timeout),
+        target.parent,
+    )
+
+
+def _short_reason(err: Exception | None, timeout: float) -> str:
+    """Why a download failed, in words for people: no network, no answer, a bad file."""
+    reason = getattr(err, "reason", err)
+    if isinstance(reason, socket.gaierror) or "name resolution" in str(reason):
+        return "there is no network connection (the download server's name could not be looked up)"
+    if isinstance(reason, (TimeoutError, socket.timeout)) or "timed out" in str(reason):
+        return f"the download servers did not answer within {timeout:g} s"
+    if isinstance(err, urllib.error.HTTPError):
+        return f"the download servers refused the files (HTTP {err.code})"
+    if isinstance(err, DataError):
+        return f"the downloaded file was not the official MNIST file ({err})"
+    if err is None:
+        return "no download server was left to try"
+    return f"the download failed ({_reason(err)})"
 
 
 def _download(url: str, target: Path, progress: Progress | None, timeout: float) -> None:

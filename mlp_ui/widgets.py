@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from mlp_core.data import DataError
+from mlp_core.data import DataError, DownloadError, cache_dir, manual_steps
 from mlp_core.network import MLP
 from mlp_core.provenance import TrainedOn
 from mlp_ui import data, state
@@ -84,9 +84,19 @@ def _data_status() -> None:
             data.fetch_full_mnist(progress)
         except DataError as exc:
             bar.empty()
-            st.error(f"Could not fetch MNIST: {exc}. The app keeps using the offline sample.")
+            _fetch_failed(exc)
         else:
             st.rerun()
+
+
+def _fetch_failed(exc: DataError) -> None:
+    """What failed in one line, how to get the files by hand, the raw reasons folded away."""
+    short = exc.short if isinstance(exc, DownloadError) else str(exc)
+    st.error(f"Could not fetch MNIST: {short}. The app keeps using the offline sample.")
+    st.caption(manual_steps(exc.folder if isinstance(exc, DownloadError) else cache_dir()))
+    if isinstance(exc, DownloadError):
+        with st.expander("Details"):
+            st.caption(str(exc))
 
 
 def _model_status() -> None:

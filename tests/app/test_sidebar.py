@@ -46,7 +46,10 @@ def test_no_network_gives_a_clear_message_and_keeps_the_sample(private_cache, mo
     _fetch_button(at).click().run()
     assert not at.exception
     errors = " ".join(e.value for e in at.sidebar.error)
-    assert "Could not fetch MNIST" in errors and "offline sample" in errors
+    assert "Could not fetch MNIST: there is no network connection" in errors
+    assert "offline sample" in errors and "[Errno" not in errors  # no raw errno text
+    assert "train-images-idx3-ubyte.gz" in _captions(at) and "MNIST_DIR" in _captions(at)
+    assert not private_cache.exists()  # a failed fetch leaves no empty cache folder
     assert "Offline sample" in _captions(at)
     assert at.title[0].value == "Train a network"  # the page itself is untouched
 
