@@ -113,8 +113,17 @@ class TrainConfig:
 
     @classmethod
     def from_query(cls, query: dict[str, Any], base: TrainConfig | None = None) -> TrainConfig:
-        """Read URL parameters; a bad or unknown key falls back to `base` (default config)."""
-        config = base or cls()
+        """Read URL parameters; a bad value falls back to `base` (default config)."""
+        return cls.read_query(query, base)[0]
+
+    @classmethod
+    def read_query(
+        cls, query: dict[str, Any], base: TrainConfig | None = None
+    ) -> tuple[TrainConfig, list[str]]:
+        """Read URL parameters -> the config, and one line per value that could not be used
+        (what it was, why not, and the value used instead). Unknown keys are left alone:
+        other pages and Streamlit keep their own parameters in the same URL."""
+        config, problems = base or cls(), []
         for name, field in SCHEMA.items():
             raw = query.get(field.key)
             if isinstance(raw, list):
@@ -124,8 +133,9 @@ class TrainConfig:
             try:
                 config = config.replace(**{name: _parse(field.kind, str(raw))})
             except ValueError:
-                continue
-        return config
+                used = _format(getattr(config, name))
+                problems.append(f"{field.key}={raw}: {_allowed(field)}; using {used}")
+        return config, problems
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -164,6 +174,16 @@ def _format(value: Any) -> str:
         short = f"{value:g}"
         return short if float(short) == value else repr(value)
     return str(value)
+
+
+def _allowed(field: Field) -> str:
+    """What a URL value of this field may be, in words."""
+    if field.choices is not None:
+        return f"{field.label} must be one of {', '.join(field.choices)}"
+    if field.kind is bool:
+        return f"{field.label} must be 1 or 0"
+    kind = "a whole number" if field.kind is int else "a number"
+    return f"{field.label} must be {kind} from {_format(field.low)} to {_format(field.high)}"
 
 
 def _parse(kind: type, raw: str) -> Any:

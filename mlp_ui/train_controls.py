@@ -219,10 +219,32 @@ def _clamp(c: Control, value: Any) -> Any:
     return value
 
 
-def _seed_widgets(config: TrainConfig) -> None:
-    """Set every settings widget to `config` (before the widgets are drawn)."""
+def _seed_widgets(config: TrainConfig, problems: tuple[str, ...] = ()) -> list[str]:
+    """Set every settings widget to `config` (before the widgets are drawn); remember
+    `problems` and the values a widget could not take, to show them -> those lines."""
+    problems = list(problems)
     for c in CONTROLS:
-        st.session_state[_key(c.name)] = _clamp(c, getattr(config, c.name))
+        value = getattr(config, c.name)
+        st.session_state[_key(c.name)] = fitted = _clamp(c, value)
+        if fitted != value:
+            problems.append(
+                f"{SCHEMA[c.name].key}={value}: this page offers {_label(c.name).lower()} "
+                f"from {c.low:g} to {c.high:g}; using {fitted:g}"
+            )
+    st.session_state[_URL_PROBLEMS] = problems
+    return problems
+
+
+_URL_PROBLEMS = "train_url_problems"
+
+
+def _url_problems() -> None:
+    """Say which of the link's settings could not be used, and what is used instead."""
+    if problems := st.session_state.get(_URL_PROBLEMS):
+        st.warning(
+            "This link asked for settings that cannot be used here:\n\n"
+            + "\n".join(f"- {line}" for line in problems)
+        )
 
 
 def widget_config() -> TrainConfig:
@@ -233,8 +255,9 @@ def widget_config() -> TrainConfig:
 def settings() -> TrainConfig | None:
     """The settings panel; the valid config it describes, or None with a message."""
     if _key("hidden") not in st.session_state:  # first visit, or back from another page
-        query = st.query_params.to_dict()
-        _seed_widgets(TrainConfig.from_query(query, state.train_settings()))
+        config, problems = TrainConfig.read_query(st.query_params.to_dict(), state.train_settings())
+        _seed_widgets(config, tuple(problems))
+    _url_problems()
     book, default = st.columns(2)
     book.button(
         "Book settings",

@@ -25,3 +25,28 @@ def test_first_visit_by_deep_link_goes_through_the_app(page, tmp_path):
         hidden = page.get_by_role("spinbutton", name="Hidden units per layer")
         assert hidden.input_value() == "300"  # the link's settings reached the widgets
         screenshot(page, "deep_link_first_visit")
+
+
+ADDRESSES = {
+    "train?hidden=300": "Train a network",
+    "learning_rate": "Learning rate",
+    "backprop": "Backprop",
+    "decision_boundary": "Decision boundary",
+    "mistakes": "Mistakes",
+    "draw": "Draw",
+}
+
+
+def test_every_page_opens_cleanly_at_its_own_address(app_url, page):
+    """Each page's own address opens that page, with no "Page not found" box over it."""
+    for address, heading in ADDRESSES.items():
+        page.goto(f"{app_url}/{address}")
+        wait_for_app(page)
+        page.locator("h1").first.wait_for()
+        assert page.locator("h1").first.inner_text() == heading, address
+        assert page.get_by_text("Page not found").count() == 0, address
+        assert page.locator("[role='dialog']").count() == 0, address
+        if address.startswith("train"):
+            hidden = page.get_by_role("spinbutton", name="Hidden units per layer")
+            assert hidden.input_value() == "300"
+            screenshot(page, "train_own_address")
