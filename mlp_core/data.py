@@ -304,6 +304,7 @@ def load_mnist(
     progress: Progress | None = None,
     timeout: float = 10.0,
     cache_dir: str | os.PathLike | None = None,
+    named_must_work: bool = True,
 ) -> MnistData:
     """Full MNIST from the first source that works, else the offline sample.
 
@@ -315,6 +316,9 @@ def load_mnist(
     progress : called as progress(done_bytes, total_bytes, filename) while downloading.
     timeout : seconds to wait on each network operation.
     cache_dir : overrides `cache_dir()`.
+    named_must_work : with False, a named folder that cannot be used is skipped like a bad
+        cache (the reason goes first in `notes`, starting "MNIST_DIR skipped:"), for an
+        app that must start anyway and say why it is not using that folder.
 
     Returns
     -------
@@ -322,9 +326,14 @@ def load_mnist(
     """
     folder = _locate_cache(cache_dir)
     named, origin = _named_dir(data_dir)
-    if named is not None:
-        return _load_named(named, origin, folder)
     notes: list[str] = []
+    if named is not None:
+        try:
+            return _load_named(named, origin, folder)
+        except DataError as err:
+            if named_must_work:
+                raise
+            notes.append(f"{origin} skipped: {err}")
     try:
         return _load_folder(folder, f"full MNIST from cache {folder}", notes)
     except DataError as err:

@@ -22,8 +22,16 @@ DEFAULT_MODEL = ASSETS / "default_model.npz"
 
 @st.cache_resource(show_spinner="Loading MNIST...")
 def mnist() -> MnistData:
-    """Full MNIST from MNIST_DIR or the cache, else the offline sample. Never downloads."""
-    return load_mnist(download=False)
+    """Full MNIST from MNIST_DIR or the cache, else the offline sample. Never downloads.
+
+    A bad MNIST_DIR does not stop the app: it runs on what else there is, and the sidebar
+    says why the folder was not used (`bad_folder`)."""
+    return load_mnist(download=False, named_must_work=False)
+
+
+def bad_folder(data: MnistData) -> str | None:
+    """Why the folder named by MNIST_DIR was not used, if it was named and skipped."""
+    return next((n for n in data.notes if n.startswith("MNIST_DIR skipped: ")), None)
 
 
 @st.cache_resource(show_spinner="Preparing the data...")

@@ -64,6 +64,8 @@ def sidebar() -> None:
 def _data_status() -> None:
     mnist = data.mnist()
     st.markdown("**Data**")
+    if why := data.bad_folder(mnist):
+        st.error(why.replace("MNIST_DIR skipped: ", "The folder named by MNIST_DIR is not used: "))
     if mnist.kind == "full":
         where = mnist.source[0].upper() + mnist.source[1:]
         st.caption(
