@@ -116,6 +116,17 @@ def ink_box(grey: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, in
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
+def ink_too_small(grey: np.ndarray, min_side: float) -> tuple[int, int] | None:
+    """(height, width) of the ink in grey (H, W) when its longer side is under `min_side`
+    pixels: a dot or a speck, too little to be read as a digit. None otherwise (blank too)."""
+    box = ink_box(grey)
+    if box is None:
+        return None
+    top, left, bottom, right = box
+    size = (bottom - top, right - left)
+    return size if max(size) < min_side else None
+
+
 def is_empty(grey: np.ndarray) -> bool:
     """True when the picture (H, W) has no ink: nothing for the network to classify."""
     return ink_box(grey) is None
