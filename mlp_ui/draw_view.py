@@ -12,7 +12,15 @@ import numpy as np
 import streamlit as st
 
 from mlp_core.network import MLP
-from mlp_digits import MAX_BYTES, Digit, ImageFileError, mnist_like, read_image, to_grayscale
+from mlp_digits import (
+    MAX_BYTES,
+    Digit,
+    ImageFileError,
+    ink_too_small,
+    mnist_like,
+    read_image,
+    to_grayscale,
+)
 
 CANVAS_PX = 280
 """Side of the drawing canvas: ten canvas pixels per MNIST pixel."""
@@ -58,6 +66,19 @@ def analyse(grey: np.ndarray | None, model: MLP, scaling: str) -> Answer | None:
     return Answer(digit, A[-1][0], [a[0] for a in A[1:-1]])
 
 
+def dot_message(grey: np.ndarray | None, pen: int) -> str | None:
+    """What to say when the drawing (H, W) is only a dot: its ink spans less than two pen
+    widths, too little to have a digit's shape (a single dab is one pen width across).
+    None for a blank canvas or a drawing large enough to read."""
+    small = ink_too_small(grey, 2 * pen) if grey is not None else None
+    if small is None:
+        return None
+    return (
+        f"That is only a dot ({small[1]}x{small[0]} pixels): write the digit larger, "
+        f"at least {2 * pen} pixels tall or wide (twice the pen width)."
+    )
+
+
 def canvas_grey(rgba: np.ndarray | None) -> np.ndarray | None:
     """The canvas's RGBA pixels (H, W, 4) -> grey levels, ink bright (transparent = black)."""
     return None if rgba is None else to_grayscale(rgba, background="dark")
@@ -87,7 +108,8 @@ def hidden_notes(answer: Answer) -> str:
 
 # -- Streamlit side -------------------------------------------------------------------
 def canvas(stroke_width: int) -> np.ndarray | None:
-    """Draw the canvas (white pen on black); the picture's grey levels, or None if blank."""
+    """Draw the canvas (white pen on black); the picture's grey levels, or None if blank
+    or only a dot (with a message)."""
     from streamlit_drawable_canvas import st_canvas  # a component: needs a running app
 
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
@@ -101,7 +123,12 @@ def canvas(stroke_width: int) -> np.ndarray | None:
         return_image_data=True,
         key=f"{CANVAS_KEY}_{generation}",
     )
-    return canvas_grey(result.image_data)
+    grey = canvas_grey(result.image_data)
+    message = dot_message(grey, stroke_width)
+    if message:
+        st.warning(message)
+        return None
+    return grey
 
 
 def clear_canvas() -> None:
