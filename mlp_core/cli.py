@@ -152,18 +152,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     trainer = Trainer(config, data)
     start = time.perf_counter()
     while (stats := trainer.train_epoch()) is not None:
-        _emit(
-            args,
-            {
-                "epoch": stats.epoch,
-                "loss": stats.loss,
-                "train_acc": stats.train_acc,
-                "valid_acc": stats.valid_acc,
-                "seconds": stats.seconds,
-            },
-            f"epoch {stats.epoch:4d}  loss {stats.loss:.4f}  train {stats.train_acc:.2%}"
-            f"  valid {stats.valid_acc:.2%}  {stats.seconds:.2f} s",
-        )
+        _emit_epoch(args, stats)
     seconds = time.perf_counter() - start
     test_acc = trainer.accuracy(data.X_test, data.y_test)
     history = trainer.history
@@ -192,20 +181,45 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise CliError(f"{failed}; the model was saved to {final['model']} instead")
 
 
+def _emit_epoch(args: argparse.Namespace, stats) -> None:
+    _emit(
+        args,
+        {
+            "epoch": stats.epoch,
+            "loss": stats.loss,
+            "train_acc": stats.train_acc,
+            "valid_acc": stats.valid_acc,
+            "seconds": stats.seconds,
+        },
+        f"epoch {stats.epoch:4d}  loss {stats.loss:.4f}  train {stats.train_acc:.2%}"
+        f"  valid {stats.valid_acc:.2%}  {stats.seconds:.2f} s",
+    )
+
+
 def _check_out(out: Path) -> None:
     """Fail before training, not after: the folder exists and takes a file of that name."""
     if out.suffix != ".npz":
         raise CliError(f"--out {out}: the model file name must end in .npz")
-    if out.is_dir():
-        raise CliError(f"--out {out}: that is a folder; give a file name ending in .npz")
     folder = out.parent
-    if not folder.is_dir():
-        raise CliError(f"--out {out}: the folder {folder} does not exist; create it first")
-    try:  # a real write, as the save will do (permissions, read-only disks, odd names)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=out.name, suffix=".tmp"):
-            pass
+    try:
+        if out.is_dir():
+            raise CliError(f"--out {out}: that is a folder; give a file name ending in .npz")
+        if folder.exists() and not folder.is_dir():
+            raise CliError(f"--out {out}: {folder} is a file, not a folder")
+        if not folder.is_dir():
+            raise CliError(f"--out {out}: the folder {folder} does not exist; create it first")
+        _try_write(out)
     except OSError as exc:
-        raise CliError(f"--out {out}: cannot write in {folder} ({exc.strerror or exc})") from None
+        raise CliError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _try_write(out: Path) -> None:
+    """Write as the save will (permissions, read-only disks, names too long), then undo."""
+    if out.exists():  # keep it until the new model replaces it; the save writes beside it
+        with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".tmp"):
+            return
+    out.open("xb").close()
+    out.unlink()
 
 
 def save_or_fallback(out: str, saved) -> tuple[Path, str | None]:
