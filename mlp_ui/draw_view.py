@@ -57,6 +57,15 @@ class Answer:
         return second, float(self.proba[second])
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What the person gave: grey levels (H, W), ink bright, or None; and, when a picture
+    was given but cannot be read, why (a one-line message for the page to show)."""
+
+    grey: np.ndarray | None = None
+    problem: str | None = None
+
+
 def analyse(grey: np.ndarray | None, model: MLP, scaling: str) -> Answer | None:
     """A picture (H, W), ink bright, 0..255 -> the network's answer; None if it is blank."""
     digit = mnist_like(grey) if grey is not None else None
@@ -107,9 +116,8 @@ def hidden_notes(answer: Answer) -> str:
 
 
 # -- Streamlit side -------------------------------------------------------------------
-def canvas(stroke_width: int) -> np.ndarray | None:
-    """Draw the canvas (white pen on black); the picture's grey levels, or None if blank
-    or only a dot (with a message)."""
+def canvas(stroke_width: int) -> Picture:
+    """Draw the canvas (white pen on black); the drawing, or why it cannot be read."""
     from streamlit_drawable_canvas import st_canvas  # a component: needs a running app
 
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
@@ -125,10 +133,7 @@ def canvas(stroke_width: int) -> np.ndarray | None:
     )
     grey = canvas_grey(result.image_data)
     message = dot_message(grey, stroke_width)
-    if message:
-        st.warning(message)
-        return None
-    return grey
+    return Picture(None, message) if message else Picture(grey)
 
 
 def clear_canvas() -> None:
@@ -136,8 +141,8 @@ def clear_canvas() -> None:
     st.session_state[CANVAS_GEN] = st.session_state.get(CANVAS_GEN, 0) + 1
 
 
-def uploaded_grey() -> np.ndarray | None:
-    """The uploader; the picture's grey levels (ink bright), or None (with a message)."""
+def uploaded_picture() -> Picture:
+    """The uploader; the picture (ink bright), or why it cannot be read."""
     upload = st.file_uploader(
         "A picture of one digit (PNG or JPEG). Dark ink on light paper is fine: it is "
         "inverted automatically.",
@@ -146,9 +151,8 @@ def uploaded_grey() -> np.ndarray | None:
         max_upload_size=MAX_BYTES // 2**20,
     )
     if upload is None:
-        return None
+        return Picture()
     try:
-        return read_image(upload.getvalue(), upload.name)
+        return Picture(read_image(upload.getvalue(), upload.name))
     except ImageFileError as exc:
-        st.error(str(exc))
-        return None
+        return Picture(None, str(exc))
