@@ -294,8 +294,9 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_lr_toy(args: argparse.Namespace) -> None:
-    from mlp_core.toys import lr_toy
+    from mlp_core.toys import check_toy_args, lr_toy
 
+    check_toy_args(args.lr, args.epochs, least=1)
     run = lr_toy(args.lr, args.epochs, args.gradient)
     for i in range(len(run.loss)):
         _emit(
@@ -306,8 +307,9 @@ def cmd_lr_toy(args: argparse.Namespace) -> None:
 
 
 def cmd_backprop_toy(args: argparse.Namespace) -> None:
-    from mlp_core.toys import backprop_toy
+    from mlp_core.toys import backprop_toy, check_toy_args
 
+    check_toy_args(args.lr, args.epochs, least=1)
     run = backprop_toy(args.epochs, args.lr, args.gradient)
     for i, loss in enumerate(run.loss):
         _emit(args, {"epoch": i + 1, "loss": loss}, f"epoch {i + 1:4d}  loss {loss:.6f}")

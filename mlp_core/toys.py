@@ -63,13 +63,14 @@ LossFn = Callable[[Params], float]
 # --- shared machinery: forward difference and the float32 update ----------------------
 
 
-def check_toy_args(lr: float, epochs: int) -> None:
+def check_toy_args(lr: float, epochs: int, least: int = 0) -> None:
     """Raise ValueError, naming the allowed range, for a learning rate or epoch count the
-    toys cannot use (NaN fails every comparison, so it is refused as well)."""
+    toys cannot use (NaN fails every comparison, so it is refused as well). 0 epochs is
+    an empty run; the command line asks for `least` = 1."""
     if not 0.0 < lr <= LR_MAX:
         raise ValueError(f"learning rate must be above 0 and at most {LR_MAX:g}; got {lr:g}")
-    if not 1 <= epochs <= EPOCHS_MAX:
-        raise ValueError(f"epochs must be between 1 and {EPOCHS_MAX:,}; got {epochs:,}")
+    if not least <= epochs <= EPOCHS_MAX:
+        raise ValueError(f"epochs must be between {least} and {EPOCHS_MAX:,}; got {epochs:,}")
 
 
 def _forward_difference(loss_fn: LossFn, params: Params) -> tuple[float, Params, Params]:

@@ -360,3 +360,17 @@ def test_predict_names_a_missing_picture(tmp_path, capsys):
     code, out, err = run_main(["predict", "--model", str(model), "nowhere.png"], capsys)
     assert (code, out) == (1, "")
     assert err == "error: cannot read nowhere.png: No such file or directory\n"
+
+
+def test_the_core_refuses_the_same_sizes_for_library_callers():
+    """The bounds live in mlp_core (pages and notebooks call it without the CLI)."""
+    from mlp_core.moons import make_moons_np, train_moons
+    from mlp_core.toys import backprop_toy, lr_toy
+
+    with pytest.raises(ValueError, match="above 0 and at most 10; got nan"):
+        lr_toy(float("nan"), 5)
+    with pytest.raises(ValueError, match="between 0 and 100,000; got 200,000"):
+        backprop_toy(200_000)
+    with pytest.raises(ValueError, match="between 1 and 1,000; got 5,000"):
+        train_moons(*make_moons_np(), 5000)
+    assert lr_toy(0.1, 0).w.shape == (0,)  # 0 epochs: an empty run, for library callers
