@@ -9,7 +9,6 @@ meant for the person who uploaded it.
 from __future__ import annotations
 
 import io
-import math
 import warnings
 
 import numpy as np
@@ -23,8 +22,9 @@ from PIL import (
 
 from mlp_digits.preprocess import clean_background, ink_bright, ink_too_small, to_grayscale
 
-MAX_BYTES = 10 * 2**20
-"""Largest file accepted (10 MB: a phone photo fits)."""
+MAX_BYTES = 10_000_000
+"""Largest file accepted (10 MB: a phone photo fits). Decimal megabytes, the unit
+Streamlit's uploader shows beside the file."""
 MAX_PIXELS = 40_000_000
 """Largest picture accepted, in pixels (decoding more would use too much memory: 40
 megapixels in RGBA are 160 MB, for each of a class's thirty sessions)."""
@@ -34,6 +34,8 @@ WORK_SIDE = 512
 """Pictures are shrunk so their longer side is at most this before any other step."""
 FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG"}
 """Pillow's format -> what a person calls it (phones save JPEGs as multi-picture MPO)."""
+NAMES = {"WEBP": "WebP", "MPO": "JPEG"}
+"""Pillow's format names that people spell otherwise."""
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 """How the files this page reads begin, to tell a cut-short file from a stranger."""
 NOISE_FLOOR = 0.25
@@ -53,7 +55,7 @@ def read_image(data: bytes, name: str = "the file") -> np.ndarray:
     """The bytes of an image file -> grey levels (H, W) float32 0..255, ink bright."""
     image = open_image(data, name)
     grey = to_grayscale(image, background=_fill_for(image))
-    _check_contrast(grey, name)
+    _check_contrast(grey, name, "transparent" if _fully_transparent(image) else None)
     cleaned = clean_background(ink_bright(grey))
     cleaned[cleaned < NOISE_FLOOR * 255.0] = 0.0
     _check_ink_size(cleaned, name)
@@ -65,10 +67,8 @@ def open_image(data: bytes, name: str = "the file") -> Image.Image:
     if not data:
         raise ImageFileError(f"{name} is empty (0 bytes): {ASK}.")
     if len(data) > MAX_BYTES:
-        megabytes = math.ceil(len(data) / 2**20 * 10) / 10  # up: 10.01 MB is not "10.0"
         raise ImageFileError(
-            f"{name} is too large: {megabytes:.1f} MB, at most {MAX_BYTES // 2**20} MB. "
-            "Crop it or save it smaller."
+            f"{name} is too large: {_size_text(len(data))}. Crop it or save it smaller."
         )
     image = _open_header(data, name)
     _check_header(image, name)
@@ -78,6 +78,13 @@ def open_image(data: bytes, name: str = "the file") -> Image.Image:
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise _undecodable(name, exc, FORMATS[image.format]) from None
     return image
+
+
+def _size_text(n: int) -> str:
+    """'12.3 MB, at most 10 MB'; in bytes when one decimal would hide the excess."""
+    if round(n / 1e6, 1) > MAX_BYTES / 1e6:
+        return f"{n / 1e6:.1f} MB, at most {MAX_BYTES / 1e6:g} MB"
+    return f"{n:,} bytes, at most {MAX_BYTES:,}"
 
 
 def _open_header(data: bytes, name: str) -> Image.Image:
@@ -100,8 +107,8 @@ def _open_header(data: bytes, name: str) -> Image.Image:
 def _check_header(image: Image.Image, name: str) -> None:
     if image.format not in FORMATS:
         raise ImageFileError(
-            f"{name} is a {image.format} image; this page reads PNG and JPEG only: "
-            "save it as PNG or JPEG."
+            f"{name} is a {NAMES.get(image.format, image.format)} image; this page reads "
+            "PNG and JPEG only: save it as PNG or JPEG."
         )
     w, h = image.size
     if w * h > MAX_PIXELS:
@@ -145,12 +152,13 @@ def _undecodable(name: str, exc: Exception, kind: str) -> ImageFileError:
     return ImageFileError(f"{name} is damaged: its picture data cannot be decoded ({exc}).")
 
 
-def _check_contrast(grey: np.ndarray, name: str) -> None:
+def _check_contrast(grey: np.ndarray, name: str, colour: str | None = None) -> None:
     """grey (H, W) 0..255: refuse a picture with no visible difference anywhere."""
     if float(grey.max() - grey.min()) >= MIN_CONTRAST:
         return
-    mean = float(grey.mean())
-    colour = "white" if mean >= 170 else "black" if mean <= 85 else "grey"
+    if colour is None:
+        mean = float(grey.mean())
+        colour = "white" if mean >= 170 else "black" if mean <= 85 else "grey"
     raise ImageFileError(
         f"{name} is all one colour ({colour}): no digit to read. Draw a dark digit on "
         "light paper (or a light one on dark) and upload that."
@@ -166,6 +174,13 @@ def _check_ink_size(cleaned: np.ndarray, name: str) -> None:
             f"the ink in {name} is only {small[1]}x{small[0]} pixels, a speck in a {w}x{h} "
             "picture: crop the picture to the digit, or write the digit larger."
         )
+
+
+def _fully_transparent(image: Image.Image) -> bool:
+    """True for a picture whose every pixel is see-through (an empty layer, say)."""
+    if "A" not in image.mode and "transparency" not in image.info:
+        return False
+    return not np.asarray(image.convert("RGBA"))[:, :, 3].any()
 
 
 def _fill_for(image: Image.Image) -> str:

@@ -28,7 +28,10 @@ STROKE_DEFAULT = 20
 """Default pen width. After scaling into the 20x20 box a stroke is about 2 pixels wide,
 like MNIST's pen strokes."""
 CANVAS_KEY, CANVAS_GEN = "draw_canvas", "draw_canvas_generation"
-UPLOAD_TYPES = ["png", "jpg", "jpeg"]
+UPLOAD_MB = 2 * MAX_BYTES // 10**6
+"""The uploader's own limit. Streamlit refuses a larger file, or one of a type listed
+in `type=`, with a red icon whose reason shows only on hover; so it takes any type and
+twice MAX_BYTES, and `read_image` says what is wrong in words on the page."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,8 @@ def uploaded_picture() -> Picture:
     upload = st.file_uploader(
         "A picture of one digit (PNG or JPEG). Dark ink on light paper is fine: it is "
         "inverted automatically.",
-        type=UPLOAD_TYPES,
         key="draw_upload",
-        max_upload_size=MAX_BYTES // 2**20,
+        max_upload_size=UPLOAD_MB,
     )
     if upload is None:
         return Picture()

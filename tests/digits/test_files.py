@@ -80,14 +80,26 @@ def test_truncated_image_says_cut_short(fmt, keep):
     assert "damaged" not in str(info.value)
 
 
-@pytest.mark.parametrize("fmt", ["GIF", "BMP", "WEBP", "TIFF"])
-def test_other_formats_name_the_allowed_ones(fmt):
-    with pytest.raises(ImageFileError, match=f"is a {fmt} image; .*PNG and JPEG only"):
+@pytest.mark.parametrize(
+    ("fmt", "called"), [("GIF", "GIF"), ("BMP", "BMP"), ("WEBP", "WebP"), ("TIFF", "TIFF")]
+)
+def test_other_formats_name_the_allowed_ones(fmt, called):
+    with pytest.raises(ImageFileError, match=f"is a {called} image; .*PNG and JPEG only"):
         read_image(encode(paper_photo(), fmt), "digit.png")
+
+
+def test_fully_transparent_png_says_transparent():
+    with pytest.raises(ImageFileError, match=r"all one colour \(transparent\): no digit"):
+        read_image(encode(Image.new("RGBA", (200, 200), (0, 0, 0, 0))), "layer.png")
 
 
 def test_oversized_file_is_refused_before_decoding():
     with pytest.raises(ImageFileError, match=r"too large: 10\.1 MB, at most 10 MB"):
+        read_image(b"\x89PNG" + bytes(MAX_BYTES + 10**5), "huge.png")
+
+
+def test_a_file_just_over_the_limit_is_given_in_bytes():
+    with pytest.raises(ImageFileError, match="10,000,004 bytes, at most 10,000,000"):
         read_image(b"\x89PNG" + bytes(MAX_BYTES), "huge.png")
 
 
@@ -141,3 +153,11 @@ def test_a_small_digit_in_a_large_photo_is_still_read():
     image = Image.new("L", (1000, 1000), 235)  # a '1' 60 px tall: 1/17 of the picture
     ImageDraw.Draw(image).line([(500, 470), (500, 530)], fill=20, width=8)
     assert mnist_like(read_image(encode(image), "far.png")) is not None
+
+
+def test_phone_jpeg_with_two_pictures_is_read_as_jpeg():
+    """Phones save multi-picture JPEGs, which Pillow calls MPO: they are JPEGs to people."""
+    photo = paper_photo()
+    data = encode(photo, "MPO", save_all=True, append_images=[photo.resize((70, 70))])
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    assert np.corrcoef(mnist_like(read_image(data)).image.ravel(), reference().ravel())[0, 1] > 0.9
