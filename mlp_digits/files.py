@@ -20,7 +20,13 @@ from PIL import (
     UnidentifiedImageError,
 )
 
-from mlp_digits.preprocess import clean_background, ink_bright, ink_too_small, to_grayscale
+from mlp_digits.preprocess import (
+    clean_background,
+    ink_bright,
+    ink_too_small,
+    remove_paper,
+    to_grayscale,
+)
 
 MAX_BYTES = 10_000_000
 """Largest file accepted (10 MB: a phone photo fits). Decimal megabytes, the unit
@@ -41,7 +47,8 @@ SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 NOISE_FLOOR = 0.25
 """After cleaning, grey levels below this fraction of white are paper, not ink."""
 MIN_CONTRAST = 255.0 / 8
-"""A picture whose grey levels span less than this is all one colour: nothing drawn."""
+"""A picture where nothing stands this far above the paper is all one colour: nothing
+drawn (the same 1/8 of white that `ink_box` asks of the brightest ink)."""
 SPECK_FRACTION = 1 / 20
 """Ink whose longer side is under this fraction of the picture's is a speck, not a digit."""
 ASK = "upload a PNG or JPEG of one digit"
@@ -55,8 +62,9 @@ def read_image(data: bytes, name: str = "the file") -> np.ndarray:
     """The bytes of an image file -> grey levels (H, W) float32 0..255, ink bright."""
     image = open_image(data, name)
     grey = to_grayscale(image, background=_fill_for(image))
-    _check_contrast(grey, name, "transparent" if _fully_transparent(image) else None)
-    cleaned = clean_background(ink_bright(grey))
+    ink = ink_bright(grey)
+    _check_contrast(grey, remove_paper(ink), name, _fully_transparent(image))
+    cleaned = clean_background(ink)
     cleaned[cleaned < NOISE_FLOOR * 255.0] = 0.0
     _check_ink_size(cleaned, name)
     return cleaned
@@ -152,16 +160,19 @@ def _undecodable(name: str, exc: Exception, kind: str) -> ImageFileError:
     return ImageFileError(f"{name} is damaged: its picture data cannot be decoded ({exc}).")
 
 
-def _check_contrast(grey: np.ndarray, name: str, colour: str | None = None) -> None:
-    """grey (H, W) 0..255: refuse a picture with no visible difference anywhere."""
-    if float(grey.max() - grey.min()) >= MIN_CONTRAST:
+def _check_contrast(grey: np.ndarray, ink: np.ndarray, name: str, clear: bool) -> None:
+    """Refuse a picture with nothing on it: no pixel stands MIN_CONTRAST above the paper.
+
+    grey (H, W) the picture as it is, ink (H, W) what stands out from its paper (the
+    light's slope removed, so a blank page lit from one side is blank too).
+    """
+    if float(ink.max()) >= MIN_CONTRAST:
         return
-    if colour is None:
-        mean = float(grey.mean())
-        colour = "white" if mean >= 170 else "black" if mean <= 85 else "grey"
+    mean = float(grey.mean())
+    colour = "white" if mean >= 170 else "black" if mean <= 85 else "grey"
     raise ImageFileError(
-        f"{name} is all one colour ({colour}): no digit to read. Draw a dark digit on "
-        "light paper (or a light one on dark) and upload that."
+        f"{name} is all one colour ({'transparent' if clear else colour}): no digit to "
+        "read. Draw a dark digit on light paper (or a light one on dark) and upload that."
     )
 
 

@@ -99,6 +99,8 @@ BAD_UPLOADS = {  # file name, its bytes -> the words the page must show
     "bomb.png": (_bomb(), "too large: 20000 x 20000 pixels (400 megapixels), at most 40"),
     "half.png": (_paper_one()[:40], "cut short: the PNG file is incomplete"),
     "empty.png": (b"", "empty.png is empty (0 bytes)"),
+    "huge.png": (b"\x89PNG\r\n\x1a\n" + bytes(11 * 10**6), "too large: 11.0 MB, at most 10 MB"),
+    "layer.png": (_png(Image.new("RGBA", (99, 99), (0, 0, 0, 0))), "all one colour (transparent)"),
     "gif.png": (_gif(), "gif.png is a GIF image; this page reads PNG and JPEG only"),
 }
 

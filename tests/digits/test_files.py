@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from mlp_digits import MAX_BYTES, ImageFileError, mnist_like, read_image, to_grayscale
+from mlp_digits.preprocess import paper_level
 from tests.digits.test_preprocess import draw
 
 
@@ -161,3 +162,35 @@ def test_phone_jpeg_with_two_pictures_is_read_as_jpeg():
     data = encode(photo, "MPO", save_all=True, append_images=[photo.resize((70, 70))])
     assert Image.open(io.BytesIO(data)).format == "MPO"
     assert np.corrcoef(mnist_like(read_image(data)).image.ravel(), reference().ravel())[0, 1] > 0.9
+
+
+def lit_paper(low: float, high: float, vertical: bool = False) -> np.ndarray:
+    """Blank paper (300x400) lit from one side: grey rising from `low` to `high`."""
+    grey = np.linspace(low, high, 400, dtype=np.float32)[None, :].repeat(300, axis=0)
+    return grey[:, ::-1].T[:300, :300] if vertical else grey
+
+
+@pytest.mark.parametrize(("low", "high", "vertical"), [(200, 240, False), (150, 250, True)])
+def test_blank_paper_lit_from_one_side_is_blank_not_a_digit(low, high, vertical):
+    image = Image.fromarray(lit_paper(low, high, vertical).astype(np.uint8))
+    with pytest.raises(ImageFileError, match=r"all one colour \(white\): no digit"):
+        read_image(encode(image, "JPEG"), "page.jpg")
+
+
+def test_a_digit_on_paper_lit_from_one_side_is_read():
+    paper = np.asarray(Image.fromarray(lit_paper(130, 250)).resize((280, 280)), np.float32)
+    ink = draw("seven", 40, 40, 200, 20)[:, :, 0].astype(np.float32) / 255
+    photo = Image.fromarray((paper * (1 - ink) + 40 * ink).astype(np.uint8))
+    digit = mnist_like(read_image(encode(photo.filter(ImageFilter.GaussianBlur(1.5)), "JPEG")))
+    assert np.corrcoef(digit.image.ravel(), reference().ravel())[0, 1] > 0.95
+
+
+def test_paper_level_follows_a_tilt_and_ignores_a_digit_on_one_side():
+    rows, cols = np.mgrid[0:50, 0:80].astype(np.float32)
+    tilted = 100 + 0.5 * cols + 0.25 * rows  # a plane: found exactly (float32 rounding)
+    np.testing.assert_allclose(paper_level(tilted), tilted, rtol=4 * np.finfo(np.float32).eps)
+    inked = tilted.copy()
+    inked[20:30, 0:6] = 255  # a stroke along a fifth of the left side
+    # Medians: the level moves by under 8 grey levels (3.75 here), far below the noise
+    # floor that separates ink from paper (a quarter of white, 64 levels).
+    assert np.abs(paper_level(inked) - tilted).max() < 8
