@@ -22,6 +22,8 @@ INITS = ("normal", "xavier", "he")
 REDUCTIONS = ("mean", "sum")
 SCALINGS = ("pm1", "01")
 DTYPES = ("float32", "float64")
+MAX_TRAINING_BYTES = 512 * 2**20
+"""One run's memory at most: a class server holds thirty sessions (the defaults need 1 MB)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,21 @@ class TrainConfig:
             if isinstance(value, np.generic):  # widgets and arrays hand over NumPy scalars
                 object.__setattr__(self, name, value.item())
             _check_field(name, field, getattr(self, name))
+        if (need := self.training_bytes()) > MAX_TRAINING_BYTES:
+            raise ValueError(
+                f"this network with batches of {self.batch_size:,} would need about "
+                f"{need / 2**20:,.0f} MB while training; at most "
+                f"{MAX_TRAINING_BYTES / 2**20:,.0f} MB (use fewer hidden units or layers, "
+                "or smaller batches)"
+            )
+
+    def training_bytes(self, n_in: int = 784, n_out: int = 10) -> int:
+        """About how much memory training takes: weights, their gradients and velocities,
+        and a batch's inputs and activations (forward, and deltas backward)."""
+        sizes = (n_in, *self.hidden_sizes, n_out)
+        params = sum((i + 1) * o for i, o in zip(sizes, sizes[1:], strict=False))
+        units = sum(sizes[1:])
+        return np.dtype(self.dtype).itemsize * (3 * params + self.batch_size * (n_in + 2 * units))
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
@@ -159,8 +176,9 @@ def _check_field(name: str, field: Field, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     if not field.low <= value <= field.high:  # NaN fails every comparison, so lands here
+        who = name if field.label == name else f"{name} ({field.label})"
         raise ValueError(
-            f"{name} ({field.label}) must be between {_format(field.low)} "
+            f"{who} must be between {_format(field.low)} "
             f"and {_format(field.high)}; got {_format(value)}"
         )
     if field.kind is int and int(value) != value:
