@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mlp_core.config import PRESETS, SCHEMA, TrainConfig
+from mlp_core.config import PRESETS, SCHEMA, TrainConfig, scaling_of
 
 
 class CliError(Exception):
@@ -191,17 +191,19 @@ def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds
 
 # -- the textbook toys ----------------------------------------------------------------
 def _add_toys(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lr-toy", help="the 1-D learning-rate toy (SPEC.md)")
+    p = sub.add_parser(
+        "lr-toy", help="the 1-D learning-rate toy (Modern Computer Vision with PyTorch, ch. 1)"
+    )
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--epochs", type=_positive_int, default=1000)
     p.add_argument("--gradient", choices=("forward", "exact"), default="forward")
     p.set_defaults(func=cmd_lr_toy)
-    p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (SPEC.md)")
+    p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (the same chapter)")
     p.add_argument("--epochs", type=_positive_int, default=100)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--gradient", choices=("forward", "chain"), default="forward")
     p.set_defaults(func=cmd_backprop_toy)
-    p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (SPEC.md)")
+    p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (WildML)")
     p.add_argument("--hidden", type=_positive_int, default=3)
     p.add_argument("--passes", type=_positive_int, default=20000)
     p.set_defaults(func=cmd_moons)
@@ -278,7 +280,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     from mlp_core.serialize import load_model
 
     saved = load_model(args.model)
-    scaling = saved.config.scaling if saved.config else "pm1"
+    scaling = scaling_of(saved.config)
     read = _image_reader()
     for name in args.images:
         pixels = read(Path(name))

@@ -34,8 +34,9 @@ from mlp_core.config import (
     SCALINGS,
     SCHEMA,
     TrainConfig,
+    scaling_of,
 )
-from mlp_core.data import Dataset
+from mlp_core.data import COLS, N_CLASSES, N_PIXELS, ROWS, Dataset
 from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
 from mlp_core.serialize import ModelFileError, SavedModel, load_model, model_to_bytes
@@ -600,7 +601,7 @@ def _training(run: state.Run) -> bool:
 def score(run: state.Run) -> None:
     """Test accuracy of the run's model, with the pixel scaling it was trained with."""
     if run.history.epochs or run.trainer is None:
-        scaling = run.config.scaling if run.config else "pm1"
+        scaling = scaling_of(run.config)
         with run.lock:
             run.test_acc = accuracy_on_test(run.model, scaling)
 
@@ -638,10 +639,10 @@ def _results(run: state.Run) -> None:
     if note := overfit_note(run.history):
         st.warning(note)
     _download(run)
-    if run.model.sizes[0] == 784:
+    if run.model.sizes[0] == N_PIXELS:
         st.plotly_chart(figures.weights_grid(run.model.W[0]), width="stretch", config=CHART_CONFIG)
         st.caption(
-            "Each square is one hidden unit's 784 incoming weights, laid out like the "
+            f"Each square is one hidden unit's {N_PIXELS} incoming weights, laid out like the "
             "digit it looks at: red pixels push the unit up, blue ones push it down."
         )
 
@@ -775,7 +776,8 @@ def upload_panel() -> None:
         type=["npz"],
         max_upload_size=MAX_UPLOAD_MB,
         key=_key("upload"),
-        help=f"Up to {MAX_UPLOAD_MB} MB. It must take 784 pixels and give 10 classes.",
+        help=f"Up to {MAX_UPLOAD_MB} MB. It must take {N_PIXELS} pixels and give "
+        f"{N_CLASSES} classes.",
     )
     if file is None:
         return
@@ -796,10 +798,10 @@ def _load_upload(name: str, content: bytes) -> tuple[bool, str]:
             raise ModelFileError(f"it is larger than {MAX_UPLOAD_MB} MB")
         saved = load_model(content)
         sizes = saved.model.sizes
-        if (sizes[0], sizes[-1]) != (784, 10):
+        if (sizes[0], sizes[-1]) != (N_PIXELS, N_CLASSES):
             raise ModelFileError(
-                f"the network has {sizes[0]} inputs and {sizes[-1]} "
-                "outputs, but digits need 784 (28x28 pixels) and 10"
+                f"the network has {sizes[0]} inputs and {sizes[-1]} outputs, but digits "
+                f"need {N_PIXELS} ({ROWS}x{COLS} pixels) and {N_CLASSES}"
             )
     except ModelFileError as exc:
         return False, f"{name} was not loaded, and nothing changed: {exc}."
@@ -808,7 +810,7 @@ def _load_upload(name: str, content: bytes) -> tuple[bool, str]:
 
 
 def _add_loaded(name: str, saved: SavedModel) -> state.Run:
-    scaling = saved.config.scaling if saved.config else "pm1"
+    scaling = scaling_of(saved.config)
     history = _saved_history(saved.metadata, name)
     run = state.add_run(
         f"from {name}",
