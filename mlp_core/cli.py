@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from mlp_core.config import PRESETS, SCHEMA, Field, TrainConfig
+from mlp_core.config import PRESETS, SCHEMA, Field, TrainConfig, scaling_of
 
 
 class CliError(Exception):
@@ -162,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     except (DataError, ValueError) as exc:
         raise CliError(f"--train-from: {exc}") from None
     config = config.replace(n_train=min(config.n_train, len(data.y_train)))
-    trainer = Trainer(config, data)
+    trainer = Trainer(config, data, backend=_backend())
     start = time.perf_counter()
     while (stats := trainer.train_epoch()) is not None:
         _emit_epoch(args, stats)
@@ -179,7 +179,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         "seconds": seconds,
         "data_source": data.source,
         "test_on": name_test_set(data.kind, len(data.y_test)),
-        "status": history.status,
+        "status": history.status.value,
+        "backend": trainer.trained_on,
     }
     failed = None
     if args.out:
@@ -189,7 +190,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         args,
         final,
         f"test accuracy {test_acc:.2%} on {final['test_on']} after {trainer.epoch} "
-        f"epochs ({seconds:.1f} s); data: {data.source}",
+        f"epochs ({seconds:.1f} s); data: {data.source}\ntrained on: {trainer.trained_on}",
     )
     if failed:
         raise CliError(f"{failed}; the model was saved to {final['model']} instead")
@@ -257,6 +258,13 @@ def save_or_fallback(out: str, saved) -> tuple[Path, str | None]:
     raise CliError(f"{reason}, nor in {Path.cwd()} or {tempfile.gettempdir()}")
 
 
+def _backend():
+    """The fast back-end's choice for this machine (mlp_fast.choose; MLP_LAB_FAST=0: off)."""
+    from mlp_fast import choose
+
+    return choose()
+
+
 def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds: float):
     from mlp_core.provenance import name_test_set
     from mlp_core.serialize import SavedModel
@@ -285,17 +293,19 @@ def _add_toys(sub: argparse._SubParsersAction) -> None:
 
     lr = _number(float, f"a number above 0 and at most {LR_MAX:g}")
     epochs = _number(int, f"a whole number between 1 and {EPOCHS_MAX:,}")
-    p = sub.add_parser("lr-toy", help="the 1-D learning-rate toy (SPEC.md)")
+    p = sub.add_parser(
+        "lr-toy", help="the 1-D learning-rate toy (Modern Computer Vision with PyTorch, ch. 1)"
+    )
     p.add_argument("--lr", type=lr, default=0.1, help=f"above 0, at most {LR_MAX:g}")
     p.add_argument("--epochs", type=epochs, default=1000, help=f"1 to {EPOCHS_MAX:,}")
     p.add_argument("--gradient", choices=("forward", "exact"), default="forward")
     p.set_defaults(func=cmd_lr_toy)
-    p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (SPEC.md)")
+    p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (the same chapter)")
     p.add_argument("--epochs", type=epochs, default=100, help=f"1 to {EPOCHS_MAX:,}")
     p.add_argument("--lr", type=lr, default=0.01, help=f"above 0, at most {LR_MAX:g}")
     p.add_argument("--gradient", choices=("forward", "chain"), default="forward")
     p.set_defaults(func=cmd_backprop_toy)
-    p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (SPEC.md)")
+    p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (WildML)")
     hidden = _number(int, f"a whole number between 1 and {HIDDEN_MAX:,}")
     p.add_argument("--hidden", type=hidden, default=3, help=f"1 to {HIDDEN_MAX:,}")
     passes = _number(int, f"a whole number between 1 and {PASSES_MAX:,}")
@@ -375,7 +385,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     from mlp_core.data import scale_pixels
 
     saved = _digit_model(args.model)
-    scaling = saved.config.scaling if saved.config else "pm1"
+    scaling = scaling_of(saved.config)
     read = _image_reader()
     for name in args.images:
         pixels = read(Path(name))
