@@ -17,7 +17,7 @@ def code_panel(config: TrainConfig | None) -> None:
         activation, loss = run.model.activation, run.model.loss
         st.markdown(
             f"The code that trains run **#{run.id}** ({run.architecture}, "
-            f"{activation} hidden units). {_trained_on(run)}"
+            f"{activation} hidden units). {_backend(run)}"
         )
     else:
         config = config or TrainConfig()
@@ -36,12 +36,12 @@ def code_panel(config: TrainConfig | None) -> None:
             st.caption(p.where)
 
 
-def _trained_on(run: state.Run) -> str:
+def _backend(run: state.Run) -> str:
     if run.trainer is None:
         return "It was loaded from a file; this is the step that trains a network here."
     if not run.trainer.epoch and not run.trainer.progress:
         return ""
-    used = run.trainer.trained_on
+    used = run.trainer.backend_used
     if used.startswith("plain"):
         return f"It trained on the {used}: exactly this code."
     return (

@@ -560,7 +560,7 @@ def draw_progress(view: LiveView, run: state.Run | None) -> None:
     if seconds:
         text += f" · {seconds:.1f} s of training"
     if t.epoch or t.progress:
-        text += f" · trained on: {t.trained_on}"
+        text += f" · trained by: {t.backend_used}"
     view.progress.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
 
 
