@@ -180,7 +180,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         "data_source": data.source,
         "test_on": name_test_set(data.kind, len(data.y_test)),
         "status": history.status.value,
-        "backend": trainer.trained_on,
+        "backend": trainer.backend_used,
     }
     failed = None
     if args.out:
@@ -190,7 +190,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         args,
         final,
         f"test accuracy {test_acc:.2%} on {final['test_on']} after {trainer.epoch} "
-        f"epochs ({seconds:.1f} s); data: {data.source}\ntrained on: {trainer.trained_on}",
+        f"epochs ({seconds:.1f} s); data: {data.source}\ntrained by: {trainer.backend_used}",
     )
     if failed:
         raise CliError(f"{failed}; the model was saved to {final['model']} instead")
