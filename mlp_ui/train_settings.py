@@ -85,7 +85,11 @@ MAIN = (
         0,
         2**31 - 1,
         1,
-        help="Same seed, same run: initial weights and the shuffling order depend only on it.",
+        help="The initial weights and the shuffling order depend only on the seed. Same seed "
+        "and settings give the same run, bit for bit, on this machine when the same back-end "
+        "trained every minibatch (the results say which: 'trained by'). The fast two-core "
+        "back-end adds up in another order, so a run it trained differs from the plain "
+        "step's in the last digits, and on a busy server one run may use both.",
     ),
 )
 
