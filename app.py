@@ -11,6 +11,7 @@ shell.through_app()
 st.set_page_config(page_title="MLP Lab", page_icon=":material/neurology:", layout="wide")
 
 TRAIN = st.Page("pages/train.py", title="Train", icon=":material/show_chart:", default=True)
+LIBRARIES = st.Page("pages/libraries.py", title="Libraries", icon=":material/library_books:")
 PAGES = [
     TRAIN,
     st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:"),
@@ -20,10 +21,13 @@ PAGES = [
     ),
     st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    LIBRARIES,
 ]
 
 page = st.navigation(PAGES)
 if page.url_path != TRAIN.url_path:
     state.pause_active()  # training runs inside the Train page; leaving it pauses cleanly
+if page.url_path != LIBRARIES.url_path:
+    state.pause_comparison()  # so do the Libraries page's side-by-side runs
 widgets.sidebar()
 page.run()

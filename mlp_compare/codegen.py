@@ -144,8 +144,7 @@ def _torch(config: TrainConfig) -> dict[str, str]:
 
 KERAS_LOSS = {
     "softmax_ce": "keras.ops.categorical_crossentropy(Y, Z, from_logits=True)",
-    "sigmoid_bce": "keras.ops.sum(keras.ops.binary_crossentropy(Y, Z, from_logits=True), "
-    "axis=-1)",
+    "sigmoid_bce": "keras.ops.sum(keras.ops.binary_crossentropy(Y, Z, from_logits=True), axis=-1)",
     "identity_mse": "0.5 * keras.ops.sum(keras.ops.square(Z - Y), axis=-1)",
 }
 KERAS_OUTPUT = {"softmax_ce": "softmax", "sigmoid_bce": "sigmoid", "identity_mse": "linear"}
@@ -159,10 +158,23 @@ def _keras(config: TrainConfig) -> dict[str, str]:
     }
 
 
-CONFIG_FIELDS = (
-    "hidden layers activation loss lr l2 momentum batch_size epochs seed n_train init "
-    "reduction scaling dtype"
-).split()
+CONFIG_FIELDS = [
+    "hidden",
+    "layers",
+    "activation",
+    "loss",
+    "lr",
+    "l2",
+    "momentum",
+    "batch_size",
+    "epochs",
+    "seed",
+    "n_train",
+    "init",
+    "reduction",
+    "scaling",
+    "dtype",
+]
 
 
 def _config_call(config: TrainConfig) -> str:

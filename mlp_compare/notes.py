@@ -142,10 +142,11 @@ def _init(c: TrainConfig) -> Difference:
 def _reported_loss(c: TrainConfig) -> Difference | None:
     if not c.l2:
         return None
+    here = "½·L2·ΣW²" if c.reduction == "mean" else "½·L2·ΣW²/batch"
     return Difference(
         "reported loss",
         "scikit-learn",
-        "scikit-learn's loss_ adds 0.5·alpha·ΣW²/n (= ½·L2·ΣW² here); mlp_core's reported "
+        f"scikit-learn's loss_ adds 0.5·alpha·ΣW²/n (= {here} here); mlp_core's reported "
         "loss adds L2·ΣW², as the book does. The training is the same; the printed loss "
         "is not.",
     )

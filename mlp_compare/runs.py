@@ -13,6 +13,7 @@ training accuracy, the validation accuracy and the seconds it took.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -28,6 +29,10 @@ from mlp_core.training import EpochStats, History, Split, Trainer, new_model
 
 LIBRARIES = ("mlp_core", "scikit-learn", "PyTorch")
 CHUNK_SECONDS = 0.1  # scikit-learn trains this long per partial_fit call (Stop waits at most that)
+THREADS = 1
+"""Every library trains on one thread here: like for like in the seconds per epoch, and on
+a shared server (a class, other sessions) a second BLAS or torch thread that has to wait
+for a busy core costs far more than it brings (measured: 10-30 times slower epochs)."""
 
 
 class MlpCoreRun:
@@ -37,6 +42,7 @@ class MlpCoreRun:
 
     def __init__(self, config: TrainConfig, data: Split) -> None:
         self.trainer = Trainer(config, data)
+        self.trainer.threads = THREADS  # no split over two cores (Trainer.threads)
         self.history = self.trainer.history
         self.n_params = self.trainer.model.n_params
 
@@ -78,6 +84,14 @@ class _LibraryRun:
         return self.history.status in ("done", "diverged")
 
     def step(self, max_seconds: float) -> None:
+        """Train for about `max_seconds` on THREADS threads."""
+        with self._threads():
+            self._step(max_seconds)
+
+    def _threads(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+    def _step(self, max_seconds: float) -> None:
         """Train for about `max_seconds`, in calls of `_batches_per_call` minibatches."""
         deadline = time.perf_counter() + max_seconds
         while not self.finished and time.perf_counter() < deadline:
@@ -140,9 +154,7 @@ def _tallied(estimator_class: type) -> type:
 
     class Tallied(estimator_class):
         def _backprop(self, X, y, sample_weight, activations, deltas, coef_grads, int_grads):
-            out = super()._backprop(
-                X, y, sample_weight, activations, deltas, coef_grads, int_grads
-            )
+            out = super()._backprop(X, y, sample_weight, activations, deltas, coef_grads, int_grads)
             if getattr(self, "tally_", None) is not None:
                 self.tally_.add(activations[-1], y)
             return out
@@ -165,6 +177,11 @@ class SklearnRun(_LibraryRun):
         n = config.batch_size
         self.est = cv.sklearn_start(config, self.model, self.X[:n], self.y[:n], est)
         self.targets = cv.sklearn_y(config, self.y)
+
+    def _threads(self) -> contextlib.AbstractContextManager:
+        from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+
+        return threadpool_limits(THREADS, user_api="blas")
 
     def _train(self, idx: np.ndarray) -> tuple[float, int]:
         self.est.tally_ = _Tally(self.config.loss)
@@ -199,6 +216,15 @@ class TorchRun(_LibraryRun):
             self.Xt = torch.from_numpy(self.X)
         self.yt = torch.from_numpy(self.y.astype(np.int64))
         self.eye = torch.eye(10, dtype=self.Xt.dtype)
+
+    @contextlib.contextmanager
+    def _threads(self):
+        before = self.torch.get_num_threads()  # a process-wide setting: put it back
+        self.torch.set_num_threads(THREADS)
+        try:
+            yield
+        finally:
+            self.torch.set_num_threads(before)
 
     def _train(self, idx: np.ndarray) -> tuple[float, int]:
         torch, n = self.torch, self.config.batch_size
@@ -235,6 +261,7 @@ class Comparison:
     runs: dict[str, MlpCoreRun | _LibraryRun]
     data_source: str = ""
     status: str = "running"  # running | stopped | done
+    test_scores: dict = field(default_factory=dict)  # (library, epochs) -> test accuracy
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod

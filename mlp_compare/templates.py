@@ -33,10 +33,10 @@ INIT = '''def initial_weights(sizes, seed):
     W = [$INIT_DRAW for i, o in zip(sizes, sizes[1:])]
     return [w.astype(np.$DTYPE) for w in W], [np.zeros(o, np.$DTYPE) for o in sizes[1:]]'''
 
-ARGS = '''if __name__ == "__main__":
+ARGS = """if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="a folder with the four MNIST IDX files")
-    main(parser.parse_args().data_dir)'''
+    main(parser.parse_args().data_dir)"""
 
 SKLEARN = (
     '''"""MLP Lab's $ARCH $ACT network in scikit-learn, one partial_fit per epoch.
