@@ -257,9 +257,7 @@ def code(config: TrainConfig) -> None:
             st.code(codegen.script(library, config), language="python")
     st.markdown("**Where the libraries differ, and what the code does about it**")
     st.markdown(
-        "\n".join(
-            f"- **{d.setting}** ({d.libraries}): {d.text}" for d in notes.differences(config)
-        )
+        "\n".join(f"- **{d.setting}** ({d.libraries}): {d.text}" for d in notes.differences(config))
     )
 
 
