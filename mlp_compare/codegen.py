@@ -133,7 +133,7 @@ def _torch(config: TrainConfig) -> dict[str, str]:
         layers.append(f"nn.Linear({i}, {o})")
         if l < len(sizes) - 2:
             layers.append(f"nn.{act}()")
-    divide = " / len(idx)" if config.reduction == "mean" else ""
+    divide = " / len(t)" if config.reduction == "mean" else ""
     return {
         "LAYERS": ",\n        ".join(layers),
         "TORCH_LOSS": TORCH_LOSS[config.loss] + divide,

@@ -49,7 +49,7 @@ def torch_step(model: MLP, X: np.ndarray, y: np.ndarray, config: TrainConfig) ->
 
     net = cv.torch_network(model)
     optimizer = cv.torch_optimizer(net, config)
-    Xt, yt = torch.from_numpy(np.array(X)), torch.from_numpy(np.asarray(y, dtype=np.int64))
+    Xt, yt = torch.from_numpy(np.array(X)), torch.from_numpy(np.array(y, dtype=np.int64))
     Y = torch.from_numpy(one_hot(y, model.sizes[-1], model.dtype))
     optimizer.zero_grad()
     cv.torch_loss(config, net(Xt), yt, Y).backward()

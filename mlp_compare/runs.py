@@ -92,21 +92,33 @@ class _LibraryRun:
         return contextlib.nullcontext()
 
     def _step(self, max_seconds: float) -> None:
-        """Train for about `max_seconds`, in calls of `_batches_per_call` minibatches."""
+        """Train for about `max_seconds` (at least one call), in calls of
+        `_batches_per_call` minibatches."""
         deadline = time.perf_counter() + max_seconds
-        while not self.finished and time.perf_counter() < deadline:
+        while not self.finished:
             self.history.status = "running"
             if self._perm is None:
                 self._perm, self._pos = self._rng.permutation(len(self.X)), 0
             t0 = time.perf_counter()
             stop = self._pos + self._batches_per_call * self.config.batch_size
-            loss, correct = self._train(self._perm[self._pos : stop])
+            try:
+                loss, correct = self._train(self._perm[self._pos : stop])
+            except ValueError as exc:  # scikit-learn refuses non-finite weights
+                self._diverge(str(exc))
+                return
             took = time.perf_counter() - t0
             self._tune(took)
             self._pos, self._seconds = min(stop, len(self.X)), self._seconds + took
             self._loss, self._correct = self._loss + loss, self._correct + correct
             if self._pos >= len(self.X):
                 self._end_epoch()
+            if time.perf_counter() >= deadline:
+                break
+
+    def _diverge(self, why: str) -> None:
+        at = len(self.history.epochs) + self._pos / len(self.X)
+        self.history.status, self.history.diverged_at = "diverged", at
+        self.history.message = f"{self.library} diverged at epoch {at:.2f}: {why}"
 
     def _tune(self, took: float) -> None:
         """Aim at CHUNK_SECONDS per call: short enough for Stop, long enough to be cheap."""
@@ -124,8 +136,8 @@ class _LibraryRun:
         self.history.epochs.append(EpochStats(epoch, loss, self._correct / n, valid, seconds))
         self._perm, self._loss, self._correct, self._seconds = None, 0.0, 0, 0.0
         if not math.isfinite(loss):
-            self.history.status = "diverged"
-            self.history.message = f"the loss became {loss} in epoch {epoch}"
+            self.history.epochs.pop()
+            self._diverge(f"the loss became {loss}")
         elif epoch >= self.config.epochs:
             self.history.status, self.history.message = "done", f"trained {epoch} epochs"
 
@@ -185,8 +197,8 @@ class SklearnRun(_LibraryRun):
 
     def _train(self, idx: np.ndarray) -> tuple[float, int]:
         self.est.tally_ = _Tally(self.config.loss)
-        with warnings.catch_warnings():  # a last, short chunk: "batch_size ... clipped"
-            warnings.simplefilter("ignore", UserWarning)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # a diverging run says so
+            warnings.simplefilter("ignore", UserWarning)  # a short last chunk: batch "clipped"
             self.est.partial_fit(self.X[idx], self.targets[idx])
         return self.est.tally_.loss, self.est.tally_.correct
 
