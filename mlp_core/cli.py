@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mlp_core.config import PRESETS, SCHEMA, TrainConfig
+from mlp_core.config import PRESETS, SCHEMA, TrainConfig, scaling_of
 
 
 class CliError(Exception):
@@ -121,7 +121,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from None
     data = prepare(mnist, scaling=config.scaling, dtype=config.np_dtype)
     config = config.replace(n_train=min(config.n_train, len(data.y_train)))
-    trainer = Trainer(config, data)
+    trainer = Trainer(config, data, backend=_backend())
     start = time.perf_counter()
     while (stats := trainer.train_epoch()) is not None:
         _emit(
@@ -148,7 +148,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         "epochs": trainer.epoch,
         "seconds": seconds,
         "data_source": data.source,
-        "status": history.status,
+        "status": history.status.value,
+        "trained_on": trainer.trained_on,
     }
     if args.out:
         final["model"] = str(_save(args.out, trainer, config, data, test_acc, seconds))
@@ -156,8 +157,15 @@ def cmd_train(args: argparse.Namespace) -> None:
         args,
         final,
         f"test accuracy {test_acc:.2%} after {trainer.epoch} epochs "
-        f"({seconds:.1f} s) on {data.source}",
+        f"({seconds:.1f} s) on {data.source}\ntrained on: {trainer.trained_on}",
     )
+
+
+def _backend():
+    """The fast back-end's choice for this machine (mlp_fast.choose; MLP_LAB_FAST=0: off)."""
+    from mlp_fast import choose
+
+    return choose()
 
 
 def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds: float):
@@ -183,17 +191,19 @@ def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds
 
 # -- the textbook toys ----------------------------------------------------------------
 def _add_toys(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lr-toy", help="the 1-D learning-rate toy (SPEC.md)")
+    p = sub.add_parser(
+        "lr-toy", help="the 1-D learning-rate toy (Modern Computer Vision with PyTorch, ch. 1)"
+    )
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--epochs", type=_positive_int, default=1000)
     p.add_argument("--gradient", choices=("forward", "exact"), default="forward")
     p.set_defaults(func=cmd_lr_toy)
-    p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (SPEC.md)")
+    p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (the same chapter)")
     p.add_argument("--epochs", type=_positive_int, default=100)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--gradient", choices=("forward", "chain"), default="forward")
     p.set_defaults(func=cmd_backprop_toy)
-    p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (SPEC.md)")
+    p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (WildML)")
     p.add_argument("--hidden", type=_positive_int, default=3)
     p.add_argument("--passes", type=_positive_int, default=20000)
     p.set_defaults(func=cmd_moons)
@@ -270,7 +280,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     from mlp_core.serialize import load_model
 
     saved = load_model(args.model)
-    scaling = saved.config.scaling if saved.config else "pm1"
+    scaling = scaling_of(saved.config)
     read = _image_reader()
     for name in args.images:
         pixels = read(Path(name))

@@ -197,6 +197,12 @@ BOOK = TrainConfig(
     scaling="pm1",
     exact_eval=True,
 )
-"""Raschka et al.'s NeuralNetMLP run (SPEC.md): 784-100-10, sigmoid, summed gradients."""
+"""Raschka et al.'s NeuralNetMLP run (see README.md): 784-100-10, sigmoid, summed gradients."""
 
 PRESETS: dict[str, TrainConfig] = {"default": TrainConfig(), "book": BOOK}
+
+
+def scaling_of(config: TrainConfig | None) -> str:
+    """The pixel scaling a model was trained with: its config's, or for a model file that
+    has no config (the first model files) the book's [-1, 1]."""
+    return config.scaling if config is not None else "pm1"

@@ -79,6 +79,7 @@ MIRRORS: tuple[str, ...] = (
 MAGIC = {"images": 2051, "labels": 2049}
 HEADER_BYTES = {"images": 16, "labels": 8}
 ROWS = COLS = 28
+N_PIXELS = ROWS * COLS  # 784 inputs
 N_CLASSES = 10
 MAX_IDX_BYTES = 1 << 28  # refuse to inflate a (corrupt) gz beyond 256 MiB
 MAX_DOWNLOAD_BYTES = 1 << 26  # the largest MNIST gz is 9.9 MB

@@ -1,9 +1,10 @@
 """Turn a drawing or a picture into what an MNIST digit looks like.
 
-MNIST's digits were made like this (SPEC.md): the digit was scaled to fit a 20x20 box
-keeping its aspect ratio, with anti-aliasing giving grey levels, then placed in a 28x28
-field so that its centre of mass sits at the centre of the field. A drawn digit goes
-through the same steps here, or the network sees something it never learned.
+MNIST's digits were made like this (LeCun et al.'s description of the data set): the
+digit was scaled to fit a 20x20 box keeping its aspect ratio, with anti-aliasing giving
+grey levels, then placed in a 28x28 field so that its centre of mass sits at the centre
+of the field. A drawn digit goes through the same steps here, or the network sees
+something it never learned.
 
 Images are 2-D float arrays of grey levels 0..255 with the ink bright, as in MNIST:
 `to_grayscale` brings any picture to that convention first.

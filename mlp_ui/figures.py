@@ -13,6 +13,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from mlp_core.data import ROWS
 from mlp_core.training import History
 from mlp_ui import theme
 
@@ -34,7 +35,7 @@ def training_curves(
     `x_max` fixes the epoch axis (e.g. to the target epochs, so the curves grow into it).
     Everything is assembled as plain dicts and validated once, by `go.Figure`.
     """
-    colours = colours or [theme.RUN_COLOURS[i % len(theme.RUN_COLOURS)] for i in range(99)]
+    colours = colours or [theme.colour(i) for i in range(99)]
     layout = _curves_layout(histories, x_max)
     traces = [_placeholder("x", "y"), _placeholder("x2", "y2")] if not histories else []
     for (label, history), colour in zip(histories, colours, strict=False):
@@ -68,7 +69,7 @@ def _run_traces(label: str, history: History, colour: str) -> list[dict]:
     }
     loss = {
         **common,
-        "y": _finite(history.column("loss")),
+        "y": finite_list(history.column("loss")),
         "name": label,
         "line": {"color": colour},
         "hovertemplate": "epoch %{x}<br>loss %{y:.4g}<extra>" + label + "</extra>",
@@ -76,7 +77,7 @@ def _run_traces(label: str, history: History, colour: str) -> list[dict]:
     accs = [
         {
             **common,
-            "y": _finite(history.column(column)),
+            "y": finite_list(history.column(column)),
             "name": f"{label}: {what}",
             "xaxis": "x2",
             "yaxis": "y2",
@@ -104,9 +105,15 @@ def _placeholder(x: str, y: str) -> dict:
     }
 
 
-def _finite(values: np.ndarray) -> list[float | None]:
-    """A column as a list, with any non-finite value as a gap (None), never NaN."""
-    return [float(v) if math.isfinite(v) else None for v in values]
+def finite_list(values: np.ndarray) -> list[float | None]:
+    """Plain floats for plotly, with NaN and inf replaced by None (drawn as gaps)."""
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    return [float(v) if np.isfinite(v) else None for v in arr]
+
+
+def positive_list(values: np.ndarray) -> list[float | None]:
+    """As `finite_list`, but also drops values <= 0 (they have no place on a log axis)."""
+    return [v if v is not None and v > 0 else None for v in finite_list(values)]
 
 
 def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) -> dict:
@@ -233,7 +240,7 @@ def _mark_divergence(layout: dict, label: str, at: float) -> None:
     )
 
 
-def weights_grid(W0: np.ndarray, n_max: int = 100, side: int = 28) -> go.Figure:
+def weights_grid(W0: np.ndarray, n_max: int = 100, side: int = ROWS) -> go.Figure:
     """The first layer's weights as images: one side x side tile per hidden unit.
 
     W0 (side * side, h) -> a grid of min(h, n_max) tiles, row by row. Each tile is scaled

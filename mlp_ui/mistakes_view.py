@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from mlp_core.data import MnistData
+from mlp_core.data import COLS, ROWS, MnistData
 from mlp_core.network import MLP
 from mlp_ui import digit_figures as figs
 from mlp_ui.draw_view import percent
@@ -264,7 +264,7 @@ def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
 
 def show_dataset(raw: MnistData) -> None:
     """The book's two figures: one training example of each digit, 25 variants of one."""
-    train = raw.X_train.reshape(-1, 28, 28)
+    train = raw.X_train.reshape(-1, ROWS, COLS)
     st.markdown("**One example of each digit** (the first of each class in the training set)")
     firsts = [first_of(raw.y_train, k) for k in range(10)]
     show_grid(figs.digit_grid(train[firsts], [str(k) for k in range(10)], 10, tile_px=80))

@@ -23,6 +23,11 @@ WEIGHTS_HEIGHT = 520
 FONT_SIZE = 13
 
 
+def colour(k: int) -> str:
+    """The k-th colour of the palette (k from 0), cycling: toys' curves, runs by position."""
+    return RUN_COLOURS[k % len(RUN_COLOURS)]
+
+
 def run_colour(run_id: int) -> str:
     """The colour of run `run_id` (ids start at 1), the same on every chart."""
     return RUN_COLOURS[(run_id - 1) % len(RUN_COLOURS)]

@@ -19,8 +19,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mlp_core.toys import BackpropRun, LrToyRun, lr_toy_loss_curve
+from mlp_ui.figures import finite_list, positive_list
+from mlp_ui.theme import colour
 
-RUN_COLORS = ("#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd")
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"  # edge colours: weight > 0, weight < 0
 CLASS_COLORS = ("#b2182b", "#2166ac")  # moons class 0, class 1
 BOUNDARY_SCALE = [[0.0, "#f4a582"], [0.5, "#f7f7f7"], [1.0, "#92c5de"]]
@@ -31,17 +32,6 @@ TARGET_W = 3.0
 
 
 # --- small helpers ------------------------------------------------------------------
-
-
-def finite_list(values: np.ndarray) -> list[float | None]:
-    """Plain floats for plotly, with NaN and inf replaced by None (drawn as gaps)."""
-    arr = np.asarray(values, dtype=np.float64).ravel()
-    return [float(v) if np.isfinite(v) else None for v in arr]
-
-
-def positive_list(values: np.ndarray) -> list[float | None]:
-    """As ``finite_list``, but also drops values <= 0 (they have no place on a log axis)."""
-    return [v if v is not None and v > 0 else None for v in finite_list(values)]
 
 
 def symlog(values: np.ndarray) -> np.ndarray:
@@ -259,7 +249,7 @@ def _lr_style(k: int, run: LrToyRun, scale: str, grid: np.ndarray) -> dict:
     """Colour of run k and the centre of its bottom panel (for the overflow note)."""
     x = float(np.mean(_w_axis(grid[[0, -1]], scale)))
     y = float(10 ** np.mean(_curve_range(run, grid)))
-    return {"color": RUN_COLORS[k % len(RUN_COLORS)], "note_xy": (x, y)}
+    return {"color": colour(k), "note_xy": (x, y)}
 
 
 def _log_range(values: list[float | None], pad: float = 0.3) -> list[float]:
@@ -295,7 +285,7 @@ def lr_toy_figure(
     styles = [_lr_style(k, *rsg) for k, rsg in enumerate(zip(runs, scales, grids, strict=True))]
     fig = _lr_layout(runs, scales)
     for k, (run, scale) in enumerate(zip(runs, scales, strict=True)):
-        for row, trace in enumerate(_lr_static(run, scale, RUN_COLORS[k]), start=1):
+        for row, trace in enumerate(_lr_static(run, scale, colour(k)), start=1):
             fig.add_trace(trace, row=row, col=k + 1)
     first = len(fig.data)
     for k, (style, grid) in enumerate(zip(styles, grids, strict=True)):
@@ -509,14 +499,14 @@ def backprop_loss_figure(run: BackpropRun, epoch: int) -> go.Figure:
                 y=positive_list(losses[: done + 1]),
                 mode="lines",
                 name="done",
-                line=dict(color=RUN_COLORS[0], width=2.5),
+                line=dict(color=colour(0), width=2.5),
             ),
             go.Scatter(
                 x=[done],
                 y=positive_list(losses[done : done + 1]),
                 mode="markers",
                 name=f"after {done} epochs",
-                marker=dict(size=11, color=RUN_COLORS[0]),
+                marker=dict(size=11, color=colour(0)),
             ),
         ]
     )

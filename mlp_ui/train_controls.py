@@ -23,6 +23,7 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+import mlp_fast
 from mlp_core.config import (
     BOOK,
     DTYPES,
@@ -33,7 +34,9 @@ from mlp_core.config import (
     SCALINGS,
     SCHEMA,
     TrainConfig,
+    scaling_of,
 )
+from mlp_core.data import COLS, N_CLASSES, N_PIXELS, ROWS, Dataset
 from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
 from mlp_core.serialize import ModelFileError, SavedModel, load_model, model_to_bytes
@@ -372,7 +375,7 @@ def _start() -> None:
     try:
         config = widget_config()
         dataset = ui_data.dataset(config.scaling, config.dtype)
-        trainer = Trainer(config, dataset)
+        trainer = new_trainer(config, dataset)
     except ValueError:
         return  # the settings panel already says why
     _pause(lambda t: "paused when you started another run: make it current and press Continue")
@@ -385,6 +388,12 @@ def _start() -> None:
         data=dataset.source,
     )
     _activate(run)
+
+
+def new_trainer(config: TrainConfig, dataset: Dataset) -> Trainer:
+    """A Trainer with the back-end mlp_fast chooses (the fast one unless another run of
+    this server is training, or $MLP_LAB_FAST=0)."""
+    return Trainer(config, dataset, backend=mlp_fast.choose())
 
 
 def _stop() -> None:
@@ -416,7 +425,7 @@ def _reset() -> None:
         if (active := state.active_run()) is not None and active.id == run.id:
             state.set_active(None)
         config = run.trainer.config
-        trainer = Trainer(config, ui_data.dataset(config.scaling, config.dtype))
+        trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype))
         run.trainer, run.model, run.history = trainer, trainer.model, trainer.history
         run.test_acc = None
         run.history.message = "reset to its first weights: press Continue to train it again"
@@ -528,6 +537,8 @@ def draw_progress(view: LiveView, run: state.Run | None) -> None:
         text += f", {t.progress:.0%} of the way through epoch {t.epoch + 1}"
     if seconds:
         text += f" · {seconds:.1f} s of training"
+    if t.epoch or t.progress:
+        text += f" · trained on: {t.trained_on}"
     view.progress.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
 
 
@@ -590,7 +601,7 @@ def _training(run: state.Run) -> bool:
 def score(run: state.Run) -> None:
     """Test accuracy of the run's model, with the pixel scaling it was trained with."""
     if run.history.epochs or run.trainer is None:
-        scaling = run.config.scaling if run.config else "pm1"
+        scaling = scaling_of(run.config)
         with run.lock:
             run.test_acc = accuracy_on_test(run.model, scaling)
 
@@ -628,10 +639,10 @@ def _results(run: state.Run) -> None:
     if note := overfit_note(run.history):
         st.warning(note)
     _download(run)
-    if run.model.sizes[0] == 784:
+    if run.model.sizes[0] == N_PIXELS:
         st.plotly_chart(figures.weights_grid(run.model.W[0]), width="stretch", config=CHART_CONFIG)
         st.caption(
-            "Each square is one hidden unit's 784 incoming weights, laid out like the "
+            f"Each square is one hidden unit's {N_PIXELS} incoming weights, laid out like the "
             "digit it looks at: red pixels push the unit up, blue ones push it down."
         )
 
@@ -765,7 +776,8 @@ def upload_panel() -> None:
         type=["npz"],
         max_upload_size=MAX_UPLOAD_MB,
         key=_key("upload"),
-        help=f"Up to {MAX_UPLOAD_MB} MB. It must take 784 pixels and give 10 classes.",
+        help=f"Up to {MAX_UPLOAD_MB} MB. It must take {N_PIXELS} pixels and give "
+        f"{N_CLASSES} classes.",
     )
     if file is None:
         return
@@ -786,10 +798,10 @@ def _load_upload(name: str, content: bytes) -> tuple[bool, str]:
             raise ModelFileError(f"it is larger than {MAX_UPLOAD_MB} MB")
         saved = load_model(content)
         sizes = saved.model.sizes
-        if (sizes[0], sizes[-1]) != (784, 10):
+        if (sizes[0], sizes[-1]) != (N_PIXELS, N_CLASSES):
             raise ModelFileError(
-                f"the network has {sizes[0]} inputs and {sizes[-1]} "
-                "outputs, but digits need 784 (28x28 pixels) and 10"
+                f"the network has {sizes[0]} inputs and {sizes[-1]} outputs, but digits "
+                f"need {N_PIXELS} ({ROWS}x{COLS} pixels) and {N_CLASSES}"
             )
     except ModelFileError as exc:
         return False, f"{name} was not loaded, and nothing changed: {exc}."
@@ -798,7 +810,7 @@ def _load_upload(name: str, content: bytes) -> tuple[bool, str]:
 
 
 def _add_loaded(name: str, saved: SavedModel) -> state.Run:
-    scaling = saved.config.scaling if saved.config else "pm1"
+    scaling = scaling_of(saved.config)
     history = _saved_history(saved.metadata, name)
     run = state.add_run(
         f"from {name}",

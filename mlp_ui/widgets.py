@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from mlp_core.data import DataError
+from mlp_core.config import scaling_of
+from mlp_core.data import N_CLASSES, N_PIXELS, DataError
 from mlp_core.network import MLP
 from mlp_ui import data, state
 
@@ -25,13 +26,13 @@ def model_choices() -> list[ModelChoice]:
     """The session's current model first (if any), then the pretrained default."""
     choices = []
     run = state.current_run()
-    if run is not None and run.model.sizes[0] == 784 and run.model.sizes[-1] == 10:
-        scaling = run.config.scaling if run.config else "pm1"
+    if run is not None and (run.model.sizes[0], run.model.sizes[-1]) == (N_PIXELS, N_CLASSES):
+        scaling = scaling_of(run.config)
         choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.test_acc))
     saved = data.default_model()
     if saved is not None:
         meta = saved.metadata
-        scaling = saved.config.scaling if saved.config else "pm1"
+        scaling = scaling_of(saved.config)
         arch = "-".join(map(str, saved.model.sizes))
         choices.append(
             ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, meta.get("test_acc"))

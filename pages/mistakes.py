@@ -3,6 +3,7 @@ and a look at the dataset itself."""
 
 import streamlit as st
 
+from mlp_core.data import COLS, ROWS
 from mlp_ui import data, widgets
 from mlp_ui import digit_figures as figs
 from mlp_ui import mistakes_view as mv
@@ -21,7 +22,7 @@ if choice is None:
 ds = data.dataset(choice.scaling)
 key = f"{mv.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/{len(ds.y_test)}"
 pred = mv.cached_predictions(key, choice.model, ds.X_test, ds.y_test)
-images = data.mnist().X_test.reshape(-1, 28, 28)
+images = data.mnist().X_test.reshape(-1, ROWS, COLS)
 cm = mv.confusion(pred.y_true, pred.y_pred)
 
 n_wrong = int((pred.y_pred != pred.y_true).sum())

@@ -15,8 +15,7 @@ from mlp_core.training import History
 from mlp_ui import data as ui_data
 from mlp_ui import draw_view as dv
 from mlp_ui.state import Run
-from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
-from tests.digits.test_preprocess import draw
+from tests.digits.drawing import draw
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = "pages/draw.py"

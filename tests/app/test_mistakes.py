@@ -19,7 +19,6 @@ from mlp_core.training import History
 from mlp_ui import data as ui_data
 from mlp_ui import mistakes_view as mv
 from mlp_ui.state import Run
-from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = "pages/mistakes.py"

@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_core.data import FILES
 from mlp_ui import data as ui_data
-from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 REAL_URLOPEN = urllib.request.urlopen

@@ -21,7 +21,6 @@ from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.training import EpochStats, History
 from mlp_ui import train_controls as tc
-from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
@@ -30,7 +29,7 @@ SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
 @pytest.fixture
 def sliced(monkeypatch):
     """Three minibatches per script run, and the run stays active in between."""
-    monkeypatch.setattr(tc, "PACE", tc.Pace(batches=3, max_slices=1))
+    monkeypatch.setattr(tc, "PACE", tc.Pace(seconds=60.0, batches=3, max_slices=1))
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:

@@ -92,7 +92,7 @@ def test_backprop_toy_json():
     assert len(lines) == 4
     epochs, final = lines[:3], lines[3]
     assert [r["epoch"] for r in epochs] == [1, 2, 3]
-    assert epochs[0]["loss"] == pytest.approx(0.33, abs=0.01)  # SPEC: "from about 0.33"
+    assert epochs[0]["loss"] == pytest.approx(0.33, abs=0.01)  # the book: "from about 0.33"
     assert epochs[0]["loss"] > epochs[1]["loss"] > epochs[2]["loss"]
     assert final["final"] is True
     assert math.isfinite(final["prediction"])

@@ -193,7 +193,7 @@ def test_dict_round_trip_and_unknown_keys():
 
 # -- the book's run -------------------------------------------------------------------
 def test_book_preset_is_the_published_run():
-    """SPEC.md: 784-100-10 sigmoid, BCE summed over the minibatch, L2 0.01, eta 0.0005,
+    """The book's run: 784-100-10 sigmoid, BCE summed over the minibatch, L2 0.01, eta 0.0005,
     minibatch 100, 200 epochs, seed 1, normal(0, 0.1) weights, pixels in [-1, 1], plain
     SGD on the first 55,000 training images."""
     assert PRESETS["book"] is BOOK

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from mlp_digits import MAX_BYTES, ImageFileError, mnist_like, read_image, to_grayscale
-from tests.digits.test_preprocess import draw
+from tests.digits.drawing import draw
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:

@@ -14,6 +14,7 @@ import pytest
 
 from mlp_core import moons
 from mlp_core.toys import backprop_toy, initial_toy_params, lr_toy, toy_forward
+from mlp_ui import figures
 from mlp_ui import toy_figures as tf
 
 RATES = (0.01, 0.1, 1.0, 0.05)
@@ -79,8 +80,8 @@ def test_symlog_round_trip_and_ticks():
 
 
 def test_finite_lists_replace_nan_and_inf_with_none():
-    assert tf.finite_list(np.array([1.0, np.nan, np.inf])) == [1.0, None, None]
-    assert tf.positive_list(np.array([2.0, 0.0, -1.0])) == [2.0, None, None]
+    assert figures.finite_list(np.array([1.0, np.nan, np.inf])) == [1.0, None, None]
+    assert figures.positive_list(np.array([2.0, 0.0, -1.0])) == [2.0, None, None]
 
 
 # --- learning rate -----------------------------------------------------------------------
