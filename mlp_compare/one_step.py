@@ -14,6 +14,7 @@ import numpy as np
 
 from mlp_compare import conversions as cv
 from mlp_core.config import TrainConfig
+from mlp_core.losses import LOSSES
 from mlp_core.network import MLP, one_hot
 from mlp_core.optimizers import SGD
 
@@ -29,10 +30,9 @@ def mlp_core_step(model: MLP, X: np.ndarray, y: np.ndarray, config: TrainConfig)
     """
     model = model.copy()
     A = model.forward(X)
-    dW, db = model.backward(A, one_hot(y, model.sizes[-1], model.dtype), config.reduction)
-    optimizer = SGD(model.W, model.b, config.lr, config.momentum, config.l2)
-    for l in range(len(model.W)):
-        optimizer.update(l, dW[l], db[l])
+    _, dZ = LOSSES[model.loss].delta(A[-1], y, config.reduction)  # A_L - Y (/ n)
+    dW, db = model.backward(A, dZ)
+    SGD(model.W, model.b, config.lr, config.momentum, config.l2).step(dW, db)
     return model.parameters()
 
 

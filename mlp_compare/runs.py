@@ -25,14 +25,15 @@ import numpy as np
 from mlp_compare import conversions as cv
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
-from mlp_core.training import EpochStats, History, Split, Trainer, new_model
+from mlp_core.training import EpochStats, History, Split, Status, Trainer, new_model
 
 LIBRARIES = ("mlp_core", "scikit-learn", "PyTorch")
 CHUNK_SECONDS = 0.1  # scikit-learn trains this long per partial_fit call (Stop waits at most that)
 THREADS = 1
-"""Every library trains on one thread here: like for like in the seconds per epoch, and on
-a shared server (a class, other sessions) a second BLAS or torch thread that has to wait
-for a busy core costs far more than it brings (measured: 10-30 times slower epochs)."""
+"""Every library trains on one thread here (BLAS through mlp_fast.threads, torch its own):
+like for like in the seconds per epoch; and on a shared server (a class, other sessions)
+a second BLAS or torch thread that has to wait for a busy core costs far more than it
+brings (measured on a loaded 2-core machine: epochs 10-30 times slower)."""
 
 
 class MlpCoreRun:
@@ -41,8 +42,10 @@ class MlpCoreRun:
     library = "mlp_core"
 
     def __init__(self, config: TrainConfig, data: Split) -> None:
-        self.trainer = Trainer(config, data)
-        self.trainer.threads = THREADS  # no split over two cores (Trainer.threads)
+        import mlp_fast
+
+        # the textbook step on one BLAS thread (no split over two cores), like the others
+        self.trainer = Trainer(config, data, backend=mlp_fast.OneThread("the Libraries page"))
         self.history = self.trainer.history
         self.n_params = self.trainer.model.n_params
 
@@ -81,7 +84,7 @@ class _LibraryRun:
 
     @property
     def finished(self) -> bool:
-        return self.history.status in ("done", "diverged")
+        return self.history.status in (Status.DONE, Status.DIVERGED)
 
     def step(self, max_seconds: float) -> None:
         """Train for about `max_seconds` on THREADS threads."""
@@ -96,7 +99,7 @@ class _LibraryRun:
         `_batches_per_call` minibatches."""
         deadline = time.perf_counter() + max_seconds
         while not self.finished:
-            self.history.status = "running"
+            self.history.status = Status.RUNNING
             if self._perm is None:
                 self._perm, self._pos = self._rng.permutation(len(self.X)), 0
             t0 = time.perf_counter()
@@ -117,7 +120,7 @@ class _LibraryRun:
 
     def _diverge(self, why: str) -> None:
         at = len(self.history.epochs) + self._pos / len(self.X)
-        self.history.status, self.history.diverged_at = "diverged", at
+        self.history.status, self.history.diverged_at = Status.DIVERGED, at
         self.history.message = f"{self.library} diverged at epoch {at:.2f}: {why}"
 
     def _tune(self, took: float) -> None:
@@ -139,7 +142,7 @@ class _LibraryRun:
             self.history.epochs.pop()
             self._diverge(f"the loss became {loss}")
         elif epoch >= self.config.epochs:
-            self.history.status, self.history.message = "done", f"trained {epoch} epochs"
+            self.history.status, self.history.message = Status.DONE, f"trained {epoch} epochs"
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self._scores(X).argmax(axis=1) == y))
@@ -191,9 +194,9 @@ class SklearnRun(_LibraryRun):
         self.targets = cv.sklearn_y(config, self.y)
 
     def _threads(self) -> contextlib.AbstractContextManager:
-        from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+        from mlp_fast.threads import one_blas_thread  # threadpoolctl, counted across sessions
 
-        return threadpool_limits(THREADS, user_api="blas")
+        return one_blas_thread()
 
     def _train(self, idx: np.ndarray) -> tuple[float, int]:
         self.est.tally_ = _Tally(self.config.loss)

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_compare import conversions as cv
+from mlp_compare import runs
 from mlp_ui import libraries_view as lv
-from tests.app.test_app_pages import declared_pages, offline_sample  # noqa: F401 (autouse)
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = "pages/libraries.py"
@@ -79,11 +79,13 @@ def test_a_run_trains_every_library_and_fills_the_table():
 
 @pytest.fixture
 def sliced(monkeypatch):
-    monkeypatch.setattr(lv, "PACE", lv.Pace(seconds=0.05, max_slices=1))
+    """One short slice per script run, scikit-learn one minibatch per call."""
+    monkeypatch.setattr(lv, "PACE", lv.Pace(seconds=0.01, max_slices=1))
+    monkeypatch.setattr(runs, "CHUNK_SECONDS", 0.0)
 
 
 def test_stop_and_a_page_switch_keep_the_runs(sliced):
-    at = _ok(_open(SMALL).button(key="lib_start").click().run())
+    at = _ok(_open({"epochs": "5"}).button(key="lib_start").click().run())
     found = _comparison(at)
     assert found.status == "running" and not at.button(key="lib_stop").disabled
     _ok(at.button(key="lib_stop").click().run())
