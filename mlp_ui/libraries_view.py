@@ -56,7 +56,10 @@ def settings() -> TrainConfig | None:
     config = TrainConfig.from_query(st.query_params.to_dict(), base)
     available = len(ui_data.dataset(config.scaling, config.dtype).y_train)
     n = min(config.n_train, available)
-    origin = "from the Train page" if state.train_settings() else "the defaults (Train page)"
+    if st.query_params.to_dict():
+        origin = "from this page's address"
+    else:
+        origin = "from the Train page" if state.train_settings() else "(the Train page's defaults)"
     st.markdown(f"**Settings** {origin}: {describe(config.replace(n_train=n))}.")
     if config.batch_size > n:
         st.error(

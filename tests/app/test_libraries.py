@@ -56,6 +56,7 @@ def test_the_page_shows_settings_code_and_the_proof():
 
 def test_it_starts_from_the_train_pages_settings():
     at = _open(SMALL, page="pages/train.py")  # the Train page keeps them in the session
+    at.query_params.clear()  # the menu opens a page without its address's parameters
     at.switch_page(PAGE)
     _ok(at.run())
     text = _texts(at.markdown)
@@ -106,5 +107,16 @@ def test_stop_and_a_page_switch_keep_the_runs(sliced):
 
 def test_settings_that_cannot_train_say_why():
     at = _open({"batch": "1000", "n": "500"})
+    assert "from this page's address" in _texts(at.markdown)
     assert "batch size (1000) is larger than the 500 training digits" in _texts(at.error)
     assert at.button(key="lib_start").disabled and not at.code
+
+
+def test_without_pytorch_the_page_says_how_to_add_it(monkeypatch):
+    monkeypatch.setattr(cv, "torch_available", lambda: False)
+    at = _open(SMALL)
+    assert "pip install torch==2.13.0" in _texts(at.info)
+    assert at.multiselect(key="lib_pick").options == ["scikit-learn"]
+    assert list(at.dataframe[0].value["library"]) == ["scikit-learn"]  # the proof
+    _ok(at.button(key="lib_start").click().run())
+    assert list(_comparison(at).runs) == ["mlp_core", "scikit-learn"]
