@@ -41,7 +41,7 @@ def _without_pytorch(pg) -> None:
 
 
 def test_run_sklearn_beside_mlp_core_and_see_both_curves(app_url, page):
-    page.goto(f"{app_url}/train?epochs={EPOCHS}&n=20000")
+    page.goto(f"{app_url}/?epochs={EPOCHS}&n=20000")  # the Train page is the root
     wait_for_app(page)
     page.get_by_text("No run yet").wait_for()  # the Train page has stored its settings
     page.get_by_role("link", name="Libraries").click()
