@@ -21,6 +21,7 @@ from mlp_compare import codegen, notes, one_step
 from mlp_compare import conversions as cv
 from mlp_compare.runs import Comparison, seconds_per_epoch
 from mlp_core.config import TrainConfig
+from mlp_core.losses import LOSSES
 from mlp_core.training import new_model
 from mlp_ui import data as ui_data
 from mlp_ui import library_figures, state
@@ -71,11 +72,14 @@ def settings() -> TrainConfig | None:
 
 
 def describe(c: TrainConfig) -> str:
+    """The settings in one line, with the Train page's names for the choices."""
     arch = "-".join(map(str, (784, *c.hidden_sizes, 10)))
+    pixels = {"01": "[0, 1]", "pm1": "[-1, 1]"}[c.scaling]
     return (
-        f"{arch} {c.activation}, {c.loss}, lr {c.lr:g} ({c.reduction} over the batch), "
-        f"momentum {c.momentum:g}, L2 {c.l2:g}, batch {c.batch_size}, {c.epochs} epochs, "
-        f"seed {c.seed}, {c.n_train:,} training digits, {c.init} init, pixels {c.scaling}"
+        f"{arch} {c.activation}, {LOSSES[c.loss].label}, lr {c.lr:g} ({c.reduction} over "
+        f"the batch), momentum {c.momentum:g}, L2 {c.l2:g}, batch {c.batch_size}, "
+        f"{c.epochs} epochs, seed {c.seed}, {c.n_train:,} training digits, {c.init} init, "
+        f"pixels in {pixels}"
     )
 
 
