@@ -10,7 +10,13 @@ from mlp_ui import shell, state, widgets
 shell.through_app()
 st.set_page_config(page_title="MLP Lab", page_icon=":material/neurology:", layout="wide")
 
-TRAIN = st.Page("pages/train.py", title="Train", icon=":material/show_chart:", default=True)
+# The default page is served at "/" (its own name, "home", only reserves a pathname), and
+# Streamlit's browser side answers its address with "Page not found": a hidden twin gives
+# Train the address /train too, so a teacher's /train?hidden=300 opens it cleanly.
+TRAIN = st.Page(
+    "pages/train.py", title="Train", icon=":material/show_chart:", url_path="home", default=True
+)
+TRAIN_ALIAS = st.Page("pages/train.py", title="Train", url_path="train", visibility="hidden")
 LIBRARIES = st.Page("pages/libraries.py", title="Libraries", icon=":material/library_books:")
 PAGES = [
     TRAIN,
@@ -22,10 +28,11 @@ PAGES = [
     st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
     LIBRARIES,
+    TRAIN_ALIAS,
 ]
 
 page = st.navigation(PAGES)
-if page.url_path != TRAIN.url_path:
+if page.url_path not in (TRAIN.url_path, TRAIN_ALIAS.url_path):
     state.pause_active()  # training runs inside the Train page; leaving it pauses cleanly
 if page.url_path != LIBRARIES.url_path:
     state.pause_comparison()  # so do the Libraries page's side-by-side runs

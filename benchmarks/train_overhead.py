@@ -49,7 +49,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.e2e.server import SHARED_MNIST, launch_chromium, running_app  # noqa: E402
+from tests.data_sources import SHARED_MNIST  # noqa: E402
+from tests.e2e.server import launch_chromium, running_app  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 

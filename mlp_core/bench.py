@@ -92,7 +92,7 @@ class Runner:
     name: str
     label: str
     epoch: Callable[[], float]
-    trained_on: Callable[[], str] | None = None  # which back-end trained, after the epochs
+    backend: Callable[[], str] | None = None  # which back-end trained, after the epochs
 
 
 # -- runners ------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ def _record(case: Case, t: Timing, n_train: int, ours: float | None) -> dict[str
         "case": case.key,
         "runner": t.runner.name,
         "label": t.runner.label,
-        "trained_on": t.runner.trained_on() if t.runner.trained_on else None,
+        "backend": t.runner.backend() if t.runner.backend else None,
         "seconds_per_epoch": t.median,
         "min": min(t.counted),
         "max": max(t.counted),
@@ -436,7 +436,7 @@ def case_text(case: Case, records: list[dict[str, Any]], notes: list[str]) -> st
     lines += _verdicts(
         case, summary, "on_target_plain", "plain_ratios", "plain step target", PLAIN_TARGETS
     )
-    lines += [f"  trained on: {r['trained_on']}" for r in records[:-1] if r["trained_on"]]
+    lines += [f"  trained by: {r['backend']}" for r in records[:-1] if r["backend"]]
     lines += [f"  note: {n}" for n in notes]
     return "\n".join(lines)
 

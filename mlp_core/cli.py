@@ -10,15 +10,16 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from mlp_core.config import PRESETS, SCHEMA, TrainConfig, scaling_of
+from mlp_core.config import PRESETS, SCHEMA, Field, TrainConfig, scaling_of
 
 
 class CliError(Exception):
@@ -75,11 +76,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     for flag, name in _TRAIN_FLAGS.items():
         field = SCHEMA[name]
-        kind = field.kind if field.kind is not bool else str
         p.add_argument(
             f"--{flag.replace('_', '-')}",
             dest=flag,
-            type=kind,
+            type=_schema_type(field),
             choices=field.choices,
             default=None,
             help=field.label,
@@ -92,8 +92,41 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data-dir", help="folder with the four MNIST IDX files (else MNIST_DIR)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
+    p.add_argument(
+        "--train-from",
+        type=int,
+        default=0,
+        metavar="N",
+        help="skip the training images before image N (5848 keeps the offline sample unseen)",
+    )
     p.add_argument("--out", help="save the trained model to this .npz file")
     p.set_defaults(func=cmd_train)
+
+
+def _schema_type(field: Field) -> Callable[[str], Any]:
+    """An argparse type for one TrainConfig field (the range is checked by TrainConfig)."""
+    if field.kind not in (int, float):
+        return str
+    whole = "a whole number" if field.kind is int else "a number"
+    return _number(field.kind, f"{whole} between {_num(field.low)} and {_num(field.high)}")
+
+
+def _number(kind: type, allowed: str) -> Callable[[str], int | float]:
+    """An argparse type for a number; text that is none says what is allowed."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = float(text)  # "1e3" is a whole number too
+            return int(value) if kind is int and value.is_integer() else kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}; got {text!r}") from None
+
+    return parse
+
+
+def _num(value: float) -> str:
+    """A limit for a message: 60000 and 1e-07, not 60000.0 and 1e-07."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
@@ -112,30 +145,27 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 def cmd_train(args: argparse.Namespace) -> None:
     from mlp_core.data import DataError, load_mnist, prepare
+    from mlp_core.provenance import name_test_set
     from mlp_core.training import Trainer
 
     config = _train_config(args)
+    if args.out:
+        _check_out(Path(args.out))
     try:
         mnist = load_mnist(args.data_dir, download=not args.no_download)
     except DataError as exc:
         raise CliError(str(exc)) from None
-    data = prepare(mnist, scaling=config.scaling, dtype=config.np_dtype)
+    try:
+        data = prepare(
+            mnist, scaling=config.scaling, dtype=config.np_dtype, train_from=args.train_from
+        )
+    except (DataError, ValueError) as exc:
+        raise CliError(f"--train-from: {exc}") from None
     config = config.replace(n_train=min(config.n_train, len(data.y_train)))
     trainer = Trainer(config, data, backend=_backend())
     start = time.perf_counter()
     while (stats := trainer.train_epoch()) is not None:
-        _emit(
-            args,
-            {
-                "epoch": stats.epoch,
-                "loss": stats.loss,
-                "train_acc": stats.train_acc,
-                "valid_acc": stats.valid_acc,
-                "seconds": stats.seconds,
-            },
-            f"epoch {stats.epoch:4d}  loss {stats.loss:.4f}  train {stats.train_acc:.2%}"
-            f"  valid {stats.valid_acc:.2%}  {stats.seconds:.2f} s",
-        )
+        _emit_epoch(args, stats)
     seconds = time.perf_counter() - start
     test_acc = trainer.accuracy(data.X_test, data.y_test)
     history = trainer.history
@@ -148,17 +178,84 @@ def cmd_train(args: argparse.Namespace) -> None:
         "epochs": trainer.epoch,
         "seconds": seconds,
         "data_source": data.source,
+        "test_on": name_test_set(data.kind, len(data.y_test)),
         "status": history.status.value,
-        "trained_on": trainer.trained_on,
+        "backend": trainer.backend_used,
     }
+    failed = None
     if args.out:
-        final["model"] = str(_save(args.out, trainer, config, data, test_acc, seconds))
+        path, failed = _save(args.out, trainer, config, data, test_acc, seconds)
+        final["model"] = str(path)
     _emit(
         args,
         final,
-        f"test accuracy {test_acc:.2%} after {trainer.epoch} epochs "
-        f"({seconds:.1f} s) on {data.source}\ntrained on: {trainer.trained_on}",
+        f"test accuracy {test_acc:.2%} on {final['test_on']} after {trainer.epoch} "
+        f"epochs ({seconds:.1f} s); data: {data.source}\ntrained by: {trainer.backend_used}",
     )
+    if failed:
+        raise CliError(f"{failed}; the model was saved to {final['model']} instead")
+
+
+def _emit_epoch(args: argparse.Namespace, stats) -> None:
+    _emit(
+        args,
+        {
+            "epoch": stats.epoch,
+            "loss": stats.loss,
+            "train_acc": stats.train_acc,
+            "valid_acc": stats.valid_acc,
+            "seconds": stats.seconds,
+        },
+        f"epoch {stats.epoch:4d}  loss {stats.loss:.4f}  train {stats.train_acc:.2%}"
+        f"  valid {stats.valid_acc:.2%}  {stats.seconds:.2f} s",
+    )
+
+
+def _check_out(out: Path) -> None:
+    """Fail before training, not after: the folder exists and takes a file of that name."""
+    if out.suffix != ".npz":
+        raise CliError(f"--out {out}: the model file name must end in .npz")
+    folder = out.parent
+    try:
+        if out.is_dir():
+            raise CliError(f"--out {out}: that is a folder; give a file name ending in .npz")
+        if folder.exists() and not folder.is_dir():
+            raise CliError(f"--out {out}: {folder} is a file, not a folder")
+        if not folder.is_dir():
+            raise CliError(f"--out {out}: the folder {folder} does not exist; create it first")
+        _try_write(out)
+    except OSError as exc:
+        raise CliError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _try_write(out: Path) -> None:
+    """Write as the save will (permissions, read-only disks, names too long), then undo."""
+    if out.exists():  # keep it until the new model replaces it; the save writes beside it
+        with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".tmp"):
+            return
+    out.open("xb").close()
+    out.unlink()
+
+
+def save_or_fallback(out: str, saved) -> tuple[Path, str | None]:
+    """Save to `out`; if that fails, to the current folder or the temporary folder.
+
+    Returns the path written and, when it is not `out`, why `out` failed. Raises
+    CliError only when no place at all takes the file.
+    """
+    from mlp_core.serialize import save_model
+
+    try:
+        return save_model(out, saved), None
+    except OSError as exc:
+        reason = f"cannot write {out} ({exc.strerror or exc})"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        try:
+            return save_model(folder / f"mlp-model-{stamp}.npz", saved), reason
+        except OSError:
+            continue
+    raise CliError(f"{reason}, nor in {Path.cwd()} or {tempfile.gettempdir()}")
 
 
 def _backend():
@@ -169,13 +266,16 @@ def _backend():
 
 
 def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds: float):
-    from mlp_core.serialize import SavedModel, save_model
+    from mlp_core.provenance import name_test_set
+    from mlp_core.serialize import SavedModel
 
     valid = trainer.history.epochs[-1].valid_acc if trainer.history.epochs else None
     meta = {
         "data_source": data.source,
         "data_kind": data.kind,
+        "trained_on": data.trained_on(config.n_train).to_dict(),
         "test_acc": test_acc,
+        "test_on": name_test_set(data.kind, len(data.y_test)),
         "valid_acc": valid,
         "epochs": trainer.epoch,
         "train_seconds": seconds,
@@ -183,29 +283,33 @@ def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds
         "command": "python -m mlp_core " + " ".join(sys.argv[1:]),
         "history": trainer.history.to_dict(),
     }
-    try:
-        return save_model(out, SavedModel(trainer.model, config, meta))
-    except OSError as exc:
-        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return save_or_fallback(out, SavedModel(trainer.model, config, meta))
 
 
 # -- the textbook toys ----------------------------------------------------------------
 def _add_toys(sub: argparse._SubParsersAction) -> None:
+    from mlp_core.moons import HIDDEN_MAX, PASSES_MAX
+    from mlp_core.toys import EPOCHS_MAX, LR_MAX
+
+    lr = _number(float, f"a number above 0 and at most {LR_MAX:g}")
+    epochs = _number(int, f"a whole number between 1 and {EPOCHS_MAX:,}")
     p = sub.add_parser(
         "lr-toy", help="the 1-D learning-rate toy (Modern Computer Vision with PyTorch, ch. 1)"
     )
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--epochs", type=_positive_int, default=1000)
+    p.add_argument("--lr", type=lr, default=0.1, help=f"above 0, at most {LR_MAX:g}")
+    p.add_argument("--epochs", type=epochs, default=1000, help=f"1 to {EPOCHS_MAX:,}")
     p.add_argument("--gradient", choices=("forward", "exact"), default="forward")
     p.set_defaults(func=cmd_lr_toy)
     p = sub.add_parser("backprop-toy", help="the 2-3-1 backprop toy (the same chapter)")
-    p.add_argument("--epochs", type=_positive_int, default=100)
-    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--epochs", type=epochs, default=100, help=f"1 to {EPOCHS_MAX:,}")
+    p.add_argument("--lr", type=lr, default=0.01, help=f"above 0, at most {LR_MAX:g}")
     p.add_argument("--gradient", choices=("forward", "chain"), default="forward")
     p.set_defaults(func=cmd_backprop_toy)
     p = sub.add_parser("moons", help="the moons toy: one tanh hidden layer (WildML)")
-    p.add_argument("--hidden", type=_positive_int, default=3)
-    p.add_argument("--passes", type=_positive_int, default=20000)
+    hidden = _number(int, f"a whole number between 1 and {HIDDEN_MAX:,}")
+    p.add_argument("--hidden", type=hidden, default=3, help=f"1 to {HIDDEN_MAX:,}")
+    passes = _number(int, f"a whole number between 1 and {PASSES_MAX:,}")
+    p.add_argument("--passes", type=passes, default=20000, help=f"1 to {PASSES_MAX:,}")
     p.set_defaults(func=cmd_moons)
 
 
@@ -217,8 +321,9 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_lr_toy(args: argparse.Namespace) -> None:
-    from mlp_core.toys import lr_toy
+    from mlp_core.toys import check_toy_args, lr_toy
 
+    check_toy_args(args.lr, args.epochs, least=1)
     run = lr_toy(args.lr, args.epochs, args.gradient)
     for i in range(len(run.loss)):
         _emit(
@@ -229,8 +334,9 @@ def cmd_lr_toy(args: argparse.Namespace) -> None:
 
 
 def cmd_backprop_toy(args: argparse.Namespace) -> None:
-    from mlp_core.toys import backprop_toy
+    from mlp_core.toys import backprop_toy, check_toy_args
 
+    check_toy_args(args.lr, args.epochs, least=1)
     run = backprop_toy(args.epochs, args.lr, args.gradient)
     for i, loss in enumerate(run.loss):
         _emit(args, {"epoch": i + 1, "loss": loss}, f"epoch {i + 1:4d}  loss {loss:.6f}")
@@ -277,9 +383,8 @@ def cmd_gradcheck(args: argparse.Namespace) -> None:
 
 def cmd_predict(args: argparse.Namespace) -> None:
     from mlp_core.data import scale_pixels
-    from mlp_core.serialize import load_model
 
-    saved = load_model(args.model)
+    saved = _digit_model(args.model)
     scaling = scaling_of(saved.config)
     read = _image_reader()
     for name in args.images:
@@ -294,6 +399,29 @@ def cmd_predict(args: argparse.Namespace) -> None:
         )
 
 
+DIGIT_SIZES = (28 * 28, 10)
+"""What predict needs of a model: 784 inputs (28x28 pixels) and 10 outputs (the digits)."""
+
+
+def _digit_model(path: str):
+    """Load a model file and check it reads 28x28 digits; one-line errors naming the file."""
+    from mlp_core.serialize import ModelFileError, load_model
+
+    try:
+        saved = load_model(path)
+    except ModelFileError as exc:
+        message = str(exc)
+        raise CliError(message if path in message else f"{path}: {message}") from None
+    sizes = saved.model.sizes
+    if (sizes[0], sizes[-1]) != DIGIT_SIZES:
+        raise CliError(
+            f"{path}: the model takes {sizes[0]} inputs and gives {sizes[-1]} outputs; "
+            f"predict needs {DIGIT_SIZES[0]} inputs (28x28 pixels) and {DIGIT_SIZES[1]} "
+            "outputs (digits 0-9): it is not an MNIST digit model"
+        )
+    return saved
+
+
 def _image_reader() -> Callable[[Path], np.ndarray]:
     """Image file -> MNIST-like 28x28 grey levels 0..255 (mlp_digits, which needs Pillow)."""
     try:
@@ -302,7 +430,11 @@ def _image_reader() -> Callable[[Path], np.ndarray]:
         raise CliError(f"predict needs Pillow and the mlp_digits package ({exc})") from None
 
     def read(path: Path) -> np.ndarray:
-        digit = mnist_like(read_image(path.read_bytes(), str(path)))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+        digit = mnist_like(read_image(data, str(path)))
         if digit is None:
             raise CliError(f"{path}: no digit found, the picture is blank")
         return digit.image
@@ -331,6 +463,13 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-train", type=_positive_int, default=None, help="fewer training digits")
     p.add_argument("--data-dir", help="folder with the four MNIST IDX files (else MNIST_DIR)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
+    p.add_argument(
+        "--train-from",
+        type=int,
+        default=0,
+        metavar="N",
+        help="skip the training images before image N (5848 keeps the offline sample unseen)",
+    )
     p.set_defaults(func=cmd_bench)
 
 
@@ -363,14 +502,21 @@ def cmd_bench(args: argparse.Namespace) -> None:
             _emit(args, {"data_source": data.source, **record}, text)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} ({self.prog} --help lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mlp_core", description=__doc__)
+    parser = _Parser(prog="python -m mlp_core", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="one JSON object per line")
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        parser_class=lambda **kw: argparse.ArgumentParser(parents=[common], **kw),
+        parser_class=lambda **kw: _Parser(parents=[common], **kw),
     )
     _add_train(sub)
     _add_toys(sub)

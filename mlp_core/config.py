@@ -22,6 +22,8 @@ INITS = ("normal", "xavier", "he")
 REDUCTIONS = ("mean", "sum")
 SCALINGS = ("pm1", "01")
 DTYPES = ("float32", "float64")
+MAX_TRAINING_BYTES = 512 * 2**20
+"""One run's memory at most: a class server holds thirty sessions (the defaults need 1 MB)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,21 @@ class TrainConfig:
             if isinstance(value, np.generic):  # widgets and arrays hand over NumPy scalars
                 object.__setattr__(self, name, value.item())
             _check_field(name, field, getattr(self, name))
+        if (need := self.training_bytes()) > MAX_TRAINING_BYTES:
+            raise ValueError(
+                f"this network with batches of {self.batch_size:,} would need about "
+                f"{need / 2**20:,.0f} MB while training; at most "
+                f"{MAX_TRAINING_BYTES / 2**20:,.0f} MB (use fewer hidden units or layers, "
+                "or smaller batches)"
+            )
+
+    def training_bytes(self, n_in: int = 784, n_out: int = 10) -> int:
+        """About how much memory training takes: weights, their gradients and velocities,
+        and a batch's inputs and activations (forward, and deltas backward)."""
+        sizes = (n_in, *self.hidden_sizes, n_out)
+        params = sum((i + 1) * o for i, o in zip(sizes, sizes[1:], strict=False))
+        units = sum(sizes[1:])
+        return np.dtype(self.dtype).itemsize * (3 * params + self.batch_size * (n_in + 2 * units))
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
@@ -113,8 +130,17 @@ class TrainConfig:
 
     @classmethod
     def from_query(cls, query: dict[str, Any], base: TrainConfig | None = None) -> TrainConfig:
-        """Read URL parameters; a bad or unknown key falls back to `base` (default config)."""
-        config = base or cls()
+        """Read URL parameters; a bad value falls back to `base` (default config)."""
+        return cls.read_query(query, base)[0]
+
+    @classmethod
+    def read_query(
+        cls, query: dict[str, Any], base: TrainConfig | None = None
+    ) -> tuple[TrainConfig, list[str]]:
+        """Read URL parameters -> the config, and one line per value that could not be used
+        (what it was, why not, and the value used instead). Unknown keys are left alone:
+        other pages and Streamlit keep their own parameters in the same URL."""
+        config, problems = base or cls(), []
         for name, field in SCHEMA.items():
             raw = query.get(field.key)
             if isinstance(raw, list):
@@ -124,8 +150,9 @@ class TrainConfig:
             try:
                 config = config.replace(**{name: _parse(field.kind, str(raw))})
             except ValueError:
-                continue
-        return config
+                used = _format(getattr(config, name))
+                problems.append(f"{field.key}={raw}: {_allowed(field)}; using {used}")
+        return config, problems
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -149,8 +176,9 @@ def _check_field(name: str, field: Field, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     if not field.low <= value <= field.high:  # NaN fails every comparison, so lands here
+        who = name if field.label == name else f"{name} ({field.label})"
         raise ValueError(
-            f"{name} ({field.label}) must be between {_format(field.low)} "
+            f"{who} must be between {_format(field.low)} "
             f"and {_format(field.high)}; got {_format(value)}"
         )
     if field.kind is int and int(value) != value:
@@ -164,6 +192,16 @@ def _format(value: Any) -> str:
         short = f"{value:g}"
         return short if float(short) == value else repr(value)
     return str(value)
+
+
+def _allowed(field: Field) -> str:
+    """What a URL value of this field may be, in words."""
+    if field.choices is not None:
+        return f"{field.label} must be one of {', '.join(field.choices)}"
+    if field.kind is bool:
+        return f"{field.label} must be 1 or 0"
+    kind = "a whole number" if field.kind is int else "a number"
+    return f"{field.label} must be {kind} from {_format(field.low)} to {_format(field.high)}"
 
 
 def _parse(kind: type, raw: str) -> Any:

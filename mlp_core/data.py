@@ -22,6 +22,7 @@ import http.client
 import importlib.util
 import io
 import os
+import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -36,6 +37,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from mlp_core.config import DTYPE
+from mlp_core.provenance import TrainedOn
 
 __all__ = [
     "FILES",
@@ -44,10 +46,12 @@ __all__ = [
     "SCALINGS",
     "DataError",
     "Dataset",
+    "DownloadError",
     "MnistData",
     "cache_dir",
     "fetch_mnist",
     "load_mnist",
+    "manual_steps",
     "prepare",
     "read_idx",
     "scale_pixels",
@@ -96,6 +100,25 @@ class DataError(ValueError):
     """A data file is missing, unreadable or not what it should be; the message says why."""
 
 
+class DownloadError(DataError):
+    """A download failed. str() has every mirror's reason; `short` says why in a few words,
+    `folder` is where the files were to go."""
+
+    def __init__(self, message: str, short: str, folder: Path) -> None:
+        super().__init__(message)
+        self.short, self.folder = short, folder
+
+
+def manual_steps(folder: Path) -> str:
+    """How to get full MNIST by hand, for a machine that cannot download it."""
+    names = ", ".join(FILES.values())
+    return (
+        f"On a computer with internet, download the four MNIST files ({names}) from any "
+        f"MNIST mirror; put them in {folder} or in any folder named by the MNIST_DIR "
+        "environment variable, then start the app again."
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class MnistData:
     """Raw digits. X_train (n_train, 784) uint8, y_train (n_train,) uint8, same for test.
@@ -126,6 +149,12 @@ class Dataset:
     source: str
     kind: Literal["full", "sample"]
     scaling: str = "pm1"
+    train_from: int = 0  # X_train[0] is training image `train_from` of the source
+
+    def trained_on(self, n_train: int) -> TrainedOn:
+        """The digits a model trained on the first n_train of X_train has seen."""
+        n = min(n_train, len(self.y_train))
+        return TrainedOn(self.kind, self.train_from, self.train_from + n)
 
 
 # ---------------------------------------------------------------------------- IDX files
@@ -276,6 +305,7 @@ def load_mnist(
     progress: Progress | None = None,
     timeout: float = 10.0,
     cache_dir: str | os.PathLike | None = None,
+    named_must_work: bool = True,
 ) -> MnistData:
     """Full MNIST from the first source that works, else the offline sample.
 
@@ -287,6 +317,9 @@ def load_mnist(
     progress : called as progress(done_bytes, total_bytes, filename) while downloading.
     timeout : seconds to wait on each network operation.
     cache_dir : overrides `cache_dir()`.
+    named_must_work : with False, a named folder that cannot be used is skipped like a bad
+        cache (the reason goes first in `notes`, starting "MNIST_DIR skipped:"), for an
+        app that must start anyway and say why it is not using that folder.
 
     Returns
     -------
@@ -294,9 +327,14 @@ def load_mnist(
     """
     folder = _locate_cache(cache_dir)
     named, origin = _named_dir(data_dir)
-    if named is not None:
-        return _load_named(named, origin, folder)
     notes: list[str] = []
+    if named is not None:
+        try:
+            return _load_named(named, origin, folder)
+        except DataError as err:
+            if named_must_work:
+                raise
+            notes.append(f"{origin} skipped: {err}")
     try:
         return _load_folder(folder, f"full MNIST from cache {folder}", notes)
     except DataError as err:
@@ -473,18 +511,34 @@ def fetch_mnist(
 
 
 def _fetch(folder: Path, progress: Progress | None, timeout: float) -> list[str]:
-    """Download every missing or bad file into folder. -> the mirrors that served files."""
+    """Download every missing or bad file into folder. -> the mirrors that served files.
+
+    Folders it had to create are removed again when nothing could be downloaded."""
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(f"cannot create the cache folder {folder}: {err}") from err
     live, used = list(MIRRORS), []
-    for filename in FILES.values():
-        target = folder / filename
-        if _md5_of(target) != MD5[filename]:
-            mirror = _fetch_file(target, live, progress, timeout)
-            used += [] if mirror in used else [mirror]
+    try:
+        for filename in FILES.values():
+            target = folder / filename
+            if _md5_of(target) != MD5[filename]:
+                mirror = _fetch_file(target, live, progress, timeout)
+                used += [] if mirror in used else [mirror]
+    except DataError:
+        _remove_empty(created)
+        raise
     return used
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove these folders (deepest first) where they are empty."""
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:
+            return  # not empty (or not ours to remove): leave it and its parents
 
 
 def _md5_of(path: Path) -> str | None:
@@ -496,16 +550,37 @@ def _md5_of(path: Path) -> str | None:
 
 def _fetch_file(target: Path, live: list[str], progress: Progress | None, timeout: float) -> str:
     """Try each live mirror for one file -> the mirror that served it."""
-    failures = []
+    failures, errors = [], []
     for mirror in list(live):
         try:
             _download(mirror + target.name, target, progress, timeout)
             return mirror
         except (OSError, http.client.HTTPException, ValueError) as err:
             failures.append(f"mirror {mirror} failed: {_reason(err)}")
+            errors.append(err)
             live.remove(mirror)  # no network, or a broken mirror: do not wait on it again
     reasons = "; ".join(failures) or "no mirror left to try"
-    raise DataError(f"cannot download {target.name} (no network?): {reasons}")
+    raise DownloadError(
+        f"cannot download {target.name} (no network?): {reasons}",
+        _short_reason(errors[0] if errors else None, timeout),
+        target.parent,
+    )
+
+
+def _short_reason(err: Exception | None, timeout: float) -> str:
+    """Why a download failed, in words for people: no network, no answer, a bad file."""
+    reason = getattr(err, "reason", err)
+    if isinstance(reason, socket.gaierror) or "name resolution" in str(reason):
+        return "there is no network connection (the download server's name could not be looked up)"
+    if isinstance(reason, (TimeoutError, socket.timeout)) or "timed out" in str(reason):
+        return f"the download servers did not answer within {timeout:g} s"
+    if isinstance(err, urllib.error.HTTPError):
+        return f"the download servers refused the files (HTTP {err.code})"
+    if isinstance(err, DataError):
+        return f"the downloaded file was not the official MNIST file ({err})"
+    if err is None:
+        return "no download server was left to try"
+    return f"the download failed ({_reason(err)})"
 
 
 def _download(url: str, target: Path, progress: Progress | None, timeout: float) -> None:
@@ -632,6 +707,7 @@ def prepare(
     scaling: str = "pm1",
     n_train: int | None = None,
     dtype: DTypeLike = DTYPE,
+    train_from: int = 0,
 ) -> Dataset:
     """Split and scale: the book's 55,000 / 5,000 / 10,000 (sample: 3,500 / 500 / 1,000).
 
@@ -642,17 +718,22 @@ def prepare(
     n_train : keep only the first n training examples (at most all of them); the
         validation and test sets do not change.
     dtype : float type of the X arrays. Labels are intp.
+    train_from : skip the training images before this one (the validation set does not
+        change): 5,848 keeps every digit of the offline sample unseen (mlp_core.provenance).
     """
     n_fit = len(data.X_train) - N_VALID[data.kind]
     if n_fit < 1:
         raise DataError(f"{data.source}: too few training images to hold out a validation set")
     if n_train is not None and n_train < 1:
         raise ValueError(f"n_train must be at least 1, got {n_train}")
-    n = n_fit if n_train is None else min(n_train, n_fit)
+    if not 0 <= train_from < n_fit:
+        raise ValueError(f"train_from must be in 0..{n_fit - 1:,}, got {train_from:,}")
+    n = n_fit - train_from if n_train is None else min(n_train, n_fit - train_from)
     X, y = data.X_train, data.y_train
+    rows = slice(train_from, train_from + n)
     return Dataset(
-        X_train=scale_pixels(X[:n], scaling, dtype),
-        y_train=y[:n].astype(np.intp),
+        X_train=scale_pixels(X[rows], scaling, dtype),
+        y_train=y[rows].astype(np.intp),
         X_valid=scale_pixels(X[n_fit:], scaling, dtype),
         y_valid=y[n_fit:].astype(np.intp),
         X_test=scale_pixels(data.X_test, scaling, dtype),
@@ -660,4 +741,5 @@ def prepare(
         source=data.source,
         kind=data.kind,
         scaling=scaling,
+        train_from=train_from,
     )

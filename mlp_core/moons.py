@@ -28,12 +28,31 @@ import numpy as np
 GALLERY_HIDDEN = (1, 2, 3, 4, 5, 20, 50)
 """The hidden-layer sizes the tutorial compares."""
 
+HIDDEN_MAX = 1000
+"""Largest hidden layer for one run (the gallery's largest is 50)."""
+PASSES_MAX = 200_000
+"""Most passes for one run (ten times the tutorial's 20,000)."""
+WORK_MAX = 20_000_000
+"""Most hidden units x passes: the tutorial's 20,000 passes at 1,000 units, about a
+minute on one core (the cost of a pass grows with the hidden size)."""
+
 Params = dict[str, np.ndarray]
 
 
+def check_moons_size(hidden: int, passes: int) -> None:
+    """Raise ValueError, naming the allowed range, for a run the machine should not do."""
+    if not 1 <= hidden <= HIDDEN_MAX:
+        raise ValueError(f"hidden must be between 1 and {HIDDEN_MAX:,}; got {hidden:,}")
+    if not 1 <= passes <= PASSES_MAX:
+        raise ValueError(f"passes must be between 1 and {PASSES_MAX:,}; got {passes:,}")
+    if hidden * passes > WORK_MAX:
+        raise ValueError(
+            f"hidden x passes must be at most {WORK_MAX:,} (about a minute); got "
+            f"{hidden:,} x {passes:,}: use fewer passes or fewer units"
+        )
+
+
 # --- data ----------------------------------------------------------------------------
-
-
 def make_moons_np(n: int = 200, noise: float = 0.2, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved half-circles, as scikit-learn's ``make_moons`` (shuffled, noisy).
 
@@ -203,6 +222,7 @@ def train_moons(
     -------
     MoonsRun. ``train_moons_many`` gives the same result for several sizes at once.
     """
+    check_moons_size(hidden, passes)
     X = np.asarray(X, dtype=np.float64)
     Y = np.eye(2)[y]
     log, snap = _checkpoints(passes, log_every, snapshots)

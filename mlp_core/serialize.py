@@ -106,6 +106,8 @@ def _read_bytes(source: str | os.PathLike | bytes) -> bytes:
 
 
 def _check_zip(data: bytes) -> None:
+    if not data:
+        raise ModelFileError("the file is empty (0 bytes)")
     if not data.startswith(b"PK"):
         raise ModelFileError("not an .npz model file (it is not a zip archive)")
     try:

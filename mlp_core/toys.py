@@ -39,6 +39,12 @@ GRADIENT_MODES = ("forward", "exact")
 BACKPROP_MODES = ("forward", "chain")
 """2-3-1 toy: the book's forward difference, or backpropagation (chain rule)."""
 
+LR_MAX = 10.0
+"""Largest learning rate the toys take (ten times the book's largest, 1, at which the
+1-D toy already freezes; 0 and below, inf and nan are refused too)."""
+EPOCHS_MAX = 100_000
+"""Most epochs: 100,000 take about 4 s (1-D toy) and 25 s (2-3-1 toy) on one core."""
+
 LR_TOY_RATES = (0.01, 0.1, 1.0)
 """The three learning rates the book compares."""
 
@@ -55,6 +61,16 @@ LossFn = Callable[[Params], float]
 
 
 # --- shared machinery: forward difference and the float32 update ----------------------
+
+
+def check_toy_args(lr: float, epochs: int, least: int = 0) -> None:
+    """Raise ValueError, naming the allowed range, for a learning rate or epoch count the
+    toys cannot use (NaN fails every comparison, so it is refused as well). 0 epochs is
+    an empty run; the command line asks for `least` = 1."""
+    if not 0.0 < lr <= LR_MAX:
+        raise ValueError(f"learning rate must be above 0 and at most {LR_MAX:g}; got {lr:g}")
+    if not least <= epochs <= EPOCHS_MAX:
+        raise ValueError(f"epochs must be between {least} and {EPOCHS_MAX:,}; got {epochs:,}")
 
 
 def _forward_difference(loss_fn: LossFn, params: Params) -> tuple[float, Params, Params]:
@@ -151,6 +167,7 @@ def lr_toy(lr: float, epochs: int = 1000, gradient: str = "forward") -> LrToyRun
     """
     if gradient not in GRADIENT_MODES:
         raise ValueError(f"gradient must be one of {GRADIENT_MODES}, got {gradient!r}")
+    check_toy_args(lr, epochs)
     params = {"w": np.zeros((), DTYPE), "b": np.zeros((), DTYPE)}
     rows = []
     with np.errstate(over="ignore", invalid="ignore"):
@@ -325,13 +342,15 @@ def backprop_toy(epochs: int = 100, lr: float = 0.01, gradient: str = "forward")
     """
     if gradient not in _TOY_GRADIENTS:
         raise ValueError(f"gradient must be one of {BACKPROP_MODES}, got {gradient!r}")
+    check_toy_args(lr, epochs)
     params = initial_toy_params()
     history, losses = [params], []
-    for _ in range(epochs):
-        losses.append(_toy_loss(params))
-        params = _descend(params, _TOY_GRADIENTS[gradient](params), lr)
-        history.append(params)
-    final = toy_forward(params)
+    with np.errstate(over="ignore"):  # large rates saturate the sigmoid: exp overflows to inf
+        for _ in range(epochs):
+            losses.append(_toy_loss(params))
+            params = _descend(params, _TOY_GRADIENTS[gradient](params), lr)
+            history.append(params)
+        final = toy_forward(params)
     return BackpropRun(
         gradient=gradient,
         lr=lr,

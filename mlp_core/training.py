@@ -199,7 +199,7 @@ def new_model(config: TrainConfig, n_in: int = 784, n_out: int = 10) -> MLP:
 class Trainer:
     """Trains `model` on `data` with `config`, resumable at any minibatch.
 
-    `backend` runs the minibatches (default: `PlainStep`); `trained_on` says which did.
+    `backend` runs the minibatches (default: `PlainStep`); `backend_used` says which did.
     """
 
     def __init__(
@@ -258,7 +258,7 @@ class Trainer:
         return self.history.status.finished
 
     @property
-    def trained_on(self) -> str:
+    def backend_used(self) -> str:
         """Which back-end trained this run, in words (e.g. "plain NumPy step (1 thread)")."""
         return self.backend.describe()
 

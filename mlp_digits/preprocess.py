@@ -91,14 +91,34 @@ def ink_bright(grey: np.ndarray) -> np.ndarray:
     return 255.0 - grey if np.median(border) > 127.5 else grey
 
 
-def clean_background(grey: np.ndarray) -> np.ndarray:
-    """Remove the paper's grey and stretch the ink to 0..255. (H, W) -> (H, W) float32.
+def paper_level(grey: np.ndarray) -> np.ndarray:
+    """The paper's grey level under every pixel of grey (H, W) -> (H, W) float32.
 
-    The background level is the border's median (0 for the canvas, so drawings pass
-    through unchanged apart from the stretch).
+    A flat level tilted by the light: the border's median, sloping from the left
+    column's median to the right one's and from the top row's to the bottom one's.
+    Medians, so a digit touching one side does not move it. (The canvas: all 0.)
     """
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    out = np.clip(grey - np.median(border), 0.0, None).astype(np.float32)
+    h, w = grey.shape
+    level = np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
+    across = (np.median(grey[:, -1]) - np.median(grey[:, 0])) / max(w - 1, 1)
+    down = (np.median(grey[-1]) - np.median(grey[0])) / max(h - 1, 1)
+    rows = (np.arange(h, dtype=np.float32) - (h - 1) / 2) * np.float32(down)
+    cols = (np.arange(w, dtype=np.float32) - (w - 1) / 2) * np.float32(across)
+    return (np.float32(level) + rows[:, None] + cols[None, :]).astype(np.float32)
+
+
+def remove_paper(grey: np.ndarray) -> np.ndarray:
+    """What stands out above the paper: grey (H, W) minus its `paper_level`, clipped at 0."""
+    return np.clip(grey - paper_level(grey), 0.0, None).astype(np.float32)
+
+
+def clean_background(grey: np.ndarray) -> np.ndarray:
+    """Remove the paper (and the light's slope across it), stretch the ink to 0..255.
+
+    grey (H, W), ink bright -> (H, W) float32. Drawings (a black border) pass through
+    unchanged apart from the stretch.
+    """
+    out = remove_paper(grey)
     top = out.max()
     return out * np.float32(255.0 / top) if top > 0 else out
 
@@ -115,6 +135,17 @@ def ink_box(grey: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, in
     rows = np.flatnonzero((grey > threshold * top).any(axis=1))
     cols = np.flatnonzero((grey > threshold * top).any(axis=0))
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def ink_too_small(grey: np.ndarray, min_side: float) -> tuple[int, int] | None:
+    """(height, width) of the ink in grey (H, W) when its longer side is under `min_side`
+    pixels: a dot or a speck, too little to be read as a digit. None otherwise (blank too)."""
+    box = ink_box(grey)
+    if box is None:
+        return None
+    top, left, bottom, right = box
+    size = (bottom - top, right - left)
+    return size if max(size) < min_side else None
 
 
 def is_empty(grey: np.ndarray) -> bool:

@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from mlp_core import provenance
 from mlp_core.data import Dataset, MnistData, fetch_mnist, load_mnist, prepare
+from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, load_model
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -20,8 +22,16 @@ DEFAULT_MODEL = ASSETS / "default_model.npz"
 
 @st.cache_resource(show_spinner="Loading MNIST...")
 def mnist() -> MnistData:
-    """Full MNIST from MNIST_DIR or the cache, else the offline sample. Never downloads."""
-    return load_mnist(download=False)
+    """Full MNIST from MNIST_DIR or the cache, else the offline sample. Never downloads.
+
+    A bad MNIST_DIR does not stop the app: it runs on what else there is, and the sidebar
+    says why the folder was not used (`bad_folder`)."""
+    return load_mnist(download=False, named_must_work=False)
+
+
+def bad_folder(data: MnistData) -> str | None:
+    """Why the folder named by MNIST_DIR was not used, if it was named and skipped."""
+    return next((n for n in data.notes if n.startswith("MNIST_DIR skipped: ")), None)
 
 
 @st.cache_resource(show_spinner="Preparing the data...")
@@ -45,3 +55,29 @@ def fetch_full_mnist(progress=None) -> MnistData:
 def default_model() -> SavedModel | None:
     """The pretrained model shipped in assets/, or None when it is missing."""
     return load_model(DEFAULT_MODEL) if DEFAULT_MODEL.exists() else None
+
+
+def test_score(
+    model: MLP, scaling: str, trained_on: provenance.TrainedOn | None
+) -> tuple[float | None, str]:
+    """Accuracy on the test digits and their name; (None, why) when the model trained on
+    them (the offline sample is made of MNIST training images) or cannot be scored."""
+    data = dataset(scaling, "float32")
+    digits = provenance.name_test_set(data.kind, len(data.y_test))
+    if model.sizes[0] != data.X_test.shape[1]:
+        return None, f"not measured: the model takes {model.sizes[0]} inputs, not digits"
+    if provenance.unseen(trained_on, data.kind) is False:
+        return None, (
+            f"not measured: this model trained on {trained_on.describe()}, which include "
+            f"the {digits} (fetch full MNIST to test it on digits it never saw)"
+        )
+    acc = float(np.mean(model.predict(data.X_test) == data.y_test))
+    if trained_on is None:
+        digits += " (the model file does not say which digits it trained on)"
+    return acc, digits
+
+
+def default_trained_on(saved: SavedModel) -> provenance.TrainedOn | None:
+    """What the pretrained default (or any saved model) says it trained on."""
+    n_train = saved.config.n_train if saved.config else None
+    return provenance.trained_on(saved.metadata, n_train)

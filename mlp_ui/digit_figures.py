@@ -218,7 +218,7 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None) ->
     """
     cm = np.asarray(cm)
     k = cm.shape[0]
-    mistakes = cm.astype(float)
+    mistakes = np.where(cm > 0, cm, np.nan)  # an empty cell stays empty, not pale red
     np.fill_diagonal(mistakes, np.nan)
     labels = list(CLASSES[:k])
     fig = go.Figure(
@@ -228,6 +228,7 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None) ->
             y=labels,
             colorscale="Reds",
             zmin=0,
+            zmax=max(1.0, float(np.nanmax(mistakes, initial=0.0))),
             text=np.where(np.eye(k, dtype=bool) | (cm == 0), "", cm.astype(str)),
             texttemplate="%{text}",
             hoverinfo="skip",

@@ -12,7 +12,15 @@ import numpy as np
 import streamlit as st
 
 from mlp_core.network import MLP
-from mlp_digits import MAX_BYTES, Digit, ImageFileError, mnist_like, read_image, to_grayscale
+from mlp_digits import (
+    MAX_BYTES,
+    Digit,
+    ImageFileError,
+    ink_too_small,
+    mnist_like,
+    read_image,
+    to_grayscale,
+)
 
 CANVAS_PX = 280
 """Side of the drawing canvas: ten canvas pixels per MNIST pixel."""
@@ -20,7 +28,10 @@ STROKE_DEFAULT = 20
 """Default pen width. After scaling into the 20x20 box a stroke is about 2 pixels wide,
 like MNIST's pen strokes."""
 CANVAS_KEY, CANVAS_GEN = "draw_canvas", "draw_canvas_generation"
-UPLOAD_TYPES = ["png", "jpg", "jpeg"]
+UPLOAD_MB = 2 * MAX_BYTES // 10**6
+"""The uploader's own limit. Streamlit refuses a larger file, or one of a type listed
+in `type=`, with a red icon whose reason shows only on hover; so it takes any type and
+twice MAX_BYTES, and `read_image` says what is wrong in words on the page."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,15 @@ class Answer:
         return second, float(self.proba[second])
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What the person gave: grey levels (H, W), ink bright, or None; and, when a picture
+    was given but cannot be read, why (a one-line message for the page to show)."""
+
+    grey: np.ndarray | None = None
+    problem: str | None = None
+
+
 def analyse(grey: np.ndarray | None, model: MLP, scaling: str) -> Answer | None:
     """A picture (H, W), ink bright, 0..255 -> the network's answer; None if it is blank."""
     digit = mnist_like(grey) if grey is not None else None
@@ -56,6 +76,19 @@ def analyse(grey: np.ndarray | None, model: MLP, scaling: str) -> Answer | None:
         return None
     A = model.forward(digit.model_input(scaling).astype(model.dtype, copy=False))
     return Answer(digit, A[-1][0], [a[0] for a in A[1:-1]])
+
+
+def dot_message(grey: np.ndarray | None, pen: int) -> str | None:
+    """What to say when the drawing (H, W) is only a dot: its ink spans less than two pen
+    widths, too little to have a digit's shape (a single dab is one pen width across).
+    None for a blank canvas or a drawing large enough to read."""
+    small = ink_too_small(grey, 2 * pen) if grey is not None else None
+    if small is None:
+        return None
+    return (
+        f"That is only a dot ({small[1]}x{small[0]} pixels): write the digit larger, "
+        f"at least {2 * pen} pixels tall or wide (twice the pen width)."
+    )
 
 
 def canvas_grey(rgba: np.ndarray | None) -> np.ndarray | None:
@@ -86,8 +119,8 @@ def hidden_notes(answer: Answer) -> str:
 
 
 # -- Streamlit side -------------------------------------------------------------------
-def canvas(stroke_width: int) -> np.ndarray | None:
-    """Draw the canvas (white pen on black); the picture's grey levels, or None if blank."""
+def canvas(stroke_width: int) -> Picture:
+    """Draw the canvas (white pen on black); the drawing, or why it cannot be read."""
     from streamlit_drawable_canvas import st_canvas  # a component: needs a running app
 
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
@@ -101,7 +134,9 @@ def canvas(stroke_width: int) -> np.ndarray | None:
         return_image_data=True,
         key=f"{CANVAS_KEY}_{generation}",
     )
-    return canvas_grey(result.image_data)
+    grey = canvas_grey(result.image_data)
+    message = dot_message(grey, stroke_width)
+    return Picture(None, message) if message else Picture(grey)
 
 
 def clear_canvas() -> None:
@@ -109,19 +144,17 @@ def clear_canvas() -> None:
     st.session_state[CANVAS_GEN] = st.session_state.get(CANVAS_GEN, 0) + 1
 
 
-def uploaded_grey() -> np.ndarray | None:
-    """The uploader; the picture's grey levels (ink bright), or None (with a message)."""
+def uploaded_picture() -> Picture:
+    """The uploader; the picture (ink bright), or why it cannot be read."""
     upload = st.file_uploader(
         "A picture of one digit (PNG or JPEG). Dark ink on light paper is fine: it is "
         "inverted automatically.",
-        type=UPLOAD_TYPES,
         key="draw_upload",
-        max_upload_size=MAX_BYTES // 2**20,
+        max_upload_size=UPLOAD_MB,
     )
     if upload is None:
-        return None
+        return Picture()
     try:
-        return read_image(upload.getvalue(), upload.name)
+        return Picture(read_image(upload.getvalue(), upload.name))
     except ImageFileError as exc:
-        st.error(str(exc))
-        return None
+        return Picture(None, str(exc))

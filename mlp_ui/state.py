@@ -17,6 +17,7 @@ import streamlit as st
 
 from mlp_core.config import TrainConfig
 from mlp_core.network import MLP
+from mlp_core.provenance import TrainedOn
 from mlp_core.training import History, Trainer
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ class Run:
     trainer: Trainer | None = None
     source: str = "trained in this session"
     data: str = ""  # which data it was trained on
-    test_acc: float | None = None
+    trained_on: TrainedOn | None = None  # which digits it learned from, when known
+    test_acc: float | None = None  # on `test_on`, digits it never trained on
+    test_on: str = ""  # names those digits, or says why there is no test accuracy
     created: float = field(default_factory=time.time)
     # Held while the trainer steps or its state changes. Streamlit's fast reruns start
     # the next script run at once, while the old one finishes its current step in its
@@ -56,7 +59,7 @@ class Run:
 
     @property
     def label(self) -> str:
-        acc = f", test {self.test_acc:.2%}" if self.test_acc is not None else ""
+        acc = f", test {self.test_acc:.2%} on {self.test_on}" if self.test_acc is not None else ""
         return f"#{self.id} {self.name} ({self.architecture}{acc})"
 
 

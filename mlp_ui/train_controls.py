@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -38,7 +37,6 @@ from mlp_core.config import (
 )
 from mlp_core.data import COLS, N_CLASSES, N_PIXELS, ROWS, Dataset
 from mlp_core.losses import LOSSES
-from mlp_core.network import MLP
 from mlp_core.serialize import ModelFileError, SavedModel, load_model, model_to_bytes
 from mlp_core.training import History, Trainer
 from mlp_ui import data as ui_data
@@ -224,10 +222,32 @@ def _clamp(c: Control, value: Any) -> Any:
     return value
 
 
-def _seed_widgets(config: TrainConfig) -> None:
-    """Set every settings widget to `config` (before the widgets are drawn)."""
+def _seed_widgets(config: TrainConfig, problems: tuple[str, ...] = ()) -> list[str]:
+    """Set every settings widget to `config` (before the widgets are drawn); remember
+    `problems` and the values a widget could not take, to show them -> those lines."""
+    problems = list(problems)
     for c in CONTROLS:
-        st.session_state[_key(c.name)] = _clamp(c, getattr(config, c.name))
+        value = getattr(config, c.name)
+        st.session_state[_key(c.name)] = fitted = _clamp(c, value)
+        if fitted != value:
+            problems.append(
+                f"{SCHEMA[c.name].key}={value}: this page offers {_label(c.name).lower()} "
+                f"from {c.low:g} to {c.high:g}; using {fitted:g}"
+            )
+    st.session_state[_URL_PROBLEMS] = problems
+    return problems
+
+
+_URL_PROBLEMS = "train_url_problems"
+
+
+def _url_problems() -> None:
+    """Say which of the link's settings could not be used, and what is used instead."""
+    if problems := st.session_state.get(_URL_PROBLEMS):
+        st.warning(
+            "This link asked for settings that cannot be used here:\n\n"
+            + "\n".join(f"- {line}" for line in problems)
+        )
 
 
 def widget_config() -> TrainConfig:
@@ -238,8 +258,9 @@ def widget_config() -> TrainConfig:
 def settings() -> TrainConfig | None:
     """The settings panel; the valid config it describes, or None with a message."""
     if _key("hidden") not in st.session_state:  # first visit, or back from another page
-        query = st.query_params.to_dict()
-        _seed_widgets(TrainConfig.from_query(query, state.train_settings()))
+        config, problems = TrainConfig.read_query(st.query_params.to_dict(), state.train_settings())
+        _seed_widgets(config, tuple(problems))
+    _url_problems()
     book, default = st.columns(2)
     book.button(
         "Book settings",
@@ -386,6 +407,7 @@ def _start() -> None:
         config=config,
         trainer=trainer,
         data=dataset.source,
+        trained_on=dataset.trained_on(config.n_train),
     )
     _activate(run)
 
@@ -519,7 +541,7 @@ def _status_text(run: state.Run) -> str:
         seconds = sum(e.seconds for e in h.epochs)
         return (
             f"Run #{run.id} finished {_count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
-            f"training: test accuracy {_pct(run.test_acc)}."
+            f"training: test accuracy {_pct(run.test_acc)} on {run.test_on}."
         )
     return f"Run #{run.id}: {h.message or h.status}"
 
@@ -538,7 +560,7 @@ def draw_progress(view: LiveView, run: state.Run | None) -> None:
     if seconds:
         text += f" · {seconds:.1f} s of training"
     if t.epoch or t.progress:
-        text += f" · trained on: {t.trained_on}"
+        text += f" · trained by: {t.backend_used}"
     view.progress.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
 
 
@@ -603,12 +625,7 @@ def score(run: state.Run) -> None:
     if run.history.epochs or run.trainer is None:
         scaling = scaling_of(run.config)
         with run.lock:
-            run.test_acc = accuracy_on_test(run.model, scaling)
-
-
-def accuracy_on_test(model: MLP, scaling: str) -> float:
-    data = ui_data.dataset(scaling, "float32")
-    return float(np.mean(model.predict(data.X_test) == data.y_test))
+            run.test_acc, run.test_on = ui_data.test_score(run.model, scaling, run.trained_on)
 
 
 # -- after training: the current model ----------------------------------------------
@@ -653,11 +670,12 @@ def _metrics(run: state.Run) -> None:
     test.metric(
         "Test accuracy",
         _pct(run.test_acc),
-        help="On test digits never used in training or for choosing settings.",
+        help=f"On {run.test_on}: never used in training or for choosing settings.",
     )
     valid.metric("Validation accuracy", _pct(last and last.valid_acc))
     train.metric("Training accuracy", _pct(last and last.train_acc))
     epochs.metric("Epochs", len(run.history.epochs))
+    st.caption(f"Test accuracy: {run.test_on}." if run.test_on else "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -705,6 +723,8 @@ def model_file(run: state.Run) -> bytes:
         "source": run.source,
         "data": run.data,
         "test_acc": run.test_acc,
+        "test_on": run.test_on,
+        "trained_on": run.trained_on.to_dict() if run.trained_on else None,
         "history": run.history.to_dict(),
     }
     return model_to_bytes(SavedModel(run.model, run.config, metadata))
@@ -819,8 +839,9 @@ def _add_loaded(name: str, saved: SavedModel) -> state.Run:
         config=saved.config,
         source=f"loaded from {name}",
         data=str(saved.metadata.get("data", "")),
+        trained_on=ui_data.default_trained_on(saved),
     )
-    run.test_acc = accuracy_on_test(saved.model, scaling)
+    run.test_acc, run.test_on = ui_data.test_score(saved.model, scaling, run.trained_on)
     return run
 
 

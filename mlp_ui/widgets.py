@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from mlp_core.config import scaling_of
-from mlp_core.data import N_CLASSES, N_PIXELS, DataError
+from mlp_core.data import N_CLASSES, N_PIXELS, DataError, DownloadError, cache_dir, manual_steps
 from mlp_core.network import MLP
+from mlp_core.provenance import TrainedOn
 from mlp_ui import data, state
 
 
@@ -19,7 +20,7 @@ class ModelChoice:
     label: str
     model: MLP
     scaling: str
-    test_acc: float | None
+    trained_on: TrainedOn | None  # which digits it learned from, when known
 
 
 def model_choices() -> list[ModelChoice]:
@@ -28,14 +29,14 @@ def model_choices() -> list[ModelChoice]:
     run = state.current_run()
     if run is not None and (run.model.sizes[0], run.model.sizes[-1]) == (N_PIXELS, N_CLASSES):
         scaling = scaling_of(run.config)
-        choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.test_acc))
+        choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.trained_on))
     saved = data.default_model()
     if saved is not None:
-        meta = saved.metadata
         scaling = scaling_of(saved.config)
         arch = "-".join(map(str, saved.model.sizes))
+        trained_on = data.default_trained_on(saved)
         choices.append(
-            ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, meta.get("test_acc"))
+            ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, trained_on)
         )
     return choices
 
@@ -64,6 +65,8 @@ def sidebar() -> None:
 def _data_status() -> None:
     mnist = data.mnist()
     st.markdown("**Data**")
+    if why := data.bad_folder(mnist):
+        st.error(why.replace("MNIST_DIR skipped: ", "The folder named by MNIST_DIR is not used: "))
     if mnist.kind == "full":
         where = mnist.source[0].upper() + mnist.source[1:]
         st.caption(
@@ -84,9 +87,19 @@ def _data_status() -> None:
             data.fetch_full_mnist(progress)
         except DataError as exc:
             bar.empty()
-            st.error(f"Could not fetch MNIST: {exc}. The app keeps using the offline sample.")
+            _fetch_failed(exc)
         else:
             st.rerun()
+
+
+def _fetch_failed(exc: DataError) -> None:
+    """What failed in one line, how to get the files by hand, the raw reasons folded away."""
+    short = exc.short if isinstance(exc, DownloadError) else str(exc)
+    st.error(f"Could not fetch MNIST: {short}. The app keeps using the offline sample.")
+    st.caption(manual_steps(exc.folder if isinstance(exc, DownloadError) else cache_dir()))
+    if isinstance(exc, DownloadError):
+        with st.expander("Details"):
+            st.caption(str(exc))
 
 
 def _model_status() -> None:
@@ -97,8 +110,8 @@ def _model_status() -> None:
         return
     saved = data.default_model()
     if saved is not None:
-        acc = saved.metadata.get("test_acc")
-        acc_text = f", test accuracy {acc:.2%}" if acc else ""
+        acc, on = saved.metadata.get("test_acc"), saved.metadata.get("test_on")
+        acc_text = f", test accuracy {acc:.2%} on {on}" if acc and on else ""
         st.caption(
             f"None trained yet: pages use the pretrained default "
             f"({'-'.join(map(str, saved.model.sizes))}{acc_text})."

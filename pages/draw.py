@@ -29,12 +29,15 @@ with left:
         drawn = dv.canvas(pen)
         st.button("Clear", icon=":material/delete:", on_click=dv.clear_canvas)
     with upload_tab:
-        uploaded = dv.uploaded_grey()
+        uploaded = dv.uploaded_picture()
     use_upload = bool(upload_tab.open)
-    answer = dv.analyse(uploaded if use_upload else drawn, choice.model, choice.scaling)
+    picture = uploaded if use_upload else drawn
+    answer = dv.analyse(picture.grey, choice.model, choice.scaling)
 
 with middle:
-    if answer is None:
+    if picture.problem:  # a picture was given, but it holds no digit to read
+        (st.error if use_upload else st.warning)(picture.problem)
+    elif answer is None:
         st.info(
             "Upload a picture of a digit to see what the network makes of it."
             if use_upload

@@ -20,6 +20,11 @@ choice = widgets.choose_model("mistakes_model")
 if choice is None:
     st.stop()
 ds = data.dataset(choice.scaling)
+unseen, digits = mv.test_set(choice, ds)
+if not unseen:
+    st.warning(digits)
+    mv.show_dataset(data.mnist())
+    st.stop()
 key = f"{mv.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/{len(ds.y_test)}"
 pred = mv.cached_predictions(key, choice.model, ds.X_test, ds.y_test)
 images = data.mnist().X_test.reshape(-1, ROWS, COLS)
@@ -27,9 +32,10 @@ cm = mv.confusion(pred.y_true, pred.y_pred)
 
 n_wrong = int((pred.y_pred != pred.y_true).sum())
 a, b, c = st.columns(3)
-a.metric("Test accuracy", f"{pred.accuracy:.2%}")
+a.metric("Test accuracy", f"{pred.accuracy:.2%}", help=f"On {digits}.")
 b.metric("Misclassified", f"{n_wrong:,} of {len(pred.y_true):,}")
 c.metric("Test digits", "full MNIST" if ds.kind == "full" else "offline sample")
+st.caption(f"Measured on {digits}.")
 
 # Only the open tab runs (on_change="rerun"): fewer charts for the browser to draw.
 tab_mistakes, tab_data = st.tabs(

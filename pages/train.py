@@ -8,6 +8,7 @@ it starts and only the status, progress bar and curves are redrawn while it runs
 import streamlit as st
 
 from mlp_ui import train_controls as tc
+from mlp_ui.code_view import code_panel
 from mlp_ui.shell import through_app
 
 through_app()  # a first deep link on a fresh server still goes through app.py
@@ -35,5 +36,8 @@ with main_col:
         tc.runs_panel()
     with load_tab:
         tc.upload_panel()
+
+with st.expander("**The code that trains your network**: forward pass, backward pass, update"):
+    code_panel(config)  # full width: the source reads without wrapping
 
 tc.train_active(view)  # last: trains in half-second slices, redrawing the view above

@@ -79,12 +79,43 @@ def test_uploaded_photo_of_ink_on_paper_is_classified():
     assert any("sure" in c.value for c in at.caption)
 
 
+def _bomb() -> bytes:
+    """400 megapixels in 49 kB: more than Pillow itself will open."""
+    return _png(Image.new("1", (20000, 20000)))
+
+
+def _gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(_paper_one())).save(buffer, format="GIF")
+    return buffer.getvalue()
+
+
+BAD_UPLOADS = {  # file name, its bytes -> the words the page must show
+    "notes.png": (b"hello", "notes.png is not a PNG or JPEG image"),
+    "white.png": (_png(Image.new("L", (300, 300), 255)), "all one colour (white): no digit"),
+    "black.png": (_png(Image.new("RGB", (300, 300))), "all one colour (black): no digit"),
+    "pixel.png": (_png(Image.new("L", (1, 1))), "too small: 1x1 pixels, at least 8x8"),
+    "bomb.png": (_bomb(), "too large: 20000 x 20000 pixels (400 megapixels), at most 40"),
+    "half.png": (_paper_one()[:40], "cut short: the PNG file is incomplete"),
+    "empty.png": (b"", "empty.png is empty (0 bytes)"),
+    "huge.png": (b"\x89PNG\r\n\x1a\n" + bytes(11 * 10**6), "too large: 11.0 MB, at most 10 MB"),
+    "layer.png": (_png(Image.new("RGBA", (99, 99), (0, 0, 0, 0))), "all one colour (transparent)"),
+    "gif.png": (_gif(), "gif.png is a GIF image; this page reads PNG and JPEG only"),
+}
+
+
 @needs_default
-def test_upload_that_is_not_a_picture_gets_a_clear_message():
+@pytest.mark.parametrize("name", sorted(BAD_UPLOADS))
+def test_bad_upload_says_what_is_wrong(name):
+    data, words = BAD_UPLOADS[name]
     at = _open(upload_tab=True)
-    at.file_uploader(key="draw_upload").set_value(("notes.png", b"hello", "image/png")).run()
-    assert not at.exception
-    assert "not a picture" in at.error[0].value
+    hint = at.info[0].value
+    at.file_uploader(key="draw_upload").set_value((name, data, "image/png")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = at.error
+    assert words in error.value and "\n" not in error.value
+    assert "damaged" not in error.value and "not a picture" not in error.value
+    assert error.value != hint and not at.info  # the message replaces the hint
     assert _prediction(at) is None
 
 
@@ -118,6 +149,18 @@ def test_analyse_is_pure_and_says_none_for_a_blank_picture():
     assert [a.shape for a in answer.hidden] == [(16,), (8,)]
     assert answer.runner_up[0] != answer.predicted
     assert "Layer 2" in dv.hidden_notes(answer)
+
+
+@pytest.mark.parametrize("pen", [8, dv.STROKE_DEFAULT, 40])
+def test_a_dot_on_the_canvas_is_too_small_to_read(pen):
+    dab = Image.new("RGBA", (dv.CANVAS_PX, dv.CANVAS_PX), (0, 0, 0, 255))  # pen down, up
+    ImageDraw.Draw(dab).ellipse([140, 140, 140 + pen, 140 + pen], fill=(255, 255, 255, 255))
+    message = dv.dot_message(dv.canvas_grey(np.asarray(dab)), pen)
+    assert message.startswith(f"That is only a dot ({pen + 1}x{pen + 1} pixels)")
+    assert f"at least {2 * pen} pixels" in message
+    assert dv.dot_message(dv.canvas_grey(draw("seven", 40, 40, 200, pen)), pen) is None
+    assert dv.dot_message(np.zeros((280, 280), np.float32), pen) is None  # blank: the hint
+    assert dv.dot_message(None, pen) is None
 
 
 def test_percent_never_shows_a_misleading_zero():

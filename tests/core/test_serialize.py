@@ -191,7 +191,7 @@ def _npy_declaring_a_huge_shape() -> bytes:
 BAD_FILES = {
     "random-bytes": (np.random.default_rng(0).bytes(2000), "not a zip"),
     "random-bytes-after-PK": (b"PK" + np.random.default_rng(1).bytes(2000), "damaged"),
-    "empty": (b"", "not a zip"),
+    "empty": (b"", "the file is empty"),
     "truncated": (VALID[: len(VALID) // 2], "damaged or truncated"),
     "truncated-to-header": (VALID[:30], "damaged or truncated"),
     "zip-of-other-stuff": (_zip({"readme.txt": b"hello"}), "not an MLP Lab model"),

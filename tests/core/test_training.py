@@ -352,7 +352,7 @@ class _Recording(PlainStep):
 def test_a_back_end_gets_the_model_optimizer_data_and_batches():
     data, backend = _random_split(), _Recording()
     trainer = Trainer(TrainConfig(hidden=8, epochs=1, batch_size=25), data, backend=backend)
-    assert trainer.trained_on == "plain NumPy step"
+    assert trainer.backend_used == "plain NumPy step"
     trainer.step(max_batches=2)
     (job,) = backend.jobs
     assert job.model is trainer.model and job.optimizer is trainer.optimizer

@@ -6,7 +6,6 @@ centre of mass) looks to the pretrained network like the digits it learned from.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,18 +15,15 @@ from PIL import Image
 from mlp_core.data import load_mnist, scale_pixels
 from mlp_core.serialize import load_model
 from mlp_digits import mnist_like
+from tests.data_sources import FULL_MNIST, WHY_NO_MNIST
 
 ROOT = Path(__file__).resolve().parents[2]
-MNIST = Path(os.environ.get("MNIST_DIR") or ROOT.parent / "shared" / "data" / "mnist")
 MODEL = ROOT / "assets" / "default_model.npz"
 CANVAS, SAMPLE = 280, 1000
 
 pytestmark = [
     pytest.mark.mnist,
-    pytest.mark.skipif(
-        not (MNIST / "t10k-images-idx3-ubyte.gz").exists(),
-        reason=f"full MNIST not found at {MNIST} (set MNIST_DIR)",
-    ),
+    pytest.mark.skipif(FULL_MNIST is None, reason=WHY_NO_MNIST),
     pytest.mark.skipif(not MODEL.exists(), reason="assets/default_model.npz is missing"),
 ]
 
@@ -44,7 +40,7 @@ def paste(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def test_pasted_digits_are_classified_like_the_originals():
     saved = load_model(MODEL)
-    data = load_mnist(MNIST, download=False)
+    data = load_mnist(FULL_MNIST, download=False)
     rng = np.random.default_rng(2026)
     idx = rng.choice(len(data.y_test), SAMPLE, replace=False)
     originals = saved.model.predict(scale_pixels(data.X_test[idx], saved.config.scaling))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from mlp_digits import (
     BOX,
@@ -15,6 +15,7 @@ from mlp_digits import (
     centre_of_mass,
     ink_box,
     ink_bright,
+    ink_too_small,
     is_empty,
     mnist_like,
     to_grayscale,
@@ -151,3 +152,26 @@ def test_mnist_digits_come_back_nearly_unchanged():
         diffs.append(np.abs(out - x).mean())
         shifted += not np.allclose(centre_of_mass(out), centre_of_mass(x), atol=1.0)
     assert np.median(diffs) < 12 and shifted <= 10
+
+
+def _dot(diameter: int) -> np.ndarray:
+    """A round dab of the pen on the black canvas, as grey levels."""
+    image = Image.new("L", (CANVAS, CANVAS), 0)
+    ImageDraw.Draw(image).ellipse([140, 140, 140 + diameter, 140 + diameter], fill=255)
+    return np.asarray(image, dtype=np.float32)
+
+
+@pytest.mark.parametrize("pen", [8, 20, 40])
+def test_a_dab_of_the_pen_is_too_small_and_its_size_is_given(pen):
+    h, w = ink_too_small(_dot(pen), 2 * pen)
+    assert pen <= h <= pen + 2 and pen <= w <= pen + 2  # antialiasing may add a pixel
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_digit_drawn_at_a_usual_size_is_not_too_small(shape):
+    grey = to_grayscale(draw(shape, 40, 40, 200, 20))
+    assert ink_too_small(grey, 2 * 40) is None  # even against the widest pen
+
+
+def test_a_blank_picture_is_blank_not_too_small():
+    assert ink_too_small(np.zeros((CANVAS, CANVAS), np.float32), 40) is None

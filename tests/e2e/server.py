@@ -1,8 +1,9 @@
 """A real `streamlit run app.py` on 127.0.0.1 and Debian's Chromium, for e2e tests and
 the browser benchmarks (benchmarks/train_overhead.py, benchmarks/mistakes_render.py).
 
-The server gets MNIST_DIR when the full MNIST is beside the checkout (CI has it),
-otherwise it runs on the offline sample. Chromium is the system one: Playwright's own
+The server gets full MNIST when the tests found it (tests/data_sources.py: MNIST_DIR or
+the copy beside the checkout, unless MLP_LAB_TEST_OFFLINE=1), otherwise it runs on the
+offline sample, as on a fresh clone. Chromium is the system one: Playwright's own
 browser download is not possible here.
 """
 
@@ -19,9 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.data_sources import FULL_MNIST
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -62,8 +64,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
 def running_app(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
     """A fresh server on a free port, its log and cache in `workdir`; stopped on exit."""
     env = {"PYTHONUNBUFFERED": "1", "MLP_LAB_CACHE": str(workdir / "cache"), **(env or os.environ)}
-    if "MNIST_DIR" not in env and SHARED_MNIST.is_dir():
-        env["MNIST_DIR"] = str(SHARED_MNIST)
+    env.pop("MNIST_DIR", None)
+    if FULL_MNIST is not None:
+        env["MNIST_DIR"] = str(FULL_MNIST)
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
     for option, value in {

@@ -7,6 +7,8 @@ get the page alone, with no sidebar and raw file names in the menu.
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.server import running_app
 
@@ -23,5 +25,34 @@ def test_first_visit_by_deep_link_goes_through_the_app(page, tmp_path):
         assert [text.split("\n")[-1] for text in links] == MENU
         assert page.locator("h1").first.inner_text() == "Train a network"
         hidden = page.get_by_role("spinbutton", name="Hidden units per layer")
-        assert hidden.input_value() == "300"  # the link's settings reached the widgets
+        expect(hidden).to_have_value(
+            "300", timeout=30_000
+        )  # the link's settings reached the widgets
         screenshot(page, "deep_link_first_visit")
+
+
+ADDRESSES = {
+    "train?hidden=300": "Train a network",
+    "learning_rate": "Learning rate",
+    "backprop": "Backprop",
+    "decision_boundary": "Decision boundary",
+    "mistakes": "Mistakes",
+    "draw": "Draw",
+}
+
+
+def test_every_page_opens_cleanly_at_its_own_address(app_url, page):
+    """Each page's own address opens that page, with no "Page not found" box over it."""
+    for address, heading in ADDRESSES.items():
+        page.goto(f"{app_url}/{address}")
+        wait_for_app(page)
+        page.locator("h1").first.wait_for()
+        assert page.locator("h1").first.inner_text() == heading, address
+        assert page.get_by_text("Page not found").count() == 0, address
+        assert page.locator("[role='dialog']").count() == 0, address
+        if address.startswith("train"):
+            hidden = page.get_by_role("spinbutton", name="Hidden units per layer")
+            expect(hidden).to_have_value(
+                "300", timeout=30_000
+            )  # a fresh server's first run may lag a moment
+            screenshot(page, "train_own_address")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
@@ -13,8 +12,8 @@ from playwright.sync_api import expect
 from mlp_core.data import load_mnist, scale_pixels
 from mlp_core.serialize import load_model
 from mlp_ui.data import DEFAULT_MODEL
+from tests.data_sources import FULL_MNIST
 from tests.e2e.conftest import screenshot, wait_for_app
-from tests.e2e.server import SHARED_MNIST
 from tests.e2e.strokes import open_page
 
 pytestmark = pytest.mark.skipif(
@@ -32,10 +31,10 @@ def _open(page, app_url: str) -> float:
 
 def _busiest_cell(tmp_path) -> tuple[int, int]:
     """The model's most frequent confusion on the digits the server uses (see conftest)."""
-    folder = os.environ.get("MNIST_DIR") or (SHARED_MNIST if SHARED_MNIST.is_dir() else None)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MLP_LAB_CACHE", str(tmp_path))  # as the server: no cached full MNIST
-        data = load_mnist(folder, download=False)
+        mp.delenv("MNIST_DIR", raising=False)  # ... and the folder the tests found, if any
+        data = load_mnist(FULL_MNIST, download=False)
     saved = load_model(DEFAULT_MODEL)
     pred = saved.model.predict(scale_pixels(data.X_test, saved.config.scaling))
     cm = np.bincount(data.y_test.astype(int) * 10 + pred, minlength=100).reshape(10, 10)

@@ -13,7 +13,8 @@ import time
 from mlp_core.serialize import load_model
 from tests.e2e.conftest import screenshot, wait_for_app
 
-EPOCHS = 40  # more than the test will wait for: it stops the run itself
+EPOCHS = 1000  # the most a URL may ask for: minutes of training even on the offline
+# sample's 3,500 digits (40 epochs of those took under 2 s), so the test's Stop comes first
 TALL = {"width": 1400, "height": 1900}  # Streamlit scrolls inside the page: show it all
 
 POINTS_JS = """() => {

@@ -70,17 +70,17 @@ def test_a_second_active_run_takes_the_plain_step_until_the_first_ends() -> None
     assert first.backend.helper is not None and mlp_fast.active_runs() >= 1
     second.step(max_batches=2)
     assert second.backend.helper is None
-    assert second.trained_on == (
+    assert second.backend_used == (
         "plain NumPy step (1 thread) (another run was training in this server process)"
     )
     first.run()  # the first run ends: it no longer counts
     second.run()
     assert second.backend.batches[mlp_fast.SPLIT] > 0
-    assert second.trained_on.startswith("fast back-end (2 processes) for ")
+    assert second.backend_used.startswith("fast back-end (2 processes) for ")
 
 
 def test_a_small_first_layer_is_not_split() -> None:
     trainer = Trainer(CONFIG.replace(hidden=4), digits_like(), backend=FastBackend())
     trainer.run()
     assert trainer.backend.helper is None
-    assert trainer.trained_on.endswith("(the first layer is too small for two cores to pay)")
+    assert trainer.backend_used.endswith("(the first layer is too small for two cores to pay)")

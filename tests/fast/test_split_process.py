@@ -62,7 +62,7 @@ def test_process_split_trains_like_the_plain_step(activation: str, loss: str) ->
     two.step(max_batches=1)
     assert isinstance(two.backend.helper, ProcessSplit)  # the process split really runs
     one.run(), two.run()
-    assert two.trained_on == mlp_fast.SPLIT
+    assert two.backend_used == mlp_fast.SPLIT
     _same(one, two)
 
 
@@ -239,8 +239,8 @@ def test_the_plain_step_is_used_where_no_helper_can_start(
     trainer = _trainer(_config(epochs=1), digits_like())
     trainer.run()
     assert trainer.backend.helper is None and trainer.history.status == "done"
-    assert trainer.trained_on.startswith(mlp_fast.PLAIN)
-    assert "no helper process could start: no processes here" in trainer.trained_on
+    assert trainer.backend_used.startswith(mlp_fast.PLAIN)
+    assert "no helper process could start: no processes here" in trainer.backend_used
 
 
 def test_trainers_on_the_same_examples_share_one_copy() -> None:
@@ -268,7 +268,7 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     trainer.step(max_batches=80)  # the run stops at its 64th minibatch, 16 on one thread
     assert trainer.progress == pytest.approx(0.8)
     assert counts == {mlp_fast.SPLIT: 264, mlp_fast.PLAIN: 16}
-    assert "(the second core was busy)" in trainer.trained_on
+    assert "(the second core was busy)" in trainer.backend_used
     monkeypatch.setattr(split_process, "BUSY_WAITING", 2.0)
     time.sleep(0.5)  # the pause is over: the same helper again
     trainer.step(max_batches=10)
