@@ -23,11 +23,11 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _open(query: dict[str, str] | None = None, page: str = PAGE) -> AppTest:
+def _open(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params = dict(query or {})
     at.run()
-    at.switch_page(page)
+    at.switch_page(PAGE)
     return _ok(at.run())
 
 
@@ -55,7 +55,9 @@ def test_the_page_shows_settings_code_and_the_proof():
 
 
 def test_it_starts_from_the_train_pages_settings():
-    at = _open(SMALL, page="pages/train.py")  # the Train page keeps them in the session
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params = dict(SMALL)
+    _ok(at.run())  # the app opens on the Train page, which keeps its settings in the session
     at.query_params.clear()  # the menu opens a page without its address's parameters
     at.switch_page(PAGE)
     _ok(at.run())
