@@ -75,7 +75,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from mlp_core.training import Trainer
-from mlp_ui import train_controls as tc
+from mlp_ui import train_live as tc
 
 class DeclaredPages(PagesManager):  # as in tests/app/test_app_pages.py
     def __init__(self, *args, **kwargs):

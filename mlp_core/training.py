@@ -188,6 +188,34 @@ def weight_norm(model: MLP) -> float:
     return math.sqrt(sum(float(np.vdot(W, W)) for W in model.W))
 
 
+def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, batch: int = 10000) -> tuple[float, float]:
+    """Summed data loss and accuracy of `model` over X (n, d_in), labels y (n,), in chunks."""
+    loss, correct = 0.0, 0
+    for i in range(0, len(X), batch):
+        A = model.forward(X[i : i + batch])[-1]
+        loss += LOSSES[model.loss].value_labels(A, y[i : i + batch])
+        correct += count_correct(A, y[i : i + batch])
+    return loss, correct / len(X)
+
+
+def blew_up(model: MLP, data_loss: float, start_norm: float, start_loss: float) -> str | None:
+    """Why an epoch that ended with this mean data loss counts as divergence, or None.
+
+    Clipped losses and dead ReLUs stay finite, so a non-finite check alone misses most
+    runs that blow up (lr 10): exploding weights, or a loss far above the start's
+    (`start_loss`, the mean over up to 1,000 examples), count.
+    """
+    growth = weight_norm(model) / start_norm if start_norm else 1.0
+    if growth > DIVERGE_GROWTH:
+        return f"the weights grew {growth:,.0f}-fold since the start"
+    if data_loss > DIVERGE_FACTOR * start_loss:
+        return (
+            f"the training loss rose to {data_loss:.3g} per example, more than "
+            f"{DIVERGE_FACTOR:g} times the {start_loss:.3g} it started from"
+        )
+    return None
+
+
 def new_model(config: TrainConfig, n_in: int = 784, n_out: int = 10) -> MLP:
     """A freshly initialised network for the config."""
     sizes = (n_in, *config.hidden_sizes, n_out)
@@ -226,8 +254,9 @@ class Trainer:
         self._epoch_start = self.model.copy()
         self._best: tuple[int, float, MLP] | None = None  # epoch, validation accuracy, weights
         self._loss_sum = self._correct = self._seconds = 0.0
-        self._start_loss = self._sample_loss()
-        self._start_norm = weight_norm(self.model)
+        X, y = (self.X_valid, self.y_valid) if len(self.X_valid) else (self.X, self.y)
+        start_loss = evaluate(self.model, X[:1000], y[:1000])[0] / len(X[:1000])
+        self._start = (weight_norm(self.model), start_loss)  # for `blew_up`
 
     def _check_data(self) -> None:
         if self.X.dtype != self.model.dtype:
@@ -359,10 +388,10 @@ class Trainer:
             self._diverge("a weight became infinite or NaN")
             return None
         if self.config.exact_eval:
-            loss, train_acc = self.evaluate(self.X, self.y)
+            loss, train_acc = evaluate(self.model, self.X, self.y)
         else:
             loss, train_acc = self._loss_sum, self._correct / n
-        if why := self._blew_up(loss / n):
+        if why := blew_up(self.model, loss / n, *self._start):
             self._diverge(why)
             return None
         if self.config.reduction == "mean":
@@ -379,37 +408,6 @@ class Trainer:
         return stats
 
     # -- evaluation and endings ---------------------------------------------------------
-    def evaluate(self, X: np.ndarray, y: np.ndarray, batch: int = 10000) -> tuple[float, float]:
-        """Summed data loss and accuracy over (X, y), in chunks."""
-        loss, correct = 0.0, 0
-        out = LOSSES[self.model.loss]
-        for i in range(0, len(X), batch):
-            A = self.model.forward(X[i : i + batch])[-1]
-            loss += out.value_labels(A, y[i : i + batch])
-            correct += count_correct(A, y[i : i + batch])
-        return loss, correct / len(X)
-
-    def _sample_loss(self, n: int = 1000) -> float:
-        """Mean data loss per example on up to n validation (else training) examples."""
-        X, y = (self.X_valid, self.y_valid) if len(self.X_valid) else (self.X, self.y)
-        return self.evaluate(X[:n], y[:n])[0] / len(X[:n])
-
-    def _blew_up(self, data_loss: float) -> str | None:
-        """Why the epoch that just ended counts as divergence, or None.
-
-        Clipped losses and dead ReLUs stay finite, so a non-finite check alone misses most
-        runs that blow up (lr 10): exploding weights, or a loss far above the start, count.
-        """
-        growth = weight_norm(self.model) / self._start_norm if self._start_norm else 1.0
-        if growth > DIVERGE_GROWTH:
-            return f"the weights grew {growth:,.0f}-fold since the start"
-        if data_loss > DIVERGE_FACTOR * self._start_loss:
-            return (
-                f"the training loss rose to {data_loss:.3g} per example, more than "
-                f"{DIVERGE_FACTOR:g} times the {self._start_loss:.3g} it started from"
-            )
-        return None
-
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self.model.predict(X) == y)) if len(X) else float("nan")
 

@@ -3,6 +3,8 @@ equations. The pieces come from mlp_ui.engine_source (read from the running code
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from mlp_core.config import TrainConfig
@@ -29,11 +31,17 @@ def code_panel(config: TrainConfig | None) -> None:
         "backward pass, the update. Rows are examples: X is (n, 784), W is (inputs, units)."
     )
     for p in pieces(activation, loss):
-        with st.container(border=True, key=f"code_{p.name.replace('.', '_')}"):
+        with st.container(border=True, key=f"code_{_slug(p.title)}"):
             st.markdown(f"**{p.title}**")
             st.latex(p.equation)
             st.code(p.source, language="python", wrap_lines=True)
             st.caption(p.where)
+
+
+def _slug(title: str) -> str:
+    """'Backward pass' -> 'backward_pass': a widget key (titles are unique, names not:
+    sigmoid is both a hidden and an output activation)."""
+    return re.sub(r"\W+", "_", title).strip("_").lower()
 
 
 def _backend(run: state.Run) -> str:

@@ -18,7 +18,7 @@ import streamlit as st
 from mlp_core.config import TrainConfig
 from mlp_core.network import MLP
 from mlp_core.provenance import TrainedOn
-from mlp_core.training import History, Trainer
+from mlp_core.training import History, Status, Trainer
 
 if TYPE_CHECKING:
     from mlp_compare.runs import Comparison
@@ -113,7 +113,7 @@ def pause_active() -> None:
     if run is not None and run.trainer is not None:
         with run.lock:  # waits for a step still running in the previous script run
             if not run.trainer.finished:
-                run.history.status = "stopped"
+                run.history.status = Status.STOPPED
                 run.history.message = "paused when you left the Train page; press Continue"
     set_active(None)
 

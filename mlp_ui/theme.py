@@ -31,3 +31,7 @@ def colour(k: int) -> str:
 def run_colour(run_id: int) -> str:
     """The colour of run `run_id` (ids start at 1), the same on every chart."""
     return RUN_COLOURS[(run_id - 1) % len(RUN_COLOURS)]
+
+
+CHART_CONFIG = {"displaylogo": False}
+"""Plotly's options for every chart the app shows."""

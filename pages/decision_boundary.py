@@ -1,12 +1,12 @@
 """Decision boundary: the WildML moons toy, and how the hidden-layer size shapes the boundary.
 
-Training from mlp_core.moons (via mlp_ui.toy_views, cached by the settings), figures
-from mlp_ui.toy_figures.
+Training from mlp_core.moons (cached by the settings), figures and tables from
+mlp_ui.moons_toy.
 """
 
 import streamlit as st
 
-from mlp_ui import toy_views as tv
+from mlp_ui import moons_toy as mt
 from mlp_ui.shell import through_app
 
 through_app()  # a first deep link on a fresh server still goes through app.py
@@ -23,22 +23,22 @@ st.markdown(
 c1, c2 = st.columns([1.3, 2], vertical_alignment="bottom")
 c1.pills(
     "The tutorial's sizes",
-    tv.GALLERY_HIDDEN,
+    mt.GALLERY_HIDDEN,
     default=3,
-    key=tv.MOONS_PILL_KEY,
-    on_change=tv.pick_hidden,
+    key=mt.MOONS_PILL_KEY,
+    on_change=mt.pick_hidden,
 )
-hidden = c2.slider("Hidden units", 1, 50, 3, key=tv.MOONS_HIDDEN_KEY, on_change=tv.sync_pill)
+hidden = c2.slider("Hidden units", 1, 50, 3, key=mt.MOONS_HIDDEN_KEY, on_change=mt.sync_pill)
 c3, c4, c5 = st.columns(3)
-lr = c3.select_slider("Learning rate", tv.MOONS_LRS, value=0.01, key="toy_moons_lr")
-reg = c4.select_slider("L2 strength", tv.MOONS_REGS, value=0.01, key="toy_moons_reg")
-passes = c5.select_slider("Passes", tv.MOONS_PASSES, value=20000, key="toy_moons_passes")
-settings = tv.MoonsSettings(passes, lr, reg)
+lr = c3.select_slider("Learning rate", mt.MOONS_LRS, value=0.01, key="toy_moons_lr")
+reg = c4.select_slider("L2 strength", mt.MOONS_REGS, value=0.01, key="toy_moons_reg")
+passes = c5.select_slider("Passes", mt.MOONS_PASSES, value=20000, key="toy_moons_passes")
+settings = mt.MoonsSettings(passes, lr, reg)
 
 with st.spinner(f"Training the seven tutorial sizes ({passes:,} passes each)..."):
-    _, gallery_seconds = tv.timed(tv.moons_gallery_runs, passes, lr, reg)
+    _, gallery_seconds = mt.timed(mt.moons_gallery_runs, passes, lr, reg)
 with st.spinner(f"Training {hidden} hidden units..."):
-    boundary, _ = tv.timed(tv.boundary_figure, hidden, passes, lr, reg)
+    boundary, _ = mt.timed(mt.boundary_figure, hidden, passes, lr, reg)
 
 net_col, base_col = st.columns([3, 2], gap="large")
 with net_col:
@@ -48,7 +48,7 @@ with net_col:
         "because the shape appears within a few hundred passes and then only sharpens."
     )
 with base_col:
-    baseline_fig, baseline_acc = tv.baseline()
+    baseline_fig, baseline_acc = mt.baseline()
     st.plotly_chart(baseline_fig, key="toy_moons_baseline")
     st.caption(
         f"The baseline: logistic regression draws one straight line and gets "
@@ -63,9 +63,9 @@ st.markdown(
     "that is overfitting, and L2 is what holds it back. Set L2 to 0 to see it grow. "
     "Same data, same settings as above."
 )
-gallery, gallery_fig_seconds = tv.timed(tv.gallery_figure, passes, lr, reg)
+gallery, gallery_fig_seconds = mt.timed(mt.gallery_figure, passes, lr, reg)
 st.plotly_chart(gallery, key="toy_moons_gallery")
-st.dataframe(tv.gallery_table(settings), hide_index=True, column_config=tv.GALLERY_FORMAT)
+st.dataframe(mt.gallery_table(settings), hide_index=True, column_config=mt.GALLERY_FORMAT)
 st.caption(
     f"Trained all seven in {gallery_seconds:.2f} s"
     f"{' (from the cache)' if gallery_seconds < 0.5 else ''}, drawn in "

@@ -1,12 +1,13 @@
 """Learning rate: the book's one-weight toy for lr 0.01, 0.1 and 1 (and one of yours).
 
-Numbers from mlp_core.toys (via mlp_ui.toy_views, cached), figure from
-mlp_ui.toy_figures. The animation runs in the browser (plotly frames).
+Numbers from mlp_core.toys (via mlp_ui.lr_toy, cached), figure from mlp_ui.lr_toy,
+tables and words from mlp_ui.lr_toy_text. The animation runs in the browser.
 """
 
 import streamlit as st
 
-from mlp_ui import toy_views as tv
+from mlp_ui import lr_toy as lrt
+from mlp_ui import lr_toy_text as lt
 from mlp_ui.shell import through_app
 
 through_app()  # a first deep link on a fresh server still goes through app.py
@@ -38,10 +39,10 @@ spacing = c4.segmented_control(
     help="log: every early epoch is a frame, later ones thin out (epoch axes in log scale).",
 )
 gradient = "exact" if exact else "forward"
-rates = (*tv.BOOK_RATES, float(custom))
+rates = (*lrt.BOOK_RATES, float(custom))
 
 st.plotly_chart(
-    tv.lr_figure(rates, epochs, gradient, spacing),
+    lrt.lr_figure(rates, epochs, gradient, spacing),
     key="toy_lr_chart",
     config={"displayModeBar": False},  # it would cover the last subplot's title
 )
@@ -54,15 +55,15 @@ st.caption(
     "or nan are left out and flagged in red."
 )
 
-st.subheader(f"After {epochs} epochs ({tv.GRADIENT_LABELS[gradient]})")
-runs = [tv.lr_run(lr, epochs, gradient) for lr in rates]
-st.table(tv.lr_summary(runs))
-st.markdown(tv.lr_outcomes(runs))
+st.subheader(f"After {epochs} epochs ({lrt.GRADIENT_LABELS[gradient]})")
+runs = [lrt.lr_run(lr, epochs, gradient) for lr in rates]
+st.table(lt.lr_summary(runs))
+st.markdown(lt.lr_outcomes(runs))
 
 with st.expander(
     "What the exact-gradient switch changes, and why lr = 1 gets stuck", expanded=exact
 ):
-    st.markdown(tv.EXACT_EXPLANATION)
+    st.markdown(lt.EXACT_EXPLANATION)
 
 st.subheader("The first 10 epochs, as the book tabulates them")
 st.markdown(
@@ -78,4 +79,4 @@ st.markdown(
 )
 tabs = st.tabs([f"lr = {lr:g}" for lr in rates])
 for tab, run in zip(tabs, runs, strict=True):
-    tab.dataframe(tv.lr_table(run), column_config=tv.LR_TABLE_FORMAT)
+    tab.dataframe(lt.lr_table(run), column_config=lrt.LR_TABLE_FORMAT)

@@ -321,7 +321,7 @@ def test_decision_boundary_any_size_and_settings():
 
 
 def test_snapshot_schedule_is_log_spaced():
-    from mlp_ui.toy_views import snapshot_passes
+    from mlp_ui.moons_toy import snapshot_passes
 
     passes = snapshot_passes(20000)
     assert passes[0] == 0 and passes[-1] == 20000 and len(passes) == 30
@@ -340,6 +340,6 @@ def test_snapshot_schedule_is_log_spaced():
 )
 def test_lr_outcome_texts(lr, gradient, start):
     from mlp_core.toys import lr_toy
-    from mlp_ui.toy_views import lr_outcome
+    from mlp_ui.lr_toy_text import lr_outcome
 
     assert lr_outcome(lr_toy(lr, 1000, gradient)).startswith(start)

@@ -1,7 +1,7 @@
 """The Train page in AppTest, on the offline 5,000-digit sample with small runs.
 
 AppTest runs a script to its end before the test can click again, so tests that need
-to act while a run trains set `train_controls.PACE` to one short slice per script run:
+to act while a run trains set `train_live.PACE` to one short slice per script run:
 the run stays active and every further `run()` trains one more slice, exactly as the
 live page does between two redraws.
 """
@@ -20,7 +20,9 @@ from streamlit.testing.v1 import AppTest
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.training import EpochStats, History
-from mlp_ui import train_controls as tc
+from mlp_ui import train_live
+from mlp_ui.train_results import model_file
+from mlp_ui.train_text import overfit_note
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
@@ -29,7 +31,7 @@ SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
 @pytest.fixture
 def sliced(monkeypatch):
     """Three minibatches per script run, and the run stays active in between."""
-    monkeypatch.setattr(tc, "PACE", tc.Pace(seconds=60.0, batches=3, max_slices=1))
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace(seconds=60.0, batches=3, max_slices=1))
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:
@@ -109,7 +111,7 @@ def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch)
     assert "left the Train page" in _texts(at.warning)
     assert at.number_input(key="train_epochs").value == 2  # settings survive too
     assert at.button(key="train_continue").disabled is False
-    monkeypatch.setattr(tc, "PACE", tc.Pace())  # let the run finish
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace())  # let the run finish
     _ok(at.button(key="train_continue").click().run())
     assert run.history.status == "done" and len(run.history.epochs) == 2
 
@@ -235,7 +237,7 @@ def test_a_bad_upload_gets_an_error_and_changes_nothing():
 def test_a_downloaded_model_uploads_as_a_new_run_with_its_curves():
     at = _ok(_open(SMALL).button(key="train_start").click().run())
     (run,) = _runs(at).values()
-    content = tc.model_file(run)
+    content = model_file(run)
     at.file_uploader(key="train_upload").upload("mine.npz", content)
     _ok(at.run())
     assert "Loaded mine.npz as run #2" in _texts(at.success)
@@ -270,8 +272,8 @@ def _history(*accs: tuple[float, float]) -> History:
 
 
 def test_overfit_warning_only_when_training_runs_ahead_of_validation():
-    assert tc.overfit_note(History()) is None
-    assert tc.overfit_note(_history((0.95, 0.94), (0.97, 0.955))) is None
-    note = tc.overfit_note(_history((0.95, 0.94), (0.99, 0.95), (1.0, 0.93)))
+    assert overfit_note(History()) is None
+    assert overfit_note(_history((0.95, 0.94), (0.97, 0.955))) is None
+    note = overfit_note(_history((0.95, 0.94), (0.99, 0.95), (1.0, 0.93)))
     assert note.startswith("Overfitting: training accuracy (100.0%) is 7.0% points")
     assert "peaked at epoch 2 (95.0%)" in note

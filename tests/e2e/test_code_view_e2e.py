@@ -30,6 +30,6 @@ def test_the_code_tab_shows_the_source_that_trained_the_run(app_url, page):
     page.set_viewport_size(TALL)
     time.sleep(0.8)
     screenshot(page, "train_code")
-    for key, name in (("MLP_backward", "backward"), ("SGD_step", "update")):
+    for key, name in (("backward_pass", "backward"), ("update", "update")):
         box = page.locator(f".st-key-code_{key}")
         box.screenshot(path=str(ARTIFACTS / f"train_code_{name}.png"))

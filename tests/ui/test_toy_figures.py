@@ -14,8 +14,11 @@ import pytest
 
 from mlp_core import moons
 from mlp_core.toys import backprop_toy, initial_toy_params, lr_toy, toy_forward
+from mlp_ui import backprop_toy as bpt
 from mlp_ui import figures
-from mlp_ui import toy_figures as tf
+from mlp_ui import lr_toy as lrt
+from mlp_ui import moons_toy as mt
+from mlp_ui import toy_common as common
 
 RATES = (0.01, 0.1, 1.0, 0.05)
 
@@ -49,14 +52,14 @@ def lr_runs(request):
 
 @pytest.fixture(scope="module")
 def lr_fig(lr_runs):
-    return tf.lr_toy_figure(lr_runs, tf.frame_epochs(1000))
+    return lrt.lr_toy_figure(lr_runs, common.frame_epochs(1000))
 
 
 # --- helpers -----------------------------------------------------------------------------
 
 
 def test_frame_epochs_log_keeps_every_early_epoch_and_the_last():
-    frames = tf.frame_epochs(1000, n=150, spacing="log")
+    frames = common.frame_epochs(1000, n=150, spacing="log")
     assert frames[0] == 1 and frames[-1] == 1000
     assert len(frames) <= 150
     np.testing.assert_array_equal(frames[:20], np.arange(1, 21))
@@ -64,17 +67,17 @@ def test_frame_epochs_log_keeps_every_early_epoch_and_the_last():
 
 
 def test_frame_epochs_uniform_and_short_runs():
-    uniform = tf.frame_epochs(1000, n=100, spacing="uniform")
+    uniform = common.frame_epochs(1000, n=100, spacing="uniform")
     assert uniform[0] == 1 and uniform[-1] == 1000 and len(uniform) == 100
-    np.testing.assert_array_equal(tf.frame_epochs(30, n=150), np.arange(1, 31))
+    np.testing.assert_array_equal(common.frame_epochs(30, n=150), np.arange(1, 31))
     with pytest.raises(ValueError):
-        tf.frame_epochs(10, spacing="random")
+        common.frame_epochs(10, spacing="random")
 
 
 def test_symlog_round_trip_and_ticks():
     v = np.array([-12755.16, -1.0, 0.0, 0.5, 3.0, 1e30])
-    np.testing.assert_allclose(tf.symlog_inverse(tf.symlog(v)), v, rtol=1e-9)
-    vals, text = tf.symlog_ticks(float(tf.symlog(-700.0)), float(tf.symlog(13000.0)))
+    np.testing.assert_allclose(common.symlog_inverse(common.symlog(v)), v, rtol=1e-9)
+    vals, text = common.symlog_ticks(float(common.symlog(-700.0)), float(common.symlog(13000.0)))
     assert "0" in text and "1e4" in text and len(vals) == len(text)
     assert all(math.isfinite(x) for x in vals)
 
@@ -89,7 +92,7 @@ def test_finite_lists_replace_nan_and_inf_with_none():
 
 def test_lr_figure_has_traces_frames_and_controls(lr_fig, lr_runs):
     assert isinstance(lr_fig, go.Figure)
-    frames = tf.frame_epochs(1000)
+    frames = common.frame_epochs(1000)
     assert len(lr_fig.frames) == len(frames)
     assert len(lr_fig.data) == 7 * len(RATES)  # 2 static + 5 moving traces per rate
     assert all(len(f.traces) == 5 * len(RATES) for f in lr_fig.frames)
@@ -132,7 +135,7 @@ def test_lr_frame_markers_follow_the_run(lr_fig, lr_runs):
 
 def test_lr_one_exact_overflow_is_flagged_not_plotted():
     runs = [lr_toy(1.0, 60, "exact")]
-    fig = tf.lr_toy_figure(runs, np.arange(1, 61))
+    fig = lrt.lr_toy_figure(runs, np.arange(1, 61))
     assert_all_finite(fig)
     late = fig.frames[40]  # epoch 41: w is nan
     assert late.data[0].y == (None,)
@@ -142,7 +145,7 @@ def test_lr_one_exact_overflow_is_flagged_not_plotted():
 
 
 def test_lr_figure_linear_epochs():
-    fig = tf.lr_toy_figure([lr_toy(0.1, 50)], tf.frame_epochs(50), log_epochs=False)
+    fig = lrt.lr_toy_figure([lr_toy(0.1, 50)], common.frame_epochs(50), log_epochs=False)
     assert fig.layout.xaxis.type == "linear" and fig.layout.xaxis.title.text == "epoch"
 
 
@@ -151,7 +154,7 @@ def test_lr_figure_linear_epochs():
 
 def test_network_figure_edges_by_weight():
     params = initial_toy_params()
-    fig = tf.network_figure(params, toy_forward(params))
+    fig = bpt.network_figure(params, toy_forward(params))
     assert isinstance(fig, go.Figure)
     edges, nodes = fig.data[:9], fig.data[9]
     assert len(fig.data) == 10 and len(nodes.x) == 6
@@ -159,7 +162,7 @@ def test_network_figure_edges_by_weight():
     weights = np.append(params["W_hidden"].ravel(), params["W_out"].ravel())
     assert np.argmax(widths) == np.argmax(np.abs(weights))  # w12 = -0.582 is widest
     colors = {e.line.color for e, w in zip(edges, weights, strict=True) if w < 0}
-    assert colors == {tf.NEGATIVE}
+    assert colors == {bpt.NEGATIVE}
     assert any("w11 -0.005" in a.text for a in fig.layout.annotations)
     assert any("0.589" in t for t in nodes.text)  # a_h1 = sigmoid(0.36)
     assert_all_finite(fig)
@@ -168,7 +171,7 @@ def test_network_figure_edges_by_weight():
 
 def test_backprop_loss_figure():
     run = backprop_toy()
-    fig = tf.backprop_loss_figure(run, 30)
+    fig = bpt.backprop_loss_figure(run, 30)
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.xaxis.title.text == "epochs done"
     assert len(fig.data[0].x) == 101 and len(fig.data[1].x) == 31
@@ -192,7 +195,7 @@ def moons_grids():
 
 def test_boundary_figure_animates_snapshots(moons_grids):
     X, y, xs, ys, grids = moons_grids
-    fig = tf.moons_boundary_figure(X, y, xs, ys, grids, ["0", "10", "20"], "3 hidden")
+    fig = mt.moons_boundary_figure(X, y, xs, ys, grids, ["0", "10", "20"], "3 hidden")
     assert isinstance(fig, go.Figure)
     assert len(fig.frames) == 3 and fig.frames[0].traces == (0,)
     assert isinstance(fig.data[0], go.Heatmap) and len(fig.data[1].x) == len(X)
@@ -207,9 +210,9 @@ def test_boundary_figure_log_odds_are_clipped(moons_grids):
     X, y, xs, ys, _ = moons_grids
     Z = np.full((len(ys), len(xs)), 0.5)
     Z[0, 0], Z[0, 1], Z[0, 2] = 0.0, 1.0, np.nan
-    fig = tf.moons_boundary_figure(X, y, xs, ys, [Z], ["end"])
+    fig = mt.moons_boundary_figure(X, y, xs, ys, [Z], ["end"])
     z = np.asarray(fig.data[0].z)
-    assert z[0, 0] == -tf.LOGIT_CLIP and z[0, 1] == tf.LOGIT_CLIP and z[0, 2] == 0
+    assert z[0, 0] == -mt.LOGIT_CLIP and z[0, 1] == mt.LOGIT_CLIP and z[0, 2] == 0
     assert not fig.frames and not fig.layout.sliders
     assert_all_finite(fig)
 
@@ -217,7 +220,7 @@ def test_boundary_figure_log_odds_are_clipped(moons_grids):
 def test_gallery_figure_panels(moons_grids):
     X, y, xs, ys, grids = moons_grids
     titles = ["a", "b", "c"]
-    fig = tf.moons_gallery_figure(X, y, xs, ys, grids, titles, cols=2)
+    fig = mt.moons_gallery_figure(X, y, xs, ys, grids, titles, cols=2)
     assert len(fig.data) == 6  # a heatmap and the points per panel
     assert [a.text for a in fig.layout.annotations] == titles
     assert fig.layout.height == 600  # two rows

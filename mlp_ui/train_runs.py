@@ -1,0 +1,151 @@
+"""The Train page's run buttons: Start, Stop, Continue, Reset, and what each does to the
+session's runs (under the run's lock: see mlp_ui.train_live).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+import mlp_fast
+from mlp_core.config import TrainConfig
+from mlp_core.data import Dataset
+from mlp_core.training import Status, Trainer
+from mlp_ui import data as ui_data
+from mlp_ui import state
+from mlp_ui.train_results import score
+from mlp_ui.train_settings import widget_config, widget_key
+from mlp_ui.train_text import run_name
+
+
+def buttons(config: TrainConfig | None) -> None:
+    """Start, Stop, Continue and Reset; each acts in a callback, before the page redraws."""
+    run, active = state.current_run(), state.active_run()
+    start, stop, cont, reset = st.columns(4)
+    start.button(
+        "Start",
+        key="train_start",
+        type="primary",
+        on_click=_start,
+        disabled=config is None,
+        width="stretch",
+        help="Train a new run with the settings on the left. Earlier runs are kept.",
+    )
+    stop.button(
+        "Stop",
+        key="train_stop",
+        on_click=_stop,
+        disabled=active is None,
+        width="stretch",
+        help="Pause training; the model and its curves are kept.",
+    )
+    cont.button(
+        "Continue",
+        key="train_continue",
+        on_click=_continue,
+        width="stretch",
+        disabled=active is not None or not _can_continue(run),
+        help="Go on training the current run. A finished run trains for as many "
+        "more epochs as the Epochs setting says.",
+    )
+    reset.button(
+        "Reset",
+        key="train_reset",
+        on_click=_reset,
+        width="stretch",
+        disabled=run is None or run.trainer is None,
+        help="Take the current run back to epoch 0: its first weights (same seed), "
+        "its curves cleared. Continue then trains it again.",
+    )
+
+
+def _can_continue(run: state.Run | None) -> bool:
+    return (
+        run is not None
+        and run.trainer is not None
+        and run.history.status in (Status.READY, Status.STOPPED, Status.DONE, Status.EARLY_STOPPED)
+    )
+
+
+def _activate(run: state.Run) -> None:
+    run.history.status, run.history.message = Status.RUNNING, ""
+    state.set_active(run.id)
+
+
+def _pause(why: Callable[[Trainer], str]) -> None:
+    """Stop the active run between two steps; its model and history stay as they are.
+
+    Every change to a run happens under its lock: with Streamlit's fast reruns, the
+    script run that was training may still be inside `Trainer.step` in its own thread.
+    """
+    run = state.active_run()
+    if run is None or run.trainer is None:
+        state.set_active(None)
+        return
+    with run.lock:
+        if not run.trainer.finished:
+            run.history.status, run.history.message = Status.STOPPED, why(run.trainer)
+        state.set_active(None)
+        score(run)  # before the sidebar is drawn, so it shows the test accuracy too
+
+
+def _start() -> None:
+    try:
+        config = widget_config()
+        dataset = ui_data.dataset(config.scaling, config.dtype)
+        trainer = new_trainer(config, dataset)
+    except ValueError:
+        return  # the settings panel already says why
+    _pause(lambda t: "paused when you started another run: make it current and press Continue")
+    run = state.add_run(
+        run_name(config),
+        trainer.model,
+        trainer.history,
+        config=config,
+        trainer=trainer,
+        data=dataset.source,
+        trained_on=dataset.trained_on(config.n_train),
+    )
+    _activate(run)
+
+
+def new_trainer(config: TrainConfig, dataset: Dataset) -> Trainer:
+    """A Trainer with the back-end mlp_fast chooses (the fast one unless another run of
+    this server is training, or $MLP_LAB_FAST=0)."""
+    return Trainer(config, dataset, backend=mlp_fast.choose())
+
+
+def _stop() -> None:
+    _pause(
+        lambda t: (
+            f"Stopped by you at epoch {t.epoch + t.progress:.2f}. The model and its "
+            "curves are kept: it is the current model, and Continue goes on from exactly here."
+        )
+    )
+
+
+def _continue() -> None:
+    run = state.current_run()
+    if run is None:
+        return
+    with run.lock:
+        if not _can_continue(run):
+            return
+        if run.trainer.finished:
+            run.trainer.extend(int(st.session_state[widget_key("epochs")]))
+        _activate(run)
+
+
+def _reset() -> None:
+    run = state.current_run()
+    if run is None or run.trainer is None:
+        return
+    with run.lock:
+        if (active := state.active_run()) is not None and active.id == run.id:
+            state.set_active(None)
+        config = run.trainer.config
+        trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype))
+        run.trainer, run.model, run.history = trainer, trainer.model, trainer.history
+        run.test_acc = None
+        run.history.message = "reset to its first weights: press Continue to train it again"

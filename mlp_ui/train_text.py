@@ -1,0 +1,85 @@
+"""The Train page's words and table rows: pure functions of runs, configs and histories
+(no Streamlit), so they are tested without a running app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlp_core.config import BOOK, TrainConfig
+from mlp_core.training import History, Status
+
+if TYPE_CHECKING:
+    from mlp_ui.state import Run
+
+
+OVERFIT_GAP = 0.03  # training accuracy this far above validation accuracy: warn
+
+
+def run_name(config: TrainConfig) -> str:
+    """A short name saying what the run's settings are."""
+    if config.replace(epochs=BOOK.epochs) == BOOK:
+        return "book settings"
+    batch = "" if config.batch_size == 100 else f" batch {config.batch_size}"
+    return f"{config.activation} lr {config.lr:g} L2 {config.l2:g}{batch}"
+
+
+def short_label(run: Run) -> str:
+    return f"#{run.id} {run.architecture} {run.name}"
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2%}"
+
+
+def status_text(run: Run) -> str:
+    h = run.history
+    if h.status is Status.RUNNING:
+        return f"Training run #{run.id}: {run.architecture}, {run.name}."
+    if h.status is Status.READY:
+        return f"Run #{run.id} is at epoch 0, with its first weights: press Continue to train it."
+    if h.status is Status.DONE and run.trainer is not None:
+        seconds = sum(e.seconds for e in h.epochs)
+        return (
+            f"Run #{run.id} finished {count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
+            f"training: test accuracy {pct(run.test_acc)} on {run.test_on}."
+        )
+    return f"Run #{run.id}: {h.message or h.status}"
+
+
+def overfit_note(history: History) -> str | None:
+    """A warning when training accuracy runs ahead of validation accuracy, else None."""
+    if not history.epochs:
+        return None
+    last = history.epochs[-1]
+    best = max(history.epochs, key=lambda e: e.valid_acc)
+    gap = last.train_acc - last.valid_acc
+    if gap <= OVERFIT_GAP:
+        return None
+    note = (
+        f"Overfitting: training accuracy ({last.train_acc:.1%}) is {gap:.1%} points "
+        f"above validation accuracy ({last.valid_acc:.1%}); the network is learning its "
+        "training digits by heart rather than what makes a digit."
+    )
+    if best.epoch < last.epoch and best.valid_acc - last.valid_acc > 0.005:
+        note += f" Validation accuracy peaked at epoch {best.epoch} ({best.valid_acc:.1%})."
+    return note + " More training examples, some L2, or fewer epochs narrow the gap."
+
+
+def run_row(run: Run) -> dict[str, Any]:
+    c, last = run.config, run.history.epochs[-1] if run.history.epochs else None
+    return {
+        "run": f"#{run.id}",
+        "network": f"{run.architecture} {run.model.activation}",
+        "lr": f"{c.lr:g}" if c else "?",
+        "L2": f"{c.l2:g}" if c else "?",
+        "batch": c.batch_size if c else None,
+        "epochs": len(run.history.epochs),
+        "status": run.history.status.value if run.trainer else "loaded",
+        "train acc": pct(last and last.train_acc),
+        "valid acc": pct(last and last.valid_acc),
+        "test acc": pct(run.test_acc),
+    }
