@@ -161,7 +161,9 @@ def _status(found: Comparison) -> str:
     what = {"running": "Training", "stopped": "Stopped", "done": "Done"}[found.status]
     ended = [
         run.history.message
-        for run in found.runs.values()
+        if run.history.message.startswith(name)
+        else f"{name}: {run.history.message}"
+        for name, run in found.runs.items()
         if run.history.status in ("diverged", "early_stopped")
     ]
     return f"**{what}.** Epochs done: " + ", ".join(parts) + ". " + " ".join(ended)

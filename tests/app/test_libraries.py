@@ -122,3 +122,15 @@ def test_without_pytorch_the_page_says_how_to_add_it(monkeypatch):
     assert list(at.dataframe[0].value["library"]) == ["scikit-learn"]  # the proof
     _ok(at.button(key="lib_start").click().run())
     assert list(_comparison(at).runs) == ["mlp_core", "scikit-learn"]
+
+
+def test_a_run_that_blows_up_says_which_library_and_why():
+    at = _open({"lr": "10", "epochs": "2", "n": "1000"})
+    _ok(at.button(key="lib_start").click().run())
+    found = _comparison(at)
+    assert found.status == "done"
+    status = _texts(at.markdown)
+    diverged = [n for n, r in found.runs.items() if r.history.status == "diverged"]
+    assert "mlp_core" in diverged and "Training diverged at epoch" in status
+    for name in diverged[1:]:
+        assert f"{name} diverged at epoch" in status
