@@ -34,4 +34,5 @@ def library_curves(runs: list[tuple[str, History]], x_max: float | None = None) 
         name = runs[min(i // TRACES_PER_RUN, len(runs) - 1)][0]
         symbol, size, width = LIBRARY_STYLE.get(name, ("circle", 6, 2.0))
         trace.update(marker={"symbol": symbol, "size": size}, line={"width": width})
+    fig.update_layout(legend_title_text="library")
     return fig

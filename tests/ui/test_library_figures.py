@@ -26,6 +26,7 @@ def test_three_traces_per_library_with_its_colour_and_style():
         assert traces[0].name == name and list(traces[0].x) == list(range(1, len(traces[0].x) + 1))
     widths = [lf.LIBRARY_STYLE[name][2] for name, _ in runs]
     assert widths == sorted(widths, reverse=True)  # the thinner lines show inside the thick
+    assert fig.layout.legend.title.text == "library"
     fig.to_json()
 
 
