@@ -17,6 +17,7 @@ TRAIN = st.Page(
     "pages/train.py", title="Train", icon=":material/show_chart:", url_path="home", default=True
 )
 TRAIN_ALIAS = st.Page("pages/train.py", title="Train", url_path="train", visibility="hidden")
+LIBRARIES = st.Page("pages/libraries.py", title="Libraries", icon=":material/library_books:")
 PAGES = [
     TRAIN,
     st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:"),
@@ -26,11 +27,14 @@ PAGES = [
     ),
     st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    LIBRARIES,
     TRAIN_ALIAS,
 ]
 
 page = st.navigation(PAGES)
 if page.url_path not in (TRAIN.url_path, TRAIN_ALIAS.url_path):
     state.pause_active()  # training runs inside the Train page; leaving it pauses cleanly
+if page.url_path != LIBRARIES.url_path:
+    state.pause_comparison()  # so do the Libraries page's side-by-side runs
 widgets.sidebar()
 page.run()

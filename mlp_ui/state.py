@@ -11,6 +11,7 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -19,12 +20,16 @@ from mlp_core.network import MLP
 from mlp_core.provenance import TrainedOn
 from mlp_core.training import History, Status, Trainer
 
+if TYPE_CHECKING:
+    from mlp_compare.runs import Comparison
+
 _RUNS = "mlp_runs"
 _CURRENT = "mlp_current_run"
 _ACTIVE = "mlp_active_run"
 _COUNTER = "mlp_run_counter"
 _SETTINGS = "mlp_train_settings"
 _UPLOADS = "mlp_uploads"
+_COMPARISON = "mlp_library_comparison"
 
 
 @dataclass
@@ -125,3 +130,21 @@ def set_train_settings(config: TrainConfig) -> None:
 def uploads() -> dict[str, tuple[bool, str]]:
     """Uploaded model files already handled: file id -> (loaded?, the message shown)."""
     return st.session_state.setdefault(_UPLOADS, {})
+
+
+def comparison() -> Comparison | None:
+    """The Libraries page's side-by-side runs (mlp_compare.runs.Comparison), if any."""
+    return st.session_state.get(_COMPARISON)
+
+
+def set_comparison(value: Comparison | None) -> None:
+    st.session_state[_COMPARISON] = value
+
+
+def pause_comparison() -> None:
+    """Mark the side-by-side runs stopped (the Libraries page was left); they are kept."""
+    found = comparison()
+    if found is not None and found.status == "running":
+        with found.lock:  # waits for a slice still running in the previous script run
+            if found.status == "running":
+                found.status = "stopped"

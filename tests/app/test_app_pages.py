@@ -16,6 +16,7 @@ PAGES = [
     "pages/decision_boundary.py",
     "pages/mistakes.py",
     "pages/draw.py",
+    "pages/libraries.py",
 ]
 
 

@@ -1,0 +1,300 @@
+"""The Libraries page's widgets and its training loop: the same network in scikit-learn and
+PyTorch beside mlp_core, the code for each, and the one-step proof.
+
+The side-by-side runs (mlp_compare.runs.Comparison) train inside the page's own script,
+like the Train page's runs: `train_comparison` steps them in slices of half a second and
+redraws the curves in between; a click or a page switch ends the script run between two
+slices. Every slice and every change of status happens under the comparison's lock.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from mlp_compare import codegen, notes, one_step
+from mlp_compare import conversions as cv
+from mlp_compare.runs import Comparison, seconds_per_epoch
+from mlp_core.config import TrainConfig
+from mlp_core.losses import LOSSES
+from mlp_core.training import new_model
+from mlp_ui import data as ui_data
+from mlp_ui import library_figures, state
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Seconds per slice; `max_slices` (tests only) ends a script run with the runs going on."""
+
+    seconds: float = 0.5
+    max_slices: int | None = None
+
+
+PACE = Pace()
+CHART_CONFIG = {"displaylogo": False}
+
+
+@dataclass
+class View:
+    """Placeholders the training loop redraws."""
+
+    status: DeltaGenerator
+    chart: DeltaGenerator
+    table: DeltaGenerator
+
+
+# -- settings --------------------------------------------------------------------------
+
+
+def settings() -> TrainConfig | None:
+    """The Train page's settings (its URL keys here override them), or None with a message."""
+    base = state.train_settings() or TrainConfig()
+    config = TrainConfig.from_query(st.query_params.to_dict(), base)
+    available = len(ui_data.dataset(config.scaling, config.dtype).y_train)
+    n = min(config.n_train, available)
+    if st.query_params.to_dict():
+        origin = "from this page's address"
+    else:
+        origin = "from the Train page" if state.train_settings() else "(the Train page's defaults)"
+    st.markdown(f"**Settings** {origin}: {describe(config.replace(n_train=n))}.")
+    if config.batch_size > n:
+        st.error(
+            f"The batch size ({config.batch_size}) is larger than the {n:,} training digits: "
+            "lower it on the Train page."
+        )
+        return None
+    return config.replace(n_train=n)
+
+
+def describe(c: TrainConfig) -> str:
+    """The settings in one line, with the Train page's names for the choices."""
+    arch = "-".join(map(str, (784, *c.hidden_sizes, 10)))
+    pixels = {"01": "[0, 1]", "pm1": "[-1, 1]"}[c.scaling]
+    return (
+        f"{arch} {c.activation}, {LOSSES[c.loss].label}, lr {c.lr:g} ({c.reduction} over "
+        f"the batch), momentum {c.momentum:g}, L2 {c.l2:g}, batch {c.batch_size}, "
+        f"{c.epochs} epochs, seed {c.seed}, {c.n_train:,} training digits, {c.init} init, "
+        f"pixels in {pixels}"
+    )
+
+
+# -- the side-by-side runs -------------------------------------------------------------
+
+
+def run_controls(config: TrainConfig | None) -> View:
+    """Library choice, Start and Stop, then the status line, the curves and the table."""
+    has_torch = cv.torch_available()
+    pick, start, stop = st.columns([2.2, 1, 1], vertical_alignment="bottom")
+    options = ["scikit-learn", "PyTorch"] if has_torch else ["scikit-learn"]
+    pick.multiselect("Beside mlp_core", options, default=options, key="lib_pick")
+    running = (c := state.comparison()) is not None and c.status == "running"
+    start.button(
+        "Start",
+        key="lib_start",
+        type="primary",
+        width="stretch",
+        disabled=config is None or running,
+        on_click=_start,
+        args=(config,),
+    )
+    stop.button("Stop", key="lib_stop", width="stretch", disabled=not running, on_click=_stop)
+    if not has_torch:
+        st.info(
+            f"PyTorch is not installed here. `{cv.TORCH_INSTALL}` adds its run beside these "
+            "and its line in the one-step proof below (a CPU build)."
+        )
+    view = View(st.empty(), st.empty(), st.empty())
+    draw(view)
+    return view
+
+
+def _start(config: TrainConfig | None) -> None:
+    """New runs of the libraries picked now (read here: a change just before the click
+    may not have redrawn the button yet)."""
+    if config is None:
+        return
+    _stop()
+    data = ui_data.dataset(config.scaling, config.dtype)
+    libraries = tuple(st.session_state.get("lib_pick", ()))
+    state.set_comparison(Comparison.start(config, data, libraries))
+
+
+def _stop() -> None:
+    found = state.comparison()
+    if found is not None:
+        with found.lock:
+            if found.status == "running":
+                found.status = "stopped"
+
+
+def draw(view: View) -> None:
+    """Status line, curves and table of the current comparison (or the empty state)."""
+    found = state.comparison()
+    if found is None:
+        view.status.info("Press **Start**: the curves of every library grow below, per epoch.")
+        fig = library_figures.library_curves([])
+        view.chart.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+        return
+    runs = [(name, run.history) for name, run in found.runs.items()]
+    view.status.markdown(_status(found))
+    fig = library_figures.library_curves(runs, found.config.epochs)
+    view.chart.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    with view.table.container():
+        st.dataframe(table(found), hide_index=True, width="stretch")
+        st.caption(
+            "Test accuracy: on the test digits, which none of the networks trained on, "
+            "once the runs stop. Seconds per epoch: the median, training plus one pass "
+            "over the validation digits, every library on one thread (the Train page "
+            "spreads mlp_core over two cores)."
+        )
+
+
+def _status(found: Comparison) -> str:
+    """What the runs are doing, the epochs each has done, and why any of them ended early."""
+    target = found.config.epochs
+    parts = [f"{name} {len(run.history.epochs)} of {target}" for name, run in found.runs.items()]
+    what = {"running": "Training", "stopped": "Stopped", "done": "Done"}[found.status]
+    ended = [
+        run.history.message
+        if run.history.message.startswith(name)
+        else f"{name}: {run.history.message}"
+        for name, run in found.runs.items()
+        if run.history.status in ("diverged", "early_stopped")
+    ]
+    return f"**{what}.** Epochs done: " + ", ".join(parts) + ". " + " ".join(ended)
+
+
+def table(found: Comparison) -> list[dict]:
+    """One row per library: test accuracy (when not training), seconds per epoch, size."""
+    data = ui_data.dataset(found.config.scaling, found.config.dtype)
+    digits = f"test accuracy ({len(data.y_test):,} test digits)"
+    rows = []
+    for name, run in found.runs.items():
+        spe = seconds_per_epoch(run.history)
+        acc = _test_accuracy(found, name) if found.status != "running" else None
+        last = run.history.epochs[-1] if run.history.epochs else None
+        rows.append(
+            {
+                "library": name,
+                "epochs": len(run.history.epochs),
+                "validation accuracy": f"{last.valid_acc:.2%}" if last else "–",
+                digits: f"{acc:.2%}" if acc is not None else "–",
+                "seconds per epoch": f"{spe:.2f}" if spe is not None else "–",
+                "parameters": f"{run.n_params:,}",
+            }
+        )
+    return rows
+
+
+def _test_accuracy(found: Comparison, name: str) -> float | None:
+    """The run's accuracy on the test digits, once per number of epochs (None before one)."""
+    run = found.runs[name]
+    if not run.history.epochs:
+        return None
+    key = (name, len(run.history.epochs))
+    if key not in found.test_scores:
+        data = ui_data.dataset(found.config.scaling, found.config.dtype)
+        with found.lock:
+            found.test_scores[key] = run.accuracy(data.X_test, data.y_test)
+    return found.test_scores[key]
+
+
+def _slices() -> Iterable[int]:
+    return itertools.count() if PACE.max_slices is None else range(PACE.max_slices)
+
+
+def train_comparison(view: View) -> None:
+    """Step the running comparison slice by slice, redrawing the view; call it last."""
+    found = state.comparison()
+    if found is None or found.status != "running":
+        return
+    for _ in _slices():
+        with found.lock:
+            if found.status != "running":
+                break
+            epochs = _epochs(found)
+            found.step(PACE.seconds)
+            changed = _epochs(found) != epochs
+        if found.status != "running":
+            break
+        if changed:
+            draw(view)
+    else:
+        return  # only with PACE.max_slices: the next script run goes on
+    st.rerun()  # finished or stopped: redraw the whole page (the table gets test accuracy)
+
+
+def _epochs(found: Comparison) -> tuple[int, ...]:
+    return tuple(len(run.history.epochs) for run in found.runs.values())
+
+
+# -- the proof: one step -----------------------------------------------------------------
+
+
+@st.cache_data(show_spinner="One step in every library...", max_entries=64)
+def one_step_results(config: TrainConfig, torch_too: bool) -> list[one_step.StepResult]:
+    """One SGD step from mlp_core's first weights on the first minibatch (cached per config)."""
+    data = ui_data.dataset(config.scaling, config.dtype)
+    X, y = data.X_train[: config.batch_size], np.asarray(data.y_train[: config.batch_size])
+    model = new_model(config, X.shape[1], 10)
+    return one_step.compare(model, np.array(X), y, config)
+
+
+def proof(config: TrainConfig) -> None:
+    results = one_step_results(config, cv.torch_available())
+    worst = max(r.max_diff for r in results)
+    st.markdown(
+        f"From mlp_core's first weights, one SGD step on the first {config.batch_size} "
+        f"training digits: **after one step the largest difference is {worst:.1e}** "
+        f"(the step itself moved a weight by up to {results[0].max_step:.1e})."
+    )
+    st.dataframe(
+        [
+            {
+                "library": r.library,
+                "largest difference from mlp_core": f"{r.max_diff:.1e}",
+                "float32 rounding allows": f"{r.tolerance:.1e}",
+                "same network": "yes" if r.agrees else "NO",
+            }
+            for r in results
+        ],
+        hide_index=True,
+    )
+    st.caption(
+        f"The allowance is {one_step.ULPS} units in the last place (np.finfo eps) of the "
+        "largest weight plus the largest step: each library sums the same products in "
+        "its own order. Momentum does nothing on a first step, so this is plain SGD."
+    )
+
+
+# -- the code ----------------------------------------------------------------------------
+
+
+def code(config: TrainConfig) -> None:
+    """One tab per library with its script (st.code has a copy button), then the notes."""
+    tabs = st.tabs(list(codegen.LIBRARIES))
+    for tab, library in zip(tabs, codegen.LIBRARIES, strict=True):
+        with tab:
+            st.caption(_run_hint(library))
+            st.code(codegen.script(library, config), language="python", height=560)
+    st.markdown("**Where the libraries differ, and what the code does about it**")
+    st.markdown(
+        "\n".join(f"- **{d.setting}** ({d.libraries}): {d.text}" for d in notes.differences(config))
+    )
+
+
+def _run_hint(library: str) -> str:
+    name = codegen.FILE_NAMES[library]
+    if library == "Keras":
+        return (
+            f"Save as `{name}`. Shown, not run here: Keras and TensorFlow are not "
+            "installed in MLP Lab (written for Keras 3)."
+        )
+    if library == "mlp_core":
+        return f"Save as `{name}` in the MLP Lab folder and run `python {name}`."
+    return f"Save as `{name}` and run `python {name}` (`--data-dir DIR` for local IDX files)."

@@ -1,0 +1,38 @@
+"""Figures of the Libraries page: pure functions from histories and results to figures.
+
+The curves are the Train page's (`figures.training_curves`), one run per library. Runs
+from the same weights in the same minibatch order lie on top of each other, so each
+library gets its own marker and line width: a thick line with thinner ones inside it
+means they agree.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from mlp_core.training import History
+from mlp_ui import figures
+
+LIBRARY_COLOURS = {"mlp_core": "#0072B2", "scikit-learn": "#D55E00", "PyTorch": "#009E73"}
+"""Okabe-Ito blue, vermillion and green (theme.RUN_COLOURS' first three)."""
+LIBRARY_STYLE = {
+    "mlp_core": ("circle", 11, 5.0),
+    "scikit-learn": ("square", 7, 2.5),
+    "PyTorch": ("diamond", 4, 1.0),
+}
+"""Marker symbol, marker size and line width: widest first, so overlaps stay visible."""
+TRACES_PER_RUN = 3  # figures.training_curves: loss, training and validation accuracy
+
+
+def library_curves(runs: list[tuple[str, History]], x_max: float | None = None) -> go.Figure:
+    """Loss and accuracies per epoch, one colour, marker and width per library."""
+    colours = [LIBRARY_COLOURS.get(name, "#000000") for name, _ in runs]
+    fig = figures.training_curves(runs, colours, x_max)
+    if not runs:
+        return fig
+    for i, trace in enumerate(fig.data):
+        name = runs[min(i // TRACES_PER_RUN, len(runs) - 1)][0]
+        symbol, size, width = LIBRARY_STYLE.get(name, ("circle", 6, 2.0))
+        trace.update(marker={"symbol": symbol, "size": size}, line={"width": width})
+    fig.update_layout(legend_title_text="library")
+    return fig
