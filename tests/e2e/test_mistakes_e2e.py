@@ -43,6 +43,17 @@ def _busiest_cell(tmp_path) -> tuple[int, int]:
     return int(true), int(said)
 
 
+def _settled_titles(titles, wanted: str, timeout: float = 30.0) -> list[str]:
+    """The gallery's titles once they all show `wanted` (a loaded machine redraws the
+    gallery after the filters), or whatever they are when `timeout` runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = titles.all_text_contents()
+        if (texts and all(wanted in t for t in texts)) or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.25)
+
+
 def _click_cell(page, true: int, pred: int) -> None:
     """Click the centre of confusion-matrix cell (true, pred) in the plot area."""
     area = page.locator(".st-key-mistakes_cm .nsewdrag").first.bounding_box()
@@ -64,7 +75,7 @@ def test_matrix_cell_filters_the_gallery_and_a_click_picks_a_digit(page, app_url
     expect(page.locator(".st-key-mistakes_pred input")).to_have_value(str(said))
     titles = page.locator(".st-key-mistakes_gallery .annotation-text")
     expect(titles.first).to_be_visible(timeout=20_000)
-    texts = titles.all_text_contents()
+    texts = _settled_titles(titles, f"t: {true} p: {said}")
     assert texts and all(f"t: {true} p: {said}" in t for t in texts), texts
     screenshot(page, f"mistakes_filtered_{true}_as_{said}")
 
