@@ -5,12 +5,13 @@
 import pandas  # noqa: F401
 import streamlit as st
 
-from mlp_ui import shell, state, widgets
+from mlp_ui import playground_state, shell, state, widgets
 
 shell.through_app()
 st.set_page_config(page_title="MLP Lab", page_icon=":material/neurology:", layout="wide")
 
 TRAIN = st.Page("pages/train.py", title="Train", icon=":material/show_chart:", default=True)
+PLAYGROUND = st.Page("pages/playground.py", title="Playground", icon=":material/toys:")
 PAGES = [
     TRAIN,
     st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:"),
@@ -18,6 +19,7 @@ PAGES = [
     st.Page(
         "pages/decision_boundary.py", title="Decision boundary", icon=":material/scatter_plot:"
     ),
+    PLAYGROUND,
     st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
 ]
@@ -25,5 +27,7 @@ PAGES = [
 page = st.navigation(PAGES)
 if page.url_path != TRAIN.url_path:
     state.pause_active()  # training runs inside the Train page; leaving it pauses cleanly
+if page.url_path != PLAYGROUND.url_path:
+    playground_state.pause()  # the playground trains only while it is shown
 widgets.sidebar()
 page.run()

@@ -1,0 +1,175 @@
+"""The Playground page's live part: one fragment that trains a slice and redraws.
+
+While the playground plays, the fragment reruns every FRAME_SECONDS on its own (only it,
+not the page): it trains for at most TRAIN_SECONDS, evaluates every unit over the plane
+in one forward pass, and redraws the epoch counter, the network, the output, the loss
+curves, the gradients and the unit shown large. Paused, it draws once per page run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from mlp_core import playground as core
+from mlp_ui import playground_figures as figures
+from mlp_ui import playground_state as state
+
+FRAME_SECONDS = 0.2  # at least 5 redraws a second
+TRAIN_SECONDS = 0.06  # training per redraw, at most (the rest is drawing)
+MAX_EPOCHS = 50  # per redraw
+GRID = 61  # the output and the large unit: 61 x 61 points over [-6, 6]^2
+TILE_EVERY = 3  # the small tiles take every 3rd point: 21 x 21
+CHART = {"displayModeBar": False}
+
+
+def live(slots: dict) -> None:
+    """The fragment, rerunning on its own while playing. `slots` are containers made by
+    the page run: 'status', 'network', 'output', 'below'."""
+    pg = state.playground()
+    st.fragment(run_every=FRAME_SECONDS if pg.playing else None)(_frame)(slots)
+
+
+def _frame(slots: dict) -> None:
+    pg = state.playground()
+    with pg.lock:
+        if pg.run is None:
+            return
+        if pg.playing:
+            pg.message = pg.run.train(MAX_EPOCHS, TRAIN_SECONDS)
+            if pg.message:  # diverged: stop, and rerun the page to show Play again
+                pg.playing = False
+                st.rerun()
+        run, pg.frames = pg.run, pg.frames + 1
+        grids = run.grids(GRID)
+        train_loss, test_loss = run.curves.train_loss[-1], run.curves.test_loss[-1]
+    with slots["status"]:
+        _status(pg, run, train_loss, test_loss)
+    with slots["network"]:
+        _network(pg, run, grids)
+    with slots["output"]:
+        _output(pg, run, grids[-1][0])
+    with slots["below"]:
+        _below(pg, run, grids)
+
+
+def _status(pg: state.Playground, run: core.PlaygroundRun, train: float, test: float) -> None:
+    c_epoch, c_train, c_test, c_acc = st.columns(4)
+    c_epoch.metric("Epoch", f"{run.epoch:,}")
+    c_train.metric("Training loss", f"{train:.4f}")
+    c_test.metric("Test loss", f"{test:.4f}")
+    acc = run.accuracy()
+    c_acc.metric(
+        f"Test accuracy ({len(run.y_test)} points)" if acc is not None else "Test points",
+        f"{acc:.1%}" if acc is not None else f"{len(run.y_test)}",
+    )
+    if pg.message:
+        st.error(pg.message)
+
+
+def unit_names(run: core.PlaygroundRun) -> list[list[str]]:
+    """names[c][j]: input features, then 'layer c, neuron j', then 'output'."""
+    sizes = run.model.sizes
+    names = [[core.FEATURES[f][0] for f in run.config.features]]
+    names += [
+        [f"layer {c}, neuron {j + 1}" for j in range(n)] for c, n in enumerate(sizes[1:-1], 1)
+    ]
+    return [*names, ["output"]]
+
+
+def _output_kind(run: core.PlaygroundRun) -> str:
+    return "sigmoid" if run.task == "classify" else "linear"
+
+
+def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
+    tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
+    fig = figures.network_figure(
+        tiles, run.model.W, run.config.activation, unit_names(run), _output_kind(run), pg.selected
+    )
+    event = st.plotly_chart(
+        fig, key="pg_network", on_select="rerun", selection_mode="points", config=CHART
+    )
+    points = event.selection.points if event else []
+    click = tuple(points[0].get("customdata", ())) if points else None
+    if click and click != pg.clicked and click[0] > 0:  # a new click on a unit (not an input)
+        pg.selected = (int(click[0]), int(click[1]))
+    pg.clicked = click
+    st.caption(
+        "Each square is a unit's output over the whole input plane (blue positive, orange "
+        "negative); lines are weights, thicker for larger ones. Click a unit to see it large."
+    )
+
+
+def _output(pg: state.Playground, run: core.PlaygroundRun, output: np.ndarray) -> None:
+    test = (run.X_test, run.y_test) if run.config.show_test else None
+    fig = figures.boundary_figure(output, (run.X_train, run.y_train), test, run.task)
+    st.plotly_chart(fig, key="pg_boundary", config=CHART)
+    curves = [("now", run.curves)] + [(s.name, s.curves) for s in pg.snapshots]
+    st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
+
+
+def _below(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
+    grad_col, unit_col = st.columns([1, 1.6], gap="large")
+    with grad_col:
+        st.markdown("**Gradient size per layer** (last epoch)")
+        st.plotly_chart(
+            figures.gradient_figure(run.curves.grad_rms[-1]), key="pg_grad", config=CHART
+        )
+        st.caption(
+            "With sigmoid and many layers the bars on the left shrink by orders of "
+            "magnitude: those layers barely learn (vanishing gradients)."
+        )
+    with unit_col:
+        _unit(pg, run, grids)
+
+
+def _unit(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
+    """'What a neuron sees': one unit large, with its incoming weights."""
+    names = unit_names(run)
+    options = [(c, j) for c in range(1, len(names)) for j in range(len(names[c]))]
+    if pg.selected not in options:
+        pg.selected = options[0]
+    picked = st.selectbox(
+        "What a neuron sees",
+        options,
+        index=options.index(pg.selected),
+        format_func=lambda cj: names[cj[0]][cj[1]],
+        key=f"pg_unit_{pg.selected}",
+    )
+    pg.selected = picked
+    c, j = picked
+    kind = _output_kind(run) if c == len(names) - 1 else run.config.activation
+    fig = figures.neuron_figure(
+        grids[c][j], kind, run.model.W[c - 1][:, j], float(run.model.b[c - 1][j]), names[c - 1]
+    )
+    st.plotly_chart(fig, key="pg_unit_fig", config=CHART)
+
+
+def snapshots_panel() -> None:
+    """The snapshots kept so far, and a way to drop them."""
+    pg = state.playground()
+    if not pg.snapshots:
+        st.caption(
+            "Snapshot keeps the current network and its curves; they are then drawn "
+            "beside the live run's (dashed = test loss)."
+        )
+        return
+    rows = [
+        {
+            "run": s.name,
+            "training loss": s.curves.train_loss[-1],
+            "test loss": s.curves.test_loss[-1],
+        }
+        for s in pg.snapshots
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "training loss": st.column_config.NumberColumn(format="%.4f"),
+            "test loss": st.column_config.NumberColumn(format="%.4f"),
+        },
+    )
+    st.button(
+        "Forget the snapshots", key="pg_forget", on_click=lambda: setattr(pg, "snapshots", [])
+    )
