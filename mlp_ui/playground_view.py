@@ -1,9 +1,11 @@
-"""The Playground page's live part: one fragment that trains a slice and redraws.
+"""The Playground page's live part: two fragments that rerun on their own while it plays.
 
-While the playground plays, the fragment reruns every FRAME_SECONDS on its own (only it,
-not the page): it trains for at most TRAIN_SECONDS, evaluates every unit over the plane
-in one forward pass, and redraws the epoch counter, the network, the output, the loss
-curves, the gradients and the unit shown large. Paused, it draws once per page run.
+`live` reruns every FRAME_SECONDS (only it, not the page): it trains for at most
+TRAIN_SECONDS, evaluates every unit over the plane in one forward pass, and redraws the
+epoch counter, the network and the output. `charts` reruns every CHART_SECONDS and
+redraws the loss curves, the gradient sizes and the unit shown large: they change more
+slowly, and each plotly chart costs the browser tens of milliseconds per redraw
+(benchmarks/playground_speed.py). Paused, both draw once per page run.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from mlp_core import playground as core
 from mlp_ui import playground_figures as figures
 from mlp_ui import playground_state as state
 
-FRAME_SECONDS = 0.2  # at least 5 redraws a second
-TRAIN_SECONDS = 0.06  # training per redraw, at most (the rest is drawing)
+FRAME_SECONDS = 0.05  # the timer starts when a redraw has reached the browser
+CHART_SECONDS = 1.0
+TRAIN_SECONDS = 0.04  # training per redraw, at most (the rest is drawing)
 MAX_EPOCHS = 50  # per redraw
 GRID = 61  # the output and the large unit: 61 x 61 points over [-6, 6]^2
 TILE_EVERY = 3  # the small tiles take every 3rd point: 21 x 21
@@ -24,10 +27,11 @@ CHART = {"displayModeBar": False}
 
 
 def live(slots: dict) -> None:
-    """The fragment, rerunning on its own while playing. `slots` are containers made by
-    the page run: 'status', 'network', 'output', 'below'."""
-    pg = state.playground()
-    st.fragment(run_every=FRAME_SECONDS if pg.playing else None)(_frame)(slots)
+    """Both fragments. `slots` are containers made by the page run: 'status',
+    'network', 'output', 'curves', 'below'."""
+    playing = state.playground().playing
+    st.fragment(run_every=FRAME_SECONDS if playing else None)(_frame)(slots)
+    st.fragment(run_every=CHART_SECONDS if playing else None)(_charts)(slots)
 
 
 def _frame(slots: dict) -> None:
@@ -42,18 +46,29 @@ def _frame(slots: dict) -> None:
                 st.rerun()
         run, pg.frames = pg.run, pg.frames + 1
         grids = run.grids(GRID)
-        train_loss, test_loss = run.curves.train_loss[-1], run.curves.test_loss[-1]
-    with slots["status"]:
-        _status(pg, run, train_loss, test_loss)
-    with slots["network"]:
-        _network(pg, run, grids)
-    with slots["output"]:
-        _output(pg, run, grids[-1][0])
-    with slots["below"]:
-        _below(pg, run, grids)
+        with slots["status"]:
+            _status(pg, run)
+        with slots["network"]:
+            _network(pg, run, grids)
+        with slots["output"]:
+            _output(run, grids[-1][0])
 
 
-def _status(pg: state.Playground, run: core.PlaygroundRun, train: float, test: float) -> None:
+def _charts(slots: dict) -> None:
+    pg = state.playground()
+    with pg.lock:
+        if pg.run is None:
+            return
+        run = pg.run
+        with slots["curves"]:
+            curves = [("now", run.curves)] + [(s.name, s.curves) for s in pg.snapshots]
+            st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
+        with slots["below"]:
+            _below(pg, run, run.grids(GRID))
+
+
+def _status(pg: state.Playground, run: core.PlaygroundRun) -> None:
+    train, test = run.curves.train_loss[-1], run.curves.test_loss[-1]
     c_epoch, c_train, c_test, c_acc = st.columns(4)
     c_epoch.metric("Epoch", f"{run.epoch:,}")
     c_train.metric("Training loss", f"{train:.4f}")
@@ -82,30 +97,41 @@ def _output_kind(run: core.PlaygroundRun) -> str:
 
 
 def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
+    """While playing, the picture alone (an image costs the browser least); paused, as a
+    chart whose units can be hovered and clicked."""
     tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
-    fig = figures.network_figure(
-        tiles, run.model.W, run.config.activation, unit_names(run), _output_kind(run), pg.selected
-    )
-    event = st.plotly_chart(
-        fig, key="pg_network", on_select="rerun", selection_mode="points", config=CHART
-    )
-    points = event.selection.points if event else []
-    click = tuple(points[0].get("customdata", ())) if points else None
-    if click and click != pg.clicked and click[0] > 0:  # a new click on a unit (not an input)
-        pg.selected = (int(click[0]), int(click[1]))
-    pg.clicked = click
+    picture = figures.network_picture(tiles, run.model.W, run.config.activation, _output_kind(run))
+    if pg.playing:
+        st.image(picture.png, width="stretch")
+        hint = "Pause to click a unit and see it large."
+    else:
+        fig = figures.network_figure(picture, unit_names(run), pg.selected)
+        event = st.plotly_chart(
+            fig, key="pg_network", on_select="rerun", selection_mode="points", config=CHART
+        )
+        _clicked(pg, event.selection.points if event else [])
+        hint = "Click a unit to see it large below."
     st.caption(
         "Each square is a unit's output over the whole input plane (blue positive, orange "
-        "negative); lines are weights, thicker for larger ones. Click a unit to see it large."
+        f"negative); lines are weights, thicker for larger ones. {hint}"
     )
 
 
-def _output(pg: state.Playground, run: core.PlaygroundRun, output: np.ndarray) -> None:
+def _clicked(pg: state.Playground, points: list) -> None:
+    """Select the unit of a new click (not an input; a click is applied only once)."""
+    click = tuple(points[0].get("customdata", ())) if points else None
+    if click and click != pg.clicked and click[0] > 0:
+        pg.selected = (int(click[0]), int(click[1]))
+    pg.clicked = click
+
+
+def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
     test = (run.X_test, run.y_test) if run.config.show_test else None
-    fig = figures.boundary_figure(output, (run.X_train, run.y_train), test, run.task)
-    st.plotly_chart(fig, key="pg_boundary", config=CHART)
-    curves = [("now", run.curves)] + [(s.name, s.curves) for s in pg.snapshots]
-    st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
+    st.image(figures.boundary_picture(output, (run.X_train, run.y_train), test, run.task))
+    st.caption(
+        "The output over the plane: blue where it says class 1, orange class 0, pale on "
+        "the boundary. Training points have a white edge, test points a black one."
+    )
 
 
 def _below(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:

@@ -22,22 +22,22 @@ st.markdown(
 )
 pc.seed_widgets()
 pc.link_problems()
-bar = st.columns([1, 1, 1, 1.15, 0.2, 1.5, 1.1, 1.1, 1.4, 1.3], vertical_alignment="bottom")
+buttons = st.columns([1, 1, 1, 1.2, 6.5], vertical_alignment="center")
+pc.hyper_bar(st.columns(5, gap="medium"))
 left, main = st.columns([1, 3.4], gap="medium")
 with left:
     pc.data_panel()
-pc.hyper_bar(bar[5:])
 net_col, out_col = main.columns([1.35, 1], gap="medium")
 with net_col:
     pc.layer_buttons()
 config = pc.config()
 if config is not None:
     pc.sync(config)
-pc.run_buttons(bar[:4])
+pc.run_buttons(buttons[:4])
 
-slots = {"status": main.container(), "network": net_col.container()}
-slots["output"] = out_col.container()
-slots["below"] = main.container()
+slots = {"status": buttons[4].container(), "network": net_col.container()}
+slots["output"], slots["curves"] = out_col.container(), out_col.container()
+slots["below"] = st.container()
 pv.live(slots)
 
 st.subheader("Snapshots")
