@@ -245,8 +245,9 @@ class PlaygroundRun:
         start = time.perf_counter()
         for _ in range(epochs):
             before = self.model.copy()
-            grads = train_epoch(self.model, self.F_train, self.Y_train, self.config, self.rng)
-            losses = self.losses()
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                grads = train_epoch(self.model, self.F_train, self.Y_train, self.config, self.rng)
+                losses = self.losses()
             if not (self.model.is_finite() and np.isfinite(losses).all()):
                 self.model = before
                 return (

@@ -103,7 +103,7 @@ def data_panel() -> None:
         "Data",
         DATASETS,
         required=True,
-        width="stretch",
+        wrap=True,
         key=key("dataset"),
         format_func=lambda n: core.DATASETS[n].label,
     )
@@ -118,7 +118,7 @@ def data_panel() -> None:
         "Input features",
         FEATURES,
         selection_mode="multi",
-        width="stretch",
+        wrap=True,
         key=key("features"),
         format_func=lambda f: core.FEATURES[f][0],
         help="What the first layer is given. With x₁² and x₂² one layer separates the circle.",

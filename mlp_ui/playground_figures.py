@@ -150,6 +150,19 @@ def _frame(pos, selected: tuple[int, int] | None) -> list[dict]:
     return [{"type": "rect", "x0": x - h, "x1": x + h, "y0": y - h, "y1": y + h, "line": line}]
 
 
+def _note(text: str) -> dict:
+    """A grey message in the middle of an empty chart."""
+    return {
+        "text": text,
+        "showarrow": False,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "font": {"color": theme.MUTED, **FONT},
+    }
+
+
 def _thin(values: Sequence, n: int = 400) -> list:
     """At most about n evenly spaced values, always the last (long runs stay light)."""
     if len(values) <= n:
@@ -180,6 +193,9 @@ def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 260) -> go.Fig
                     hovertemplate="epoch %{x}: %{y:.4f}<extra>" + f"{name}: {label}</extra>",
                 )
             )
+    notes = (
+        [] if any(len(c.epoch) > 1 for _, c in runs) else [_note("The curves grow as it trains.")]
+    )
     return _figure(
         traces,
         dict(
@@ -188,6 +204,7 @@ def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 260) -> go.Fig
             xaxis={"title": {"text": "epoch", "font": FONT}, "tickfont": FONT},
             yaxis={"title": {"text": "loss", "font": FONT}, "type": "log", "tickfont": FONT},
             legend={"orientation": "h", "y": -0.3, "font": FONT},
+            annotations=notes,
             uirevision="loss",
         ),
     )
@@ -208,6 +225,7 @@ def gradient_figure(rms: np.ndarray, height: int = 260) -> go.Figure:
         textposition="outside",
         hovertemplate="weights %{x}: %{y:.2e}<extra></extra>",
     )
+    layout_notes = [] if any(values) else [_note("No gradients yet: press Step or Play.")]
     return _figure(
         [bars],
         dict(
@@ -219,6 +237,7 @@ def gradient_figure(rms: np.ndarray, height: int = 260) -> go.Figure:
                 "type": "log",
                 "tickfont": FONT,
             },
+            annotations=layout_notes,
             uirevision="grad",
         ),
     )

@@ -125,14 +125,14 @@ def boundary_image(
     test: tuple[np.ndarray, np.ndarray] | None,
     point_colours: tuple[np.ndarray, np.ndarray | None],
     domain: tuple[float, float],
-    size: int = 420,
+    size: int = 360,
 ) -> Image.Image:
     """The output over the plane, z (s, s) int8 colour values (row 0 at x2 = domain[0]),
     smoothly enlarged to size x size pixels, with the points X (n, 2) on top: training
     points edged white, test points black. point_colours: RGB (n, 3) uint8 for each set.
     Ticks every 3 units along the left and bottom edges."""
-    margin = 34
-    img = Image.new("RGB", (size + margin + 8, size + margin + 8), "white")
+    margin = 40
+    img = Image.new("RGB", (size + margin + 14, size + margin + 8), "white")
     heat = Image.fromarray(PALETTE[z[::-1].astype(np.int16) + 100])
     img.paste(heat.resize((size, size), Image.Resampling.BILINEAR), (margin, 8))
     draw = ImageDraw.Draw(img)
@@ -155,10 +155,10 @@ def boundary_image(
 
 def _ticks(draw: ImageDraw.ImageDraw, margin: int, size: int, domain) -> None:
     lo, hi = domain
-    font = _font(13)
+    font = _font(17)
     for v in np.arange(np.ceil(lo / 3) * 3, hi + 1e-9, 3):
         t = (v - lo) / (hi - lo) * size
-        draw.text((margin + t, size + 12), f"{v:g}", fill="#555555", font=font, anchor="mt")
+        draw.text((margin + t, size + 14), f"{v:g}", fill="#555555", font=font, anchor="mt")
         draw.text((margin - 6, 8 + size - t), f"{v:g}", fill="#555555", font=font, anchor="rm")
     draw.rectangle([margin, 8, margin + size, 8 + size], outline="#BBBBBB")
 

@@ -75,8 +75,9 @@ def _status(pg: state.Playground, run: core.PlaygroundRun) -> None:
     c_test.metric("Test loss", f"{test:.4f}")
     acc = run.accuracy()
     c_acc.metric(
-        f"Test accuracy ({len(run.y_test)} points)" if acc is not None else "Test points",
+        "Test accuracy" if acc is not None else "Test points",
         f"{acc:.1%}" if acc is not None else f"{len(run.y_test)}",
+        help=f"On the {len(run.y_test)} test points, which the network never trains on.",
     )
     if pg.message:
         st.error(pg.message)

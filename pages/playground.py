@@ -22,9 +22,9 @@ st.markdown(
 )
 pc.seed_widgets()
 pc.link_problems()
-buttons = st.columns([1, 1, 1, 1.2, 6.5], vertical_alignment="center")
+buttons = st.columns([1, 1, 1, 1.15, 4.6], vertical_alignment="center")
 pc.hyper_bar(st.columns(5, gap="medium"))
-left, main = st.columns([1, 3.4], gap="medium")
+left, main = st.columns([1.1, 3.4], gap="medium")
 with left:
     pc.data_panel()
 net_col, out_col = main.columns([1.35, 1], gap="medium")
