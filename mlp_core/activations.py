@@ -92,4 +92,5 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", tanh, tanh_backward),
     "relu": Activation("relu", relu, relu_backward),
     "identity": Activation("identity", identity, identity_backward),
+    "linear": Activation("linear", identity, identity_backward),  # the same, by its other name
 }

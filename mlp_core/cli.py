@@ -121,7 +121,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from None
     data = prepare(mnist, scaling=config.scaling, dtype=config.np_dtype)
     config = config.replace(n_train=min(config.n_train, len(data.y_train)))
-    trainer = Trainer(config, data)
+    trainer = Trainer(config, data, backend=_backend())
     start = time.perf_counter()
     while (stats := trainer.train_epoch()) is not None:
         _emit(
@@ -148,7 +148,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         "epochs": trainer.epoch,
         "seconds": seconds,
         "data_source": data.source,
-        "status": history.status,
+        "status": history.status.value,
+        "trained_on": trainer.trained_on,
     }
     if args.out:
         final["model"] = str(_save(args.out, trainer, config, data, test_acc, seconds))
@@ -156,8 +157,15 @@ def cmd_train(args: argparse.Namespace) -> None:
         args,
         final,
         f"test accuracy {test_acc:.2%} after {trainer.epoch} epochs "
-        f"({seconds:.1f} s) on {data.source}",
+        f"({seconds:.1f} s) on {data.source}\ntrained on: {trainer.trained_on}",
     )
+
+
+def _backend():
+    """The fast back-end's choice for this machine (mlp_fast.choose; MLP_LAB_FAST=0: off)."""
+    from mlp_fast import choose
+
+    return choose()
 
 
 def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds: float):

@@ -81,7 +81,9 @@ def gradient_check(
     if activation not in ACTIVATIONS or loss not in LOSSES:
         raise ValueError(f"unknown activation or loss: {activation!r}, {loss!r}")
     model, X, Y = _problem(activation, loss, sizes, seed)
-    dW, db = model.backward(model.forward(X), Y, reduction)
+    A = model.forward(X)
+    _, dZ = LOSSES[loss].delta(A[-1], Y, reduction)
+    dW, db = model.backward(A, dZ)
     analytic = _interleave([g + l2 * W for g, W in zip(dW, model.W, strict=True)], db)
     numeric = _numeric(model, X, Y, l2, reduction, eps)
     pairs = list(zip(analytic, numeric, strict=True))

@@ -4,7 +4,8 @@ Each loss is paired with the output activation that makes its output delta simpl
 dZ_L = A_L - Y (per example): softmax with categorical cross-entropy, sigmoid with
 binary cross-entropy (the book's network), identity with squared error (written as
 1/2 * sum of squares, so its delta is A - Y too). For the `mean` reduction the delta
-is divided by the batch size; for `sum` (the book's) it is not.
+is divided by the batch size; for `sum` (the book's) it is not: `Loss.delta` gives both
+the batch's loss and its output delta, the step between the forward and the backward pass.
 """
 
 from __future__ import annotations
@@ -35,6 +36,25 @@ class Loss:
     def __post_init__(self) -> None:
         if self.value_labels is None:
             object.__setattr__(self, "value_labels", _with_labels(self.value))
+
+    def delta(
+        self, A: np.ndarray, y: np.ndarray, reduction: str = "mean"
+    ) -> tuple[float, np.ndarray]:
+        """The batch's loss (summed over its rows) and the output delta dZ = dLoss/dZ_L.
+
+        A (n, k) is the output activation; y holds integer labels (n,) or targets Y (n, k).
+        dZ (n, k) is A - Y, divided by n for the `mean` reduction; A is left as it is.
+        """
+        if y.ndim == 1:  # labels: Y is one-hot, so A - Y differs from A in one entry a row
+            loss = self.value_labels(A, y)
+            dZ = A.copy()
+            dZ[np.arange(len(y)), y] -= 1
+        else:
+            loss = self.value(A, y)
+            dZ = A - y
+        if reduction == "mean":
+            dZ /= len(A)
+        return loss, dZ
 
 
 def _eps(A: np.ndarray) -> float:

@@ -106,15 +106,24 @@ class MLP:
         arch = "-".join(map(str, self.sizes))
         return f"MLP({arch}, {self.activation}, {self.loss}, {self.dtype})"
 
-    def forward(self, X: np.ndarray) -> list[np.ndarray]:
-        """All activations [A0 = X, A1, ..., A_L], X (n, d_in) -> A_L (n, k)."""
-        hidden = ACTIVATIONS[self.activation].forward
+    def forward(self, X: np.ndarray, first: int = 0) -> list[np.ndarray]:
+        """Activations [X, A1, ..., A_L] of a batch X (n, d_in); A_L (n, k) is the output.
+
+        With `first` > 0, X is the input of layer `first` (the output of the layers below,
+        which the caller computed itself) and the list starts there: [X, A_first+1, ...].
+        """
         A = [X]
-        for l, (W, b) in enumerate(zip(self.W, self.b, strict=True)):
-            Z = A[-1] @ W
-            Z += b
-            A.append(hidden(Z) if l < len(self.W) - 1 else LOSSES[self.loss].output(Z))
+        for l in range(first, len(self.W)):
+            Z = A[-1] @ self.W[l] + self.b[l]
+            A.append(self.activate(l, Z))
         return A
+
+    def activate(self, l: int, Z: np.ndarray) -> np.ndarray:
+        """Layer l's activation of its pre-activation Z, in place: the hidden layers' own,
+        the output's (paired with the loss, see losses.py) for the last layer."""
+        if l < len(self.W) - 1:
+            return ACTIVATIONS[self.activation].forward(Z)
+        return LOSSES[self.loss].output(Z)
 
     def predict_proba(self, X: np.ndarray, batch: int = 8192) -> np.ndarray:
         """Output activations, X (n, d_in) -> (n, k), in chunks to bound memory."""
@@ -135,19 +144,30 @@ class MLP:
         return LOSSES[self.loss].value(self.forward(X)[-1], Y)
 
     def backward(
-        self, A: list[np.ndarray], Y: np.ndarray, reduction: str = "mean"
-    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Gradients of the data loss from stored activations: dW[l] (fan_in, fan_out), db[l]."""
-        backward = ACTIVATIONS[self.activation].backward
-        dZ = A[-1] - Y
-        if reduction == "mean":
-            dZ /= len(Y)
+        self,
+        A: list[np.ndarray],
+        dZ: np.ndarray,
+        first: int = 0,
+        dZ_below: np.ndarray | None = None,
+    ) -> tuple[list, list]:
+        """Backpropagation: the gradients of the loss from the activations A of `forward`
+        and the output delta dZ (n, k) (losses.py): dW[l] (fan_in, fan_out), db[l] (fan_out,).
+
+        The gradients are sums over the batch's rows (the delta already carries the 1/n of
+        a mean). With `first` > 0, A is `forward(X, first)`'s list, only layers `first` and
+        up get gradients (the others' entries are None), and the delta of layer first - 1
+        is written into `dZ_below` (the fast back-end computes that layer itself).
+        """
+        df = ACTIVATIONS[self.activation].backward  # f'(Z) from the output A, times dA
         dW, db = [None] * len(self.W), [None] * len(self.W)
-        for l in range(len(self.W) - 1, -1, -1):
-            dW[l] = A[l].T @ dZ
+        for l in range(len(self.W) - 1, first - 1, -1):
+            A_in = A[l - first]  # the layer's input: A_l (X for the first layer)
+            dW[l] = A_in.T @ dZ
             db[l] = dZ.sum(axis=0)
-            if l:
-                dZ = backward(dZ @ self.W[l].T, A[l])
+            if l > 0:  # the delta of the layer below, through the weights before any update
+                dZ = df(dZ @ self.W[l].T, A_in)
+        if dZ_below is not None:
+            dZ_below[...] = dZ
         return dW, db
 
 

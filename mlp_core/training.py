@@ -1,21 +1,29 @@
-"""Step-wise training: a Trainer that can run one minibatch, one epoch, or a time budget.
+"""Step-wise training: the textbook minibatch step, and a Trainer that keeps the books.
 
-A UI drives it in small slices (so Stop takes effect within a fraction of a second)
-and nothing is lost between slices; `fit()` simply loops to the end. The core takes no
-UI callbacks.
+One minibatch is `train_batch`: forward pass, loss and output delta, backward pass,
+optimizer step, each in its own module (network.py, losses.py, optimizers.py). `Trainer`
+only keeps the books around it: the order of the examples, epochs, statistics,
+divergence and early stopping. It runs one minibatch, one epoch or a time budget at a
+time, so a UI can drive it in small slices (Stop takes effect within a fraction of a
+second) and nothing is lost between slices; `fit()` simply loops to the end.
+
+The minibatches go through a back-end: `PlainStep`, `train_batch` one batch after the
+other, unless the caller hands the Trainer another one with the same `run` method (the
+fast back-end in the `mlp_fast` package computes the same step on two cores). Nothing
+here imports it.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
 import numpy as np
 
-from mlp_core import blas, parallel, split_process
-from mlp_core.activations import ACTIVATIONS
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
@@ -25,6 +33,96 @@ DIVERGE_FACTOR = 2.0
 """An epoch whose training loss exceeds this multiple of the starting loss has diverged."""
 DIVERGE_GROWTH = 100.0
 """Weights whose norm grew this many times since the start have diverged (sane runs: < 10)."""
+
+
+# -- one minibatch, the textbook way ----------------------------------------------------
+def train_batch(
+    model: MLP, optimizer: SGD, X: np.ndarray, y: np.ndarray, reduction: str = "mean"
+) -> tuple[float, int]:
+    """Forward, loss and delta, backward, update on one minibatch X (n, d_in), labels y (n,).
+
+    Returns the batch's summed loss and how many of its examples the model got right.
+    """
+    A = model.forward(X)  # [X, A1, ..., A_L]
+    loss, dZ = LOSSES[model.loss].delta(A[-1], y, reduction)  # dZ = A_L - Y (/ n)
+    dW, db = model.backward(A, dZ)  # the gradients, layer by layer
+    optimizer.step(dW, db)  # W -= lr * (dW + l2 * W), b -= lr * db
+    return loss, count_correct(A[-1], y)
+
+
+def count_correct(A_L: np.ndarray, y: np.ndarray) -> int:
+    """How many rows of the output A_L (n, k) have their largest value at the label y (n,)."""
+    return int(np.count_nonzero(A_L.argmax(axis=1) == y))
+
+
+@dataclass(frozen=True)
+class Minibatches:
+    """What a back-end trains: the model, its optimizer, the training examples X (N, d_in)
+    and labels y (N,), and the minibatches as index arrays into them, in order."""
+
+    model: MLP
+    optimizer: SGD
+    X: np.ndarray
+    y: np.ndarray
+    batches: Sequence[np.ndarray]
+    reduction: str = "mean"
+
+
+AfterBatch = Callable[[int, float, int], bool]
+"""after_batch(i, loss, correct), called once batch i is trained (or at least its loss is
+known and it will be applied in full); returns False to make batch i the last."""
+
+
+class Backend(Protocol):
+    """A way to run minibatches: `run` returns how many it trained, all in full."""
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int: ...
+
+    def describe(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class PlainStep:
+    """The default back-end: `train_batch`, one minibatch after the other."""
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        for i, idx in enumerate(job.batches):
+            loss, correct = train_batch(
+                job.model, job.optimizer, job.X[idx], job.y[idx], job.reduction
+            )
+            if not after_batch(i, loss, correct):
+                return i + 1
+        return len(job.batches)
+
+    def describe(self) -> str:
+        return "plain NumPy step"
+
+    def close(self) -> None:
+        """Nothing to end."""
+
+
+# -- the books ---------------------------------------------------------------------------
+class Status(str, Enum):
+    """Where a run is. The values are the strings model files and sessions store."""
+
+    READY = "ready"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    EARLY_STOPPED = "early_stopped"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended by itself (Continue can still extend it, unless diverged)."""
+        return self in (Status.DONE, Status.DIVERGED, Status.EARLY_STOPPED)
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+    __hash__ = str.__hash__  # Enum hashes the name: a dict keyed by "done" must find DONE
 
 
 class Split(Protocol):
@@ -52,9 +150,14 @@ class History:
     """Per-epoch statistics of one run, plus how it ended."""
 
     epochs: list[EpochStats] = field(default_factory=list)
-    status: str = "ready"  # ready | running | done | stopped | diverged | early_stopped
+    status: Status = Status.READY
     message: str = ""
     diverged_at: float | None = None  # epoch + fraction where the loss went non-finite
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "status":  # "done" from a model file or a caller becomes Status.DONE
+            value = Status(value)
+        super().__setattr__(name, value)
 
     def column(self, name: str) -> np.ndarray:
         return np.array([getattr(e, name) for e in self.epochs], dtype=float)
@@ -62,7 +165,7 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         return {
             "epochs": [asdict(e) for e in self.epochs],
-            "status": self.status,
+            "status": self.status.value,
             "message": self.message,
             "diverged_at": self.diverged_at,
         }
@@ -93,58 +196,35 @@ def new_model(config: TrainConfig, n_in: int = 784, n_out: int = 10) -> MLP:
     )
 
 
-class _Workspace:
-    """Buffers reused by every minibatch, so the hot loop allocates next to nothing."""
-
-    def __init__(self, model: MLP, batch: int) -> None:
-        dtype, sizes = model.dtype, model.sizes
-        self.X = np.empty((batch, sizes[0]), dtype)
-        self.Z = [np.empty((batch, o), dtype) for o in sizes[1:]]  # A_1..A_L, then dZ_L
-        self.dA = [np.empty((batch, o), dtype) for o in sizes[1:-1]]  # dZ_(l+1) @ W_(l+1).T
-        self.dW = [np.empty_like(W) for W in model.W]
-        self.db = [np.empty_like(b) for b in model.b]
-        self.rows = np.arange(batch)
-        self.ones = np.ones(batch, dtype)  # db = ones @ dZ: BLAS sums columns fastest
-
-
 class Trainer:
-    """Trains `model` on `data` with `config`, resumable at any minibatch."""
+    """Trains `model` on `data` with `config`, resumable at any minibatch.
 
-    blas_threads: int | None = blas.training_threads()
-    """BLAS threads for training's matrix products: 1 unless $MLP_LAB_BLAS_THREADS says
-    otherwise; None keeps NumPy's own count (see mlp_core.blas)."""
+    `backend` runs the minibatches (default: `PlainStep`); `trained_on` says which did.
+    """
 
-    threads: int = parallel.wanted_threads()
-    """Threads for training: 2 splits the first layer's units over two cores (see
-    mlp_core.parallel) when the layer is big enough; 1 trains on the caller's thread.
-    Set from $MLP_LAB_THREADS, else 2 when the process may use two CPUs."""
-
-    split: str = parallel.wanted_split()
-    """How two threads split: "process" (a helper process, mlp_core.split_process, where
-    available, else the thread split) or "thread" (mlp_core.parallel); $MLP_LAB_SPLIT."""
-
-    def __init__(self, config: TrainConfig, data: Split, model: MLP | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        data: Split,
+        model: MLP | None = None,
+        backend: Backend | None = None,
+    ) -> None:
         self.config = config
         self.X = data.X_train[: config.n_train]
         self.y = np.asarray(data.y_train[: config.n_train])
         self.X_valid, self.y_valid = data.X_valid, np.asarray(data.y_valid)
-        self.model = (
-            model
-            if model is not None
-            else new_model(config, self.X.shape[1], int(max(self.y.max(), self.y_valid.max())) + 1)
-        )
+        n_out = int(max(self.y.max(), self.y_valid.max())) + 1
+        self.model = model if model is not None else new_model(config, self.X.shape[1], n_out)
         self._check_data()
+        self.backend = backend if backend is not None else PlainStep()
         self.history = History()
         self.target_epochs = config.epochs
         self.optimizer = SGD(self.model.W, self.model.b, config.lr, config.momentum, config.l2)
         self._rng = np.random.default_rng((config.seed, 1))
-        self._ws = _Workspace(self.model, min(config.batch_size, len(self.X)))
         self._perm: np.ndarray | None = None
         self._pos = 0
-        self._split: parallel.SplitStep | split_process.ProcessSplit | None = None
-        self._solo_until = 0.0  # time.monotonic() until which the machine is too busy to split
         self._epoch_start = self.model.copy()
-        self._best: tuple[float, MLP] | None = None
+        self._best: tuple[int, float, MLP] | None = None  # epoch, validation accuracy, weights
         self._loss_sum = self._correct = self._seconds = 0.0
         self._start_loss = self._sample_loss()
         self._start_norm = weight_norm(self.model)
@@ -175,14 +255,19 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        return self.history.status in ("done", "diverged", "early_stopped")
+        return self.history.status.finished
+
+    @property
+    def trained_on(self) -> str:
+        """Which back-end trained this run, in words (e.g. "plain NumPy step (1 thread)")."""
+        return self.backend.describe()
 
     def extend(self, extra_epochs: int) -> None:
         """Allow `extra_epochs` more epochs after the run has finished (Continue)."""
-        if self.history.status == "diverged":
+        if self.history.status is Status.DIVERGED:
             raise ValueError("this run diverged; start a new run with a smaller learning rate")
         self.target_epochs = max(self.target_epochs, self.epoch) + extra_epochs
-        self.history.status = "stopped"
+        self.history.status = Status.STOPPED
 
     # -- the loop -----------------------------------------------------------------------
     def step(
@@ -196,28 +281,13 @@ class Trainer:
 
         Returns the epochs completed during this call (often none, or one).
         """
-        with blas.limited(self.blas_threads):
-            done = self._batches(max_batches, max_seconds, to_epoch_end)
-        if not self.finished and self.epoch >= self.target_epochs:
-            self._finish("done", f"trained {self.epoch} epochs")
-        return done
-
-    def _batches(
-        self, max_batches: int | None, max_seconds: float | None, to_epoch_end: bool
-    ) -> list[EpochStats]:
         done: list[EpochStats] = []
-        start = time.perf_counter()
-        deadline = None if max_seconds is None else start + max_seconds
-        split = self._splitter()
+        deadline = None if max_seconds is None else time.perf_counter() + max_seconds
         batches = 0
         while not self.finished and self.epoch < self.target_epochs:
-            self.history.status = "running"
-            if split is not None:
-                limit = None if max_batches is None else max_batches - batches
-                stats, n = self._split_batches(split, limit, deadline)
-                split = self._splitter()  # a busy machine may have ended the split's run
-            else:
-                stats, n = self._one_batch(), 1
+            self.history.status = Status.RUNNING
+            limit = None if max_batches is None else max_batches - batches
+            stats, n = self._run_batches(limit, deadline)
             batches += n
             if stats is not None:
                 done.append(stats)
@@ -227,74 +297,46 @@ class Trainer:
                 break
             if deadline is not None and time.perf_counter() >= deadline:
                 break
+        if not self.finished and self.epoch >= self.target_epochs:
+            self._finish(Status.DONE, f"trained {self.epoch} epochs")
         return done
 
-    def _splitter(self) -> parallel.SplitStep | split_process.ProcessSplit | None:
-        """The two-thread stepper when it is wanted and pays here, else None.
-
-        Only with NumPy's own OpenBLAS held to one thread: two threads that each start
-        BLAS threads of their own would fight over the cores.
-        """
-        if (
-            self.threads < 2
-            or self.blas_threads != 1
-            or blas.threads() is None
-            or not parallel.worth_splitting(self.model.sizes, len(self._ws.X))
-        ):
-            return None
-        if isinstance(self._split, split_process.ProcessSplit):
-            if not self._split.alive:
-                self._split = None  # its helper died (the error was raised): start another
-            elif self._split.busy:  # the second core is taken: one thread is faster now
-                self._split.busy = False
-                self._solo_until = time.monotonic() + split_process.BUSY_PAUSE
-        if time.monotonic() < self._solo_until:
-            return None
-        if self._split is None:
-            self._split = self._new_split()
-        return self._split
-
-    def _new_split(self) -> parallel.SplitStep | split_process.ProcessSplit:
-        if self.split == "process" and split_process.available():
-            try:
-                return split_process.ProcessSplit(self)
-            except OSError:  # no helper process here: the thread split still pays
-                pass
-        return parallel.SplitStep(self)
-
-    def _split_batches(
-        self,
-        split: parallel.SplitStep | split_process.ProcessSplit,
-        limit: int | None,
-        deadline: float | None,
+    def _run_batches(
+        self, limit: int | None, deadline: float | None
     ) -> tuple[EpochStats | None, int]:
-        """Like `_one_batch`, for the rest of the epoch (at most `limit` batches, until
-        `deadline`) on two threads; returns the finished epoch's stats and the batch count."""
+        """The rest of the epoch (at most `limit` batches, until `deadline`) through the
+        back-end; returns the finished epoch's stats (or None) and the batch count."""
         t0 = time.perf_counter()
-        self._start_epoch()
-        size = self.config.batch_size
-        starts = range(self._pos, len(self.X), size)
-        if limit is not None:
-            starts = starts[:limit]
-        batches = [self._perm[s : s + size] for s in starts]
+        job = self._minibatches(limit)
         bad: list[float] = []
 
-        def after_batch(i: int, loss: float) -> bool:
-            self._pos += len(batches[i])
+        def after_batch(i: int, loss: float, correct: int) -> bool:
+            self._pos += len(job.batches[i])
             if not math.isfinite(loss):
                 bad.append(loss)
                 return False
             self._loss_sum += loss
+            self._correct += correct
             return deadline is None or time.perf_counter() < deadline
 
-        n = split.run(batches, after_batch)
+        n = self.backend.run(job, after_batch)
         self._seconds += time.perf_counter() - t0
         if bad:
             self._diverge(f"the loss became {bad[0]}")
             return None, n
-        if self._pos >= len(self.X):
-            return self._end_epoch(), n
-        return None, n
+        return (self._end_epoch() if self._pos >= len(self.X) else None), n
+
+    def _minibatches(self, limit: int | None) -> Minibatches:
+        """The epoch's next minibatches (at most `limit`); draws a new order at its start."""
+        if self._perm is None:
+            self._perm = self._rng.permutation(len(self.X))
+            self._pos = 0
+        size = self.config.batch_size
+        starts = range(self._pos, len(self.X), size)[:limit]
+        batches = [self._perm[s : s + size] for s in starts]
+        return Minibatches(
+            self.model, self.optimizer, self.X, self.y, batches, self.config.reduction
+        )
 
     def train_epoch(self) -> EpochStats | None:
         """Train to the end of the current epoch; None if the run ended without one."""
@@ -309,80 +351,6 @@ class Trainer:
         while not self.finished and self.epoch < self.target_epochs:
             self.step()
         return self.history
-
-    def _start_epoch(self) -> None:
-        """Draw the epoch's order of the training examples, unless one is under way."""
-        if self._perm is None:
-            self._perm = self._rng.permutation(len(self.X))
-            self._pos = 0
-
-    def _one_batch(self) -> EpochStats | None:
-        t0 = time.perf_counter()
-        self._start_epoch()
-        idx = self._perm[self._pos : self._pos + self.config.batch_size]
-        self._pos += len(idx)
-        loss = self._train_batch(idx)
-        self._seconds += time.perf_counter() - t0
-        if not math.isfinite(loss):
-            self._diverge(f"the loss became {loss}")
-            return None
-        self._loss_sum += loss
-        if self._pos >= len(self.X):
-            return self._end_epoch()
-        return None
-
-    def _train_batch(self, idx: np.ndarray) -> float:
-        """Forward, backward and update on the examples `idx`; returns the batch's loss sum."""
-        ws, n = self._ws, len(idx)
-        A = self._forward(parallel.gather_rows(self.X, idx, ws.X[:n]))
-        loss = self._output_delta(A[-1], self.y[idx])
-        self._backward(A, A[-1])
-        return loss
-
-    def _output_delta(self, A_L: np.ndarray, y: np.ndarray) -> float:
-        """Count the correct answers, then turn the output A_L into the output delta times lr,
-        in place; returns the batch's loss sum."""
-        n = len(y)
-        self._correct += np.count_nonzero(A_L.argmax(axis=1) == y)
-        loss = LOSSES[self.model.loss].value_labels(A_L, y)
-        A_L[self._ws.rows[:n], y] -= 1  # the output delta A_L - Y, in place, with no one-hot Y
-        # Scaling the small delta by lr (and 1/n for the mean) scales every gradient below.
-        mean = self.config.reduction == "mean"
-        A_L *= A_L.dtype.type(self.config.lr / n if mean else self.config.lr)
-        return loss
-
-    def _forward(self, X: np.ndarray) -> list[np.ndarray]:
-        """Activations [X, A_1, ..., A_L] of a batch X (n, d_in), in the workspace."""
-        return self._forward_from([X])
-
-    def _forward_from(self, A: list) -> list:
-        """Append the activations of the layers above A[-1] (A_l) to A, and return A."""
-        model, ws, n = self.model, self._ws, len(A[-1])
-        for l in range(len(A) - 1, len(model.W)):
-            Z = np.matmul(A[l], model.W[l], out=ws.Z[l][:n])
-            Z += model.b[l]
-            A.append(self._activate(l, Z))
-        return A
-
-    def _activate(self, l: int, Z: np.ndarray) -> np.ndarray:
-        """Layer l's activation (the output's for the last layer), in place on Z."""
-        if l < len(self.model.W) - 1:
-            return ACTIVATIONS[self.model.activation].forward(Z)
-        return LOSSES[self.model.loss].output(Z)
-
-    def _backward(self, A: list, dZ: np.ndarray, stop: int = 0) -> np.ndarray:
-        """Backpropagate the output delta dZ (n, k), already times lr, updating layers
-        L-1 down to `stop`; returns the delta of layer `stop` (the input's, unused, at 0)."""
-        model, ws, n = self.model, self._ws, len(dZ)
-        backward = ACTIVATIONS[model.activation].backward
-        for l in range(len(model.W) - 1, stop - 1, -1):
-            db = np.matmul(ws.ones[:n], dZ, out=ws.db[l])
-            dZ_below = dZ
-            if l:  # the delta of the layer below, through the weights before their update
-                dZ_below = backward(np.matmul(dZ, model.W[l].T, out=ws.dA[l - 1][:n]), A[l])
-            self.optimizer.update_product(l, (), A[l], dZ, ws.dW[l], (), db)
-            dZ = dZ_below
-        return dZ
 
     def _end_epoch(self) -> EpochStats | None:
         t0 = time.perf_counter()
@@ -418,7 +386,7 @@ class Trainer:
         for i in range(0, len(X), batch):
             A = self.model.forward(X[i : i + batch])[-1]
             loss += out.value_labels(A, y[i : i + batch])
-            correct += int(np.count_nonzero(A.argmax(axis=1) == y[i : i + batch]))
+            correct += count_correct(A, y[i : i + batch])
         return loss, correct / len(X)
 
     def _sample_loss(self, n: int = 1000) -> float:
@@ -446,18 +414,17 @@ class Trainer:
         return float(np.mean(self.model.predict(X) == y)) if len(X) else float("nan")
 
     def _early_stopping(self, valid_acc: float) -> None:
-        patience = self.config.patience
-        if not patience:
+        """Keep the best weights; after `patience` epochs without a better one, restore them."""
+        if not self.config.patience:
             return
-        if self._best is None or valid_acc > self._best[0]:
-            self._best = (valid_acc, self.model.copy())
-            self._best_epoch = self.epoch
-        elif self.epoch - self._best_epoch >= patience:
-            self._restore(self._best[1])
+        if self._best is None or valid_acc > self._best[1]:
+            self._best = (self.epoch, valid_acc, self.model.copy())
+        elif self.epoch - self._best[0] >= self.config.patience:
+            self._restore(self._best[2])
             self._finish(
-                "early_stopped",
+                Status.EARLY_STOPPED,
                 f"validation accuracy stopped improving; restored "
-                f"the weights of epoch {self._best_epoch}",
+                f"the weights of epoch {self._best[0]}",
             )
 
     def _diverge(self, why: str) -> None:
@@ -465,7 +432,7 @@ class Trainer:
         self._restore(self._epoch_start)
         self.history.diverged_at = at
         self._finish(
-            "diverged",
+            Status.DIVERGED,
             f"Training diverged at epoch {at:.2f}: {why}. The learning "
             f"rate ({self.config.lr:g}) is probably too large for these settings. "
             f"The weights from the end of epoch {self.epoch} were kept.",
@@ -475,16 +442,16 @@ class Trainer:
         for dst, src in zip(self.model.parameters(), source.parameters(), strict=True):
             dst[...] = src
 
-    def _finish(self, status: str, message: str) -> None:
+    def _finish(self, status: Status, message: str) -> None:
         self.history.status, self.history.message = status, message
         self._perm, self._pos = None, 0
-        if self._split is not None:  # a helper process waits for no one now (Continue
-            self._split.close()  # starts another)
-            self._split = None
+        self.backend.close()  # e.g. a helper process waits for no one now (Continue starts another)
 
 
-def fit(config: TrainConfig, data: Split, model: MLP | None = None) -> tuple[MLP, History]:
+def fit(
+    config: TrainConfig, data: Split, model: MLP | None = None, backend: Backend | None = None
+) -> tuple[MLP, History]:
     """Train a model to the end; returns the model and its history."""
-    trainer = Trainer(config, data, model)
+    trainer = Trainer(config, data, model, backend)
     trainer.run()
     return trainer.model, trainer.history

@@ -23,6 +23,7 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+import mlp_fast
 from mlp_core.config import (
     BOOK,
     DTYPES,
@@ -34,6 +35,7 @@ from mlp_core.config import (
     SCHEMA,
     TrainConfig,
 )
+from mlp_core.data import Dataset
 from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
 from mlp_core.serialize import ModelFileError, SavedModel, load_model, model_to_bytes
@@ -372,7 +374,7 @@ def _start() -> None:
     try:
         config = widget_config()
         dataset = ui_data.dataset(config.scaling, config.dtype)
-        trainer = Trainer(config, dataset)
+        trainer = new_trainer(config, dataset)
     except ValueError:
         return  # the settings panel already says why
     _pause(lambda t: "paused when you started another run: make it current and press Continue")
@@ -385,6 +387,12 @@ def _start() -> None:
         data=dataset.source,
     )
     _activate(run)
+
+
+def new_trainer(config: TrainConfig, dataset: Dataset) -> Trainer:
+    """A Trainer with the back-end mlp_fast chooses (the fast one unless another run of
+    this server is training, or $MLP_LAB_FAST=0)."""
+    return Trainer(config, dataset, backend=mlp_fast.choose())
 
 
 def _stop() -> None:
@@ -416,7 +424,7 @@ def _reset() -> None:
         if (active := state.active_run()) is not None and active.id == run.id:
             state.set_active(None)
         config = run.trainer.config
-        trainer = Trainer(config, ui_data.dataset(config.scaling, config.dtype))
+        trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype))
         run.trainer, run.model, run.history = trainer, trainer.model, trainer.history
         run.test_acc = None
         run.history.message = "reset to its first weights: press Continue to train it again"
@@ -528,6 +536,8 @@ def draw_progress(view: LiveView, run: state.Run | None) -> None:
         text += f", {t.progress:.0%} of the way through epoch {t.epoch + 1}"
     if seconds:
         text += f" · {seconds:.1f} s of training"
+    if t.epoch or t.progress:
+        text += f" · trained on: {t.trained_on}"
     view.progress.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
 
 

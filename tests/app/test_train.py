@@ -30,7 +30,7 @@ SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
 @pytest.fixture
 def sliced(monkeypatch):
     """Three minibatches per script run, and the run stays active in between."""
-    monkeypatch.setattr(tc, "PACE", tc.Pace(batches=3, max_slices=1))
+    monkeypatch.setattr(tc, "PACE", tc.Pace(seconds=60.0, batches=3, max_slices=1))
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:

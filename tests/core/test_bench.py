@@ -16,7 +16,7 @@ from mlp_core import bench, cli
 from mlp_core import data as data_module
 from mlp_core.data import MnistData
 
-ARGS = ["bench", "--cases", "b100", "--runners", "mlp_core,gemm", "--epochs", "2"]
+ARGS = ["bench", "--cases", "b100", "--runners", "mlp_core,mlp_core_plain,gemm", "--epochs", "2"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,10 @@ def test_json_lines_machine_runners_summary(capsys: pytest.CaptureFixture[str]) 
     assert {"cpu", "cores", "numpy", "blas"} <= machine["machine"].keys()
     assert machine["n_train"] == 200 and machine["epochs"] == 2
     names = [r["runner"] for r in runners]
-    assert names[0] == "mlp_core" and all(n.startswith("gemm") for n in names[1:])
+    assert names[:2] == ["mlp_core", "mlp_core_plain"]
+    assert all(n.startswith("gemm") for n in names[2:])
+    assert runners[0]["trained_on"]  # which back-end trained: the fast one says
+    assert runners[1]["label"] == "mlp_core, plain step, 1 thread"
     for r in runners:
         assert r["case"] == "b100"
         assert len(r["epoch_seconds"]) == 2
@@ -52,8 +55,10 @@ def test_json_lines_machine_runners_summary(capsys: pytest.CaptureFixture[str]) 
             assert isinstance(r[key], float) and r[key] > 0
     assert 0.0 <= runners[0]["valid_acc"] <= 1.0
     assert summary["summary"] is True and summary["case"] == "b100"
-    assert set(summary["ratios"]) == {"gemm"}
+    assert set(summary["ratios"]) == {"gemm", "mlp_core_plain"}
     assert set(summary["on_target"]) == {"gemm"}
+    assert set(summary["plain_ratios"]) == {"gemm", "mlp_core"}
+    assert summary["on_target_plain"] == {}  # its target is PyTorch's, not run here
 
 
 def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,6 +68,7 @@ def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "s/epoch" in out and "mlp_core/this" in out
     assert "mlp_core, " in out and "GEMM floor" in out
     assert "target <= 1.3x gemm:" in out
+    assert "mlp_core, plain step, 1 thread" in out and "trained on: " in out
 
 
 def test_unknown_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -78,6 +78,17 @@ def test_only_numpy_and_the_standard_library_at_module_level(path):
     assert not bad, f"{path.name} imports {bad} at module level"
 
 
+TEACHING = ("activations", "losses", "network", "optimizers", "training")
+
+
+@pytest.mark.parametrize("name", TEACHING)
+def test_the_teaching_modules_never_import_the_fast_back_end(name):
+    """What students read stands alone: the fast back-end (mlp_fast) is chosen outside."""
+    path = CORE / f"{name}.py"
+    imports = _imports(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    assert "mlp_fast" not in {module for module, _, _ in imports}
+
+
 def test_the_walk_sees_every_kind_of_import():
     """Guard for the walker itself: it must find imports wherever they hide."""
     source = (

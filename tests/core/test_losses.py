@@ -108,3 +108,25 @@ def test_output_delta_is_a_minus_y(name):
         numeric[i] = (total(up) - total(down)) / (2 * h)
     A = loss.output(Z.copy())
     np.testing.assert_allclose(A - Y, numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_delta_from_labels_equals_delta_from_one_hot_targets(name, reduction):
+    """`delta` gives the loss and A - Y (/ n for the mean) from labels or targets alike,
+    and leaves the output A as it was."""
+    rng = np.random.default_rng(1)
+    loss = LOSSES[name]
+    A = loss.output(rng.normal(size=(5, 3)).astype(np.float32))
+    before = A.copy()
+    y = np.array([0, 2, 1, 1, 0])
+    Y = np.eye(3, dtype=np.float32)[y]
+    value, dZ = loss.delta(A, y, reduction)
+    value_Y, dZ_Y = loss.delta(A, Y, reduction)
+    n = 5 if reduction == "mean" else 1
+    np.testing.assert_array_equal(dZ, dZ_Y)
+    np.testing.assert_allclose(dZ, (before - Y) / n, rtol=4 * np.finfo(np.float32).eps)
+    assert dZ.dtype == np.float32
+    assert value == pytest.approx(value_Y, rel=16 * np.finfo(np.float32).eps)
+    assert value == pytest.approx(loss.value(A, Y), rel=16 * np.finfo(np.float32).eps)
+    np.testing.assert_array_equal(A, before)

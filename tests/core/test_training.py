@@ -11,7 +11,17 @@ import pytest
 
 from mlp_core.config import TrainConfig
 from mlp_core.network import MLP
-from mlp_core.training import EpochStats, History, Trainer, fit
+from mlp_core.optimizers import SGD
+from mlp_core.training import (
+    EpochStats,
+    History,
+    Minibatches,
+    PlainStep,
+    Status,
+    Trainer,
+    fit,
+    train_batch,
+)
 
 
 @dataclass
@@ -315,6 +325,55 @@ def test_epoch_stats_fields_and_ranges(reference):
 def test_history_round_trips_through_a_dict(reference):
     again = History.from_dict(reference.history.to_dict())
     assert again == reference.history
+    assert reference.history.to_dict()["status"] == "done"  # the string model files hold
+
+
+def test_the_status_is_an_enum_that_reads_the_stored_strings():
+    history = History.from_dict({"epochs": [], "status": "early_stopped"})
+    assert history.status is Status.EARLY_STOPPED and history.status.finished
+    history.status = "stopped"  # as sessions and older callers set it
+    assert history.status is Status.STOPPED and not history.status.finished
+    assert history.status == "stopped" and f"{history.status}" == "stopped"
+    with pytest.raises(ValueError):
+        history.status = "paused"
+
+
+class _Recording(PlainStep):
+    """A back-end that records what it is handed, then trains as the plain step."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Minibatches] = []
+
+    def run(self, job, after_batch):
+        self.jobs.append(job)
+        return super().run(job, after_batch)
+
+
+def test_a_back_end_gets_the_model_optimizer_data_and_batches():
+    data, backend = _random_split(), _Recording()
+    trainer = Trainer(TrainConfig(hidden=8, epochs=1, batch_size=25), data, backend=backend)
+    assert trainer.trained_on == "plain NumPy step"
+    trainer.step(max_batches=2)
+    (job,) = backend.jobs
+    assert job.model is trainer.model and job.optimizer is trainer.optimizer
+    assert job.X is trainer.X and job.y is trainer.y and job.reduction == "mean"
+    assert [len(b) for b in job.batches] == [25, 25]
+    trainer.step()
+    assert [len(b) for b in backend.jobs[-1].batches] == [10]  # 60 = 2 * 25 + 10
+
+
+def test_train_batch_is_the_step_the_trainer_takes():
+    """The plain back-end is `train_batch`: the same calls, so the same bits."""
+    data = _random_split()
+    config = TrainConfig(hidden=8, epochs=1, batch_size=60, momentum=0.5, l2=0.01)
+    trainer = Trainer(config, data)
+    model = trainer.model.copy()
+    perm = np.random.default_rng((config.seed, 1)).permutation(60)
+    optimizer = SGD(model.W, model.b, config.lr, config.momentum, config.l2)
+    loss, correct = train_batch(model, optimizer, data.X_train[perm], data.y_train[perm])
+    (stats,) = trainer.step(max_batches=1)
+    _assert_same_weights(model, trainer.model)
+    assert stats.train_acc == correct / 60
 
 
 def _bce_sum(model: MLP, X: np.ndarray, y: np.ndarray) -> float:

@@ -1,43 +1,39 @@
 """The first layer's units split with a helper process: the fast way to train on two cores.
 
-The same split as mlp_core.parallel (the caller owns the first layer's units [0, h0), the
-helper units [h0, H); the caller alone runs everything above the first layer's products),
-but the helper is a process of its own instead of a thread. Two threads share one
-interpreter lock: every NumPy call that returns while the other thread holds it waits,
-and waking a waiting thread costs 10-40 us on these virtual machines, a few hundred
-times a second (benchmarks/training_speed.md). A process shares no lock. The two sides
-meet through a block of shared memory (`os.memfd_create`): the arrays they exchange and
-a few counters each side spins on until the other has written its part, so a hand-over
-costs well under a microsecond instead of a wake-up. A side that has spun for 0.2 ms
-sleeps on an eventfd until the other wakes it, and when the caller keeps waiting (the
-helper's core is busy with other work, where spinning partners lose most), Trainer
-trains on one thread for a while (BUSY_WAITING).
+The caller owns the first layer's units [0, h0), a helper process the units [h0, H);
+the caller alone runs everything above the first layer's products, through the model's
+own `forward`/`backward` (from layer 1 up) and the optimizer's `step`. A process, not a
+thread: two threads share one interpreter lock, and waking a waiting thread costs 10-40
+us on these virtual machines, a few hundred times a second. The two sides meet through
+a block of shared memory (`os.memfd_create`): the arrays they exchange and a few
+counters each side spins on until the other has written its part, so a hand-over costs
+well under a microsecond. A side that has spun for SPIN seconds sleeps on an eventfd
+until the other wakes it; when the caller keeps waiting (the helper's core is busy
+with other work), the run ends early with `busy` set and the back-end trains on one
+thread for a while (mlp_fast.FastBackend).
 
 Per minibatch:
 
 - the helper gathers the minibatch's rows, from a copy of the training examples in
-  shared memory (one per examples array, shared by the trainers that use it: 172 MB for
-  the 55,000 MNIST digits), and compacts them: MNIST's margins leave about a third of
-  the 784 pixels zero in all of 100 digits, and a zero input column adds nothing to
-  X @ W1 and leaves its row of W1's gradient zero, so both sides multiply only the active
-  columns and update only those rows of W1 (a third less work in the products that
-  dominate an epoch);
-- each side its columns of Z1 = X @ W1; the caller, after the helper's columns are in,
-  the bias, activation and everything above, down to dZ1, while the helper gathers and
-  compacts the next minibatch; each side then its columns of
-  W1's and b1's gradients and their update (the product added straight into W1 in one
-  BLAS call, mlp_core.blas.add_product_t).
+  shared memory (one per examples array, shared by the runs that use it), and compacts
+  them: MNIST's margins leave about a third of the 784 pixels zero in all of 100
+  digits, and a zero input column adds nothing to X @ W1 and leaves its row of W1's
+  gradient zero, so both sides multiply only the active columns;
+- each side its columns of Z1 = X @ W1; the caller, once the helper's columns are in,
+  the bias, the activation and everything above, down to dZ1, while the helper gathers
+  and compacts the next minibatch; each side then its columns of W1's and b1's
+  gradients and their update (an SGD over its own columns).
 
 The first layer's weights, biases and velocities live in the shared block during a run
 and are copied back into the model at its end, so the model is always an ordinary array.
-What it computes is the one-thread loop's arithmetic up to the order of float additions
-(tests/core/test_split_process.py: float64 within 1e-9).
+What it computes is the plain step's arithmetic up to the order of float additions
+(tests/fast/test_split_process.py). Measurements: benchmarks/training_speed.md.
 
 The counters are plain 8-byte stores and loads, which x86-64 keeps in program order
 between cores; on other processors they would need fences, so there `available()` is
-False and Trainer uses the thread split. Linux only (memfd). The helper process starts at
-the first run (about 0.2 s, to import NumPy), waits on a pipe (no spinning) between
-runs, and ends with its trainer, with the interpreter, or when the parent dies.
+False. Linux only (memfd). The helper process starts at a run's first minibatch (about
+0.2 s, to import NumPy), waits on a pipe (no spinning) between slices, and ends with
+its run, with the interpreter, or when the parent dies.
 """
 
 from __future__ import annotations
@@ -56,36 +52,31 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlp_core import blas
+from mlp_core.losses import LOSSES
+from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
-
-if TYPE_CHECKING:
-    from mlp_core.training import Trainer
+from mlp_core.training import AfterBatch, Minibatches, count_correct
+from mlp_fast.threads import blas_found, one_blas_thread
 
 SHARE = 0.5
 """Fraction of the first layer's units the caller keeps at batch 100 (rounded to a multiple
 of 8: 48 of 100, 152 of 300). The caller also runs everything above the first layer; the
-helper gathers and compacts the next minibatch meanwhile. Measured at 784-100-10, batch
-100, 12 epochs each in one run: 48 units 0.171 s an epoch, 56 units 0.177 s, 64 units
-0.176 s; at 784-300-10, 136 units 0.326 s, 152 units 0.313 s, 168 units 0.330 s."""
+helper gathers and compacts the next minibatch meanwhile (the measurements that chose it:
+benchmarks/training_speed.md)."""
 SHARE_AT_1000 = 0.64
 """The same at batch 1000, where gathering and compacting 1,000 rows weigh more than the
-caller's part (784-100-10: 48 units 0.156 s, 56 units 0.154 s, 64 units 0.139 s, 72
-units 0.149 s); `share_for` interpolates on the logarithm of the batch size."""
+caller's part; `share_for` interpolates on the logarithm of the batch size."""
 COMPACT_AT = 0.9
 """A minibatch is compacted when at most this fraction of its input columns are active."""
 BUSY_WAITING = 0.45
 """The caller waiting for the helper more than this fraction of a run's time means the
-helper's core is busy with something else (on an idle machine 0.1-0.3, with one
-CPU-bound process beside it 0.45-0.85, mostly 0.6-0.7). A run checks every 64
-minibatches once it has lasted BUSY_MIN_RUN seconds; when it is so, the run ends there
-with `busy` set, and Trainer trains on one thread for BUSY_PAUSE seconds. With one
-CPU-hogging process running, an epoch took 0.53-0.61 s split with a helper process,
-0.29-0.31 s on one thread, 0.32-0.33 s split with a helper thread."""
+helper's core is busy with something else (on an idle machine 0.1-0.3, beside one
+CPU-bound process mostly 0.6-0.7). A run checks every 64 minibatches once it has lasted
+BUSY_MIN_RUN seconds; when it is so, the run ends there with `busy` set, and the
+back-end trains on one thread for BUSY_PAUSE seconds."""
 BUSY_MIN_RUN = 0.1
 """Seconds a run lasts before it is judged: shorter stretches are too noisy (a helper
 descheduled for a few ms by the host is not a busy machine)."""
@@ -95,7 +86,7 @@ is tried again."""
 SPIN = 2e-4
 """Seconds a side spins for the other before it sleeps (see _Side)."""
 START_TIMEOUT = 30.0
-"""Seconds the helper may take to start (import NumPy) before the thread split is used."""
+"""Seconds the helper may take to start (import NumPy) before the plain step is used."""
 
 # Counters in the shared block (int64 each). Batch i of a run is done when a counter
 # reaches i + 1.
@@ -111,13 +102,13 @@ def share_for(batch: int) -> float:
 
 
 def available() -> bool:
-    """Whether this machine can run the process split (Linux memfd, x86-64 ordering,
-    NumPy's OpenBLAS)."""
+    """Whether this machine can run the process split (Linux memfd, x86-64 ordering, a
+    BLAS whose threads threadpoolctl can limit)."""
     return (
         hasattr(os, "memfd_create")
         and hasattr(os, "eventfd")
         and platform.machine().lower() in ("x86_64", "amd64")
-        and blas.threads() is not None
+        and blas_found()
     )
 
 
@@ -225,26 +216,25 @@ def _inputs(block: _Block, j: int, n: int) -> tuple[np.ndarray, np.ndarray | Non
 
 class _Part:
     """One side's columns s of the first layer (p 0: the caller's, 1: the helper's): its
-    products and its update. Its columns of W1 (and their velocities) are an array of
-    their own in the block, so every pass over them is contiguous."""
+    products and its update, by an SGD of its own over those columns. Its columns of W1
+    (and their velocities) are an array of their own in the block, so every pass over
+    them is contiguous."""
 
-    def __init__(self, block: _Block, p: int, s: slice, lr: float, momentum: float, l2: float):
+    def __init__(self, block: _Block, p: int, s: slice, rule: tuple[float, ...]) -> None:
         self.block, self.s = block, s
         W = block.W1[p]
         d, w = W.shape
-        self.optimizer = SGD([W], [block.b1], lr, momentum, l2)
-        if momentum:
-            self.optimizer.vW, self.optimizer.vb = [block.vW1[p]], [block.vb1]
+        self.optimizer = SGD([W], [block.b1[s]], *rule)
+        if block.vW1 is not None:  # the velocities live in the block too
+            self.optimizer.vW, self.optimizer.vb = [block.vW1[p]], [block.vb1[s]]
         self.W = W
         self.rows = np.empty(d * w, W.dtype)  # W's active rows, flat
-        self.scratch = np.empty((d, w), W.dtype)
-        self.db = np.empty(w, W.dtype)
-        self.ones = np.ones(block.Z1.shape[0], W.dtype)
-        self.used: np.ndarray | None = None
+        self.dW = np.empty((d, w), W.dtype)  # the gradient of a compacted minibatch
 
-    def set_rule(self, lr: float, momentum: float, l2: float) -> None:
+    def set_rule(self, rule: tuple[float, ...]) -> None:
+        """The optimizer's lr, momentum, l2, l1 (they may change between runs)."""
         opt = self.optimizer
-        opt.lr, opt.momentum, opt.l2 = lr, momentum, l2
+        opt.lr, opt.momentum, opt.l2, opt.l1 = rule
 
     def forward(self, A: np.ndarray, cols: np.ndarray | None) -> None:
         """Z1[:, s] = A @ W1[cols, s]."""
@@ -252,15 +242,21 @@ class _Part:
         if cols is not None:
             k, w = len(cols), W.shape[1]
             W = np.take(W, cols, axis=0, out=self.rows[: k * w].reshape(k, w), mode="clip")
-        self.used = W
         np.matmul(A, W, out=self.block.Z1[: len(A), self.s])
 
     def backward(self, A: np.ndarray, cols: np.ndarray | None) -> None:
         """W1's and b1's gradients in columns s, from dZ1, and their update."""
-        n, s = len(A), self.s
-        dZ = self.block.dZ1[:n, s]
-        db = np.matmul(self.ones[:n], dZ, out=self.db)
-        self.optimizer.update_product(0, (), A, dZ, self.scratch, s, db, cols, self.used)
+        dZ = self.block.dZ1[: len(A), self.s]
+        dW = A.T @ dZ
+        if cols is not None:  # a compacted minibatch: zero gradient in the inactive rows
+            self.dW.fill(0)
+            self.dW[cols] = dW
+            dW = self.dW
+        self.optimizer.step([dW], [dZ.sum(axis=0)])
+
+
+def _rule(opt: SGD) -> tuple[float, float, float, float]:
+    return (opt.lr, opt.momentum, opt.l2, opt.l1)
 
 
 class _Abort(Exception):
@@ -337,26 +333,24 @@ def _fence() -> None:
 
 # -- the caller's side ------------------------------------------------------------------------
 class ProcessSplit:
-    """Runs minibatches of one Trainer with the first layer split with a helper process."""
+    """Runs minibatches of one model and optimizer with the first layer split with a
+    helper process. `batch` is the largest minibatch it will get."""
 
-    def __init__(self, trainer: Trainer, share: float | None = None) -> None:
+    def __init__(
+        self, model: MLP, optimizer: SGD, X: np.ndarray, batch: int, share: float | None = None
+    ) -> None:
         if not available():
-            raise OSError("the process split needs Linux on x86-64 and NumPy's OpenBLAS")
-        self.t = trainer
-        model, batch = trainer.model, len(trainer._ws.X)
-        self.dtype, (self.d, self.H) = model.dtype, model.sizes[:2]
-        self.batch = batch
+            raise OSError("the process split needs Linux on x86-64 and a BLAS threadpoolctl finds")
+        self.model, self.optimizer, self.X, self.batch = model, optimizer, X, batch
+        d, H = model.sizes[:2]
         share = share_for(batch) if share is None else share
-        self.h0 = min(max(round(self.H * share / 8) * 8 or round(self.H * share), 1), self.H - 1)
-        opt = trainer.optimizer
-        self.momentum = opt.vW is not None
-        layout = _Layout(
-            batch, self.d, self.H, self.h0, self.dtype.name, self.momentum, len(trainer.X)
-        )
-        self._examples = _shared_copy(trainer.X)  # kept: the helper maps it at its start
+        h0 = min(max(round(H * share / 8) * 8 or round(H * share), 1), H - 1)
+        self.momentum = optimizer.vW is not None
+        layout = _Layout(batch, d, H, h0, model.dtype.name, self.momentum, len(X))
+        self._examples = _shared_copy(X)  # kept: the helper maps it at its start
         flags = os.EFD_CLOEXEC | os.EFD_NONBLOCK
         efds = (os.eventfd(0, flags), os.eventfd(0, flags))  # the caller's, the helper's
-        fd = os.memfd_create("mlp_core-split", os.MFD_CLOEXEC)
+        fd = os.memfd_create("mlp_fast-split", os.MFD_CLOEXEC)
         try:
             os.ftruncate(fd, layout.size())
             self._mm = mmap.mmap(fd, layout.size())
@@ -369,8 +363,8 @@ class ProcessSplit:
             os.close(fd)
         self.block = _Block(self._mm, layout)
         self.side = _Side(self.block.counters, efds, helper=False)
-        self.parts = (slice(0, self.h0), slice(self.h0, self.H))
-        self.part = _Part(self.block, 0, self.parts[0], opt.lr, opt.momentum, opt.l2)
+        self.parts = (slice(0, h0), slice(h0, H))
+        self.part = _Part(self.block, 0, self.parts[0], _rule(optimizer))
         self._finalizer = weakref.finalize(self, _stop_helper, self.proc, efds)
         self.busy = False  # set by a run that found the helper's core busy (BUSY_WAITING)
         self._trained = 0  # minibatches this helper has trained
@@ -383,17 +377,59 @@ class ProcessSplit:
         """End the helper process (also done when the split is garbage collected)."""
         self._finalizer()
 
-    def run(self, batches: Sequence[np.ndarray], after_batch: Callable[[int, float], bool]) -> int:
-        """Train on `batches` (index arrays into the trainer's X) in order; as
-        parallel.SplitStep.run. Returns how many batches were trained, all in full."""
-        if not batches:
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        """Train on `job.batches` in order (the Backend interface of mlp_core.training).
+        Returns how many batches were trained, all in full."""
+        if not job.batches:
             return 0
         if not self.alive:
             raise HelperFailed("the training helper process is not running")
-        t, block, c, side = self.t, self.block, self.block.counters, self.side
-        model, opt = t.model, t.optimizer
+        self._load()
+        self.block.counters[_LAST] = len(job.batches) - 1
+        sizes = [len(b) for b in job.batches]  # all sizes[0] but the last
+        if max(sizes) > self.batch:
+            raise ValueError(f"minibatches of {max(sizes)} exceed this split's {self.batch}")
+        np.concatenate(job.batches, out=self.block.idx[: sum(sizes)])  # the helper gathers
+        rule = " ".join(repr(v) for v in _rule(self.optimizer))
+        self._send(f"run {rule} {len(sizes)} {sizes[0]} {sizes[-1]}")
+        try:
+            done = self._batches(job, after_batch)
+            self._wait(_BWD, done)
+            reply = self._reply()
+            if reply != "ok":
+                raise HelperFailed(f"the training helper process failed: {reply}")
+        except BaseException:
+            self.side.post(_ABORT, 1)
+            self._settle()
+            raise
+        finally:
+            self._store()
+        return done
+
+    def _batches(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        """The caller's side of every minibatch; returns how many were trained."""
+        block, c, side = self.block, self.block.counters, self.side
+        done, side.waited, start = 0, 0.0, time.perf_counter()
+        for i, idx in enumerate(job.batches):
+            self._wait(_COMPACT, i + 1)
+            A, cols = _inputs(block, i % _SLOTS, len(idx))
+            self.part.forward(A, cols)
+            self._wait(_FWD, i + 1)
+            loss, correct = self._upper(job.y[idx], job.reduction)
+            if not after_batch(i, loss, correct) or (i % 64 == 63 and self._busy_since(start)):
+                c[_LAST] = i
+            side.post(_DELTA, i + 1)
+            self.part.backward(A, cols)
+            done = i + 1
+            self._trained += 1
+            if c[_LAST] <= i:
+                break
+        return done
+
+    def _load(self) -> None:
+        """The first layer's parameters (and velocities) into the block; the rule to use."""
+        model, opt, block = self.model, self.optimizer, self.block
         block.ctl[:] = 0
-        c[_LAST] = len(batches) - 1
         for p, s in enumerate(self.parts):
             block.W1[p][...] = model.W[0][:, s]
             if self.momentum:
@@ -401,44 +437,18 @@ class ProcessSplit:
         block.b1[...] = model.b[0]
         if self.momentum:
             block.vb1[...] = opt.vb[0]
-        self.part.set_rule(opt.lr, opt.momentum, opt.l2)
-        sizes = [len(b) for b in batches]
-        np.concatenate(batches, out=block.idx[: sum(sizes)])  # the helper gathers the rows
-        self._send(f"run {opt.lr!r} {opt.momentum!r} {opt.l2!r} {len(sizes)} {sizes[-1]}")
-        done, side.waited, start = 0, 0.0, time.perf_counter()
-        try:
-            for i, idx in enumerate(batches):
-                j = i % _SLOTS
-                self._wait(_COMPACT, i + 1)
-                A, cols = _inputs(block, j, len(idx))
-                self.part.forward(A, cols)
-                self._wait(_FWD, i + 1)
-                loss = self._upper(t.y[idx])
-                if not after_batch(i, loss) or (i % 64 == 63 and self._busy_since(start)):
-                    c[_LAST] = i
-                side.post(_DELTA, i + 1)
-                self.part.backward(A, cols)
-                done = i + 1
-                self._trained += 1
-                if c[_LAST] <= i:
-                    break
-            self._wait(_BWD, done)
-            reply = self._reply()
-            if reply != "ok":
-                raise HelperFailed(f"the training helper process failed: {reply}")
-        except BaseException:
-            side.post(_ABORT, 1)
-            self._settle()
-            raise
-        finally:
-            for p, s in enumerate(self.parts):
-                model.W[0][:, s] = block.W1[p]
-                if self.momentum:
-                    opt.vW[0][:, s] = block.vW1[p]
-            model.b[0][...] = block.b1
+        self.part.set_rule(_rule(opt))
+
+    def _store(self) -> None:
+        """The first layer's parameters (and velocities) back into the model and optimizer."""
+        model, opt, block = self.model, self.optimizer, self.block
+        for p, s in enumerate(self.parts):
+            model.W[0][:, s] = block.W1[p]
             if self.momentum:
-                opt.vb[0][...] = block.vb1
-        return done
+                opt.vW[0][:, s] = block.vW1[p]
+        model.b[0][...] = block.b1
+        if self.momentum:
+            opt.vb[0][...] = block.vb1
 
     def _busy_since(self, start: float) -> bool:
         """Whether the caller waited more than BUSY_WAITING of the time since `start` (then
@@ -450,16 +460,17 @@ class ProcessSplit:
         self.busy = self.side.waited > BUSY_WAITING * elapsed
         return self.busy
 
-    def _upper(self, y: np.ndarray) -> float:
-        """The caller's part between the hand-overs (as parallel.SplitStep._upper), with the
-        first layer's pre-activations in the shared block; dZ1 goes back into it."""
-        tr, n = self.t, len(y)
+    def _upper(self, y: np.ndarray, reduction: str) -> tuple[float, int]:
+        """The caller's part between the hand-overs: the textbook step from layer 1 up, with
+        the first layer's pre-activations in the shared block; dZ1 goes back into it."""
+        model, n = self.model, len(y)
         Z1 = self.block.Z1[:n]
         Z1 += self.block.b1
-        A = tr._forward_from([None, tr._activate(0, Z1)])
-        loss = tr._output_delta(A[-1], y)
-        self.block.dZ1[:n] = tr._backward(A, A[-1], stop=1)  # updates layers 2 and up
-        return loss
+        A = model.forward(model.activate(0, Z1), first=1)  # [A1, A2, ..., A_L]
+        loss, dZ = LOSSES[model.loss].delta(A[-1], y, reduction)
+        dW, db = model.backward(A, dZ, first=1, dZ_below=self.block.dZ1[:n])
+        self.optimizer.step(dW, db)  # layers 1 and up; the parts update layer 0
+        return loss, count_correct(A[-1], y)
 
     # -- talking to the helper -----------------------------------------------------------
     def _wait(self, slot: int, value: int) -> None:
@@ -539,7 +550,9 @@ def _root(X: np.ndarray) -> np.ndarray:
 
 
 def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
-    """Rows idx of X into out (see parallel.gather_rows)."""
+    """Rows idx of X into out. The indices come from a permutation of X's rows, so they are
+    never out of range; with np.take's default mode ("raise") NumPy would gather into a
+    temporary and copy it over."""
     np.take(X, idx, axis=0, out=out[: len(idx)], mode="clip")
 
 
@@ -548,7 +561,7 @@ def _start_helper(fds: tuple[int, ...], layout: _Layout) -> subprocess.Popen:
     path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"}
     args = [str(v) for v in (*fds, os.getpid())] + layout.args()
-    code = "import sys; from mlp_core.split_process import serve; serve(sys.argv[1:])"
+    code = "import sys; from mlp_fast.split_process import serve; serve(sys.argv[1:])"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdin=subprocess.PIPE,
@@ -589,7 +602,7 @@ def serve(argv: Sequence[str]) -> None:
     """The helper process: map the block, then run what the caller sends, until EOF."""
     fd, xfd, caller_efd, helper_efd, parent = (int(a) for a in argv[:5])
     layout = _Layout.parse(argv[5:])
-    batch, d, n, dtype = layout.batch, layout.d, layout.n, np.dtype(layout.dtype)
+    d, n, dtype = layout.d, layout.n, np.dtype(layout.dtype)
     mm = mmap.mmap(fd, layout.size())
     xmm = mmap.mmap(xfd, max(n * d * dtype.itemsize, 1), prot=mmap.PROT_READ)
     os.close(fd)
@@ -597,7 +610,7 @@ def serve(argv: Sequence[str]) -> None:
     block = _Block(mm, layout)
     X = np.ndarray((n, d), dtype, xmm)  # the trainer's training examples
     momentum = 0.9 if layout.momentum else 0.0  # the run's rule comes with each run
-    part = _Part(block, 1, slice(layout.h0, layout.H), 0.0, momentum, 0.0)
+    part = _Part(block, 1, slice(layout.h0, layout.H), (0.0, momentum, 0.0, 0.0))
     c = block.counters
     side = _Side(c, (caller_efd, helper_efd), helper=True)
 
@@ -613,11 +626,11 @@ def serve(argv: Sequence[str]) -> None:
     out = sys.stdout.buffer
     out.write(b"ready\n")
     out.flush()
-    with blas.limited(1):
+    with one_blas_thread():
         for line in sys.stdin.buffer:
-            _, lr, momentum_, l2, count, last = line.split()
-            part.set_rule(float(lr), float(momentum_), float(l2))
-            count, size, last = int(count), batch, int(last)
+            _, *rule, count, size, last = line.split()
+            part.set_rule(tuple(float(v) for v in rule))
+            count, size, last = int(count), int(size), int(last)
 
             try:
                 for i in range(count):

@@ -1,0 +1,194 @@
+"""The fast back-end: mlp_core's training step, computed faster on two cores.
+
+Not part of what students read: mlp_core's `train_batch` is the step, and nothing in
+mlp_core's teaching modules imports this package. A back-end gets the model, its
+optimizer, the training data and the minibatches (`mlp_core.training.Minibatches`),
+never the trainer, and returns after calling `after_batch` once per minibatch.
+
+`choose()` is the one place that picks a back-end for a new run (the app's Train page
+and `python -m mlp_core train` call it):
+
+- `FastBackend`: the first layer's units split with a helper process
+  (mlp_fast.split_process) when the network is big enough for that to pay, and when no
+  other run in this process is training: with a class of thirty sessions on one server
+  every helper process would fight the others for the same cores, so a second run
+  trains on one thread (a process-wide count of active runs decides). Also on one
+  thread for a while after the helper's core was found busy.
+- `OneThread`: `mlp_core.training.PlainStep` on one BLAS thread, where the split cannot
+  run (one CPU, not Linux on x86-64) or when $MLP_LAB_FAST=0 switches it off.
+
+Both run their BLAS on one thread (mlp_fast.threads). `describe()` says which trained.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from mlp_core.training import AfterBatch, Minibatches, PlainStep
+from mlp_fast import split_process
+from mlp_fast.threads import one_blas_thread
+
+ENV = "MLP_LAB_FAST"
+"""Environment variable: 0 (or off, no, false) switches the fast back-end off."""
+ACTIVE_WINDOW = 2.0
+"""Seconds after its last minibatch that a run still counts as training (the Train page
+steps in slices of half a second, with redraws between them)."""
+MIN_FLOPS = 4e6
+"""Smallest first-layer forward product (2 * batch * inputs * units) worth splitting: below
+it the two hand-overs per minibatch cost more than the second core saves."""
+PLAIN = "plain NumPy step (1 thread)"
+SPLIT = "fast back-end (2 processes)"
+
+_RUNS: weakref.WeakSet = weakref.WeakSet()
+
+
+def choose() -> OneThread | FastBackend:
+    """The back-end for a new training run."""
+    if os.environ.get(ENV, "").strip().lower() in ("0", "off", "no", "false"):
+        return OneThread(f"the fast back-end is switched off: {ENV}=0")
+    if _cpus() < 2:
+        return OneThread("this process may use one CPU")
+    if not split_process.available():
+        return OneThread("the fast back-end needs Linux on x86-64")
+    return FastBackend()
+
+
+def active_runs() -> int:
+    """Runs of this process that are training now (or were, ACTIVE_WINDOW seconds ago)."""
+    return sum(r.active() for r in list(_RUNS))
+
+
+def worth_splitting(sizes: Sequence[int], batch: int) -> bool:
+    """Whether a net of layer `sizes` (inputs first) trains faster split at this batch."""
+    return len(sizes) >= 3 and sizes[1] >= 2 and 2.0 * batch * sizes[0] * sizes[1] >= MIN_FLOPS
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _Counted:
+    """A run that counts in `active_runs` while it trains and ACTIVE_WINDOW s after."""
+
+    def __init__(self) -> None:
+        self._inside, self._last = False, -math.inf
+        _RUNS.add(self)
+
+    def active(self) -> bool:
+        return self._inside or time.monotonic() - self._last < ACTIVE_WINDOW
+
+    @contextmanager
+    def _training(self) -> Iterator[None]:
+        self._inside = True
+        try:
+            with one_blas_thread():
+                yield
+        finally:
+            self._inside, self._last = False, time.monotonic()
+
+    def close(self) -> None:
+        """The run has ended: it no longer counts as training."""
+        self._last = -math.inf
+
+
+class OneThread(_Counted):
+    """The plain step on one BLAS thread; `why`: why not the fast back-end."""
+
+    def __init__(self, why: str = "") -> None:
+        super().__init__()
+        self.why = why
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        with self._training():
+            return PlainStep().run(job, after_batch)
+
+    def describe(self) -> str:
+        return f"{PLAIN} ({self.why})" if self.why else PLAIN
+
+
+class FastBackend(_Counted):
+    """The process split when it pays and the machine allows, else the plain step on one
+    thread; it counts the minibatches of each and why the plain step ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._split: split_process.ProcessSplit | None = None
+        self._solo_until = 0.0  # time.monotonic() until which the helper's core is busy
+        self._unavailable = ""  # why no helper process could start, once one could not
+        self.batches = {SPLIT: 0, PLAIN: 0}
+        self.why_plain = ""
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        with self._training():
+            split = self._splitter(job)
+            if split is None:
+                n = PlainStep().run(job, after_batch)
+                self.batches[PLAIN] += n
+                return n
+            n = split.run(job, after_batch)
+            self.batches[SPLIT] += n
+            if split.busy:  # the second core is taken: one thread is faster for a while
+                split.busy = False
+                self._solo_until = time.monotonic() + split_process.BUSY_PAUSE
+            return n
+
+    def _splitter(self, job: Minibatches) -> split_process.ProcessSplit | None:
+        """The split for this job, or None (and `why_plain` says why)."""
+        batch = max((len(b) for b in job.batches), default=0)
+        if why := self._why_not(job, batch):
+            self.why_plain = why  # the latest reason is the one `describe` gives
+            return None
+        split = self._split
+        if split is None or not split.alive or split.batch < batch or split.X is not job.X:
+            self.close_helper()
+            try:
+                self._split = split_process.ProcessSplit(job.model, job.optimizer, job.X, batch)
+            except OSError as exc:
+                self._unavailable = self.why_plain = f"no helper process could start: {exc}"
+                return None
+        return self._split
+
+    def _why_not(self, job: Minibatches, batch: int) -> str:
+        """Why these minibatches go through the plain step ('' if they need not)."""
+        if self._unavailable:
+            return self._unavailable
+        if not worth_splitting(job.model.sizes, batch):
+            return "the first layer is too small for two cores to pay"
+        if any(r is not self and r.active() for r in list(_RUNS)):
+            return "another run was training in this server process"
+        if time.monotonic() < self._solo_until:
+            return "the second core was busy"
+        return ""
+
+    @property
+    def helper(self) -> split_process.ProcessSplit | None:
+        """The process split of the latest minibatches that used one (None: none running)."""
+        return self._split
+
+    def describe(self) -> str:
+        split, plain = self.batches[SPLIT], self.batches[PLAIN]
+        if not plain:
+            return SPLIT
+        why = f" ({self.why_plain})" if self.why_plain else ""
+        if not split:
+            return PLAIN + why
+        share = split / (split + plain)
+        return f"{SPLIT} for {share:.0%} of the minibatches, {PLAIN} for the rest{why}"
+
+    def close_helper(self) -> None:
+        """End the helper process, if there is one (a later run starts another)."""
+        if self._split is not None:
+            self._split.close()
+            self._split = None
+
+    def close(self) -> None:
+        super().close()
+        self.close_helper()

@@ -1,0 +1,86 @@
+"""Choosing the back-end (mlp_fast.choose), and the rule that keeps a class's server off
+the process split: while another run of the process trains, a run takes the plain step."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+import mlp_fast
+from mlp_core.config import TrainConfig
+from mlp_core.training import Trainer
+from mlp_fast import FastBackend, OneThread, split_process
+from mlp_fast.threads import blas_threads
+from tests.fast.digits import BATCH, digits_like
+
+CONFIG = TrainConfig(hidden=64, batch_size=BATCH, epochs=1, seed=3, dtype="float64", lr=0.05)
+needs_split = pytest.mark.skipif(
+    not split_process.available(), reason="the process split needs Linux on x86-64"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_other_runs() -> None:
+    """Runs of earlier tests that are gone count no more (some wait in reference cycles)."""
+    gc.collect()
+    assert mlp_fast.active_runs() == 0
+
+
+def test_the_environment_switches_the_fast_back_end_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(mlp_fast.ENV, "0")
+    backend = mlp_fast.choose()
+    assert isinstance(backend, OneThread)
+    assert backend.describe() == (
+        "plain NumPy step (1 thread) (the fast back-end is switched off: MLP_LAB_FAST=0)"
+    )
+
+
+@needs_split
+def test_on_two_cores_the_fast_back_end_is_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(mlp_fast.ENV, raising=False)
+    monkeypatch.setattr(mlp_fast, "_cpus", lambda: 2)
+    assert isinstance(mlp_fast.choose(), FastBackend)
+    monkeypatch.setattr(mlp_fast, "_cpus", lambda: 1)
+    assert isinstance(mlp_fast.choose(), OneThread)
+
+
+def test_the_plain_step_runs_on_one_blas_thread() -> None:
+    seen = []
+    trainer = Trainer(CONFIG, digits_like(), backend=OneThread())
+    real = trainer.backend.run
+
+    def watching(job, after_batch):
+        def after(i, loss, correct):
+            seen.append(blas_threads())
+            return after_batch(i, loss, correct)
+
+        return real(job, after)
+
+    trainer.backend.run = watching
+    trainer.step(max_batches=2)
+    assert seen == [1, 1]
+
+
+@needs_split
+def test_a_second_active_run_takes_the_plain_step_until_the_first_ends() -> None:
+    data = digits_like()
+    first, second = (Trainer(CONFIG, data, backend=FastBackend()) for _ in range(2))
+    first.step(max_batches=2)
+    assert first.backend.helper is not None and mlp_fast.active_runs() >= 1
+    second.step(max_batches=2)
+    assert second.backend.helper is None
+    assert second.trained_on == (
+        "plain NumPy step (1 thread) (another run was training in this server process)"
+    )
+    first.run()  # the first run ends: it no longer counts
+    second.run()
+    assert second.backend.batches[mlp_fast.SPLIT] > 0
+    assert second.trained_on.startswith("fast back-end (2 processes) for ")
+
+
+def test_a_small_first_layer_is_not_split() -> None:
+    trainer = Trainer(CONFIG.replace(hidden=4), digits_like(), backend=FastBackend())
+    trainer.run()
+    assert trainer.backend.helper is None
+    assert trainer.trained_on.endswith("(the first layer is too small for two cores to pay)")
