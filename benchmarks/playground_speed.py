@@ -99,7 +99,7 @@ def _server_times(run: core.PlaygroundRun, repeats: int) -> tuple[float, ...]:
     )
     opt = core.SGD(run.model.W, run.model.b, run.config.lr)
     X, Y = run.F_train[:10], run.Y_train[:10]
-    batch = _ms(lambda: core.sgd_step(run.model, opt, X, Y, 0.0), repeats * 10)
+    batch = _ms(lambda: core.sgd_step(run.model, opt, X, Y), repeats * 10)
     redraw = _ms(lambda: _redraw(run), repeats)
     picture, names = _redraw(run), view.unit_names(run)
     chart = _ms(lambda: figures.network_figure(picture, names).to_json(), repeats)

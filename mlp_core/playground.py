@@ -139,9 +139,6 @@ def feature_map(X: np.ndarray, names: tuple[str, ...], dtype=DTYPE) -> np.ndarra
 
 # --- the network and one training step ---------------------------------------------------
 
-ENGINE_ACTIVATION = {"tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid", "linear": "identity"}
-"""Playground names -> keys of mlp_core.activations.ACTIVATIONS (there linear is identity)."""
-
 
 def new_network(config: PlaygroundConfig, dtype=DTYPE) -> MLP:
     """The config's network: len(features) inputs, its hidden layers, one output unit.
@@ -150,39 +147,31 @@ def new_network(config: PlaygroundConfig, dtype=DTYPE) -> MLP:
     """
     sizes = (len(config.features), *config.hidden, 1)
     loss = TASK_LOSS[DATASETS[config.dataset].task]
-    activation = ENGINE_ACTIVATION[config.activation]
-    return MLP.create(sizes, activation, loss, init="xavier", seed=config.seed, dtype=dtype)
+    return MLP.create(sizes, config.activation, loss, init="xavier", seed=config.seed, dtype=dtype)
 
 
-def sgd_step(model: MLP, opt: SGD, X: np.ndarray, Y: np.ndarray, l1: float) -> list[float]:
-    """One minibatch: forward -> output delta -> backward -> optimizer step (in place).
+def sgd_step(model: MLP, opt: SGD, X: np.ndarray, Y: np.ndarray) -> list[float]:
+    """One minibatch: forward -> loss and output delta -> backward -> optimizer step.
 
-    X (n, d_in), Y (n, 1). The delta is (A_L - Y) / n (MLP.backward's mean reduction);
-    L1 adds l1 * sign(W) to each weight gradient (biases are never regularised), L2 is
-    the optimizer's. Returns each layer's root-mean-square weight gradient (data loss
+    X (n, d_in), Y (n, 1); the delta is (A_L - Y) / n (the mean reduction); L1 and L2
+    are the optimizer's. Returns each layer's root-mean-square weight gradient (data loss
     only), to show vanishing gradients.
     """
     A = model.forward(X)
-    dW, db = model.backward(A, Y)
-    rms = [float(np.sqrt(np.mean(d * d))) for d in dW]
-    for l in range(len(dW)):
-        if l1:
-            dW[l] += l1 * np.sign(model.W[l])
-        opt.update(l, dW[l], db[l])
-    return rms
+    _, dZ = LOSSES[model.loss].delta(A[-1], Y)
+    dW, db = model.backward(A, dZ)
+    opt.step(dW, db)
+    return [float(np.sqrt(np.mean(d * d))) for d in dW]
 
 
 def train_epoch(model: MLP, X, Y, config: PlaygroundConfig, rng) -> np.ndarray:
     """One pass over X (n, d_in), Y (n, 1) in shuffled minibatches; the epoch's mean
     per-layer gradient RMS (L,)."""
-    opt = SGD(model.W, model.b, config.lr, l2=config.l2)
+    opt = SGD(model.W, model.b, config.lr, l2=config.l2, l1=config.l1)
     order = rng.permutation(len(X))
     batch = min(config.batch_size, len(X))
-    rms = [
-        sgd_step(model, opt, X[i], Y[i], config.l1)
-        for i in np.array_split(order, range(batch, len(X), batch))
-    ]
-    return np.mean(rms, axis=0)
+    batches = np.array_split(order, range(batch, len(X), batch))
+    return np.mean([sgd_step(model, opt, X[i], Y[i]) for i in batches], axis=0)
 
 
 # --- a run: data, network and curves of one playground -----------------------------------

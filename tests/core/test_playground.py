@@ -104,7 +104,7 @@ def test_the_network_follows_the_config():
     assert model.sizes == (3, 5, 3, 1)
     assert model.loss == "sigmoid_bce" and model.activation == "tanh"
     assert pg.new_network(PlaygroundConfig(hidden=())).sizes == (2, 1)
-    assert pg.new_network(PlaygroundConfig(activation="linear")).activation == "identity"
+    assert pg.new_network(PlaygroundConfig(activation="linear")).activation == "linear"
     assert pg.new_network(PlaygroundConfig(dataset="wave")).loss == "identity_mse"
 
 
@@ -112,7 +112,7 @@ def _mean_loss(model: MLP, X, Y) -> float:
     return model.loss_value(X, Y) / len(Y)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
 @pytest.mark.parametrize("reg", [(0.0, 0.0), (0.05, 0.0), (0.0, 0.05)])
 def test_one_step_moves_each_weight_by_lr_times_its_gradient(activation, reg):
     """The step against central differences of the mean loss, in float64: W_new = W -
@@ -122,7 +122,7 @@ def test_one_step_moves_each_weight_by_lr_times_its_gradient(activation, reg):
     X, Y = rng.normal(size=(7, 3)), rng.integers(0, 2, (7, 1)).astype(float)
     model = MLP.create((3, 4, 2, 1), activation, "sigmoid_bce", "xavier", 1, np.float64)
     before = model.copy()
-    pg.sgd_step(model, SGD(model.W, model.b, 0.1, l2=l2), X, Y, l1)
+    pg.sgd_step(model, SGD(model.W, model.b, 0.1, l2=l2, l1=l1), X, Y)
     for l, W in enumerate(before.W):
         grad = np.zeros_like(W)
         for idx in np.ndindex(W.shape):
