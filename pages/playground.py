@@ -21,7 +21,7 @@ st.markdown(
     "once."
 )
 pc.seed_widgets()
-pc.link_problems()
+notes = st.container()
 buttons = st.columns([1, 1, 1, 1.15, 4.6], vertical_alignment="center")
 pc.hyper_bar(st.columns(5, gap="medium"))
 left, main = st.columns([1.1, 3.4], gap="medium")
@@ -33,6 +33,8 @@ with net_col:
 config = pc.config()
 if config is not None:
     pc.sync(config)
+with notes:
+    pc.link_problems()
 pc.run_buttons(buttons[:4])
 
 slots = {"status": buttons[4].container(), "network": net_col.container()}
