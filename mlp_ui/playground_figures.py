@@ -171,7 +171,7 @@ def _thin(values: Sequence, n: int = 400) -> list:
     return [values[i] for i in idx]
 
 
-def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 260) -> go.Figure:
+def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 300) -> go.Figure:
     """Training (solid) and test (dashed) loss per epoch, log scale, one colour per run;
     the first run is the live one, the others snapshots."""
     traces = []
@@ -200,10 +200,10 @@ def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 260) -> go.Fig
         traces,
         dict(
             height=height,
-            margin={"l": 10, "r": 10, "t": 10, "b": 10},
+            margin={"l": 10, "r": 10, "t": 10, "b": 10, "autoexpand": True},
             xaxis={"title": {"text": "epoch", "font": FONT}, "tickfont": FONT},
             yaxis={"title": {"text": "loss", "font": FONT}, "type": "log", "tickfont": FONT},
-            legend={"orientation": "h", "y": -0.3, "font": FONT},
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": FONT},
             annotations=notes,
             uirevision="loss",
         ),

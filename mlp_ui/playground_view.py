@@ -128,7 +128,8 @@ def _clicked(pg: state.Playground, points: list) -> None:
 
 def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
     test = (run.X_test, run.y_test) if run.config.show_test else None
-    st.image(figures.boundary_picture(output, (run.X_train, run.y_train), test, run.task))
+    picture = figures.boundary_picture(output, (run.X_train, run.y_train), test, run.task)
+    st.container(key="pg_boundary").image(picture)
     st.caption(
         "The output over the plane: blue where it says class 1, orange class 0, pale on "
         "the boundary. Training points have a white edge, test points a black one."
