@@ -1,11 +1,12 @@
-"""The Playground page's live part: two fragments that rerun on their own while it plays.
+"""The Playground page's live part: three fragments that rerun on their own while it plays.
 
-`live` reruns every FRAME_SECONDS (only it, not the page): it trains for at most
+`_frame` reruns every FRAME_SECONDS (only it, not the page): it trains for at most
 TRAIN_SECONDS, evaluates every unit over the plane in one forward pass, and redraws the
-epoch counter, the network and the output. `charts` reruns every CHART_SECONDS and
-redraws the loss curves, the gradient sizes and the unit shown large: they change more
-slowly, and each plotly chart costs the browser tens of milliseconds per redraw
-(benchmarks/playground_speed.py). Paused, both draw once per page run.
+epoch counter, the network and the output, as images. `_curves` redraws the loss curves
+every CURVE_SECONDS, `_below` the gradient sizes and the unit shown large every
+BELOW_SECONDS: each plotly chart costs the browser tens of milliseconds per redraw
+(benchmarks/playground_speed.py), which would hold the frames back. Paused, all three
+draw once per page run.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from mlp_ui import playground_figures as figures
 from mlp_ui import playground_state as state
 
 FRAME_SECONDS = 0.05  # the timer starts when a redraw has reached the browser
-CHART_SECONDS = 1.0
-TRAIN_SECONDS = 0.04  # training per redraw, at most (the rest is drawing)
+CURVE_SECONDS = 1.0
+BELOW_SECONDS = 3.0
+TRAIN_SECONDS = 0.02  # training per redraw, at most (the rest is drawing)
 MAX_EPOCHS = 50  # per redraw
 GRID = 61  # the output and the large unit: 61 x 61 points over [-6, 6]^2
 TILE_EVERY = 3  # the small tiles take every 3rd point: 21 x 21
@@ -27,11 +29,15 @@ CHART = {"displayModeBar": False}
 
 
 def live(slots: dict) -> None:
-    """Both fragments. `slots` are containers made by the page run: 'status',
+    """The three fragments. `slots` are containers made by the page run: 'status',
     'network', 'output', 'curves', 'below'."""
     playing = state.playground().playing
-    st.fragment(run_every=FRAME_SECONDS if playing else None)(_frame)(slots)
-    st.fragment(run_every=CHART_SECONDS if playing else None)(_charts)(slots)
+    for body, seconds in (
+        (_frame, FRAME_SECONDS),
+        (_curves, CURVE_SECONDS),
+        (_below, BELOW_SECONDS),
+    ):
+        st.fragment(run_every=seconds if playing else None)(body)(slots)
 
 
 def _frame(slots: dict) -> None:
@@ -54,17 +60,23 @@ def _frame(slots: dict) -> None:
             _output(run, grids[-1][0])
 
 
-def _charts(slots: dict) -> None:
+def _curves(slots: dict) -> None:
     pg = state.playground()
     with pg.lock:
         if pg.run is None:
             return
-        run = pg.run
+        curves = [("now", pg.run.curves)] + [(s.name, s.curves) for s in pg.snapshots]
         with slots["curves"]:
-            curves = [("now", run.curves)] + [(s.name, s.curves) for s in pg.snapshots]
             st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
+
+
+def _below(slots: dict) -> None:
+    pg = state.playground()
+    with pg.lock:
+        if pg.run is None:
+            return
         with slots["below"]:
-            _below(pg, run, run.grids(GRID))
+            _gradients_and_unit(pg, pg.run, pg.run.grids(GRID))
 
 
 def _status(pg: state.Playground, run: core.PlaygroundRun) -> None:
@@ -119,11 +131,14 @@ def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarr
 
 
 def _clicked(pg: state.Playground, points: list) -> None:
-    """Select the unit of a new click (not an input; a click is applied only once)."""
+    """Select the unit of a new click (not an input; a click is applied only once), and
+    rerun the page: the unit shown large is drawn by another fragment."""
     click = tuple(points[0].get("customdata", ())) if points else None
-    if click and click != pg.clicked and click[0] > 0:
-        pg.selected = (int(click[0]), int(click[1]))
+    new = click and click != pg.clicked and click[0] > 0
     pg.clicked = click
+    if new:
+        pg.selected = (int(click[0]), int(click[1]))
+        st.rerun()
 
 
 def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
@@ -136,7 +151,9 @@ def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
     )
 
 
-def _below(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
+def _gradients_and_unit(
+    pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]
+) -> None:
     grad_col, unit_col = st.columns([1, 1.6], gap="large")
     with grad_col:
         st.markdown("**Gradient size per layer** (last epoch)")
@@ -164,7 +181,9 @@ def _unit(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]
         format_func=lambda cj: names[cj[0]][cj[1]],
         key=f"pg_unit_{pg.selected}",
     )
-    pg.selected = picked
+    if picked != pg.selected:  # the network figure (another fragment) frames the unit
+        pg.selected = picked
+        st.rerun()
     c, j = picked
     kind = _output_kind(run) if c == len(names) - 1 else run.config.activation
     fig = figures.neuron_figure(

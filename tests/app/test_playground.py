@@ -8,10 +8,13 @@ the real page does.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_core.playground_config import DATASETS
+from mlp_ui import playground_raster as raster
 from tests.app.test_app_pages import APP, declared_pages, offline_sample  # noqa: F401 (autouse)
 
 PAGE = "pages/playground.py"
@@ -178,3 +181,21 @@ def test_an_empty_feature_set_is_refused_and_loses_nothing():
     assert not at.exception
     assert "input features" in at.error[0].value
     assert _epoch(at) == 1  # the network is still there
+
+
+def test_what_a_neuron_sees_follows_the_picker_and_frames_the_unit():
+    at = _open({"layers": "3,2"})
+    picker = at.selectbox(key="pg_unit_(1, 0)")
+    _ok(picker.set_value((2, 1)).run())
+    assert _playground(at).selected == (2, 1)
+    network = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (frame,) = network["layout"]["shapes"]  # around layer 2, neuron 2
+    x, y = raster.centres((2, 3, 2, 1))[2][1]
+    assert frame["x0"] < x < frame["x1"] and frame["y0"] < y < frame["y1"]
+    unit = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert unit["data"][1]["y"] == [
+        "layer 1, neuron 1",
+        "layer 1, neuron 2",
+        "layer 1, neuron 3",
+        "bias",
+    ]
