@@ -12,8 +12,9 @@ spiral (x1, x2 in):
 Browser: a real server on 127.0.0.1 and Debian's Chromium; the page opened with the
 network in the URL, Play pressed, then for 10 s the frames actually shown are counted
 (distinct epoch counter values, and distinct output images), with the time the page's
-main thread spent in long tasks. The target is at least 5 redraws a second. The
-machine's load average is printed beside: the figures fall on a busy machine.
+main thread spent in long tasks, and the server process's CPU time. The target is at
+least 5 redraws a second. The machine's load average is printed beside: the figures
+fall on a busy machine.
 
     python benchmarks/playground_speed.py [--repeats 30] [--no-browser]
 """
@@ -125,6 +126,12 @@ def server_side(repeats: int) -> None:
     )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def browser(seconds: float = 10.0) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -146,15 +153,16 @@ def browser(seconds: float = 10.0) -> None:
             wait_for_app(page)
             page.get_by_role("button", name="Play").click()
             page.wait_for_timeout(1500)
-            load = os.getloadavg()[0]
+            load, cpu = os.getloadavg()[0], _cpu_seconds(server.pid)
             epochs, images, long_ms = page.evaluate(COUNT_FRAMES, seconds)
+            server_cpu = (_cpu_seconds(server.pid) - cpu) / seconds
             page.get_by_role("button", name="Pause").click()
             fps = epochs / seconds
             print(
                 f"  {name:10} {epochs:4d} frames shown ({fps:.1f}/s, {fps / TARGET_FPS:.2f} of "
                 f"the target), {images} distinct output images, main thread busy "
-                f"{long_ms / 1000 / seconds:.0%} in long tasks; load average {load:.1f} "
-                f"on {os.cpu_count()} CPUs"
+                f"{long_ms / 1000 / seconds:.0%} in long tasks; the server used "
+                f"{server_cpu:.0%} of a core; load average {load:.1f} on {os.cpu_count()} CPUs"
             )
         b.close()
 
