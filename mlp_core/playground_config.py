@@ -32,8 +32,8 @@ MAX_NEURONS = 8
 # counts (between low and high) or names (from choices).
 SCHEMA: dict[str, Field] = {
     "dataset": Field("data", str, choices=DATASETS, label="data set"),
-    "noise": Field("noise", int, 0, 50, label="noise (%)"),
-    "train_pct": Field("train", int, 10, 90, label="training share (%)"),
+    "noise": Field("noise", int, 0, 50, label="noise in percent"),
+    "train_pct": Field("train", int, 10, 90, label="training share in percent"),
     "n_points": Field("n", int, 50, 1000, label="number of points"),
     "seed": Field("seed", int, 0, 2**31 - 1, label="seed"),
     "features": Field("f", tuple, choices=FEATURES, label="input features"),
@@ -137,7 +137,7 @@ class PlaygroundConfig:
 def _check(name: str, field: Field, value: Any) -> None:
     """Validate one value; tuples element by element, then their length."""
     if field.kind is not tuple:
-        _check_field(name, field, value)
+        _check_field(field.key, field, value)  # named as in a link: noise, not its field
         return
     if not isinstance(value, tuple):
         raise ValueError(f"{name} must be a list of values, got {value!r}")
@@ -151,7 +151,7 @@ def _check(name: str, field: Field, value: Any) -> None:
     if len(value) > MAX_LAYERS:
         raise ValueError(f"at most {MAX_LAYERS} hidden layers; got {len(value)}")
     for v in value:
-        _check_field(name, field, v)
+        _check_field(field.key, field, v)
 
 
 def _read(field: Field, raw: str) -> Any:

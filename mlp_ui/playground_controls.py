@@ -171,6 +171,11 @@ def _resize(layer: int, change: int) -> None:
     _set_hidden(tuple(hidden))
 
 
+def network_width() -> float:
+    """The network column's width beside the output's (1): wider for more layers."""
+    return 1.1 + 0.12 * len(st.session_state[key("hidden")])
+
+
 def layer_buttons() -> None:
     """'+'/'-' for the number of hidden layers, then one pair per layer, in columns that
     line up with the network figure's (inputs, layer 1, ..., output)."""
@@ -197,7 +202,7 @@ def layer_buttons() -> None:
     row[2].markdown(f"**{len(hidden)} hidden layer{'' if len(hidden) == 1 else 's'}**")
     if not hidden:
         return
-    cols = st.columns(len(hidden) + 2, gap="small")
+    cols = st.columns(len(hidden) + 2, gap="xsmall")
     for l, n in enumerate(hidden):
         plus, minus = cols[l + 1].columns(2, gap="small")
         plus.button(
@@ -218,7 +223,7 @@ def layer_buttons() -> None:
             disabled=n <= 1,
             help=f"A neuron fewer in layer {l + 1}",
         )
-        cols[l + 1].caption(f"{n} neuron{'' if n == 1 else 's'}")
+        cols[l + 1].caption(f"{n}", help=f"{n} neuron{'' if n == 1 else 's'} in layer {l + 1}")
 
 
 # -- run buttons ----------------------------------------------------------------------

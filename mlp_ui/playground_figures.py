@@ -202,7 +202,12 @@ def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 300) -> go.Fig
             height=height,
             margin={"l": 10, "r": 10, "t": 10, "b": 10, "autoexpand": True},
             xaxis={"title": {"text": "epoch", "font": FONT}, "tickfont": FONT},
-            yaxis={"title": {"text": "loss", "font": FONT}, "type": "log", "tickfont": FONT},
+            yaxis={
+                "title": {"text": "loss", "font": FONT},
+                "type": "log",
+                "tickformat": ".2g",  # full labels, not plotly's small minor digits
+                "tickfont": FONT,
+            },
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": FONT},
             annotations=notes,
             uirevision="loss",

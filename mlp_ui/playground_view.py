@@ -65,7 +65,8 @@ def _curves(slots: dict) -> None:
     with pg.lock:
         if pg.run is None:
             return
-        curves = [("now", pg.run.curves)] + [(s.name, s.curves) for s in pg.snapshots]
+        snaps = [(s.name.split(" ")[0], s.curves) for s in pg.snapshots]  # "#2", as the table
+        curves = [("now", pg.run.curves), *snaps]
         with slots["curves"]:
             st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
 
@@ -81,10 +82,10 @@ def _below(slots: dict) -> None:
 
 def _status(pg: state.Playground, run: core.PlaygroundRun) -> None:
     train, test = run.curves.train_loss[-1], run.curves.test_loss[-1]
-    c_epoch, c_train, c_test, c_acc = st.columns(4)
+    c_epoch, c_train, c_test, c_acc = st.columns([1, 1, 1, 1.2])
     c_epoch.metric("Epoch", f"{run.epoch:,}")
-    c_train.metric("Training loss", f"{train:.4f}")
-    c_test.metric("Test loss", f"{test:.4f}")
+    c_train.metric("Training loss", f"{train:.3f}")
+    c_test.metric("Test loss", f"{test:.3f}")
     acc = run.accuracy()
     c_acc.metric(
         "Test accuracy" if acc is not None else "Test points",
@@ -145,9 +146,14 @@ def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
     test = (run.X_test, run.y_test) if run.config.show_test else None
     picture = figures.boundary_picture(output, (run.X_train, run.y_train), test, run.task)
     st.container(key="pg_boundary").image(picture)
+    what = (
+        "blue where it says class 1, orange class 0, pale on the boundary"
+        if run.task == "classify"
+        else "its value from -1 (orange) to 1 (blue); the points are coloured by their targets"
+    )
     st.caption(
-        "The output over the plane: blue where it says class 1, orange class 0, pale on "
-        "the boundary. Training points have a white edge, test points a black one."
+        f"The output over the plane: {what}. Training points have a white edge, test "
+        "points a black one."
     )
 
 

@@ -27,7 +27,7 @@ pc.hyper_bar(st.columns(5, gap="medium"))
 left, main = st.columns([1.1, 3.4], gap="medium")
 with left:
     pc.data_panel()
-net_col, out_col = main.columns([1.35, 1], gap="medium")
+net_col, out_col = main.columns([pc.network_width(), 1], gap="medium")
 with net_col:
     pc.layer_buttons()
 config = pc.config()
