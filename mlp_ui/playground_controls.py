@@ -223,7 +223,7 @@ def layer_buttons() -> None:
             disabled=n <= 1,
             help=f"A neuron fewer in layer {l + 1}",
         )
-        cols[l + 1].caption(f"{n}", help=f"{n} neuron{'' if n == 1 else 's'} in layer {l + 1}")
+        cols[l + 1].caption(f"{n}" if len(hidden) > 3 else f"{n} neuron{'' if n == 1 else 's'}")
 
 
 # -- run buttons ----------------------------------------------------------------------

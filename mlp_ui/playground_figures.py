@@ -21,6 +21,7 @@ from mlp_ui import theme
 
 BLUE, ORANGE, PALE = "#0877BD", "#F59322", "#E8EAEB"
 SCALE = [[0.0, ORANGE], [0.5, PALE], [1.0, BLUE]]
+COLUMN_PX = 480  # the network column's usual width in pixels
 LEVELS = 100  # colour values are sent as whole numbers from -LEVELS to LEVELS
 FONT = {"size": theme.FONT_SIZE + 2}
 
@@ -128,7 +129,9 @@ def network_figure(
     return _figure(
         [_unit_markers(pos, names)],
         dict(
-            height=height,
+            # The picture keeps its shape (scaleanchor) inside the column's width: about
+            # COLUMN_PX at 1400 pixels, so a wide network gets less height, not white space.
+            height=round(height * min(1.0, COLUMN_PX / width)),
             margin={"l": 0, "r": 0, "t": 0, "b": 0},
             xaxis={"range": [0, width], "visible": False, "fixedrange": True},
             yaxis={"range": [height, 0], "visible": False, "fixedrange": True, "scaleanchor": "x"},

@@ -91,7 +91,7 @@ def _headers(draw: ImageDraw.ImageDraw, pos) -> None:
     last = len(pos) - 1
     for c, column in enumerate(pos):
         text = "inputs" if c == 0 else "output" if c == last else f"layer {c}"
-        draw.text((column[0][0], PAD), text, fill="#31333F", font=_font(15), anchor="mt")
+        draw.text((column[0][0], PAD), text, fill="#31333F", font=_font(17), anchor="mt")
 
 
 def _paste(img: Image.Image, z: np.ndarray, x: float, y: float) -> None:

@@ -32,7 +32,6 @@ class Playground:
     selected: tuple[int, int] | None = None  # (column, unit) shown large
     clicked: tuple | None = None  # the last click on the network figure, applied once
     link_problems: tuple[list[str], PlaygroundConfig | None] = ([], None)
-    frames: int = 0  # live redraws so far (the benchmark reads the rate)
     # Held while the run trains or changes: a click starts a new script run while the
     # previous one may still be inside its training slice, in another thread.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)

@@ -50,7 +50,7 @@ def _frame(slots: dict) -> None:
             if pg.message:  # diverged: stop, and rerun the page to show Play again
                 pg.playing = False
                 st.rerun()
-        run, pg.frames = pg.run, pg.frames + 1
+        run = pg.run
         grids = run.grids(GRID)
         with slots["status"]:
             _status(pg, run)
