@@ -238,6 +238,7 @@ def sync(cfg: PlaygroundConfig) -> state.Playground:
             _new_run(pg, cfg)
         elif pg.run.config != cfg:
             pg.run.retune(cfg)
+            pg.message = ""  # it spoke of the old settings
         pg.config = cfg
     return pg
 

@@ -199,3 +199,22 @@ def test_what_a_neuron_sees_follows_the_picker_and_frames_the_unit():
         "layer 1, neuron 3",
         "bias",
     ]
+
+
+def test_a_diverging_step_is_undone_and_explained():
+    at = _open({"data": "xor", "lr": "10", "act": "linear", "layers": "8,8"})
+    at.button(key="pg_step").click().run()
+    assert not at.exception
+    assert "lower the learning rate (now 10)" in at.error[0].value
+    assert _epoch(at) == 0 and _playground(at).run.model.is_finite()
+    _ok(at.select_slider(key="pg_lr").set_value(0.01).run())  # the message goes with a change
+    _ok(at.button(key="pg_step").click().run())
+    assert _epoch(at) == 1
+
+
+def test_regenerate_draws_new_points_with_the_next_seed():
+    at = _open({"data": "blobs"})
+    before = _playground(at).run.X_train.copy()
+    _ok(at.button(key="pg_regenerate").click().run())
+    assert at.number_input(key="pg_seed").value == 2 and at.query_params["seed"] == "2"
+    assert not (_playground(at).run.X_train == before).all()
