@@ -138,6 +138,7 @@ def network_figure(
             showlegend=False,
             plot_bgcolor="white",
             images=[image],
+            clickmode="event+select",  # a click selects the unit under it
             shapes=_frame(pos, selected),
             uirevision="network",
         ),
@@ -175,7 +176,7 @@ def _thin(values: Sequence, n: int = 400) -> list:
 
 
 def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 300) -> go.Figure:
-    """Training (solid) and test (dashed) loss per epoch, log scale, one colour per run;
+    """Training (solid) and test (dashed) loss per epoch from 0 up, one colour per run;
     the first run is the live one, the others snapshots."""
     traces = []
     for k, (name, curves) in enumerate(runs):
@@ -207,8 +208,7 @@ def loss_figure(runs: Sequence[tuple[str, Curves]], height: int = 300) -> go.Fig
             xaxis={"title": {"text": "epoch", "font": FONT}, "tickfont": FONT},
             yaxis={
                 "title": {"text": "loss", "font": FONT},
-                "type": "log",
-                "tickformat": ".2g",  # full labels, not plotly's small minor digits
+                "rangemode": "tozero",
                 "tickfont": FONT,
             },
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": FONT},
@@ -252,10 +252,16 @@ def gradient_figure(rms: np.ndarray, height: int = 260) -> go.Figure:
 
 
 def neuron_figure(
-    grid: np.ndarray, kind: str, weights: np.ndarray, bias: float, sources: list[str]
+    grid: np.ndarray,
+    kind: str,
+    weights: np.ndarray,
+    bias: float,
+    sources: list[str],
+    source_layer: str = "the inputs",
 ) -> go.Figure:
     """One unit large: its output over the plane, grid (s, s) shaded as `kind`, and its
-    incoming weights (one bar per source unit, blue positive, orange negative) and bias."""
+    incoming weights from `source_layer` (one bar per source unit named in `sources`,
+    blue positive, orange negative) and its bias."""
     s = grid.shape[0]
     step = (DOMAIN[1] - DOMAIN[0]) / (s - 1)
     heat = dict(
@@ -296,7 +302,7 @@ def neuron_figure(
             yaxis={**axis, "scaleanchor": "x"},
             xaxis2={
                 "domain": [0.62, 1],
-                "title": {"text": "incoming weight", "font": FONT},
+                "title": {"text": f"weights from {source_layer}", "font": FONT},
                 "zeroline": True,
                 "tickfont": FONT,
             },

@@ -30,14 +30,17 @@ CHART = {"displayModeBar": False}
 
 def live(slots: dict) -> None:
     """The three fragments. `slots` are containers made by the page run: 'status',
-    'network', 'output', 'curves', 'below'."""
-    playing = state.playground().playing
-    for body, seconds in (
-        (_frame, FRAME_SECONDS),
-        (_curves, CURVE_SECONDS),
-        (_below, BELOW_SECONDS),
-    ):
-        st.fragment(run_every=seconds if playing else None)(body)(slots)
+    'network', 'output' (all three drawn by `_frame`), 'curves', 'below'."""
+    every = {True: (FRAME_SECONDS, CURVE_SECONDS, BELOW_SECONDS), False: (None,) * 3}
+    frame, curves, below = every[state.playground().playing]
+    # Only _frame writes into containers made outside it; the other two are called inside
+    # theirs. (With several fragments writing outside, a click on the network chart was
+    # lost.) Each has its own key, so a click reruns the fragment that drew the chart.
+    st.fragment(run_every=frame, key="pg_frame")(_frame)(slots)
+    with slots["curves"]:
+        st.fragment(run_every=curves, key="pg_curves")(_curves)()
+    with slots["below"]:
+        st.fragment(run_every=below, key="pg_below")(_below)()
 
 
 def _frame(slots: dict) -> None:
@@ -60,24 +63,22 @@ def _frame(slots: dict) -> None:
             _output(run, grids[-1][0])
 
 
-def _curves(slots: dict) -> None:
+def _curves() -> None:
     pg = state.playground()
     with pg.lock:
         if pg.run is None:
             return
         snaps = [(s.name.split(" ")[0], s.curves) for s in pg.snapshots]  # "#2", as the table
         curves = [("now", pg.run.curves), *snaps]
-        with slots["curves"]:
-            st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
+        st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
 
 
-def _below(slots: dict) -> None:
+def _below() -> None:
     pg = state.playground()
     with pg.lock:
         if pg.run is None:
             return
-        with slots["below"]:
-            _gradients_and_unit(pg, pg.run, pg.run.grids(GRID))
+        _gradients_and_unit(pg, pg.run, pg.run.grids(GRID))
 
 
 def _status(pg: state.Playground, run: core.PlaygroundRun) -> None:
@@ -110,9 +111,17 @@ def _output_kind(run: core.PlaygroundRun) -> str:
     return "sigmoid" if run.task == "classify" else "linear"
 
 
+def _units(run: core.PlaygroundRun) -> list[tuple[int, int]]:
+    """(column, unit) of every unit that can be shown large: hidden and output."""
+    return [(c, j) for c, n in enumerate(run.model.sizes) if c for j in range(n)]
+
+
 def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
     """While playing, the picture alone (an image costs the browser least); paused, as a
-    chart whose units can be hovered and clicked."""
+    chart whose units can be hovered and clicked. The unit shown large is settled first:
+    the chart frames it, and a chart that changes between two runs loses its click."""
+    if pg.selected not in _units(run):
+        pg.selected = _units(run)[0]
     tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
     picture = figures.network_picture(tiles, run.model.W, run.config.activation, _output_kind(run))
     if pg.playing:
@@ -177,9 +186,7 @@ def _gradients_and_unit(
 def _unit(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
     """'What a neuron sees': one unit large, with its incoming weights."""
     names = unit_names(run)
-    options = [(c, j) for c in range(1, len(names)) for j in range(len(names[c]))]
-    if pg.selected not in options:
-        pg.selected = options[0]
+    options = _units(run)
     picked = st.selectbox(
         "What a neuron sees",
         options,
@@ -192,9 +199,11 @@ def _unit(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]
         st.rerun()
     c, j = picked
     kind = _output_kind(run) if c == len(names) - 1 else run.config.activation
-    fig = figures.neuron_figure(
-        grids[c][j], kind, run.model.W[c - 1][:, j], float(run.model.b[c - 1][j]), names[c - 1]
-    )
+    below = c - 1  # the layer the weights come from
+    sources = names[0] if below == 0 else [f"neuron {k + 1}" for k in range(len(names[below]))]
+    W, b = run.model.W[below][:, j], float(run.model.b[below][j])
+    where = "the inputs" if below == 0 else f"layer {below}"
+    fig = figures.neuron_figure(grids[c][j], kind, W, b, sources, where)
     st.plotly_chart(fig, key="pg_unit_fig", config=CHART)
 
 

@@ -193,12 +193,8 @@ def test_what_a_neuron_sees_follows_the_picker_and_frames_the_unit():
     x, y = raster.centres((2, 3, 2, 1))[2][1]
     assert frame["x0"] < x < frame["x1"] and frame["y0"] < y < frame["y1"]
     unit = json.loads(at.get("plotly_chart")[-1].proto.spec)
-    assert unit["data"][1]["y"] == [
-        "layer 1, neuron 1",
-        "layer 1, neuron 2",
-        "layer 1, neuron 3",
-        "bias",
-    ]
+    assert unit["layout"]["xaxis2"]["title"]["text"] == "weights from layer 1"
+    assert unit["data"][1]["y"] == ["neuron 1", "neuron 2", "neuron 3", "bias"]
 
 
 def test_a_diverging_step_is_undone_and_explained():

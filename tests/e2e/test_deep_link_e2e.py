@@ -10,7 +10,15 @@ from __future__ import annotations
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.server import running_app
 
-MENU = ["Train", "Learning rate", "Backprop", "Decision boundary", "Mistakes", "Draw"]
+MENU = [
+    "Train",
+    "Learning rate",
+    "Backprop",
+    "Decision boundary",
+    "Playground",
+    "Mistakes",
+    "Draw",
+]
 
 
 def test_first_visit_by_deep_link_goes_through_the_app(page, tmp_path):

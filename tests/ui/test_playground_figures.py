@@ -109,7 +109,7 @@ def test_loss_figure_overlays_snapshots(run):
     data = _valid(figures.loss_figure([("now", run.curves), (snap.name, snap.curves)]))
     names = [t["name"] for t in data["data"]]
     assert names == ["now: train", "now: test", "#1 xor: train", "#1 xor: test"]
-    assert data["layout"]["yaxis"]["type"] == "log"
+    assert data["layout"]["yaxis"]["rangemode"] == "tozero"
     assert not data["layout"].get("annotations")
 
 
