@@ -77,3 +77,22 @@ def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     assert _epoch(page) == paused, "the epoch count was lost on the way back"
     assert "3 hidden layers" in page.content()
     assert "data=spiral" in page.url  # the settings are back in the URL
+
+
+def test_clicking_a_unit_shows_it_large(page, app_url):
+    page.set_viewport_size(TALL)
+    page.goto(app_url)
+    wait_for_app(page)
+    page.goto(app_url + "/playground?layers=4,3")
+    wait_for_app(page)
+    chart = page.locator(".js-plotly-plot").first  # the network, clickable while paused
+    units = chart.locator(".scatterlayer path.point")
+    units.nth(9).wait_for()
+    box = units.nth(2 + 4 + 1).bounding_box()  # inputs 2, layer 1 4, then layer 2's second
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("layer 2, neuron 2").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="What a neuron sees")
+    shown = picker.locator("input").first.input_value() or picker.inner_text()
+    assert "layer 2, neuron 2" in shown
+    assert page.get_by_text("weights from layer 1").count() >= 1
