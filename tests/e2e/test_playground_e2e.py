@@ -88,11 +88,18 @@ def test_clicking_a_unit_shows_it_large(page, app_url):
     chart = page.locator(".js-plotly-plot").first  # the network, clickable while paused
     units = chart.locator(".scatterlayer path.point")
     units.nth(9).wait_for()
+    wait_for_app(page)
+    page.wait_for_timeout(1000)  # the chart settled (plotly attaches its handlers)
     box = units.nth(2 + 4 + 1).bounding_box()  # inputs 2, layer 1 4, then layer 2's second
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.get_by_text("layer 2, neuron 2").first.wait_for(timeout=30_000)
-    wait_for_app(page)
     picker = page.locator("[data-testid='stSelectbox']").filter(has_text="What a neuron sees")
-    shown = picker.locator("input").first.input_value() or picker.inner_text()
-    assert "layer 2, neuron 2" in shown
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _picked(picker) != "layer 2, neuron 2":
+        page.wait_for_timeout(200)
+    assert _picked(picker) == "layer 2, neuron 2"
+    wait_for_app(page)
     assert page.get_by_text("weights from layer 1").count() >= 1
+
+
+def _picked(picker) -> str:
+    return picker.locator("input").first.input_value()
