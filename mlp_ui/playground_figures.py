@@ -233,7 +233,8 @@ def gradient_figure(rms: np.ndarray, height: int = 260) -> go.Figure:
         textposition="outside",
         hovertemplate="weights %{x}: %{y:.2e}<extra></extra>",
     )
-    layout_notes = [] if any(values) else [_note("No gradients yet: press Step or Play.")]
+    empty = not any(values)
+    layout_notes = [_note("No gradients yet: press Step or Play.")] if empty else []
     return _figure(
         [bars],
         dict(
@@ -244,6 +245,7 @@ def gradient_figure(rms: np.ndarray, height: int = 260) -> go.Figure:
                 "title": {"text": "RMS gradient", "font": FONT},
                 "type": "log",
                 "tickfont": FONT,
+                "showticklabels": not empty,
             },
             annotations=layout_notes,
             uirevision="grad",

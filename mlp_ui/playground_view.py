@@ -16,6 +16,7 @@ import streamlit as st
 
 from mlp_core import playground as core
 from mlp_ui import playground_figures as figures
+from mlp_ui import playground_raster as raster
 from mlp_ui import playground_state as state
 
 FRAME_SECONDS = 0.05  # the timer starts when a redraw has reached the browser
@@ -26,6 +27,8 @@ MAX_EPOCHS = 50  # per redraw
 GRID = 61  # the output and the large unit: 61 x 61 points over [-6, 6]^2
 TILE_EVERY = 3  # the small tiles take every 3rd point: 21 x 21
 CHART = {"displayModeBar": False}
+# Images go to the browser inline, as data URIs: given as bytes, st.image serves each from
+# a URL that the next frame deletes, and a browser still fetching it showed a broken image.
 
 
 def live(slots: dict) -> None:
@@ -125,7 +128,7 @@ def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarr
     tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
     picture = figures.network_picture(tiles, run.model.W, run.config.activation, _output_kind(run))
     if pg.playing:
-        st.image(picture.png, width="stretch")
+        st.image(raster.data_uri(picture.png), width="stretch")
         hint = "Pause to click a unit and see it large."
     else:
         fig = figures.network_figure(picture, unit_names(run), pg.selected)
@@ -154,7 +157,7 @@ def _clicked(pg: state.Playground, points: list) -> None:
 def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
     test = (run.X_test, run.y_test) if run.config.show_test else None
     picture = figures.boundary_picture(output, (run.X_train, run.y_train), test, run.task)
-    st.container(key="pg_boundary").image(picture)
+    st.container(key="pg_boundary").image(raster.data_uri(picture))
     what = (
         "blue where it says class 1, orange class 0, pale on the boundary"
         if run.task == "classify"
