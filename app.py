@@ -5,7 +5,7 @@
 import pandas  # noqa: F401
 import streamlit as st
 
-from mlp_ui import shell, state, widgets
+from mlp_ui import playground_state, shell, state, widgets
 
 shell.through_app()
 st.set_page_config(page_title="MLP Lab", page_icon=":material/neurology:", layout="wide")
@@ -18,6 +18,7 @@ TRAIN = st.Page(
 )
 TRAIN_ALIAS = st.Page("pages/train.py", title="Train", url_path="train", visibility="hidden")
 LIBRARIES = st.Page("pages/libraries.py", title="Libraries", icon=":material/library_books:")
+PLAYGROUND = st.Page("pages/playground.py", title="Playground", icon=":material/toys:")
 PAGES = [
     TRAIN,
     st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:"),
@@ -25,6 +26,7 @@ PAGES = [
     st.Page(
         "pages/decision_boundary.py", title="Decision boundary", icon=":material/scatter_plot:"
     ),
+    PLAYGROUND,
     st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
     LIBRARIES,
@@ -36,5 +38,7 @@ if page.url_path not in (TRAIN.url_path, TRAIN_ALIAS.url_path):
     state.pause_active()  # training runs inside the Train page; leaving it pauses cleanly
 if page.url_path != LIBRARIES.url_path:
     state.pause_comparison()  # so do the Libraries page's side-by-side runs
+if page.url_path != PLAYGROUND.url_path:
+    playground_state.pause()  # the playground trains only while it is shown
 widgets.sidebar()
 page.run()

@@ -427,7 +427,16 @@ def predict_grid(
     P(class 1) if ``proba``, else the predicted class (0 or 1). Works for a tanh net
     (W1, b1, W2, b2) or a logistic regression (w, b).
     """
-    xx, yy = np.meshgrid(np.linspace(*xlim, steps), np.linspace(*ylim, steps))
-    P = moons_proba(params, np.column_stack([xx.ravel(), yy.ravel()]))
+    xx, yy, points = mesh(xlim, ylim, steps)
+    P = moons_proba(params, points)
     Z = P[:, 1] if proba else np.argmax(P, axis=1)
     return xx, yy, Z.reshape(xx.shape)
+
+
+def mesh(
+    xlim: tuple[float, float], ylim: tuple[float, float], steps: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A steps x steps mesh: xx, yy (steps, steps) from ``np.meshgrid``, and its points
+    (steps * steps, 2) row by row (x fastest), float64. Shared with mlp_core.playground."""
+    xx, yy = np.meshgrid(np.linspace(*xlim, steps), np.linspace(*ylim, steps))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])

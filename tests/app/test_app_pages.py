@@ -14,6 +14,7 @@ PAGES = [
     "pages/learning_rate.py",
     "pages/backprop.py",
     "pages/decision_boundary.py",
+    "pages/playground.py",
     "pages/mistakes.py",
     "pages/draw.py",
     "pages/libraries.py",

@@ -12,7 +12,16 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.server import running_app
 
-MENU = ["Train", "Learning rate", "Backprop", "Decision boundary", "Mistakes", "Draw", "Libraries"]
+MENU = [
+    "Train",
+    "Learning rate",
+    "Backprop",
+    "Decision boundary",
+    "Playground",
+    "Mistakes",
+    "Draw",
+    "Libraries",
+]
 
 
 def test_first_visit_by_deep_link_goes_through_the_app(page, tmp_path):
@@ -36,8 +45,10 @@ ADDRESSES = {
     "learning_rate": "Learning rate",
     "backprop": "Backprop",
     "decision_boundary": "Decision boundary",
+    "playground": "Playground",
     "mistakes": "Mistakes",
     "draw": "Draw",
+    "libraries": "The same network in scikit-learn and PyTorch",
 }
 
 

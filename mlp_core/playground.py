@@ -1,0 +1,294 @@
+"""The playground: small networks on 2-D data, as in TensorFlow Playground, on our MLP.
+
+Data sets are generated here with NumPy (TensorFlow Playground's circle, XOR, Gaussian
+and spiral recipes, and the moons of mlp_core.moons) in the square [-6, 6]^2, from
+`np.random.default_rng(seed)`: the same seed gives the same points on any machine and
+any scikit-learn version, and the core keeps to NumPy. Inputs go through a feature map
+(x1, x2, x1^2, ...). The network is mlp_core's MLP with one output unit: sigmoid +
+binary cross-entropy for the classification sets (labels 0 and 1), identity + squared
+error for the regression set. One epoch is one pass over the training points in
+shuffled minibatches, as one step of TensorFlow Playground.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlp_core.config import DTYPE
+from mlp_core.losses import LOSSES
+from mlp_core.moons import make_moons_np, mesh
+from mlp_core.network import MLP
+from mlp_core.optimizers import SGD
+from mlp_core.playground_config import PlaygroundConfig
+
+DOMAIN = (-6.0, 6.0)
+"""Both inputs' range: the data and the heatmaps cover DOMAIN x DOMAIN."""
+
+# --- data sets ---------------------------------------------------------------------------
+
+
+def _circles(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Class 1 inside radius 2.5, class 0 on a ring from 3.5 to 5; noise moves points."""
+    inner = n // 2
+    r = np.concatenate([rng.uniform(0, 2.5, inner), rng.uniform(3.5, 5.0, n - inner)])
+    t = rng.uniform(0, 2 * np.pi, n)
+    X = np.column_stack([r * np.cos(t), r * np.sin(t)])
+    X += rng.uniform(-5, 5, (n, 2)) * noise
+    y = (np.hypot(X[:, 0], X[:, 1]) < 3.0).astype(np.intp)  # labelled after the noise
+    return X, y
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform in [-5, 5]^2, pushed 0.3 off the axes; class 1 where x1 * x2 > 0."""
+    X = rng.uniform(-5, 5, (n, 2))
+    X += np.where(X > 0, 0.3, -0.3)
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.intp)  # labelled before the noise
+    return X + rng.uniform(-5, 5, (n, 2)) * noise, y
+
+
+def _blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two Gaussian blobs at (2, 2) (class 1) and (-2, -2); noise widens them."""
+    y = (np.arange(n) < n // 2).astype(np.intp)
+    centre = np.where(y[:, None] == 1, 2.0, -2.0)
+    return centre + rng.normal(0, 0.5 + 3.5 * noise, (n, 2)), y
+
+
+def _spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two arms winding 1.75 turns out to radius 5; class 0 is class 1 turned by pi."""
+    half = n // 2
+    i = np.concatenate([np.arange(half), np.arange(n - half)]) / max(half, 1)
+    y = (np.arange(n) < half).astype(np.intp)
+    r = 5 * i
+    t = 1.75 * 2 * np.pi * i + np.where(y == 1, 0.0, np.pi)
+    X = np.column_stack([r * np.sin(t), r * np.cos(t)])
+    return X + rng.uniform(-1, 1, (n, 2)) * noise * 5, y
+
+
+def _moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The half-moons of mlp_core.moons, scaled by 3 and centred: about [-4.5, 4.5]."""
+    X, y = make_moons_np(n, noise, seed=int(rng.integers(2**31)))
+    return (X - [0.5, 0.25]) * 3.0, y
+
+
+def _wave(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Regression: target sin(x1 / 2) * cos(x2 / 3) in [-1, 1], plus noise, at uniform points."""
+    X = rng.uniform(-6, 6, (n, 2))
+    t = np.sin(X[:, 0] / 2) * np.cos(X[:, 1] / 3)
+    return X, t + rng.normal(0, noise, n)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A generator make(n, noise in [0, 0.5], rng) -> X (n, 2), y (n,); its task."""
+
+    label: str
+    task: str  # "classify" (y in {0, 1}) or "regress" (y real)
+    make: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+
+DATASETS: dict[str, Dataset] = {
+    "circles": Dataset("Circle", "classify", _circles),
+    "xor": Dataset("XOR", "classify", _xor),
+    "blobs": Dataset("Two blobs", "classify", _blobs),
+    "spiral": Dataset("Spiral", "classify", _spiral),
+    "moons": Dataset("Moons", "classify", _moons),
+    "wave": Dataset("Wave (regression)", "regress", _wave),
+}
+
+TASK_LOSS = {"classify": "sigmoid_bce", "regress": "identity_mse"}
+"""The output unit and loss of each task (keys of mlp_core.losses.LOSSES)."""
+
+
+def make_points(name: str, n: int, noise_pct: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Data set `name`: n points in random order, X (n, 2) float64 and y (n,).
+
+    The same (name, n, noise_pct, seed) gives the same points. Read-only arrays, so one
+    copy can be shared by every session.
+    """
+    rng = np.random.default_rng(seed)
+    X, y = DATASETS[name].make(n, noise_pct / 100, rng)
+    order = rng.permutation(n)
+    X, y = np.clip(X[order], *DOMAIN), y[order]
+    X.flags.writeable = y.flags.writeable = False
+    return X, y
+
+
+# --- features ----------------------------------------------------------------------------
+
+FEATURES: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
+    "x1": ("x₁", lambda x1, x2: x1),
+    "x2": ("x₂", lambda x1, x2: x2),
+    "x1sq": ("x₁²", lambda x1, x2: x1 * x1),
+    "x2sq": ("x₂²", lambda x1, x2: x2 * x2),
+    "x1x2": ("x₁x₂", lambda x1, x2: x1 * x2),
+    "sinx1": ("sin x₁", lambda x1, x2: np.sin(x1)),
+    "sinx2": ("sin x₂", lambda x1, x2: np.sin(x2)),
+}
+"""name -> (label, f(x1, x2)): the input features a network can be given."""
+
+
+def feature_map(X: np.ndarray, names: tuple[str, ...], dtype=DTYPE) -> np.ndarray:
+    """Points X (n, 2) -> features F (n, len(names)), in the given order and dtype."""
+    x1, x2 = X[:, 0], X[:, 1]
+    return np.column_stack([FEATURES[name][1](x1, x2) for name in names]).astype(dtype)
+
+
+# --- the network and one training step ---------------------------------------------------
+
+
+def new_network(config: PlaygroundConfig, dtype=DTYPE) -> MLP:
+    """The config's network: len(features) inputs, its hidden layers, one output unit.
+
+    Xavier initialisation (as TensorFlow Playground's), from the config's seed.
+    """
+    sizes = (len(config.features), *config.hidden, 1)
+    loss = TASK_LOSS[DATASETS[config.dataset].task]
+    return MLP.create(sizes, config.activation, loss, init="xavier", seed=config.seed, dtype=dtype)
+
+
+def sgd_step(model: MLP, opt: SGD, X: np.ndarray, Y: np.ndarray) -> list[float]:
+    """One minibatch: forward -> loss and output delta -> backward -> optimizer step.
+
+    X (n, d_in), Y (n, 1); the delta is (A_L - Y) / n (the mean reduction); L1 and L2
+    are the optimizer's. Returns each layer's root-mean-square weight gradient (data loss
+    only), to show vanishing gradients.
+    """
+    A = model.forward(X)
+    _, dZ = LOSSES[model.loss].delta(A[-1], Y)
+    dW, db = model.backward(A, dZ)
+    opt.step(dW, db)
+    return [float(np.sqrt(np.mean(d * d))) for d in dW]
+
+
+def train_epoch(model: MLP, X, Y, config: PlaygroundConfig, rng) -> np.ndarray:
+    """One pass over X (n, d_in), Y (n, 1) in shuffled minibatches; the epoch's mean
+    per-layer gradient RMS (L,)."""
+    opt = SGD(model.W, model.b, config.lr, l2=config.l2, l1=config.l1)
+    order = rng.permutation(len(X))
+    batch = min(config.batch_size, len(X))
+    batches = np.array_split(order, range(batch, len(X), batch))
+    return np.mean([sgd_step(model, opt, X[i], Y[i]) for i in batches], axis=0)
+
+
+# --- a run: data, network and curves of one playground -----------------------------------
+
+
+@dataclass
+class Curves:
+    """Per epoch: mean train and test loss, and each layer's gradient RMS (L,)."""
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    grad_rms: list[np.ndarray] = field(default_factory=list)
+
+    def copy(self) -> Curves:
+        return Curves(
+            list(self.epoch), list(self.train_loss), list(self.test_loss), list(self.grad_rms)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """A run kept for comparison: its settings, network and curves at `epoch`."""
+
+    name: str
+    config: PlaygroundConfig
+    model: MLP
+    curves: Curves
+    epoch: int
+
+
+class PlaygroundRun:
+    """One playground: the split data with its features, the network, the epoch count.
+
+    points: X (n, 2), y (n,) from `make_points`; the first config.n_train train, the
+    rest test. `train` runs whole epochs; a step that makes the weights or the loss
+    non-finite is undone and reported instead.
+    """
+
+    def __init__(
+        self, config: PlaygroundConfig, points: tuple[np.ndarray, np.ndarray], dtype=DTYPE
+    ) -> None:
+        self.config = config
+        self.task = DATASETS[config.dataset].task
+        X, y = points
+        k = config.n_train
+        self.X_train, self.y_train, self.X_test, self.y_test = X[:k], y[:k], X[k:], y[k:]
+        self.F_train = feature_map(self.X_train, config.features, dtype)
+        self.F_test = feature_map(self.X_test, config.features, dtype)
+        self.Y_train = self.y_train[:, None].astype(dtype)
+        self.Y_test = self.y_test[:, None].astype(dtype)
+        self.model = new_network(config, dtype)
+        self.rng = np.random.default_rng(config.seed)
+        self.epoch = 0
+        self.curves = Curves()
+        self._record(np.zeros(len(self.model.W)))
+
+    def train(self, epochs: int, seconds: float = float("inf")) -> str:
+        """Up to `epochs` epochs, stopping early after `seconds`; '' or why it stopped."""
+        start = time.perf_counter()
+        for _ in range(epochs):
+            before = self.model.copy()
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                grads = train_epoch(self.model, self.F_train, self.Y_train, self.config, self.rng)
+                losses = self.losses()
+            if not (self.model.is_finite() and np.isfinite(losses).all()):
+                self.model = before
+                return (
+                    f"Epoch {self.epoch + 1} made the weights or the loss infinite, so it "
+                    f"was undone: lower the learning rate (now {self.config.lr:g})."
+                )
+            self.epoch += 1
+            self._record(grads, losses)
+            if time.perf_counter() - start >= seconds:
+                break
+        return ""
+
+    def losses(self) -> tuple[float, float]:
+        """Mean data loss per point on the training and the test points."""
+        return self.loss(self.F_train, self.Y_train), self.loss(self.F_test, self.Y_test)
+
+    def loss(self, F: np.ndarray, Y: np.ndarray) -> float:
+        """Mean loss per point (cross-entropy, or half squared error), F (n, k), Y (n, 1)."""
+        return LOSSES[self.model.loss].value(self.model.forward(F)[-1], Y) / max(len(Y), 1)
+
+    def accuracy(self, train: bool = False) -> float | None:
+        """Share of test (or training) points on the right side; None for regression."""
+        if self.task != "classify":
+            return None
+        F, y = (self.F_train, self.y_train) if train else (self.F_test, self.y_test)
+        return float(np.mean((self.model.forward(F)[-1][:, 0] > 0.5) == y))
+
+    def retune(self, config: PlaygroundConfig) -> None:
+        """Take new learning rate, regularisation, batch size (same structure only)."""
+        if config.structure() != self.config.structure():
+            raise ValueError("a new data set, features or network needs a new run")
+        self.config = config
+
+    def grids(self, steps: int) -> list[np.ndarray]:
+        """Every unit over the input plane: [features (k, s, s), layer 1 (h1, s, s), ...,
+        output (1, s, s)], from one forward pass over a steps x steps mesh of DOMAIN."""
+        return neuron_grids(self.model, self.config.features, steps)
+
+    def snapshot(self, name: str) -> Snapshot:
+        return Snapshot(name, self.config, self.model.copy(), self.curves.copy(), self.epoch)
+
+    def _record(self, grads: np.ndarray, losses: tuple[float, float] | None = None) -> None:
+        train, test = losses or self.losses()
+        self.curves.epoch.append(self.epoch)
+        self.curves.train_loss.append(train)
+        self.curves.test_loss.append(test)
+        self.curves.grad_rms.append(grads)
+
+
+def neuron_grids(model: MLP, features: tuple[str, ...], steps: int) -> list[np.ndarray]:
+    """`model` over a steps x steps mesh of DOMAIN^2: every layer's activations, inputs
+    first, as (units, steps, steps) arrays (row = x2, column = x1)."""
+    _, _, points = mesh(DOMAIN, DOMAIN, steps)
+    A = model.forward(feature_map(points, features, model.dtype))
+    return [a.T.reshape(-1, steps, steps) for a in A]

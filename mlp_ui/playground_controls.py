@@ -1,0 +1,322 @@
+"""The Playground page's settings: widgets <-> PlaygroundConfig <-> URL, and the buttons.
+
+Every setting is a widget keyed `pg_<field>`, except the hidden layers, a tuple kept
+under `pg_hidden` and changed by the +/- buttons. On a first visit the widgets are
+seeded from the URL (a bad value is reported with the value used instead), on a return
+from the session's last settings; every run writes the settings back to the URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from mlp_core import playground as core
+from mlp_core.playground_config import (
+    ACTIVATIONS,
+    DATASETS,
+    FEATURES,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    REGULARIZERS,
+    SCHEMA,
+    PlaygroundConfig,
+)
+from mlp_ui import playground_state as state
+
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCHES = (1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200, 500, 1000)
+REG_LABELS = {"none": "None", "l1": "L1", "l2": "L2"}
+
+
+def key(name: str) -> str:
+    return f"pg_{name}"
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def points(name: str, n: int, noise: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A data set, made once per server and shared read-only by every session."""
+    return core.make_points(name, n, noise, seed)
+
+
+# -- seeding and reading the widgets --------------------------------------------------
+
+
+def seed_widgets() -> None:
+    """Before any widget is drawn: on a first visit (or a return from another page) set
+    every widget from the URL, else from this session's last settings."""
+    if key("dataset") in st.session_state:
+        return
+    pg = state.playground()
+    query = st.query_params.to_dict()
+    if query or pg.config is None:
+        config, problems = PlaygroundConfig.from_query(query)
+        pg.link_problems = (problems, config)
+    else:
+        config = pg.config
+    _set_widgets(config)
+
+
+def _set_widgets(config: PlaygroundConfig) -> None:
+    for name in SCHEMA:
+        st.session_state[key(name)] = getattr(config, name)
+    st.session_state[key("features")] = list(config.features)
+
+
+def link_problems() -> None:
+    """Bad values in the link this page was opened with, until the settings change."""
+    problems, seeded = state.playground().link_problems
+    if problems and seeded == state.playground().config:
+        st.warning("  \n".join(problems), icon=":material/link_off:")
+
+
+def config() -> PlaygroundConfig | None:
+    """The settings the widgets describe, written to the URL; None (with why) if invalid."""
+    values = {name: st.session_state[key(name)] for name in SCHEMA}
+    values["features"] = tuple(f for f in FEATURES if f in (values["features"] or ()))
+    try:
+        cfg = PlaygroundConfig(**values)
+    except ValueError as exc:
+        st.error(f"These settings cannot train: {exc}")
+        return None
+    query = cfg.to_query()
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)  # a link to this page reproduces these settings
+    return cfg
+
+
+# -- the panels -----------------------------------------------------------------------
+
+
+def _on_grid(options: tuple, name: str) -> list:
+    """The options plus the current value, which a link may have put off the grid."""
+    return sorted({*options, st.session_state[key(name)]})
+
+
+def data_panel() -> None:
+    """Data set, noise, split, size, seed and Regenerate; the input features."""
+    st.pills(
+        "Data",
+        DATASETS,
+        required=True,
+        wrap=True,
+        key=key("dataset"),
+        format_func=lambda n: core.DATASETS[n].label,
+    )
+    st.slider("Noise (%)", 0, 50, key=key("noise"))
+    st.slider("Training share (%)", 10, 90, key=key("train_pct"))
+    st.slider("Number of points", 50, 1000, key=key("n_points"))
+    seed_col, regen_col = st.columns([1.2, 1], vertical_alignment="bottom")
+    seed_col.number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    regen_col.button("Regenerate", key="pg_regenerate", on_click=_regenerate, width="stretch")
+    st.toggle("Show test data", key=key("show_test"))
+    st.pills(
+        "Input features",
+        FEATURES,
+        selection_mode="multi",
+        wrap=True,
+        key=key("features"),
+        format_func=lambda f: core.FEATURES[f][0],
+        help="What the first layer is given. With x₁² and x₂² one layer separates the circle.",
+    )
+
+
+def _regenerate() -> None:
+    st.session_state[key("seed")] = (st.session_state[key("seed")] + 1) % 2**31
+
+
+def hyper_bar(columns: list) -> None:
+    """Learning rate, activation, regularisation and its rate, batch size, in a row."""
+    c_lr, c_act, c_reg, c_rate, c_batch = columns
+    c_lr.select_slider(
+        "Learning rate", _on_grid(LEARNING_RATES, "lr"), key=key("lr"), format_func="{:g}".format
+    )
+    c_act.selectbox("Activation", ACTIVATIONS, key=key("activation"))
+    c_reg.selectbox(
+        "Regularisation", REGULARIZERS, key=key("regularizer"), format_func=REG_LABELS.get
+    )
+    c_rate.select_slider(
+        "Regularisation rate",
+        _on_grid(REG_RATES, "reg_rate"),
+        key=key("reg_rate"),
+        format_func="{:g}".format,
+    )
+    c_batch.select_slider("Batch size", _on_grid(BATCHES, "batch_size"), key=key("batch_size"))
+
+
+# -- hidden layers: +/- buttons -------------------------------------------------------
+
+
+def _set_hidden(hidden: tuple[int, ...]) -> None:
+    st.session_state[key("hidden")] = hidden
+
+
+def _add_layer() -> None:
+    hidden = st.session_state[key("hidden")]
+    if len(hidden) < MAX_LAYERS:
+        _set_hidden((*hidden, hidden[-1] if hidden else 4))
+
+
+def _remove_layer() -> None:
+    _set_hidden(st.session_state[key("hidden")][:-1])
+
+
+def _resize(layer: int, change: int) -> None:
+    hidden = list(st.session_state[key("hidden")])
+    hidden[layer] = min(max(hidden[layer] + change, 1), MAX_NEURONS)
+    _set_hidden(tuple(hidden))
+
+
+def network_width() -> float:
+    """The network column's width beside the output's (1): wider for more layers."""
+    return 1.1 + 0.12 * len(st.session_state[key("hidden")])
+
+
+def layer_buttons() -> None:
+    """'+'/'-' for the number of hidden layers, then one pair per layer, in columns that
+    line up with the network figure's (inputs, layer 1, ..., output)."""
+    hidden = st.session_state[key("hidden")]
+    row = st.columns([1, 1, 4], vertical_alignment="center")
+    row[0].button(
+        "",
+        icon=":material/add:",
+        key="pg_add_layer",
+        on_click=_add_layer,
+        disabled=len(hidden) >= MAX_LAYERS,
+        help="Add a hidden layer",
+        width="stretch",
+    )
+    row[1].button(
+        "",
+        icon=":material/remove:",
+        key="pg_remove_layer",
+        on_click=_remove_layer,
+        disabled=not hidden,
+        help="Remove the last hidden layer",
+        width="stretch",
+    )
+    row[2].markdown(f"**{len(hidden)} hidden layer{'' if len(hidden) == 1 else 's'}**")
+    if not hidden:
+        return
+    cols = st.columns(len(hidden) + 2, gap="xsmall")
+    for l, n in enumerate(hidden):
+        plus, minus = cols[l + 1].columns(2, gap="small")
+        plus.button(
+            "",
+            icon=":material/add:",
+            key=f"pg_more_{l}",
+            on_click=_resize,
+            args=(l, 1),
+            disabled=n >= MAX_NEURONS,
+            help=f"A neuron more in layer {l + 1}",
+        )
+        minus.button(
+            "",
+            icon=":material/remove:",
+            key=f"pg_fewer_{l}",
+            on_click=_resize,
+            args=(l, -1),
+            disabled=n <= 1,
+            help=f"A neuron fewer in layer {l + 1}",
+        )
+        cols[l + 1].caption(f"{n}" if len(hidden) > 3 else f"{n} neuron{'' if n == 1 else 's'}")
+
+
+# -- run buttons ----------------------------------------------------------------------
+
+
+def sync(cfg: PlaygroundConfig) -> state.Playground:
+    """Make the session's run follow the settings: a new run when the data or the network
+    changed (it keeps playing if it was), the new training settings otherwise."""
+    pg = state.playground()
+    with pg.lock:
+        if pg.run is None or pg.run.config.structure() != cfg.structure():
+            _new_run(pg, cfg)
+        elif pg.run.config != cfg:
+            pg.run.retune(cfg)
+            pg.message = ""  # it spoke of the old settings
+        pg.config = cfg
+    return pg
+
+
+def _new_run(pg: state.Playground, cfg: PlaygroundConfig) -> None:
+    pg.run = core.PlaygroundRun(cfg, points(cfg.dataset, cfg.n_points, cfg.noise, cfg.seed))
+    pg.message = ""
+    sizes = (len(cfg.features), *cfg.hidden, 1)
+    if pg.selected and (pg.selected[0] >= len(sizes) or pg.selected[1] >= sizes[pg.selected[0]]):
+        pg.selected = None
+
+
+def _act(action: Callable[[state.Playground], Any]) -> Callable[[], None]:
+    def callback() -> None:
+        pg = state.playground()
+        with pg.lock:
+            pg.message = ""
+            action(pg)
+
+    return callback
+
+
+def _step(pg: state.Playground) -> None:
+    pg.playing = False
+    if pg.run is not None:
+        pg.message = pg.run.train(1)
+
+
+def _reset(pg: state.Playground) -> None:
+    pg.playing = False
+    if pg.config is not None:
+        _new_run(pg, pg.config)
+
+
+def run_buttons(columns: list) -> None:
+    """Play/Pause, Step, Reset, Snapshot."""
+    pg = state.playground()
+    c_play, c_step, c_reset, c_snap = columns
+    if pg.playing:
+        c_play.button(
+            "Pause",
+            icon=":material/pause:",
+            key="pg_pause",
+            type="primary",
+            on_click=_act(lambda p: setattr(p, "playing", False)),
+            width="stretch",
+        )
+    else:
+        c_play.button(
+            "Play",
+            icon=":material/play_arrow:",
+            key="pg_play",
+            type="primary",
+            on_click=_act(lambda p: setattr(p, "playing", True)),
+            width="stretch",
+        )
+    c_step.button(
+        "Step",
+        icon=":material/skip_next:",
+        key="pg_step",
+        on_click=_act(_step),
+        width="stretch",
+        help="Train one epoch, then pause",
+    )
+    c_reset.button(
+        "Reset",
+        icon=":material/replay:",
+        key="pg_reset",
+        on_click=_act(_reset),
+        width="stretch",
+        help="Back to epoch 0: the same starting weights (the "
+        "seed decides them; Regenerate or another seed gives others)",
+    )
+    c_snap.button(
+        "Snapshot",
+        icon=":material/photo_camera:",
+        key="pg_snapshot",
+        on_click=_act(state.Playground.snapshot),
+        width="stretch",
+        help="Keep this network and its curves to compare with the next run",
+    )

@@ -1,0 +1,59 @@
+"""The Playground page's per-session state, reached only through these accessors.
+
+Each session has its own `Playground`: the run (data, network, epoch count, curves),
+whether it plays, the snapshots kept for comparison and the unit shown large. It lives
+in `st.session_state`, so pausing, switching pages and coming back keep it as it was;
+app.py pauses it when another page is opened (nothing trains while it is not shown).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from mlp_core.playground import PlaygroundRun, Snapshot
+from mlp_core.playground_config import PlaygroundConfig
+
+_KEY = "playground"
+MAX_SNAPSHOTS = 6
+
+
+@dataclass
+class Playground:
+    """One session's playground."""
+
+    config: PlaygroundConfig | None = None  # the last valid settings
+    run: PlaygroundRun | None = None
+    playing: bool = False
+    message: str = ""  # why it stopped (divergence), shown until the next action
+    snapshots: list[Snapshot] = field(default_factory=list)
+    selected: tuple[int, int] | None = None  # (column, unit) shown large
+    clicked: tuple | None = None  # the last click on the network figure, applied once
+    link_problems: tuple[list[str], PlaygroundConfig | None] = ([], None)
+    # Held while the run trains or changes: a click starts a new script run while the
+    # previous one may still be inside its training slice, in another thread.
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def snapshot(self) -> None:
+        """Keep the current network and curves as a run to compare with."""
+        if self.run is None:
+            return
+        run, k = self.run, len(self.snapshots) + 1
+        c = run.config
+        shape = "-".join(map(str, c.hidden)) or "no hidden layer"
+        name = f"#{k} {c.dataset} {shape} {c.activation}, epoch {run.epoch}"
+        self.snapshots = [*self.snapshots, run.snapshot(name)][-MAX_SNAPSHOTS:]
+
+
+def playground() -> Playground:
+    """This session's playground (created empty on first use)."""
+    return st.session_state.setdefault(_KEY, Playground())
+
+
+def pause() -> None:
+    """Stop playing (another page was opened); the run itself is kept."""
+    pg = st.session_state.get(_KEY)
+    if pg is not None:
+        pg.playing = False

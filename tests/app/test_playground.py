@@ -1,0 +1,216 @@
+"""The Playground page in AppTest: every data set, layers added and removed, playing,
+stepping, resetting, links in and out, and the session's playground across pages.
+
+AppTest cannot wait for a fragment's timer: each `run()` runs the whole script, and the
+live fragment inside it trains one slice while the playground plays, as one redraw of
+the real page does.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core.playground_config import DATASETS
+from mlp_ui import playground_raster as raster
+from tests.app.test_app_pages import APP, declared_pages, offline_sample  # noqa: F401 (autouse)
+
+PAGE = "pages/playground.py"
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = dict(query or {})
+    at.switch_page(PAGE)
+    return _ok(at.run())
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _epoch(at: AppTest) -> int:
+    return int(_metric(at, "Epoch").replace(",", ""))
+
+
+def _playground(at: AppTest):
+    return at.session_state["playground"]
+
+
+def test_opens_at_epoch_zero_with_every_picture():
+    at = _open()
+    assert at.title[0].value == "Playground"
+    assert _epoch(at) == 0
+    assert len(at.image) == 1  # the output picture (the network is a chart when paused)
+    assert len(at.get("plotly_chart")) == 4  # network, loss, gradients, the unit shown large
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_every_data_set_trains_a_step(name):
+    at = _open()
+    _ok(at.pills(key="pg_dataset").set_value(name).run())
+    _ok(at.button(key="pg_step").click().run())
+    assert _epoch(at) == 1
+    assert _playground(at).run.config.dataset == name
+    assert at.query_params.get("data", "circles") == name  # the default is left out
+    label = "Test points" if name == "wave" else "Test accuracy"
+    assert _metric(at, label)
+
+
+def test_layers_are_added_and_removed_with_the_buttons():
+    at = _open()
+    _ok(at.button(key="pg_add_layer").click().run())
+    assert _playground(at).run.model.sizes == (2, 4, 2, 2, 1)
+    assert at.query_params["layers"] == "4,2,2"
+    _ok(at.button(key="pg_more_2").click().run())
+    _ok(at.button(key="pg_fewer_0").click().run())
+    assert _playground(at).run.model.sizes == (2, 3, 2, 3, 1)
+    for _ in range(3):
+        _ok(at.button(key="pg_remove_layer").click().run())
+    assert _playground(at).run.model.sizes == (2, 1)
+    assert at.query_params["layers"] == "0"
+    assert at.button(key="pg_remove_layer").disabled
+    _ok(at.button(key="pg_step").click().run())  # no hidden layer trains too
+    assert _epoch(at) == 1
+
+
+def test_play_trains_on_every_redraw_until_paused():
+    at = _open({"data": "xor"})
+    _ok(at.button(key="pg_play").click().run())
+    first = _epoch(at)
+    assert first >= 1
+    _ok(at.run())
+    playing = _epoch(at)
+    assert playing > first
+    assert _playground(at).playing and at.button(key="pg_pause")
+    _ok(at.button(key="pg_pause").click().run())
+    paused = _epoch(at)
+    _ok(at.run())
+    assert _epoch(at) == paused >= playing
+    assert len(_playground(at).run.curves.epoch) == paused + 1
+
+
+def test_step_then_reset_goes_back_to_the_same_start():
+    at = _open({"data": "spiral", "layers": "8,8,8"})
+    start = [W.copy() for W in _playground(at).run.model.W]
+    for _ in range(3):
+        _ok(at.button(key="pg_step").click().run())
+    assert _epoch(at) == 3
+    _ok(at.button(key="pg_reset").click().run())
+    assert _epoch(at) == 0
+    for W, W0 in zip(_playground(at).run.model.W, start, strict=True):
+        assert (W == W0).all()  # the seed decides the starting weights
+
+
+def test_a_teachers_link_sets_up_the_experiment():
+    at = _open({"data": "spiral", "layers": "8,8,8", "act": "relu", "noise": "20", "lr": "0.01"})
+    config = _playground(at).run.config
+    assert (config.dataset, config.hidden, config.activation, config.noise, config.lr) == (
+        "spiral",
+        (8, 8, 8),
+        "relu",
+        20,
+        0.01,
+    )
+    assert at.pills(key="pg_dataset").value == "spiral"
+    assert at.slider(key="pg_noise").value == 20
+
+
+def test_a_bad_link_value_is_reported_with_the_value_used():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = {"data": "spiral", "noise": "80", "layers": "9,9"}
+    _ = at.switch_page(PAGE).run()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "noise='80'" in text and "between 0 and 50" in text and "Using '0'" in text
+    assert "layers='9,9'" in text and "between 1 and 8" in text
+    assert _playground(at).run.config.dataset == "spiral"  # the good value is kept
+    _ok(at.slider(key="pg_noise").set_value(10).run())
+    assert not at.warning  # gone once the settings change
+
+
+def test_training_settings_apply_without_a_new_network():
+    at = _open()
+    _ok(at.button(key="pg_step").click().run())
+    run = _playground(at).run
+    _ok(at.select_slider(key="pg_lr").set_value(0.3).run())
+    _ok(at.selectbox(key="pg_regularizer").set_value("l1").run())
+    assert _playground(at).run is run and run.config.lr == 0.3 and run.config.l1 == 0.0
+    _ok(at.select_slider(key="pg_reg_rate").set_value(0.001).run())
+    assert run.config.l1 == 0.001 and _epoch(at) == 1
+    _ok(at.selectbox(key="pg_activation").set_value("sigmoid").run())
+    assert _playground(at).run is not run and _epoch(at) == 0  # a new network
+
+
+def test_snapshot_keeps_a_run_to_compare():
+    at = _open()
+    for _ in range(2):
+        _ok(at.button(key="pg_step").click().run())
+    _ok(at.button(key="pg_snapshot").click().run())
+    assert [s.epoch for s in _playground(at).snapshots] == [2]
+    assert at.dataframe, "the snapshots table"
+    _ok(at.button(key="pg_forget").click().run())
+    assert _playground(at).snapshots == []
+
+
+def test_the_playground_survives_a_page_switch_and_pauses_there():
+    at = _open({"data": "xor"})
+    _ok(at.button(key="pg_play").click().run())
+    _ok(at.run())
+    epoch = _epoch(at)
+    _ok(at.switch_page("pages/learning_rate.py").run())
+    assert not _playground(at).playing
+    _ok(at.switch_page(PAGE).run())
+    assert _epoch(at) == epoch  # paused while away, nothing lost
+    assert at.pills(key="pg_dataset").value == "xor"  # the settings came back too
+    assert at.button(key="pg_play")
+
+
+def test_an_empty_feature_set_is_refused_and_loses_nothing():
+    at = _open()
+    _ok(at.button(key="pg_step").click().run())
+    at.pills(key="pg_features").set_value([]).run()
+    assert not at.exception
+    assert "input features" in at.error[0].value
+    assert _epoch(at) == 1  # the network is still there
+
+
+def test_what_a_neuron_sees_follows_the_picker_and_frames_the_unit():
+    at = _open({"layers": "3,2"})
+    picker = at.selectbox(key="pg_unit_(1, 0)")
+    _ok(picker.set_value((2, 1)).run())
+    assert _playground(at).selected == (2, 1)
+    network = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (frame,) = network["layout"]["shapes"]  # around layer 2, neuron 2
+    x, y = raster.centres((2, 3, 2, 1))[2][1]
+    assert frame["x0"] < x < frame["x1"] and frame["y0"] < y < frame["y1"]
+    unit = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert unit["layout"]["xaxis2"]["title"]["text"] == "weights from layer 1"
+    assert unit["data"][1]["y"] == ["neuron 1", "neuron 2", "neuron 3", "bias"]
+
+
+def test_a_diverging_step_is_undone_and_explained():
+    at = _open({"data": "xor", "lr": "10", "act": "linear", "layers": "8,8"})
+    at.button(key="pg_step").click().run()
+    assert not at.exception
+    assert "lower the learning rate (now 10)" in at.error[0].value
+    assert _epoch(at) == 0 and _playground(at).run.model.is_finite()
+    _ok(at.select_slider(key="pg_lr").set_value(0.01).run())  # the message goes with a change
+    _ok(at.button(key="pg_step").click().run())
+    assert _epoch(at) == 1
+
+
+def test_regenerate_draws_new_points_with_the_next_seed():
+    at = _open({"data": "blobs"})
+    before = _playground(at).run.X_train.copy()
+    _ok(at.button(key="pg_regenerate").click().run())
+    assert at.number_input(key="pg_seed").value == 2 and at.query_params["seed"] == "2"
+    assert not (_playground(at).run.X_train == before).all()

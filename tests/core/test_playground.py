@@ -1,0 +1,219 @@
+"""The playground's core: data sets, features, one SGD step, runs, the grid of every unit.
+
+Oracles: the data sets' own definitions (radius, sign of x1 * x2, blob centres), NumPy
+formulas for the features, central differences in float64 for the gradient step, and a
+forward pass point by point for the grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlp_core import playground as pg
+from mlp_core.network import MLP
+from mlp_core.optimizers import SGD
+from mlp_core.playground_config import DATASETS, FEATURES, PlaygroundConfig
+
+CLASSIFY = [name for name, d in pg.DATASETS.items() if d.task == "classify"]
+
+
+def _run(**settings) -> pg.PlaygroundRun:
+    config = PlaygroundConfig(**settings)
+    return pg.PlaygroundRun(
+        config, pg.make_points(config.dataset, config.n_points, config.noise, config.seed)
+    )
+
+
+# --- data sets -------------------------------------------------------------------------
+
+
+def test_the_table_and_the_config_list_the_same_data_sets_and_features():
+    assert set(pg.DATASETS) == set(DATASETS)
+    assert set(pg.FEATURES) == set(FEATURES)
+
+
+@pytest.mark.parametrize("name", list(pg.DATASETS))
+@pytest.mark.parametrize("noise", [0, 50])
+def test_every_data_set_has_its_shape_labels_and_range(name, noise):
+    X, y = pg.make_points(name, 301, noise, seed=4)
+    assert X.shape == (301, 2) and y.shape == (301,)
+    assert np.isfinite(X).all() and (np.abs(X) <= 6).all()
+    assert not X.flags.writeable and not y.flags.writeable  # shared by every session
+    if name in CLASSIFY:
+        assert set(np.unique(y)) == {0, 1}
+        assert 0.3 < y.mean() < 0.7  # both classes, in similar numbers
+
+
+@pytest.mark.parametrize("name", list(pg.DATASETS))
+def test_the_same_seed_gives_the_same_points_and_another_seed_others(name):
+    X1, y1 = pg.make_points(name, 200, 20, seed=7)
+    X2, y2 = pg.make_points(name, 200, 20, seed=7)  # same code twice: bit equality
+    X3, _ = pg.make_points(name, 200, 20, seed=8)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    assert not np.array_equal(X1, X3)
+
+
+def test_noiseless_sets_follow_their_definitions():
+    X, y = pg.make_points("circles", 400, 0, 1)
+    r = np.hypot(X[:, 0], X[:, 1])
+    assert (r[y == 1] <= 2.5).all() and (r[y == 0] >= 3.5).all()
+    X, y = pg.make_points("xor", 400, 0, 1)
+    np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] > 0).astype(int))
+    assert (np.abs(X) >= 0.3).all()  # pushed off the axes
+    X, y = pg.make_points("blobs", 2000, 0, 1)
+    np.testing.assert_allclose(X[y == 1].mean(axis=0), [2, 2], atol=0.1)
+    np.testing.assert_allclose(X[y == 0].mean(axis=0), [-2, -2], atol=0.1)
+    X, y = pg.make_points("spiral", 400, 0, 1)
+    assert np.hypot(*X.T).max() == pytest.approx(5, abs=0.1)
+    X, t = pg.make_points("wave", 400, 0, 1)
+    np.testing.assert_allclose(t, np.sin(X[:, 0] / 2) * np.cos(X[:, 1] / 3))
+
+
+def test_moons_are_the_tutorial_moons_scaled():
+    X, y = pg.make_points("moons", 200, 0, 3)
+    assert X[:, 0].min() == pytest.approx(-4.5, abs=0.01)
+    assert X[:, 0].max() == pytest.approx(4.5, abs=0.01)
+
+
+def test_the_split_follows_the_training_share():
+    run = _run(dataset="xor", n_points=200, train_pct=30)
+    assert len(run.y_train) == 60 and len(run.y_test) == 140
+    X, _ = pg.make_points("xor", 200, 0, 1)
+    np.testing.assert_array_equal(np.vstack([run.X_train, run.X_test]), X)
+
+
+# --- features --------------------------------------------------------------------------
+
+
+def test_feature_map_computes_each_feature_in_the_order_asked():
+    X = np.array([[1.0, 2.0], [-3.0, 0.5]])
+    F = pg.feature_map(X, ("x2", "x1sq", "x1x2", "sinx1", "x1", "x2sq", "sinx2"), np.float64)
+    x1, x2 = X.T
+    expected = np.column_stack([x2, x1**2, x1 * x2, np.sin(x1), x1, x2**2, np.sin(x2)])
+    np.testing.assert_array_equal(F, expected)
+    assert pg.feature_map(X, ("x1",)).dtype == np.float32  # the engine's default
+
+
+# --- the network and one step ----------------------------------------------------------
+
+
+def test_the_network_follows_the_config():
+    model = pg.new_network(PlaygroundConfig(features=("x1", "x2", "x1x2"), hidden=(5, 3)))
+    assert model.sizes == (3, 5, 3, 1)
+    assert model.loss == "sigmoid_bce" and model.activation == "tanh"
+    assert pg.new_network(PlaygroundConfig(hidden=())).sizes == (2, 1)
+    assert pg.new_network(PlaygroundConfig(activation="linear")).activation == "linear"
+    assert pg.new_network(PlaygroundConfig(dataset="wave")).loss == "identity_mse"
+
+
+def _mean_loss(model: MLP, X, Y) -> float:
+    return model.loss_value(X, Y) / len(Y)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+@pytest.mark.parametrize("reg", [(0.0, 0.0), (0.05, 0.0), (0.0, 0.05)])
+def test_one_step_moves_each_weight_by_lr_times_its_gradient(activation, reg):
+    """The step against central differences of the mean loss, in float64: W_new = W -
+    lr * (dL/dW + l2 * W + l1 * sign(W)). Differences of 1e-6 leave errors near 1e-9."""
+    l1, l2 = reg
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 3)), rng.integers(0, 2, (7, 1)).astype(float)
+    model = MLP.create((3, 4, 2, 1), activation, "sigmoid_bce", "xavier", 1, np.float64)
+    before = model.copy()
+    pg.sgd_step(model, SGD(model.W, model.b, 0.1, l2=l2, l1=l1), X, Y)
+    for l, W in enumerate(before.W):
+        grad = np.zeros_like(W)
+        for idx in np.ndindex(W.shape):
+            plus, minus = before.copy(), before.copy()
+            plus.W[l][idx] += 1e-6
+            minus.W[l][idx] -= 1e-6
+            grad[idx] = (_mean_loss(plus, X, Y) - _mean_loss(minus, X, Y)) / 2e-6
+        expected = W - 0.1 * (grad + l2 * W + l1 * np.sign(W))
+        np.testing.assert_allclose(model.W[l], expected, rtol=0, atol=1e-8)
+
+
+def test_gradients_vanish_through_six_sigmoid_layers():
+    run = _run(dataset="spiral", hidden=(8,) * 6, activation="sigmoid")
+    run.train(3)
+    rms = run.curves.grad_rms[-1]
+    assert rms.shape == (7,)
+    assert rms[0] < rms[-1] / 100  # the first layer's gradient is 100x smaller
+
+
+# --- runs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"dataset": "xor", "hidden": (8,)},
+        {"dataset": "circles", "hidden": (4, 2)},
+        {"dataset": "circles", "hidden": (), "features": ("x1sq", "x2sq")},
+    ],
+    ids=["xor 8", "circles 4-2", "circles no hidden layer on x1², x2²"],
+)
+def test_small_networks_reach_high_test_accuracy(settings):
+    run = _run(**settings)
+    assert run.train(300) == ""
+    assert run.epoch == 300
+    assert run.accuracy() >= 0.95  # on the test points, never trained on
+    assert run.curves.test_loss[-1] < run.curves.test_loss[0] / 4
+
+
+def test_curves_have_one_entry_per_epoch_and_epoch_zero():
+    run = _run(dataset="blobs")
+    run.train(5)
+    assert run.curves.epoch == [0, 1, 2, 3, 4, 5]
+    assert len(run.curves.train_loss) == len(run.curves.test_loss) == len(run.curves.grad_rms) == 6
+
+
+def test_the_same_settings_train_the_same_way_twice():
+    a, b = _run(dataset="spiral", hidden=(6, 6)), _run(dataset="spiral", hidden=(6, 6))
+    a.train(10), b.train(10)
+    for Wa, Wb in zip(a.model.W, b.model.W, strict=True):
+        np.testing.assert_array_equal(Wa, Wb)
+
+
+def test_a_step_that_diverges_is_undone_and_reported():
+    run = _run(dataset="xor", lr=10.0, activation="linear", hidden=(8, 8))
+    before = run.model.copy()
+    message = run.train(20)
+    assert "lower the learning rate (now 10)" in message
+    assert run.epoch == 0 and run.model.is_finite()
+    for W, W0 in zip(run.model.W, before.W, strict=True):
+        np.testing.assert_array_equal(W, W0)
+
+
+def test_retune_takes_training_settings_but_not_a_new_structure():
+    run = _run()
+    run.retune(run.config.replace(lr=0.3, regularizer="l1", reg_rate=0.01, batch_size=5))
+    assert run.config.lr == 0.3 and run.config.l1 == 0.01 and run.config.l2 == 0.0
+    with pytest.raises(ValueError, match="new run"):
+        run.retune(run.config.replace(hidden=(3,)))
+
+
+def test_snapshot_is_a_copy():
+    run = _run()
+    run.train(2)
+    snap = run.snapshot("first")
+    run.train(3)
+    assert snap.epoch == 2 and len(snap.curves.epoch) == 3 and run.epoch == 5
+    assert not np.array_equal(snap.model.W[0], run.model.W[0])
+
+
+# --- the grid ---------------------------------------------------------------------------
+
+
+def test_grids_hold_every_unit_and_match_a_forward_pass_point_by_point():
+    run = _run(features=("x1", "x2", "sinx1"), hidden=(3, 2))
+    run.train(3)
+    grids = run.grids(9)
+    assert [g.shape for g in grids] == [(3, 9, 9), (3, 9, 9), (2, 9, 9), (1, 9, 9)]
+    axis = np.linspace(*pg.DOMAIN, 9)
+    for i, j in [(0, 0), (0, 8), (8, 0), (4, 7)]:
+        point = np.array([[axis[j], axis[i]]])  # row i is x2, column j is x1
+        A = run.model.forward(pg.feature_map(point, run.config.features))
+        for layer, grid in zip(A, grids, strict=True):
+            np.testing.assert_allclose(grid[:, i, j], layer[0], rtol=1e-6, atol=1e-6)
