@@ -9,13 +9,15 @@ the real page does.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_core.playground_config import DATASETS
 from mlp_ui import playground_raster as raster
-from tests.app.test_app_pages import APP, declared_pages, offline_sample  # noqa: F401 (autouse)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
 
 PAGE = "pages/playground.py"
 
