@@ -127,3 +127,38 @@ async def _class_with_a_failure(url: str, run_dir: Path) -> None:
 def test_sessions_stick_to_a_replica_and_survive_another_one_stopping(proxy):
     url, run_dir = proxy
     asyncio.run(asyncio.wait_for(_class_with_a_failure(url, run_dir), 300))
+
+
+def _replica_of(context) -> str:
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    return cookies.get("MLPLAB_SERVER", "")
+
+
+def test_a_browser_whose_replica_stops_reconnects_to_another(proxy):
+    """In Chromium: the page's replica is killed; Streamlit's client reconnects through
+    the proxy, which sends it (a new session) to the live replica. Screenshots of the
+    page before and after go to artifacts/."""
+    from tests.e2e.conftest import screenshot, wait_for_app
+    from tests.e2e.server import CHROMIUM, launch_chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url, run_dir = proxy
+    with sync_api.sync_playwright() as p:
+        browser = launch_chromium(p)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(url, timeout=90_000)
+        wait_for_app(page)
+        first = _replica_of(context)
+        screenshot(page, "deploy_before_failover")
+        os.kill(int((run_dir / f"{first}.pid").read_text()), signal.SIGKILL)
+        deadline = time.monotonic() + 60  # Streamlit's client reconnects on its own
+        while _replica_of(context) == first and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+        assert _replica_of(context) not in ("", first)
+        page.get_by_role("button", name="Start").wait_for(timeout=60_000)
+        wait_for_app(page)
+        screenshot(page, "deploy_after_failover")
+        browser.close()

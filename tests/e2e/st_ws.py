@@ -48,6 +48,11 @@ def trigger(widget_id: str) -> WidgetState:
     return WidgetState(id=widget_id, trigger_value=True)
 
 
+def int_value(widget_id: str, value: int) -> WidgetState:
+    """A whole-number widget's value (st.number_input with int bounds)."""
+    return WidgetState(id=widget_id, int_value=value)
+
+
 def json_value(widget_id: str, text: str) -> WidgetState:
     """A JSON widget value (custom components v2 send their state this way)."""
     return WidgetState(id=widget_id, json_value=text)
@@ -64,13 +69,18 @@ class Seen:
     runs_finished: int = 0  # script runs that finished successfully
     messages: int = 0
     bytes: int = 0
+    raw: list[bytes] = field(default_factory=list)  # every message, when asked to keep them
+
+    def shown(self, text: str) -> bool:
+        """Whether any kept message carried `text`."""
+        return any(text.encode() in data for data in self.raw)
 
 
 class Session:
     """A browser tab's session on the server at `url` (http://127.0.0.1:port[/base])."""
 
-    def __init__(self, url: str, cookie: str = "") -> None:
-        self.url, self.cookie = url.rstrip("/"), cookie
+    def __init__(self, url: str, cookie: str = "", keep: bool = False) -> None:
+        self.url, self.cookie, self.keep = url.rstrip("/"), cookie, keep
         self.seen = Seen()
         self.closed: asyncio.Event | None = None
         self.close_code: int | None = None
@@ -149,6 +159,8 @@ class Session:
     def _take(self, data: bytes) -> None:
         self.seen.messages += 1
         self.seen.bytes += len(data)
+        if self.keep:
+            self.seen.raw.append(data)
         msg = ForwardMsg()
         msg.ParseFromString(data)
         kind = msg.WhichOneof("type")
