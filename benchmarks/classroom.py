@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
-from tests.e2e.st_ws import Session, first_visit, json_value, now, trigger  # noqa: E402
+from tests.e2e.st_ws import PageError, Session, first_visit, json_value, now, trigger  # noqa: E402
 from tests.e2e.strokes import DIGITS  # noqa: E402
 
 FINISHED = r"Run #(\d+) finished (\d+) epochs? in ([\d.]+) s of training: test accuracy ([\d.]+)"
@@ -240,6 +241,8 @@ def server(args: argparse.Namespace, log: Path):
     try:
         for url in reversed(urls):  # the replicas first, then the proxy
             _wait_healthy(url, proc, timeout=120)
+        if args.deploy:
+            _wait_balanced(urls[0], args.deploy)
         yield urls[0], proc.pid
     finally:
         proc.terminate()
@@ -247,6 +250,18 @@ def server(args: argparse.Namespace, log: Path):
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _wait_balanced(url: str, replicas: int, timeout: float = 60.0) -> None:
+    """Wait until the proxy sends new visitors to every replica: its health checks mark a
+    replica up only after two good answers, so right after a start one replica may be
+    down for a few seconds, and a class would all land on the others."""
+    seen, deadline = set(), time.monotonic() + timeout
+    while len(seen) < replicas and time.monotonic() < deadline:
+        seen.add(first_visit(url)[1])
+        time.sleep(0.2)
+    if len(seen) < replicas:
+        raise RuntimeError(f"the proxy sent visitors only to {sorted(seen)} in {timeout:.0f} s")
 
 
 def _train_cli(app: Path, cpus: str, epochs: int) -> tuple[float, float]:
@@ -346,6 +361,8 @@ async def train(session: Session, out: Outcome, timeout: float) -> None:
     await session.rerun([trigger(session.seen.widgets["Start"])])
     try:
         match = await waiting
+    except PageError:
+        return  # the page's exception is counted with the others at the end
     except (TimeoutError, ConnectionError) as exc:
         out.errors.append(f"a run did not finish: {exc}")
         return
@@ -371,7 +388,7 @@ async def keep_drawing(session: Session, every: float, stop: asyncio.Event, out:
         tick = now()
         try:
             await draw_once(session, canvas, digits[i % len(digits)], out)
-        except (TimeoutError, ConnectionError) as exc:
+        except (TimeoutError, ConnectionError, PageError) as exc:
             out.errors.append(f"a drawing got no answer: {exc}")
         rest = every - (now() - tick)
         if stop.is_set() or await _stopped(stop, max(rest, 0.0)):

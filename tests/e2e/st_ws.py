@@ -43,6 +43,10 @@ def first_visit(url: str, cookie: str = "", timeout: float = 10.0) -> tuple[str,
     return (kept[0] if kept else cookie), replica
 
 
+class PageError(RuntimeError):
+    """The page showed an exception."""
+
+
 def trigger(widget_id: str) -> WidgetState:
     """A button press (the browser's trigger value)."""
     return WidgetState(id=widget_id, trigger_value=True)
@@ -152,9 +156,7 @@ class Session:
         finally:
             self.close_code = self._ws.close_code
             self.closed.set()
-            for _, future in self._waiters:
-                if not future.done():
-                    future.set_exception(ConnectionError(f"closed ({self.close_code})"))
+            self._fail(ConnectionError(f"closed ({self.close_code})"))
 
     def _take(self, data: bytes) -> None:
         self.seen.messages += 1
@@ -185,6 +187,14 @@ class Session:
             self.seen.metrics[el.metric.label] = el.metric.body
         elif kind == "exception":
             self.seen.errors.append(f"{el.exception.type}: {el.exception.message}")
+            self._fail(PageError(self.seen.errors[-1]))
+
+    def _fail(self, exc: Exception) -> None:
+        """Nothing awaited will come: the page failed or the connection closed."""
+        for _, future in self._waiters:
+            if not future.done():
+                future.set_exception(exc)
+        self._waiters.clear()
 
 
 def now() -> float:
