@@ -7,6 +7,7 @@ ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 MLP_LAB_CACHE=/data/cache
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY app.py ./
+COPY .streamlit .streamlit
 COPY assets assets
 COPY pages pages
 COPY mlp_core mlp_core
