@@ -44,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,7 +53,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
-from tests.e2e.st_ws import PageError, Session, first_visit, json_value, now, trigger  # noqa: E402
+from tests.e2e.st_ws import (  # noqa: E402
+    PageError,
+    Session,
+    first_visit,
+    json_value,
+    now,
+    trigger,
+    wait_balanced,
+)
 from tests.e2e.strokes import DIGITS  # noqa: E402
 
 FINISHED = r"Run #(\d+) finished (\d+) epochs? in ([\d.]+) s of training: test accuracy ([\d.]+)"
@@ -242,7 +249,7 @@ def server(args: argparse.Namespace, log: Path):
         for url in reversed(urls):  # the replicas first, then the proxy
             _wait_healthy(url, proc, timeout=120)
         if args.deploy:
-            _wait_balanced(urls[0], args.deploy)
+            wait_balanced(urls[0], args.deploy)
         yield urls[0], proc.pid
     finally:
         proc.terminate()
@@ -250,18 +257,6 @@ def server(args: argparse.Namespace, log: Path):
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-def _wait_balanced(url: str, replicas: int, timeout: float = 60.0) -> None:
-    """Wait until the proxy sends new visitors to every replica: its health checks mark a
-    replica up only after two good answers, so right after a start one replica may be
-    down for a few seconds, and a class would all land on the others."""
-    seen, deadline = set(), time.monotonic() + timeout
-    while len(seen) < replicas and time.monotonic() < deadline:
-        seen.add(first_visit(url)[1])
-        time.sleep(0.2)
-    if len(seen) < replicas:
-        raise RuntimeError(f"the proxy sent visitors only to {sorted(seen)} in {timeout:.0f} s")
 
 
 def _train_cli(app: Path, cpus: str, epochs: int) -> tuple[float, float]:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.server import _free_port, _wait_healthy
-from tests.e2e.st_ws import Session, first_visit, trigger
+from tests.e2e.st_ws import Session, first_visit, trigger, wait_balanced
 
 ROOT = Path(__file__).resolve().parents[2]
 FINISHED = r"Run #(\d+) finished"
@@ -72,6 +72,7 @@ def proxy(tmp_path):
         for port in (app1, app2):
             _wait_healthy(f"http://127.0.0.1:{port}", script, timeout=90)
         _wait_proxy(f"http://127.0.0.1:{lb}")
+        wait_balanced(f"http://127.0.0.1:{lb}", 2)
         yield f"http://127.0.0.1:{lb}", tmp_path
     finally:
         script.terminate()

@@ -43,6 +43,20 @@ def first_visit(url: str, cookie: str = "", timeout: float = 10.0) -> tuple[str,
     return (kept[0] if kept else cookie), replica
 
 
+def wait_balanced(url: str, replicas: int, timeout: float = 60.0) -> None:
+    """Wait until a load balancer at `url` sends new visitors to `replicas` replicas.
+
+    HAProxy marks a replica up only after two good health checks, so right after the
+    replicas start some may still be down for a few seconds, and every new session would
+    land on the others."""
+    seen, deadline = set(), time.monotonic() + timeout
+    while len(seen) < replicas and time.monotonic() < deadline:
+        seen.add(first_visit(url)[1])
+        time.sleep(0.2)
+    if len(seen) < replicas:
+        raise RuntimeError(f"the proxy sent visitors only to {sorted(seen)} in {timeout:.0f} s")
+
+
 class PageError(RuntimeError):
     """The page showed an exception."""
 
