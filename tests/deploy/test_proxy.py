@@ -159,7 +159,9 @@ def test_a_browser_whose_replica_stops_reconnects_to_another(proxy):
         while _replica_of(context) == first and time.monotonic() < deadline:
             page.wait_for_timeout(500)
         assert _replica_of(context) not in ("", first)
-        page.get_by_role("button", name="Start").wait_for(timeout=60_000)
-        wait_for_app(page)
-        screenshot(page, "deploy_after_failover")
+        try:
+            page.get_by_role("button", name="Start").wait_for(timeout=120_000)
+            wait_for_app(page)
+        finally:
+            screenshot(page, "deploy_after_failover")
         browser.close()
