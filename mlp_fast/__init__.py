@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,10 @@ PLAIN = "plain NumPy step (1 thread)"
 SPLIT = "fast back-end (2 processes)"
 
 _RUNS: weakref.WeakSet = weakref.WeakSet()
+_RUNS_LOCK = threading.Lock()
+"""Guards `_RUNS`: each session's run starts in its own script thread, and a WeakSet
+that gains a member while another thread iterates it raises RuntimeError (seen with a
+class of thirty pressing Start together)."""
 
 
 def choose() -> OneThread | FastBackend:
@@ -60,7 +65,13 @@ def choose() -> OneThread | FastBackend:
 
 def active_runs() -> int:
     """Runs of this process that are training now (or were, ACTIVE_WINDOW seconds ago)."""
-    return sum(r.active() for r in list(_RUNS))
+    return sum(r.active() for r in _runs())
+
+
+def _runs() -> list[_Counted]:
+    """The runs of this process, copied under the lock."""
+    with _RUNS_LOCK:
+        return list(_RUNS)
 
 
 def worth_splitting(sizes: Sequence[int], batch: int) -> bool:
@@ -80,7 +91,8 @@ class _Counted:
 
     def __init__(self) -> None:
         self._inside, self._last = False, -math.inf
-        _RUNS.add(self)
+        with _RUNS_LOCK:
+            _RUNS.add(self)
 
     def active(self) -> bool:
         return self._inside or time.monotonic() - self._last < ACTIVE_WINDOW
@@ -162,7 +174,7 @@ class FastBackend(_Counted):
             return self._unavailable
         if not worth_splitting(job.model.sizes, batch):
             return "the first layer is too small for two cores to pay"
-        if any(r is not self and r.active() for r in list(_RUNS)):
+        if any(r is not self and r.active() for r in _runs()):
             return "another run was training in this server process"
         if time.monotonic() < self._solo_until:
             return "the second core was busy"

@@ -4,6 +4,8 @@ the process split: while another run of the process trains, a run takes the plai
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 
 import pytest
 
@@ -84,3 +86,35 @@ def test_a_small_first_layer_is_not_split() -> None:
     trainer.run()
     assert trainer.backend.helper is None
     assert trainer.backend_used.endswith("(the first layer is too small for two cores to pay)")
+
+
+def test_runs_started_in_many_threads_at_once_are_counted_without_error() -> None:
+    """A class pressing Start together: every session's run registers (and counts the
+    others) in its own script thread. Before the registry had a lock, iterating it while
+    another thread added a run raised "Set changed size during iteration" (one of thirty
+    sessions of benchmarks/classroom.py got that error). Frequent thread switches and a
+    long registry make the interleaving likely within a fraction of a second."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    kept = [OneThread("registered") for _ in range(300)]
+    errors: list[BaseException] = []
+
+    def start_runs() -> None:
+        mine = []
+        try:
+            for _ in range(300):
+                mine.append(OneThread("started"))
+                mlp_fast.active_runs()
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start_runs) for _ in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        sys.setswitchinterval(previous)
+    assert errors == [] and len(kept) == 300
+    del kept

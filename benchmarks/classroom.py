@@ -1,0 +1,595 @@
+"""Benchmark, not a test: a class of N students on one `streamlit run app.py`.
+
+A real server on 127.0.0.1 (headless, a free port, full MNIST from $MNIST_DIR) and N
+sessions driven through Streamlit's own websocket protocol (tests/e2e/st_ws.py), each a
+separate session as a browser tab is: each opens the Train page, and then all press
+Start with the default settings (784-100-10 ReLU, 10 epochs) within a second, and wait
+for the page's "Run #1 finished 10 epochs in ..." status. Meanwhile one more session
+draws a digit on the Draw page every few seconds: the canvas's value (the drawing's
+PNG, as the canvas component sends it) goes to the server in a script-rerun message,
+and the answer latency is the time until the page's "Prediction" arrives.
+
+Printed, with the machine's load average before and after:
+- all done: from the first Start press to the last finished run; per-run finish times
+  (median, last, last / median);
+- the CPU floor measured in the same invocation: one run's one-thread training time
+  (`python -m mlp_core train --epochs 10` in a separate process, the fast back-end off,
+  before and after the class), times N, divided by the cores the server may use;
+- server memory: the peak of the summed RSS (and PSS, which counts shared pages once) of
+  the server process and all its children, sampled from /proc every 0.5 s; the most
+  processes seen; the server's CPU seconds;
+- draw latency median / p95 / max, and whether each answer was the digit drawn;
+- errors: exceptions shown on a page, runs that did not finish, dropped connections.
+
+    MNIST_DIR=/work/shared/data/mnist python benchmarks/classroom.py --sessions 10 30
+    python benchmarks/classroom.py --app /tmp/before --sessions 10   # another checkout
+    python benchmarks/classroom.py --cpus 0 --sessions 10            # taskset -c 0
+
+`--url` drives an already running server (or a load balancer) instead; memory, processes
+and the floor are then not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import io
+import json
+import math
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
+from tests.e2e.st_ws import (  # noqa: E402
+    PageError,
+    Session,
+    first_visit,
+    json_value,
+    now,
+    trigger,
+    wait_balanced,
+)
+from tests.e2e.strokes import DIGITS  # noqa: E402
+
+FINISHED = r"Run #(\d+) finished (\d+) epochs? in ([\d.]+) s of training: test accuracy ([\d.]+)"
+MNIST = os.environ.get("MNIST_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
+
+
+def _parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--app", type=Path, default=ROOT, help="folder with the app.py to serve")
+    p.add_argument("--sessions", type=int, nargs="+", default=[10], help="class sizes")
+    p.add_argument("--cpus", default="", help="taskset CPU list for the server, e.g. 0 or 0,1")
+    p.add_argument("--draw-every", type=float, default=3.0, help="seconds between drawings")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds a class may take")
+    p.add_argument("--browsers", type=int, default=0, help="of the sessions, real Chromium pages")
+    p.add_argument("--deploy", type=int, default=0, help="replicas behind deploy/run_local.sh")
+    p.add_argument("--url", default="", help="drive this server instead of starting one")
+    p.add_argument("--no-floor", action="store_true", help="skip the one-thread runs")
+    p.add_argument("--label", default="", help="name of this configuration in the table row")
+    return p.parse_args()
+
+
+# -- the machine: load, the server's processes, memory and CPU from /proc ----------------
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants."""
+    kids, out, todo = _children(), [], [pid]
+    while todo:
+        out.append(p := todo.pop())
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def _kib(path: Path, key: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_seconds(stat: Path) -> float:
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _where(server: int, pid: int, tid: str) -> str:
+    """Which part of the server a thread is (CPython 3.11 does not name OS threads)."""
+    if pid != server:
+        return "child processes"
+    return "main thread (event loop, websockets)" if tid == str(pid) else "other threads"
+
+
+def _threads(server: int, pid: int) -> dict[str, tuple[str, float]]:
+    """'pid/tid' -> (part of the server, CPU seconds) for each thread of `pid`."""
+    try:
+        tids = [t.name for t in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return {}
+    return {
+        f"{pid}/{t}": (_where(server, pid, t), _cpu_seconds(Path(f"/proc/{pid}/task/{t}/stat")))
+        for t in tids
+    }
+
+
+@dataclass
+class Sampler:
+    """Samples a process tree every `every` seconds in a thread: peaks and CPU time."""
+
+    pid: int
+    every: float = 0.5
+    rss_peak: int = 0  # KiB
+    pss_peak: int = 0  # KiB
+    procs_peak: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # 'pid/tid' -> CPU s (latest)
+    base: dict[str, float] = field(default_factory=dict)  # 'pid/tid' -> CPU s at the start
+    part: dict[str, str] = field(default_factory=dict)  # 'pid/tid' -> part of the server
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def sample(self) -> None:
+        pids = process_tree(self.pid)
+        rss = sum(_kib(Path(f"/proc/{p}/status"), "VmRSS:") for p in pids)
+        pss = sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in pids)
+        self.rss_peak, self.pss_peak = max(self.rss_peak, rss), max(self.pss_peak, pss)
+        self.procs_peak = max(self.procs_peak, len(pids))
+        for p in pids:
+            for key, (part, cpu) in _threads(self.pid, p).items():
+                self.cpu[key] = max(self.cpu.get(key, 0.0), cpu)
+                self.part[key] = part
+
+    @property
+    def cpu_used(self) -> float:
+        """CPU seconds the tree used while sampled (threads that ended between samples lose
+        their last half second)."""
+        return sum(self.cpu_by_part().values())
+
+    def cpu_by_part(self) -> dict[str, float]:
+        parts: dict[str, float] = {}
+        for key, cpu in self.cpu.items():
+            part = self.part[key]
+            parts[part] = parts.get(part, 0.0) + cpu - self.base.get(key, 0.0)
+        return parts
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    @contextmanager
+    def running(self):
+        self.sample()
+        self.base = dict(self.cpu)
+        thread = threading.Thread(target=self._loop, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join(5)
+            self.sample()
+
+
+# -- the server and the floor ------------------------------------------------------------
+
+
+def _env(app: Path) -> dict[str, str]:
+    cache = Path("/tmp") / f"classroom-cache-{os.getpid()}"
+    return {**os.environ, "MNIST_DIR": MNIST, "MLP_LAB_CACHE": str(cache), "PYTHONPATH": ""}
+
+
+def _taskset(cpus: str) -> list[str]:
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+def _streamlit(app: Path, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
+    """One `streamlit run app.py` on a free loopback port: (command, env, health URLs)."""
+    port = _free_port()
+    cmd = [*_taskset(cpus), sys.executable, "-m", "streamlit", "run", "app.py"]
+    cmd += ["--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}"]
+    cmd += ["--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
+    return cmd, _env(app), [f"http://127.0.0.1:{port}"]
+
+
+def _deployed(replicas: int, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
+    """deploy/run_local.sh: HAProxy and `replicas` servers (proxy URL first)."""
+    ports = [_free_port() for _ in range(4)]
+    env = {**_env(ROOT), "REPLICAS": str(replicas), "LB_PORT": str(ports[0])}
+    env |= {f"APP{i}_PORT": str(port) for i, port in enumerate(ports[1:], start=1)}
+    env |= {"PYTHON": sys.executable, "RUN_DIR": str(Path("/tmp") / f"classroom-{os.getpid()}")}
+    Path(env["RUN_DIR"]).mkdir(exist_ok=True)
+    urls = [f"http://127.0.0.1:{port}" for port in ports[: replicas + 1]]
+    return [*_taskset(cpus), "sh", str(ROOT / "deploy" / "run_local.sh")], env, urls
+
+
+@contextmanager
+def server(args: argparse.Namespace, log: Path):
+    """The server (or with --deploy, the proxy and its replicas) running: (url, pid)."""
+    if args.deploy:
+        cmd, env, urls = _deployed(args.deploy, args.cpus)
+    else:
+        cmd, env, urls = _streamlit(args.app, args.cpus)
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=args.app, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for url in reversed(urls):  # the replicas first, then the proxy
+            _wait_healthy(url, proc, timeout=120)
+        if args.deploy:
+            wait_balanced(urls[0], args.deploy)
+        yield urls[0], proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _train_cli(app: Path, cpus: str, epochs: int) -> tuple[float, float]:
+    """`python -m mlp_core train` on one thread: (its training seconds, its process CPU s)."""
+    env = {**_env(app), "MLP_LAB_FAST": "0", "MLP_LAB_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    cmd = [*_taskset(cpus), sys.executable, "-m", "mlp_core", "train", "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [*cmd, "--epochs", str(epochs)],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"the floor run failed: {done.stderr.strip()[-500:]}")
+    final = json.loads(done.stdout.strip().splitlines()[-1])
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return float(final["seconds"]), cpu
+
+
+def one_run(app: Path, cpus: str) -> tuple[float, float]:
+    """One default run (10 epochs) on one thread in a process of its own: its training
+    seconds, and the CPU seconds of its training alone (the process's CPU minus a 1-epoch
+    run's, which loads the same data, scaled by 10/9)."""
+    seconds, cpu10 = _train_cli(app, cpus, 10)
+    _, cpu1 = _train_cli(app, cpus, 1)
+    return seconds, (cpu10 - cpu1) * 10 / 9
+
+
+def cores(cpus: str) -> int:
+    if not cpus:
+        return len(os.sched_getaffinity(0))
+    return sum(
+        int(b) - int(a) + 1 if "-" in part else 1
+        for part in cpus.split(",")
+        for a, _, b in [part.partition("-")]
+    )
+
+
+# -- the class ---------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What the class saw: per-run times (s from its Start press), draw latencies, errors."""
+
+    pressed: float = 0.0  # first Start press (monotonic)
+    finish: list[float] = field(default_factory=list)
+    reported: list[float] = field(default_factory=list)  # the page's "s of training"
+    results: list[tuple[str, str]] = field(default_factory=list)  # (run #, test accuracy)
+    load_page: list[float] = field(default_factory=list)
+    browser_finish: list[float] = field(default_factory=list)  # of the Chromium pages
+    draw: list[float] = field(default_factory=list)
+    draw_right: int = 0
+    errors: list[str] = field(default_factory=list)
+    replicas: Counter = field(default_factory=Counter)  # behind a proxy: sessions per replica
+
+
+def _png_data_url(strokes: list[list[tuple[float, float]]]) -> str:
+    """A drawing as the canvas component sends it: a 280x280 PNG, white pen on black."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    pen = ImageDraw.Draw(image)
+    for points in strokes:
+        pen.line(points, fill=(255, 255, 255, 255), width=20, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def canvas_value(digit: str) -> str:
+    """The canvas component's state after drawing `digit` (its "drawing" key)."""
+    raw = {"objects": [], "background": "#000000"}
+    return json.dumps({"drawing": {"raw": raw, "data": _png_data_url(DIGITS[digit])}})
+
+
+async def open_page(url: str, out: Outcome, page: str = "", cookie: str = "") -> Session:
+    """A new session that has loaded `page` once (its widgets are then known). As a
+    browser, it first GETs the page (behind a load balancer: the sticky cookie)."""
+    start = now()
+    cookie, _ = await asyncio.to_thread(first_visit, url, cookie)
+    session = Session(url, cookie)
+    await session.open()
+    await session.rerun(page=page)
+    await session.run_finished(timeout=120)
+    out.load_page.append(now() - start)
+    return session
+
+
+async def train(session: Session, out: Outcome, timeout: float) -> None:
+    """Press Start (default settings) and wait for the page to say the run finished."""
+    waiting = asyncio.ensure_future(session.text(FINISHED, timeout))
+    await session.rerun([trigger(session.seen.widgets["Start"])])
+    try:
+        match = await waiting
+    except PageError:
+        return  # the page's exception is counted with the others at the end
+    except (TimeoutError, ConnectionError) as exc:
+        out.errors.append(f"a run did not finish: {exc}")
+        return
+    out.finish.append(now() - out.pressed)
+    out.reported.append(float(match.group(3)))
+    out.results.append((match.group(1).decode(), match.group(4).decode()))
+
+
+async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> None:
+    answer = asyncio.ensure_future(session.text(r"Prediction", 60))
+    start = now()
+    await session.rerun([json_value(canvas, canvas_value(digit))], page="draw")
+    await answer
+    out.draw.append(now() - start)
+    await session.run_finished(timeout=60)
+    out.draw_right += session.seen.metrics.get("Prediction") == digit
+
+
+async def keep_drawing(session: Session, every: float, stop: asyncio.Event, out: Outcome):
+    """Draw a digit every `every` seconds until `stop` (at most 2000 drawings)."""
+    canvas, digits = session.seen.components[-1], sorted(DIGITS)
+    for i in range(2000):
+        tick = now()
+        try:
+            await draw_once(session, canvas, digits[i % len(digits)], out)
+        except (TimeoutError, ConnectionError, PageError) as exc:
+            out.errors.append(f"a drawing got no answer: {exc}")
+        rest = every - (now() - tick)
+        if stop.is_set() or await _stopped(stop, max(rest, 0.0)):
+            return
+
+
+async def _stopped(stop: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+async def run_class(url: str, n: int, args: argparse.Namespace) -> Outcome:
+    """N students open Train and press Start together; one more draws meanwhile."""
+    if args.browsers:
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as pw:
+            return await _run_class(url, n, args, pw)
+    return await _run_class(url, n, args, None)
+
+
+async def _run_class(url: str, n: int, args: argparse.Namespace, pw) -> Outcome:
+    out, k = Outcome(), min(args.browsers, n)
+    browser = await _chromium(pw) if k else None
+    pages = await asyncio.gather(*(browser_page(browser, url) for _ in range(k)))
+    students = await asyncio.gather(*(open_page(url, out) for _ in range(n - k)))
+    drawer = await open_page(url, Outcome(), page="draw")
+    out.replicas = Counter(s.replica for s in [*students, drawer] if s.replica)
+    out.pressed, stop = now(), asyncio.Event()
+    runs = asyncio.gather(
+        *(train(s, out, args.timeout) for s in students),
+        *(browser_train(pg, out, args.timeout) for pg in pages),
+    )
+    drawing = asyncio.create_task(keep_drawing(drawer, args.draw_every, stop, out))
+    await runs
+    stop.set()
+    await asyncio.wait_for(drawing, 120)
+    for s in [*students, drawer]:
+        out.errors.extend(s.seen.errors)
+        await s.close()
+    if browser is not None:
+        await browser.close()
+    return out
+
+
+async def _chromium(pw):
+    from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS
+
+    return await pw.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+async def browser_page(browser, url: str):
+    """A real Chromium tab on the Train page, its Start button visible."""
+    page = await (await browser.new_context(viewport={"width": 1400, "height": 1000})).new_page()
+    await page.goto(url, timeout=120_000)
+    await page.get_by_role("button", name="Start").wait_for(timeout=120_000)
+    return page
+
+
+async def browser_train(page, out: Outcome, timeout: float) -> None:
+    """Click Start in Chromium and wait for the page's "finished" status."""
+    await page.get_by_role("button", name="Start").click()
+    try:
+        await page.get_by_text(re.compile(FINISHED)).wait_for(timeout=timeout * 1000)
+    except Exception as exc:  # noqa: BLE001 - Playwright's timeout, reported as an error
+        out.errors.append(f"a browser run did not finish: {type(exc).__name__}")
+        return
+    out.finish.append(now() - out.pressed)
+    out.browser_finish.append(out.finish[-1])
+
+
+# -- the report --------------------------------------------------------------------------
+
+
+def _p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[round(0.95 * (len(xs) - 1))] if xs else math.nan
+
+
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else math.nan
+
+
+@dataclass
+class Row:
+    label: str
+    n: int
+    out: Outcome
+    floor: float  # s: N one-thread runs / cores
+    one_run: list[tuple[float, float]]  # (training s, process CPU s), before and after
+    sampler: Sampler | None
+    loads: tuple[str, str]
+    client_cpu: float
+
+    @property
+    def all_done(self) -> float:
+        return max(self.out.finish, default=math.nan)
+
+    def table_row(self) -> str:
+        o, s = self.out, self.sampler
+        mem = f"{s.rss_peak / 2**20:.2f} GiB ({s.pss_peak / 2**20:.2f})" if s else "-"
+        procs = str(s.procs_peak) if s else "-"
+        med = _median(o.finish)
+        return (
+            f"| {self.label} | {self.n} | {self.all_done:.0f} s | {self.floor:.0f} s | "
+            f"{self.all_done / self.floor:.2f} | {med:.0f} s | {self.all_done / med:.2f} | "
+            f"{mem} | {procs} | {_median(o.draw):.2f} / {_p95(o.draw):.2f} / "
+            f"{max(o.draw, default=math.nan):.2f} s | {len(o.errors)} |"
+        )
+
+
+HEADER = (
+    "| code | sessions | all done | CPU floor | / floor | median run | last / median "
+    "| server RSS peak (PSS) | processes | draw median / p95 / max | errors |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |"
+)
+
+
+def report(row: Row) -> None:
+    o, s = row.out, row.sampler
+    print(f"\n== {row.label}: {row.n} sessions ({row.loads[0]} before, {row.loads[1]} after)")
+    print(f"runs finished: {len(o.finish)} of {row.n}; errors: {len(o.errors)}")
+    for e in o.errors[:10]:
+        print(f"  error: {e}")
+    print(
+        f"all done {row.all_done:.1f} s; CPU floor {row.floor:.1f} s (one run on one thread "
+        f"{' / '.join(f'{t:.2f}' for t, _ in row.one_run)} s) -> {row.all_done / row.floor:.2f}x"
+    )
+    med = _median(o.finish)
+    print(
+        f"per run: median {med:.1f} s, last {row.all_done:.1f} s, last/median "
+        f"{row.all_done / med:.2f}; the pages' own training seconds: median "
+        f"{_median(o.reported):.1f} s; page loads median {_median(o.load_page):.1f} s, "
+        f"max {max(o.load_page):.1f} s"
+    )
+    if o.replicas:
+        print(f"sessions per replica: {dict(sorted(o.replicas.items()))}")
+    if o.browser_finish:
+        print(f"of which in Chromium: {', '.join(f'{t:.1f}' for t in o.browser_finish)} s")
+    print(
+        f"results: run numbers {sorted(set(r for r, _ in o.results))}, "
+        f"test accuracies {sorted(set(a for _, a in o.results))}"
+    )
+    print(
+        f"draw: {len(o.draw)} answers, median {_median(o.draw):.2f} s, p95 {_p95(o.draw):.2f} "
+        f"s, max {max(o.draw, default=math.nan):.2f} s; {o.draw_right} read as drawn"
+    )
+    if s:
+        cpu = s.cpu_used
+        print(
+            f"server: RSS peak {s.rss_peak / 2**20:.2f} GiB, PSS peak {s.pss_peak / 2**20:.2f} "
+            f"GiB, {s.procs_peak} processes at most, {cpu:.0f} CPU s "
+            f"({cpu / row.all_done:.2f} cores on average until all done)"
+        )
+        parts = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(s.cpu_by_part().items()))
+        print(f"server CPU by part: {parts}")
+    if s and row.one_run:
+        one_cpu = statistics.mean(c for _, c in row.one_run)
+        print(
+            f"server CPU / (N x one run's training CPU {one_cpu:.1f} s): "
+            f"{cpu / (row.n * one_cpu):.2f} (1.0: no cost beyond training)"
+        )
+    print(f"client (this process) CPU: {row.client_cpu:.0f} s")
+
+
+def _client_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
+    """One class of `n` on a fresh server (or on --url), with the floor around it."""
+    label = args.label or args.app.name
+    loads = [load()]
+    floor = not (args.url or args.no_floor)
+    singles = [one_run(args.app, args.cpus)] if floor else []
+    cpu0 = _client_cpu()
+    if args.url:
+        out, sampler = asyncio.run(run_class(args.url, n, args)), None
+    else:
+        with server(args, log) as (url, pid), Sampler(pid).running() as sampler:
+            out = asyncio.run(run_class(url, n, args))
+        if floor:
+            singles.append(one_run(args.app, args.cpus))
+    loads.append(load())
+    floor = n * statistics.mean(t for t, _ in singles) / cores(args.cpus) if singles else math.nan
+    return Row(label, n, out, floor, singles, sampler, tuple(loads), _client_cpu() - cpu0)
+
+
+def main() -> None:
+    args = _parse()
+    args.app = args.app.resolve()
+    print(f"app: {args.app}; MNIST: {MNIST}; cpus: {args.cpus or 'all'} ({cores(args.cpus)})")
+    rows = []
+    for n in args.sessions:
+        rows.append(measure(args, n, Path("/tmp") / f"classroom-{os.getpid()}-{n}.log"))
+        report(rows[-1])
+    print("\n" + HEADER)
+    for row in rows:
+        print(row.table_row())
+
+
+if __name__ == "__main__":
+    main()

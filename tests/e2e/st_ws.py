@@ -1,0 +1,215 @@
+"""One browser tab's worth of Streamlit, spoken through its own websocket protocol.
+
+A `Session` connects to `/_stcore/stream` (subprotocol "streamlit", as the browser's
+client does), asks for script runs with `rerun` (a `BackMsg.rerun_script` carrying the
+widget states, the page name and the query string) and reads the `ForwardMsg`s the
+server sends back: the widgets drawn (their ids by label), exceptions shown on the page,
+finished script runs, and any text the page shows. No browser, so thirty of them fit in
+one Python process (benchmarks/classroom.py, tests/deploy/).
+
+Used only against servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+FINISHED_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+REPLICA_HEADER = "X-MLP-Lab-Replica"
+"""Set by deploy/haproxy.cfg on every answer: the name of the replica that gave it."""
+
+
+def first_visit(url: str, cookie: str = "", timeout: float = 10.0) -> tuple[str, str]:
+    """GET the page as a browser's first request does: (the cookie to keep, the replica
+    that answered). Behind deploy/haproxy.cfg the cookie names the replica; without a
+    load balancer both are ''."""
+    headers = {"Cookie": cookie} if cookie else {}
+    request = urllib.request.Request(url.rstrip("/") + "/", headers=headers)
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        answer.read()
+        set_cookie = answer.headers.get_all("Set-Cookie") or []
+        replica = answer.headers.get(REPLICA_HEADER, "")
+    kept = [c.split(";", 1)[0] for c in set_cookie if c.startswith("MLPLAB_SERVER=")]
+    return (kept[0] if kept else cookie), replica
+
+
+def wait_balanced(url: str, replicas: int, timeout: float = 60.0) -> None:
+    """Wait until a load balancer at `url` sends new visitors to `replicas` replicas.
+
+    HAProxy marks a replica up only after two good health checks, so right after the
+    replicas start some may still be down for a few seconds, and every new session would
+    land on the others."""
+    seen, deadline = set(), time.monotonic() + timeout
+    while len(seen) < replicas and time.monotonic() < deadline:
+        seen.add(first_visit(url)[1])
+        time.sleep(0.2)
+    if len(seen) < replicas:
+        raise RuntimeError(f"the proxy sent visitors only to {sorted(seen)} in {timeout:.0f} s")
+
+
+class PageError(RuntimeError):
+    """The page showed an exception."""
+
+
+def trigger(widget_id: str) -> WidgetState:
+    """A button press (the browser's trigger value)."""
+    return WidgetState(id=widget_id, trigger_value=True)
+
+
+def int_value(widget_id: str, value: int) -> WidgetState:
+    """A whole-number widget's value (st.number_input with int bounds)."""
+    return WidgetState(id=widget_id, int_value=value)
+
+
+def json_value(widget_id: str, text: str) -> WidgetState:
+    """A JSON widget value (custom components v2 send their state this way)."""
+    return WidgetState(id=widget_id, json_value=text)
+
+
+@dataclass
+class Seen:
+    """What a session has read so far."""
+
+    widgets: dict[str, str] = field(default_factory=dict)  # label -> id (latest)
+    components: list[str] = field(default_factory=list)  # custom component ids, in order
+    metrics: dict[str, str] = field(default_factory=dict)  # metric label -> body (latest)
+    errors: list[str] = field(default_factory=list)  # exceptions the page showed
+    runs_finished: int = 0  # script runs that finished successfully
+    messages: int = 0
+    bytes: int = 0
+    raw: list[bytes] = field(default_factory=list)  # every message, when asked to keep them
+
+    def shown(self, text: str) -> bool:
+        """Whether any kept message carried `text`."""
+        return any(text.encode() in data for data in self.raw)
+
+
+class Session:
+    """A browser tab's session on the server at `url` (http://127.0.0.1:port[/base])."""
+
+    def __init__(self, url: str, cookie: str = "", keep: bool = False) -> None:
+        self.url, self.cookie, self.keep = url.rstrip("/"), cookie, keep
+        self.seen = Seen()
+        self.closed: asyncio.Event | None = None
+        self.close_code: int | None = None
+        self.replica = ""  # behind deploy/haproxy.cfg: the replica the websocket went to
+        self._ws = None
+        self._reader: asyncio.Task | None = None
+        self._waiters: list[tuple[re.Pattern[bytes], asyncio.Future]] = []
+        self._run_done: asyncio.Event | None = None
+
+    async def open(self, timeout: float = 30.0) -> None:
+        """Connect the websocket and start reading what the server sends."""
+        ws_url = "ws" + self.url.removeprefix("http") + "/_stcore/stream"
+        headers = {"Cookie": self.cookie} if self.cookie else None
+        self._ws = await connect(
+            ws_url,
+            subprotocols=[Subprotocol("streamlit")],
+            additional_headers=headers,
+            max_size=None,
+            open_timeout=timeout,
+        )
+        self.closed, self._run_done = asyncio.Event(), asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self.replica = self._ws.response.headers.get(REPLICA_HEADER, "")
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            await asyncio.wait([self._reader], timeout=5)
+
+    async def rerun(self, widgets: list[WidgetState] = (), page: str = "") -> None:
+        """Ask for a script run of `page` ('' = the default page) with these widget states."""
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_name = page
+        msg.rerun_script.widget_states.widgets.extend(widgets)
+        self._run_done.clear()
+        await self._ws.send(msg.SerializeToString())
+
+    async def run_finished(self, timeout: float) -> None:
+        """Wait until a script run finishes successfully (or the connection closes)."""
+        done = asyncio.create_task(self._run_done.wait())
+        gone = asyncio.create_task(self.closed.wait())
+        await asyncio.wait([done, gone], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for task in (done, gone):
+            task.cancel()
+        if not self._run_done.is_set():
+            raise TimeoutError(self._why_not("no finished script run", timeout))
+
+    async def text(self, pattern: str, timeout: float) -> re.Match[bytes]:
+        """Wait for a message whose bytes match `pattern` (text the page shows)."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.append((re.compile(pattern.encode()), future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(self._why_not(f"no {pattern!r}", timeout)) from None
+
+    def _why_not(self, what: str, timeout: float) -> str:
+        closed = f", connection closed ({self.close_code})" if self.closed.is_set() else ""
+        return f"{what} within {timeout:.0f} s{closed}"
+
+    async def _read(self) -> None:
+        try:
+            async for data in self._ws:
+                self._take(data)
+        except Exception:  # noqa: BLE001 - a dropped connection is an outcome here
+            pass
+        finally:
+            self.close_code = self._ws.close_code
+            self.closed.set()
+            self._fail(ConnectionError(f"closed ({self.close_code})"))
+
+    def _take(self, data: bytes) -> None:
+        self.seen.messages += 1
+        self.seen.bytes += len(data)
+        if self.keep:
+            self.seen.raw.append(data)
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg.delta.new_element)
+        elif kind == "script_finished" and msg.script_finished == FINISHED_OK:
+            self.seen.runs_finished += 1
+            self._run_done.set()
+        for pattern, future in list(self._waiters):
+            if not future.done() and (match := pattern.search(data)):
+                future.set_result(match)
+                self._waiters.remove((pattern, future))
+
+    def _element(self, el) -> None:
+        kind = el.WhichOneof("type")
+        if kind in ("button", "download_button", "checkbox", "slider", "number_input"):
+            widget = getattr(el, kind)
+            self.seen.widgets[widget.label] = widget.id
+        elif kind == "bidi_component":
+            self.seen.components.append(el.bidi_component.id)
+        elif kind == "metric":
+            self.seen.metrics[el.metric.label] = el.metric.body
+        elif kind == "exception":
+            self.seen.errors.append(f"{el.exception.type}: {el.exception.message}")
+            self._fail(PageError(self.seen.errors[-1]))
+
+    def _fail(self, exc: Exception) -> None:
+        """Nothing awaited will come: the page failed or the connection closed."""
+        for _, future in self._waiters:
+            if not future.done():
+                future.set_exception(exc)
+        self._waiters.clear()
+
+
+def now() -> float:
+    return time.monotonic()
