@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 
 import pytest
 
@@ -24,8 +25,11 @@ needs_split = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def no_other_runs() -> None:
-    """Runs of earlier tests that are gone count no more (some wait in reference cycles)."""
+    """No run of an earlier test counts as training: those that are gone are collected
+    (some wait in reference cycles), and any other has stopped stepping long enough."""
     gc.collect()
+    if mlp_fast.active_runs():
+        time.sleep(mlp_fast.ACTIVE_WINDOW)
     assert mlp_fast.active_runs() == 0
 
 
