@@ -463,13 +463,6 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-train", type=_positive_int, default=None, help="fewer training digits")
     p.add_argument("--data-dir", help="folder with the four MNIST IDX files (else MNIST_DIR)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
-    p.add_argument(
-        "--train-from",
-        type=int,
-        default=0,
-        metavar="N",
-        help="skip the training images before image N (5848 keeps the offline sample unseen)",
-    )
     p.set_defaults(func=cmd_bench)
 
 

@@ -8,6 +8,7 @@ from the config (and its seed).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,14 +142,9 @@ class TrainConfig:
         (what it was, why not, and the value used instead). Unknown keys are left alone:
         other pages and Streamlit keep their own parameters in the same URL."""
         config, problems = base or cls(), []
-        for name, field in SCHEMA.items():
-            raw = query.get(field.key)
-            if isinstance(raw, list):
-                raw = raw[-1] if raw else None
-            if raw is None:
-                continue
+        for name, field, raw in query_values(SCHEMA, query):
             try:
-                config = config.replace(**{name: _parse(field.kind, str(raw))})
+                config = config.replace(**{name: _parse(field.kind, raw)})
             except ValueError:
                 used = _format(getattr(config, name))
                 problems.append(f"{field.key}={raw}: {_allowed(field)}; using {used}")
@@ -192,6 +188,17 @@ def _format(value: Any) -> str:
         short = f"{value:g}"
         return short if float(short) == value else repr(value)
     return str(value)
+
+
+def query_values(schema: dict[str, Field], query: dict[str, Any]) -> Iterator[tuple]:
+    """(name, field, raw text) for each field of `schema` that the URL query sets; a key
+    given twice counts with its last value."""
+    for name, field in schema.items():
+        raw = query.get(field.key)
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else None
+        if raw is not None:
+            yield name, field, str(raw)
 
 
 def _allowed(field: Field) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mlp_core.config import Field, _check_field, _format, _parse
+from mlp_core.config import Field, _check_field, _format, _parse, query_values
 
 DATASETS = ("circles", "xor", "blobs", "spiral", "moons", "wave")
 """Data sets (mlp_core.playground.DATASETS has their generators); `wave` is regression."""
@@ -120,14 +120,9 @@ class PlaygroundConfig:
     def from_query(cls, query: dict[str, Any]) -> tuple[PlaygroundConfig, list[str]]:
         """Read URL parameters; each bad value falls back to the default, with a message."""
         config, problems = cls(), []
-        for name, field in SCHEMA.items():
-            raw = query.get(field.key)
-            if isinstance(raw, list):
-                raw = raw[-1] if raw else None
-            if raw is None:
-                continue
+        for name, field, raw in query_values(SCHEMA, query):
             try:
-                config = config.replace(**{name: _read(field, str(raw))})
+                config = config.replace(**{name: _read(field, raw)})
             except ValueError as exc:
                 used = _write(getattr(config, name))
                 problems.append(f"{field.key}={raw!r} in the link: {exc}. Using {used!r}.")
