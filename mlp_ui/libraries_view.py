@@ -20,6 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 from mlp_compare import codegen, notes, one_step
 from mlp_compare import conversions as cv
 from mlp_compare.runs import Comparison, seconds_per_epoch
+from mlp_core import provenance
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
 from mlp_core.training import new_model
@@ -172,7 +173,7 @@ def _status(found: Comparison) -> str:
 def table(found: Comparison) -> list[dict]:
     """One row per library: test accuracy (when not training), seconds per epoch, size."""
     data = ui_data.dataset(found.config.scaling, found.config.dtype)
-    digits = f"test accuracy ({len(data.y_test):,} test digits)"
+    digits = f"test accuracy ({provenance.name_test_set(data.kind, len(data.y_test))})"
     rows = []
     for name, run in found.runs.items():
         spe = seconds_per_epoch(run.history)

@@ -75,7 +75,7 @@ def test_a_run_trains_every_library_and_fills_the_table():
     assert len(curves) == 3 * len(LIBRARIES) and all(t["x"] == [1, 2] for t in curves)
     table = at.dataframe[0].value
     assert list(table["library"]) == LIBRARIES and list(table["epochs"]) == [2] * len(LIBRARIES)
-    column = "test accuracy (1,000 test digits)"  # the sample's test digits, never trained on
+    column = "test accuracy (1,000 offline-sample test digits)"  # never trained on
     assert all(str(v).endswith("%") for v in table[column])
     assert "Done." in _texts(at.markdown)
 
