@@ -145,9 +145,10 @@ class TrainConfig:
         for name, field, raw in query_values(SCHEMA, query):
             try:
                 config = config.replace(**{name: _parse(field.kind, raw)})
-            except ValueError:
+            except ValueError as exc:
+                why = str(exc) if _fits_alone(name, field, raw) else _allowed(field)
                 used = _format(getattr(config, name))
-                problems.append(f"{field.key}={raw}: {_allowed(field)}; using {used}")
+                problems.append(f"{field.key}={raw}: {why}; using {used}")
         return config, problems
 
     @classmethod
@@ -199,6 +200,15 @@ def query_values(schema: dict[str, Field], query: dict[str, Any]) -> Iterator[tu
             raw = raw[-1] if raw else None
         if raw is not None:
             yield name, field, str(raw)
+
+
+def _fits_alone(name: str, field: Field, raw: str) -> bool:
+    """Whether a URL value is fine for its field alone (then the whole run is what fails)."""
+    try:
+        _check_field(name, field, _parse(field.kind, raw))
+    except ValueError:
+        return False
+    return True
 
 
 def _allowed(field: Field) -> str:

@@ -238,3 +238,13 @@ def test_numpy_scalars_are_accepted_as_plain_numbers():
     assert type(config.lr) is float and type(config.l2) is float
     with pytest.raises(ValueError, match="whole number"):
         TrainConfig(hidden=np.float64(1.5))
+
+
+def test_a_link_to_a_run_too_big_says_so_and_keeps_the_rest():
+    config, problems = TrainConfig.read_query({"hidden": "1024", "layers": "3", "batch": "60000"})
+    assert (config.hidden, config.layers, config.batch_size) == (1024, 3, 100)
+    assert problems == [
+        "batch=60000: this network with batches of 60,000 would need about 1,624 MB while "
+        "training; at most 512 MB (use fewer hidden units or layers, or smaller batches); "
+        "using 100"
+    ]
