@@ -21,10 +21,17 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """The app, started once per test session; its base URL."""
-    with running_app(tmp_path_factory.mktemp("server")) as server:
-        yield server.url
+def app_server(tmp_path_factory):
+    """The app, started once per test session, and the folder that holds its log."""
+    folder = tmp_path_factory.mktemp("server")
+    with running_app(folder) as server:
+        yield server, folder / "streamlit.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    """The shared app's base URL."""
+    return app_server[0].url
 
 
 @pytest.fixture(scope="session")
