@@ -1,5 +1,7 @@
 """MLP Lab: the entry point declares the pages and draws the shared sidebar."""
 
+from pathlib import Path
+
 # Imported before any page runs: plotly looks pandas up in sys.modules, and a figure built
 # while another session's thread is half-way through its first `import pandas` fails.
 import pandas  # noqa: F401
@@ -7,8 +9,12 @@ import streamlit as st
 
 from mlp_ui import playground_state, shell, state, widgets
 
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+
 shell.through_app()
-st.set_page_config(page_title="MLP Lab", page_icon=":material/neurology:", layout="wide")
+# The icon is a file of ours, served by the app itself: a named icon comes from a font
+# server on the internet, which a classroom without a network cannot reach.
+st.set_page_config(page_title="MLP Lab", page_icon=str(FAVICON), layout="wide")
 
 # The default page is served at "/" (its own name, "home", only reserves a pathname), and
 # Streamlit's browser side answers its address with "Page not found": a hidden twin gives

@@ -40,6 +40,7 @@ def test_first_visit_by_deep_link_goes_through_the_app(page, tmp_path):
         screenshot(page, "deep_link_first_visit")
 
 
+ICONS_JS = "() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)"
 ADDRESSES = {
     "train?hidden=300": "Train a network",
     "learning_rate": "Learning rate",
@@ -61,6 +62,10 @@ def test_every_page_opens_cleanly_at_its_own_address(app_url, page):
         assert page.locator("h1").first.inner_text() == heading, address
         assert page.get_by_text("Page not found").count() == 0, address
         assert page.locator("[role='dialog']").count() == 0, address
+        icons = page.evaluate(
+            "() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)"
+        )
+        assert icons and all(href.startswith(app_url) for href in icons), icons  # no font CDN
         if address.startswith("train"):
             hidden = page.get_by_role("spinbutton", name="Hidden units per layer")
             expect(hidden).to_have_value(
