@@ -77,7 +77,7 @@ def test_score(
     return acc, digits
 
 
-def default_trained_on(saved: SavedModel) -> provenance.TrainedOn | None:
-    """What the pretrained default (or any saved model) says it trained on."""
+def saved_trained_on(saved: SavedModel) -> provenance.TrainedOn | None:
+    """What a saved model (the pretrained default, an upload) says it trained on."""
     n_train = saved.config.n_train if saved.config else None
     return provenance.trained_on(saved.metadata, n_train)

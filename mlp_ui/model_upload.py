@@ -70,7 +70,7 @@ def _add_loaded(name: str, saved: SavedModel) -> state.Run:
         config=saved.config,
         source=f"loaded from {name}",
         data=str(saved.metadata.get("data", "")),
-        trained_on=ui_data.default_trained_on(saved),
+        trained_on=ui_data.saved_trained_on(saved),
     )
     run.test_acc, run.test_on = ui_data.test_score(saved.model, scaling, run.trained_on)
     return run

@@ -187,9 +187,9 @@ def _clamp(c: Control, value: Any) -> Any:
     return value
 
 
-def _seed_widgets(config: TrainConfig, problems: tuple[str, ...] = ()) -> list[str]:
+def _seed_widgets(config: TrainConfig, problems: tuple[str, ...] = ()) -> None:
     """Set every settings widget to `config` (before the widgets are drawn); remember
-    `problems` and the values a widget could not take, to show them -> those lines."""
+    `problems` and the values a widget could not take, to show them."""
     problems = list(problems)
     for c in CONTROLS:
         value = getattr(config, c.name)
@@ -200,7 +200,6 @@ def _seed_widgets(config: TrainConfig, problems: tuple[str, ...] = ()) -> list[s
                 f"from {c.low:g} to {c.high:g}; using {fitted:g}"
             )
     st.session_state[_URL_PROBLEMS] = problems
-    return problems
 
 
 _URL_PROBLEMS = "train_url_problems"

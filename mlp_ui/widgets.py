@@ -34,7 +34,7 @@ def model_choices() -> list[ModelChoice]:
     if saved is not None:
         scaling = scaling_of(saved.config)
         arch = "-".join(map(str, saved.model.sizes))
-        trained_on = data.default_trained_on(saved)
+        trained_on = data.saved_trained_on(saved)
         choices.append(
             ModelChoice(f"Pretrained default ({arch})", saved.model, scaling, trained_on)
         )

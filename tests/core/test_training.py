@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -22,16 +21,7 @@ from mlp_core.training import (
     fit,
     train_batch,
 )
-
-
-@dataclass
-class Split:
-    """The four arrays a Trainer needs (mlp_core.data.Dataset has them too)."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_valid: np.ndarray
-    y_valid: np.ndarray
+from tests.splits import Split
 
 
 def _random_split(n=60, d=5, k=3, dtype=np.float32, seed=0) -> Split:

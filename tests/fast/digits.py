@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from tests.splits import Split
+
 D, BATCH = 784, 50  # with 64 hidden units: 2 * 50 * 784 * 64 = 5.0e6 flops, worth splitting
-
-
-@dataclass
-class Split:
-    """The four arrays a Trainer needs (mlp_core.data.Dataset has them too)."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_valid: np.ndarray
-    y_valid: np.ndarray
 
 
 def digits_like(
