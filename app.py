@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas  # noqa: F401
 import streamlit as st
 
-from mlp_ui import playground_state, shell, state, widgets
+from mlp_ui import classroom, playground_state, shell, state, widgets
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
@@ -46,5 +46,6 @@ if page.url_path != LIBRARIES.url_path:
     state.pause_comparison()  # so do the Libraries page's side-by-side runs
 if page.url_path != PLAYGROUND.url_path:
     playground_state.pause()  # the playground trains only while it is shown
+classroom.switch()  # projector mode: first in the sidebar, kept in every page's URL
 widgets.sidebar()
 page.run()

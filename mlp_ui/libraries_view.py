@@ -24,8 +24,8 @@ from mlp_core import provenance
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
 from mlp_core.training import new_model
+from mlp_ui import classroom, library_figures, state
 from mlp_ui import data as ui_data
-from mlp_ui import library_figures, state
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,10 @@ class View:
 def settings() -> TrainConfig | None:
     """The Train page's settings (its URL keys here override them), or None with a message."""
     base = state.train_settings() or TrainConfig()
-    config = TrainConfig.from_query(st.query_params.to_dict(), base)
+    config = TrainConfig.from_query(classroom.page_query(), base)
     available = len(ui_data.dataset(config.scaling, config.dtype).y_train)
     n = min(config.n_train, available)
-    if st.query_params.to_dict():
+    if classroom.page_query():
         origin = "from this page's address"
     else:
         origin = "from the Train page" if state.train_settings() else "(the Train page's defaults)"

@@ -25,6 +25,7 @@ from mlp_core.playground_config import (
     SCHEMA,
     PlaygroundConfig,
 )
+from mlp_ui import classroom
 from mlp_ui import playground_state as state
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -52,7 +53,7 @@ def seed_widgets() -> None:
     if key("dataset") in st.session_state:
         return
     pg = state.playground()
-    query = st.query_params.to_dict()
+    query = classroom.page_query()
     if query or pg.config is None:
         config, problems = PlaygroundConfig.from_query(query)
         pg.link_problems = (problems, config)
@@ -83,9 +84,7 @@ def config() -> PlaygroundConfig | None:
     except ValueError as exc:
         st.error(f"These settings cannot train: {exc}")
         return None
-    query = cfg.to_query()
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)  # a link to this page reproduces these settings
+    classroom.write_query(cfg.to_query())  # a link to this page reproduces these settings
     return cfg
 
 

@@ -22,8 +22,8 @@ from mlp_core.config import (
     TrainConfig,
 )
 from mlp_core.losses import LOSSES
+from mlp_ui import classroom, state
 from mlp_ui import data as ui_data
-from mlp_ui import state
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def widget_config() -> TrainConfig:
 def settings() -> TrainConfig | None:
     """The settings panel; the valid config it describes, or None with a message."""
     if widget_key("hidden") not in st.session_state:  # first visit, or back from another page
-        config, problems = TrainConfig.read_query(st.query_params.to_dict(), state.train_settings())
+        config, problems = TrainConfig.read_query(classroom.page_query(), state.train_settings())
         _seed_widgets(config, tuple(problems))
     _url_problems()
     book, default = st.columns(2)
@@ -265,9 +265,7 @@ def _validated() -> TrainConfig | None:
     if config.n_train > available:
         st.caption(f"The loaded data has {available:,} training digits; all are used.")
     state.set_train_settings(config)
-    query = config.to_query()
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)  # a link to this page reproduces these settings
+    classroom.write_query(config.to_query())  # a link to this page reproduces these settings
     return config
 
 

@@ -1,0 +1,211 @@
+"""What every page shares for a classroom: projector mode, "Try this" and "Why?".
+
+Projector mode is a sidebar switch kept in the URL as `projector=1` on every page, so a
+teacher's link opens it. It makes every chart's text, lines and markers big enough to read
+from the back of a room (`SCREENS`), the page's own text larger and darker, and hides
+chrome a projected page does not need. Pages show charts through `chart`, which applies
+the screen's style to a figure a pure builder made; `style` is that step alone.
+
+"Try this" is two or three short experiments per page: a button sets the page up (widget
+values through session state, then an optional action), and the box under the buttons
+says what to look for and why it happens. "Why?" folds a page's explanations away, so the
+first screen shows the thing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from mlp_ui import theme
+
+QUERY_KEY = "projector"
+"""The URL key: `?projector=1` opens any page in projector mode."""
+_STATE = "mlp_projector"
+_TRIED = "mlp_tried"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Sizes in CSS pixels for one mode. `text`: tick labels, legends, annotations."""
+
+    text: int
+    axis_title: int
+    title: int
+    line_scale: float
+    min_line: float
+    marker_scale: float
+
+
+SCREENS = {
+    False: Screen(text=15, axis_title=16, title=18, line_scale=1.0, min_line=0, marker_scale=1),
+    True: Screen(text=20, axis_title=22, title=24, line_scale=1.6, min_line=3, marker_scale=1.5),
+}
+"""Normal mode, and projector mode (axis text at least 18 px)."""
+INK = "#111111"
+"""Chart text: near black, for contrast on a washed-out projector."""
+
+
+# -- projector mode ----------------------------------------------------------------------
+def projector() -> bool:
+    """Whether this session shows the page in projector mode (the URL decides first)."""
+    if _STATE not in st.session_state:
+        st.session_state[_STATE] = st.query_params.get(QUERY_KEY) == "1"
+    return bool(st.session_state[_STATE])
+
+
+def switch() -> None:
+    """The sidebar switch; call once per script run, before the page draws anything."""
+    on = projector()
+    st.sidebar.toggle(
+        "Projector mode",
+        value=on,
+        key="projector_switch",
+        on_change=_flip,
+        help="Big text, thick lines, high contrast: for a projected screen. "
+        "Kept in the page's address (projector=1), so a link opens it.",
+    )
+    keep_in_url()
+    if on:
+        st.html(f"<style>{PROJECTOR_CSS}</style>")
+    st.html(f"<style>{BASE_CSS}</style>")
+
+
+def _flip() -> None:
+    st.session_state[_STATE] = bool(st.session_state["projector_switch"])
+
+
+def keep_in_url() -> None:
+    """Put (or take) `projector=1` in the page's address, leaving its other keys alone."""
+    if projector():
+        if st.query_params.get(QUERY_KEY) != "1":
+            st.query_params[QUERY_KEY] = "1"
+    elif QUERY_KEY in st.query_params:
+        del st.query_params[QUERY_KEY]
+
+
+def page_query() -> dict[str, Any]:
+    """The URL's keys a page's settings read (the projector key taken out)."""
+    query = st.query_params.to_dict()
+    query.pop(QUERY_KEY, None)
+    return query
+
+
+def write_query(query: Mapping[str, Any]) -> None:
+    """Write a page's settings to its URL, keeping `projector=1` when it is on."""
+    wanted = dict(query)
+    if projector():
+        wanted[QUERY_KEY] = "1"
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+BASE_CSS = """
+.stMarkdown p, .stMarkdown li { color: #1f1f1f; }
+[data-testid="stCaptionContainer"] { color: #3d3d3d; }
+"""
+PROJECTOR_CSS = """
+html { font-size: 20px; }
+.stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"], label p {
+  font-size: 1.15rem !important; color: #000 !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
+h1 { font-size: 2.6rem !important; }
+[data-testid="stHeader"] { display: none; }
+.block-container { padding-top: 1.5rem !important; }
+button p { font-size: 1.1rem !important; }
+"""
+
+
+# -- charts ------------------------------------------------------------------------------
+def style(fig: go.Figure, big: bool) -> go.Figure:
+    """`fig` restyled for a screen (in place, returned): larger, darker text everywhere;
+    with `big`, projector sizes and thicker lines and markers. Pure: no Streamlit."""
+    s = SCREENS[big]
+    tick = {"size": s.text, "color": INK}
+    fig.update_layout(
+        font={"size": s.text, "color": INK},
+        legend_font_size=s.text,
+        hoverlabel_font_size=s.text,
+    )
+    if fig.layout.title.text:
+        fig.update_layout(title_font_size=s.title)
+    fig.update_xaxes(tickfont=tick, title_font={"size": s.axis_title, "color": INK})
+    fig.update_yaxes(tickfont=tick, title_font={"size": s.axis_title, "color": INK})
+    for note in fig.layout.annotations:
+        note.font.size = max(note.font.size or 0, s.text)
+    for trace in fig.data:
+        _scale_trace(trace, s)
+    return fig
+
+
+def _scale_trace(trace: Any, s: Screen) -> None:
+    """Thicker lines and bigger markers for a scatter trace; colour bars' text too."""
+    if hasattr(trace, "colorbar") and trace.colorbar is not None:
+        trace.colorbar.tickfont = {"size": s.text, "color": INK}
+    if trace.type not in ("scatter", "scattergl") or s.line_scale == 1:
+        return
+    mode = trace.mode or "lines"
+    if "lines" in mode:
+        trace.line.width = max((trace.line.width or 2) * s.line_scale, s.min_line)
+    size = trace.marker.size
+    if "markers" in mode and isinstance(size, int | float):
+        trace.marker.size = size * s.marker_scale
+
+
+def chart(fig: go.Figure, where: Any = None, **kwargs: Any) -> Any:
+    """Show `fig` styled for this session's screen (in `where`, a container; default st)."""
+    style(fig, projector())
+    kwargs.setdefault("config", theme.CHART_CONFIG)
+    return (where or st).plotly_chart(fig, **kwargs)
+
+
+# -- "Try this" and "Why?" ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Experiment:
+    """One "Try this" button: `settings` (session-state keys -> values) are set on click,
+    then `action` runs (both before the page redraws); the box then shows `look_for`
+    (what to watch) and `why` (why it happens)."""
+
+    label: str
+    look_for: str
+    why: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    action: Callable[[], None] | None = None
+    icon: str = ":material/science:"
+
+
+def try_this(page: str, experiments: Sequence[Experiment]) -> None:
+    """A row of "Try this" buttons; under them, what the last one clicked shows."""
+    cols = st.columns([0.6] + [1] * len(experiments), vertical_alignment="center")
+    cols[0].markdown("**Try this**")
+    for i, (col, exp) in enumerate(zip(cols[1:], experiments, strict=True)):
+        col.button(
+            exp.label,
+            key=f"try_{page}_{i}",
+            icon=exp.icon,
+            on_click=_run_experiment,
+            args=(page, i, exp),
+            width="stretch",
+        )
+    tried = st.session_state.get(_TRIED, {}).get(page)
+    if tried is not None and tried < len(experiments):
+        exp = experiments[tried]
+        st.info(f"**Look for:** {exp.look_for}  \n**Why:** {exp.why}", icon=":material/visibility:")
+
+
+def _run_experiment(page: str, i: int, exp: Experiment) -> None:
+    for key, value in exp.settings.items():
+        st.session_state[key] = value
+    st.session_state.setdefault(_TRIED, {})[page] = i
+    if exp.action is not None:
+        exp.action()
+
+
+def why(label: str = "Why?", expanded: bool = False) -> Any:
+    """An expander for a page's explanations (use as `with classroom.why(): ...`)."""
+    return st.expander(f"**{label}**", icon=":material/help:", expanded=expanded)
