@@ -73,6 +73,11 @@ AfterBatch = Callable[[int, float, int], bool]
 known and it will be applied in full); returns False to make batch i the last."""
 
 
+class BackendError(RuntimeError):
+    """A back-end could not train some minibatches (e.g. its worker process died). The
+    model is as it was after the last minibatch `after_batch` was told of."""
+
+
 class Backend(Protocol):
     """A way to run minibatches: `run` returns how many it trained, all in full."""
 
@@ -316,7 +321,16 @@ class Trainer:
         while not self.finished and self.epoch < self.target_epochs:
             self.history.status = Status.RUNNING
             limit = None if max_batches is None else max_batches - batches
-            stats, n = self._run_batches(limit, deadline)
+            try:
+                stats, n = self._run_batches(limit, deadline)
+            except BackendError as exc:  # the run stops; its model and books are intact
+                self.history.status = Status.STOPPED
+                why = str(exc)
+                self.history.message = (
+                    f"{why[:1].upper()}{why[1:]}. The model is kept as it was before those "
+                    "minibatches: press Continue to go on."
+                )
+                break
             batches += n
             if stats is not None:
                 done.append(stats)

@@ -8,16 +8,19 @@ never the trainer, and returns after calling `after_batch` once per minibatch.
 `choose()` is the one place that picks a back-end for a new run (the app's Train page
 and `python -m mlp_core train` call it):
 
-- `FastBackend`: the first layer's units split with a helper process
-  (mlp_fast.split_process) when the network is big enough for that to pay, and when no
-  other run in this process is training: with a class of thirty sessions on one server
-  every helper process would fight the others for the same cores, so a second run
-  trains on one thread (a process-wide count of active runs decides). Also on one
-  thread for a while after the helper's core was found busy.
-- `OneThread`: `mlp_core.training.PlainStep` on one BLAS thread, where the split cannot
-  run (one CPU, not Linux on x86-64) or when $MLP_LAB_FAST=0 switches it off.
+- `FastBackend`, which decides before every stretch of minibatches:
+  - the first layer's units split with a helper process (mlp_fast.split_process) when
+    the run is alone: the network is big enough for that to pay, no other run of this
+    process is training, and the helper's core was not found busy lately;
+  - else the pool of worker processes (mlp_fast.pool), one per core, which trains the
+    runs of a whole class in fair turns outside the server's interpreter lock (a run
+    that joins a class closes its split helper);
+  - else (no pool on this system) the plain step in this process, on one thread.
+- `OneThread`: `mlp_core.training.PlainStep` in this process on one BLAS thread, when
+  $MLP_LAB_FAST=0 switches the rest off (the same arithmetic as the pool: both run
+  `train_batch`).
 
-Both run their BLAS on one thread (mlp_fast.threads). `describe()` says which trained.
+`describe()` says which trained, and for what share of the minibatches.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from mlp_core.training import AfterBatch, Minibatches, PlainStep
-from mlp_fast import split_process
+from mlp_fast import pool, split_process
 from mlp_fast.threads import one_blas_thread
 
 ENV = "MLP_LAB_FAST"
@@ -44,6 +47,8 @@ MIN_FLOPS = 4e6
 it the two hand-overs per minibatch cost more than the second core saves."""
 PLAIN = "plain NumPy step (1 thread)"
 SPLIT = "fast back-end (2 processes)"
+POOL = "plain NumPy step in the server's worker pool"
+CLASS = "other runs were training in this server: they share its cores in turns"
 
 _RUNS: weakref.WeakSet = weakref.WeakSet()
 _RUNS_LOCK = threading.Lock()
@@ -56,10 +61,6 @@ def choose() -> OneThread | FastBackend:
     """The back-end for a new training run."""
     if os.environ.get(ENV, "").strip().lower() in ("0", "off", "no", "false"):
         return OneThread(f"the fast back-end is switched off: {ENV}=0")
-    if _cpus() < 2:
-        return OneThread("this process may use one CPU")
-    if not split_process.available():
-        return OneThread("the fast back-end needs Linux on x86-64")
     return FastBackend()
 
 
@@ -127,24 +128,27 @@ class OneThread(_Counted):
 
 
 class FastBackend(_Counted):
-    """The process split when it pays and the machine allows, else the plain step on one
-    thread; it counts the minibatches of each and why the plain step ran."""
+    """The process split when the run is alone and it pays, else the worker pool (else the
+    plain step here); it counts the minibatches of each and why the split did not run."""
 
     def __init__(self) -> None:
         super().__init__()
         self._split: split_process.ProcessSplit | None = None
+        self._pooled = pool.PoolRun() if pool.available() else None
         self._solo_until = 0.0  # time.monotonic() until which the helper's core is busy
-        self._unavailable = ""  # why no helper process could start, once one could not
-        self.batches = {SPLIT: 0, PLAIN: 0}
+        self._unavailable = ""  # why no split can run, once known
+        if _cpus() < 2:
+            self._unavailable = "this process may use one CPU"
+        elif not split_process.available():
+            self._unavailable = "the process split needs Linux on x86-64"
+        self.batches = {SPLIT: 0, POOL: 0, PLAIN: 0}
         self.why_plain = ""
 
     def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
         with self._training():
             split = self._splitter(job)
             if split is None:
-                n = PlainStep().run(job, after_batch)
-                self.batches[PLAIN] += n
-                return n
+                return self._unsplit(job, after_batch)
             n = split.run(job, after_batch)
             self.batches[SPLIT] += n
             if split.busy:  # the second core is taken: one thread is faster for a while
@@ -152,11 +156,27 @@ class FastBackend(_Counted):
                 self._solo_until = time.monotonic() + split_process.BUSY_PAUSE
             return n
 
+    def _unsplit(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        """The minibatches through the pool (or the plain step where there is none)."""
+        if self._pooled is None:
+            n = PlainStep().run(job, after_batch)
+            self.batches[PLAIN] += n
+            return n
+        n = self._pooled.run(job, after_batch)
+        if self._pooled.unavailable:  # no worker could start: here from now on
+            self.why_plain, self._pooled = self._pooled.unavailable, None
+            self.batches[PLAIN] += n
+        else:
+            self.batches[POOL] += n
+        return n
+
     def _splitter(self, job: Minibatches) -> split_process.ProcessSplit | None:
         """The split for this job, or None (and `why_plain` says why)."""
         batch = max((len(b) for b in job.batches), default=0)
         if why := self._why_not(job, batch):
             self.why_plain = why  # the latest reason is the one `describe` gives
+            if why == CLASS:
+                self.close_helper()  # no idle helper process per run of a class
             return None
         split = self._split
         if split is None or not split.alive or split.batch < batch or split.X is not job.X:
@@ -169,13 +189,13 @@ class FastBackend(_Counted):
         return self._split
 
     def _why_not(self, job: Minibatches, batch: int) -> str:
-        """Why these minibatches go through the plain step ('' if they need not)."""
+        """Why these minibatches do not go through the split ('' if they do)."""
         if self._unavailable:
             return self._unavailable
         if not worth_splitting(job.model.sizes, batch):
             return "the first layer is too small for two cores to pay"
         if any(r is not self and r.active() for r in _runs()):
-            return "another run was training in this server process"
+            return CLASS
         if time.monotonic() < self._solo_until:
             return "the second core was busy"
         return ""
@@ -186,14 +206,15 @@ class FastBackend(_Counted):
         return self._split
 
     def describe(self) -> str:
-        split, plain = self.batches[SPLIT], self.batches[PLAIN]
-        if not plain:
+        used = {name: n for name, n in self.batches.items() if n}
+        if not used:
             return SPLIT
-        why = f" ({self.why_plain})" if self.why_plain else ""
-        if not split:
-            return PLAIN + why
-        share = split / (split + plain)
-        return f"{SPLIT} for {share:.0%} of the minibatches, {PLAIN} for the rest{why}"
+        why = f" ({self.why_plain})" if self.why_plain and used.keys() != {SPLIT} else ""
+        if len(used) == 1:
+            return next(iter(used)) + why
+        total = sum(used.values())
+        parts = [f"{name} for {n / total:.0%} of the minibatches" for name, n in used.items()]
+        return ", ".join(parts) + why
 
     def close_helper(self) -> None:
         """End the helper process, if there is one (a later run starts another)."""

@@ -48,7 +48,11 @@ def test_on_two_cores_the_fast_back_end_is_chosen(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(mlp_fast, "_cpus", lambda: 2)
     assert isinstance(mlp_fast.choose(), FastBackend)
     monkeypatch.setattr(mlp_fast, "_cpus", lambda: 1)
-    assert isinstance(mlp_fast.choose(), OneThread)
+    one_cpu = mlp_fast.choose()
+    assert isinstance(one_cpu, FastBackend)
+    Trainer(CONFIG, digits_like(), backend=one_cpu).step(max_batches=2)
+    assert one_cpu.helper is None
+    assert one_cpu.describe() == f"{mlp_fast.POOL} (this process may use one CPU)"
 
 
 def test_the_plain_step_runs_on_one_blas_thread() -> None:
@@ -69,16 +73,14 @@ def test_the_plain_step_runs_on_one_blas_thread() -> None:
 
 
 @needs_split
-def test_a_second_active_run_takes_the_plain_step_until_the_first_ends() -> None:
+def test_a_second_active_run_goes_to_the_pool_until_the_first_ends() -> None:
     data = digits_like()
     first, second = (Trainer(CONFIG, data, backend=FastBackend()) for _ in range(2))
     first.step(max_batches=2)
     assert first.backend.helper is not None and mlp_fast.active_runs() >= 1
     second.step(max_batches=2)
     assert second.backend.helper is None
-    assert second.backend_used == (
-        "plain NumPy step (1 thread) (another run was training in this server process)"
-    )
+    assert second.backend_used == f"{mlp_fast.POOL} ({mlp_fast.CLASS})"
     first.run()  # the first run ends: it no longer counts
     second.run()
     assert second.backend.batches[mlp_fast.SPLIT] > 0
@@ -89,7 +91,9 @@ def test_a_small_first_layer_is_not_split() -> None:
     trainer = Trainer(CONFIG.replace(hidden=4), digits_like(), backend=FastBackend())
     trainer.run()
     assert trainer.backend.helper is None
-    assert trainer.backend_used.endswith("(the first layer is too small for two cores to pay)")
+    assert trainer.backend_used == (
+        f"{mlp_fast.POOL} (the first layer is too small for two cores to pay)"
+    )
 
 
 def test_runs_started_in_many_threads_at_once_are_counted_without_error() -> None:

@@ -17,7 +17,7 @@ import pytest
 import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.training import PlainStep, Trainer
-from mlp_fast import FastBackend, split_process
+from mlp_fast import FastBackend, pool, split_process
 from mlp_fast.split_process import HelperFailed, ProcessSplit
 from tests.fast.digits import BATCH, Split, digits_like
 
@@ -235,12 +235,14 @@ def test_the_plain_step_is_used_where_no_helper_can_start(
     def no_process(*args, **kwargs):
         raise OSError("no processes here")
 
+    pool.close_pool()  # neither a split helper nor a pool worker can start
     monkeypatch.setattr(split_process.subprocess, "Popen", no_process)
     trainer = _trainer(_config(epochs=1), digits_like())
     trainer.run()
     assert trainer.backend.helper is None and trainer.history.status == "done"
-    assert trainer.backend_used.startswith(mlp_fast.PLAIN)
-    assert "no helper process could start: no processes here" in trainer.backend_used
+    assert trainer.backend_used == (
+        f"{mlp_fast.PLAIN} (no worker process could start: no processes here)"
+    )
 
 
 def test_trainers_on_the_same_examples_share_one_copy() -> None:
@@ -265,9 +267,9 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     monkeypatch.setattr(split_process, "BUSY_WAITING", -1.0)  # every wait "too long"
     monkeypatch.setattr(split_process, "BUSY_MIN_RUN", 0.0)
     monkeypatch.setattr(split_process, "BUSY_PAUSE", 0.5)
-    trainer.step(max_batches=80)  # the run stops at its 64th minibatch, 16 on one thread
+    trainer.step(max_batches=80)  # the run stops at its 64th minibatch, 16 in the pool
     assert trainer.progress == pytest.approx(0.8)
-    assert counts == {mlp_fast.SPLIT: 264, mlp_fast.PLAIN: 16}
+    assert counts == {mlp_fast.SPLIT: 264, mlp_fast.POOL: 16, mlp_fast.PLAIN: 0}
     assert "(the second core was busy)" in trainer.backend_used
     monkeypatch.setattr(split_process, "BUSY_WAITING", 2.0)
     time.sleep(0.5)  # the pause is over: the same helper again
