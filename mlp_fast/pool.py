@@ -31,6 +31,7 @@ actors or a Dask cluster running `train_chunk`, with the data in their object st
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -60,7 +61,10 @@ FIRST_CHUNK = 8
 """Minibatches in a run's first chunk, before its speed is known."""
 WORKER_NICE = 10
 """Workers' priority below the server's (Linux: nice 10 gets a tenth of a core's share
-against a busy nice-0 thread): interactive work on the server goes first."""
+against a busy nice-0 thread): interactive work on the server goes first. On a machine
+shared with other busy programs the workers then get the least of it; $MLP_LAB_WORKER_NICE
+sets another value (0: the server's own priority)."""
+ENV_NICE = "MLP_LAB_WORKER_NICE"
 ENV_WORKERS = "MLP_LAB_WORKERS"
 """Environment variable: how many worker processes (default: the CPUs this process may use)."""
 START_TIMEOUT = 60.0
@@ -129,6 +133,13 @@ def _copy(a: np.ndarray) -> SharedArray:
 
 
 _BLOCKS: dict[str, shared_memory.SharedMemory] = {}
+
+
+@atexit.register
+def _free_all() -> None:
+    """The shared copies go with the server (else Python's resource tracker warns)."""
+    for key, (_, ref) in list(_SHARED.items()):
+        _forget(key, ref.name)
 
 
 def _forget(key: tuple, name: str) -> None:
@@ -299,8 +310,9 @@ def serve(fd: int) -> None:
     """A worker process: train the chunks that come down the pipe until it closes."""
     from mlp_fast.threads import one_blas_thread
 
+    nice = os.environ.get(ENV_NICE, "").strip()
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICE)
+        os.nice(int(nice) if nice.lstrip("-").isdigit() else WORKER_NICE)
     _no_tracking()
     conn = Connection(fd)
     conn.send_bytes(b"ready")
