@@ -5,7 +5,8 @@
 # Open http://127.0.0.1:8501. Ctrl-C (or SIGTERM) stops everything.
 #
 # Needs haproxy (deploy/install.sh) and requirements.txt. MNIST_DIR is passed on to the
-# replicas. RUN_DIR (a temporary folder by default) gets each replica's log and pid
+# replicas. Each replica trains in its own pool of MLP_LAB_WORKERS worker processes
+# (default: this machine's cores shared out between the replicas, at least one). RUN_DIR (a temporary folder by default) gets each replica's log and pid
 # (appN.log, appN.pid), haproxy's config and pid.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ export APP1_PORT=${APP1_PORT:-8601} APP2_PORT=${APP2_PORT:-8602} APP3_PORT=${APP
 export APP1_HOST=127.0.0.1 APP2_HOST=127.0.0.1 APP3_HOST=127.0.0.1
 RUN_DIR=${RUN_DIR:-$(mktemp -d /tmp/mlp-lab-deploy.XXXXXX)}
 PYTHON=${PYTHON:-python3}
+CORES=$(nproc 2>/dev/null || echo 1)
+WORKERS=$((CORES / REPLICAS))
+[ "$WORKERS" -ge 1 ] || WORKERS=1
+export MLP_LAB_WORKERS=${MLP_LAB_WORKERS:-$WORKERS}
 command -v haproxy >/dev/null || { echo "haproxy is not installed: run deploy/install.sh" >&2; exit 1; }
 case "$REPLICAS" in 1|2|3) ;; *) echo "REPLICAS must be 1, 2 or 3 (got $REPLICAS)" >&2; exit 2;; esac
 # One cookie secret for all replicas, so their signed cookies agree after a failover.
