@@ -88,6 +88,9 @@ class SharedArray:
     dtype: str
 
     def attach(self) -> tuple[shared_memory.SharedMemory, np.ndarray]:
+        """Map the block (in a worker or helper process: keep the block while the array
+        is used)."""
+        _no_tracking()
         block = shared_memory.SharedMemory(self.name)
         return block, np.ndarray(self.shape, np.dtype(self.dtype), block.buf)
 

@@ -59,6 +59,7 @@ from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
 from mlp_core.training import AfterBatch, Minibatches, count_correct
+from mlp_fast import pool
 from mlp_fast.threads import blas_found, one_blas_thread
 
 SHARE = 0.5
@@ -347,14 +348,14 @@ class ProcessSplit:
         h0 = min(max(round(H * share / 8) * 8 or round(H * share), 1), H - 1)
         self.momentum = optimizer.vW is not None
         layout = _Layout(batch, d, H, h0, model.dtype.name, self.momentum, len(X))
-        self._examples = _shared_copy(X)  # kept: the helper maps it at its start
+        self._examples = pool.shared(X)  # the copy the worker pool uses too
         flags = os.EFD_CLOEXEC | os.EFD_NONBLOCK
         efds = (os.eventfd(0, flags), os.eventfd(0, flags))  # the caller's, the helper's
         fd = os.memfd_create("mlp_fast-split", os.MFD_CLOEXEC)
         try:
             os.ftruncate(fd, layout.size())
             self._mm = mmap.mmap(fd, layout.size())
-            self.proc = _start_helper((fd, self._examples.fd, *efds), layout)
+            self.proc = _start_helper((fd, *efds), self._examples.name, layout)
         except BaseException:
             for e in efds:
                 os.close(e)
@@ -510,45 +511,6 @@ class ProcessSplit:
             self._reply(timeout=5.0)
 
 
-class _Examples:
-    """A copy of a trainer's training examples in shared memory, for the helper to gather
-    minibatches from. One per array: trainers on the same examples (the app's sessions
-    share the loaded MNIST) share it. It lives as long as a ProcessSplit holds it."""
-
-    def __init__(self, X: np.ndarray) -> None:
-        size = max(X.nbytes, 1)
-        self.fd = os.memfd_create("mlp_core-examples", os.MFD_CLOEXEC)
-        os.ftruncate(self.fd, size)
-        self._mm = mmap.mmap(self.fd, size)
-        np.ndarray(X.shape, X.dtype, self._mm)[...] = X
-        weakref.finalize(self, os.close, self.fd)
-
-
-_EXAMPLES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-_EXAMPLES_FOR: dict[tuple, weakref.ref] = {}  # key -> the array it was copied from
-
-
-def _shared_copy(X: np.ndarray) -> _Examples:
-    """The shared copy of X, made on first use (55,000 MNIST digits: 172 MB, 0.1 s). X must
-    not change afterwards (training never changes its examples)."""
-    key = (X.__array_interface__["data"][0], X.shape, X.strides, X.dtype.str)
-    source = _EXAMPLES_FOR.get(key)
-    copy = _EXAMPLES.get(key)
-    if copy is None or source is None or source() is not _root(X):
-        for old in [k for k, ref in _EXAMPLES_FOR.items() if ref() is None or k not in _EXAMPLES]:
-            del _EXAMPLES_FOR[old]
-        copy = _Examples(X)
-        _EXAMPLES[key], _EXAMPLES_FOR[key] = copy, weakref.ref(_root(X))
-    return copy
-
-
-def _root(X: np.ndarray) -> np.ndarray:
-    """The array that owns X's memory (X itself, or the base of its views)."""
-    while isinstance(X.base, np.ndarray):
-        X = X.base
-    return X
-
-
 def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
     """Rows idx of X into out. The indices come from a permutation of X's rows, so they are
     never out of range; with np.take's default mode ("raise") NumPy would gather into a
@@ -556,11 +518,11 @@ def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
     np.take(X, idx, axis=0, out=out[: len(idx)], mode="clip")
 
 
-def _start_helper(fds: tuple[int, ...], layout: _Layout) -> subprocess.Popen:
+def _start_helper(fds: tuple[int, ...], examples: str, layout: _Layout) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"}
-    args = [str(v) for v in (*fds, os.getpid())] + layout.args()
+    args = [str(v) for v in (*fds, os.getpid(), examples)] + layout.args()
     code = "import sys; from mlp_fast.split_process import serve; serve(sys.argv[1:])"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -600,15 +562,14 @@ def _stop_helper(proc: subprocess.Popen, fds: Sequence[int] = ()) -> None:
 # -- the helper's side ---------------------------------------------------------------------
 def serve(argv: Sequence[str]) -> None:
     """The helper process: map the block, then run what the caller sends, until EOF."""
-    fd, xfd, caller_efd, helper_efd, parent = (int(a) for a in argv[:5])
+    fd, caller_efd, helper_efd, parent = (int(a) for a in argv[:4])
     layout = _Layout.parse(argv[5:])
     d, n, dtype = layout.d, layout.n, np.dtype(layout.dtype)
     mm = mmap.mmap(fd, layout.size())
-    xmm = mmap.mmap(xfd, max(n * d * dtype.itemsize, 1), prot=mmap.PROT_READ)
+    # the trainer's training examples, in the copy the worker pool shares (shm: kept open)
+    shm, X = pool.SharedArray(argv[4], (n, d), dtype.str).attach()
     os.close(fd)
-    os.close(xfd)
     block = _Block(mm, layout)
-    X = np.ndarray((n, d), dtype, xmm)  # the trainer's training examples
     momentum = 0.9 if layout.momentum else 0.0  # the run's rule comes with each run
     part = _Part(block, 1, slice(layout.h0, layout.H), (0.0, momentum, 0.0, 0.0))
     c = block.counters

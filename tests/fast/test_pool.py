@@ -69,20 +69,30 @@ def test_the_pool_trains_as_the_plain_step_does() -> None:
     assert pooled.history.status is Status.DONE
 
 
-def test_runs_take_turns_in_order(one_worker: pool.Pool) -> None:
-    """Three runs, one worker: every three chunks served, each run had exactly one."""
+def test_runs_take_turns_in_order(one_worker: pool.Pool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three runs, one worker: of every three chunks the worker takes, each run's is one.
+
+    The order is recorded where the worker takes a chunk, and each chunk lasts at least
+    50 ms (real ones: about 100 ms), so a run's thread has time to queue its next chunk
+    before its turn comes round again, as in a server."""
     data = digits_like()
-    runs = [Trainer(CONFIG.replace(seed=s), data, backend=Pooled()) for s in range(3)]
+    runs = [Trainer(CONFIG.replace(seed=s), data) for s in range(3)]
     served: list[int] = []
+    real = pool._Worker.train
+
+    def recorded(self, chunk):
+        served.append(next(k for k, t in enumerate(runs) if t.model is chunk.model))
+        time.sleep(0.05)
+        return real(self, chunk)
+
+    monkeypatch.setattr(pool._Worker, "train", recorded)
     start = threading.Barrier(len(runs))
 
     def train(k: int) -> None:
         job = runs[k]._minibatches(None)
         start.wait()
-        for i in range(0, 8):  # 8 chunks of one minibatch each
-            chunk = pool.PoolRun._chunk(job, [job.batches[i]])
-            one_worker.train(chunk)
-            served.append(k)
+        for i in range(8):  # 8 chunks of one minibatch each
+            one_worker.train(pool.PoolRun._chunk(job, [job.batches[i]]))
 
     threads = [threading.Thread(target=train, args=(k,)) for k in range(3)]
     for t in threads:
