@@ -95,12 +95,15 @@ def probability_bars(
     return _compact(fig, height, top=20)
 
 
-def hidden_activations(layers: Sequence[np.ndarray], height: int = 320) -> go.Figure:
+def hidden_activations(
+    layers: Sequence[np.ndarray], height: int = 320, text_px: int = 13
+) -> go.Figure:
     """Every hidden unit's activation for one input, each layer as a grid of cells.
 
     layers: one (units,) array per hidden layer. A layer of 256 units becomes a 16x16
     grid (unit i at row i // 16, column i % 16); empty cells pad the last row. All
-    layers share one colour scale; `layout.width` is the width to show the figure at.
+    layers share one colour scale (its text at `text_px`); `layout.width` is the width to
+    show the figure at.
     """
     layers = [np.asarray(a, dtype=float).ravel() for a in layers]
     low = min(0.0, *(float(a.min()) for a in layers))
@@ -130,9 +133,13 @@ def hidden_activations(layers: Sequence[np.ndarray], height: int = 320) -> go.Fi
             colorscale="Viridis",
             cmin=low,
             cmax=high,
-            colorbar=dict(title="activation", thickness=12),
+            colorbar=dict(
+                title=dict(text="activation", font=dict(size=text_px, color="#111")),
+                tickfont=dict(size=text_px, color="#111"),
+                thickness=12,
+            ),
         ),
-        width=int((x0 - 2) * (height - 20) / tallest) + 120,
+        width=int((x0 - 2) * (height - 20) / tallest) + 60 + 5 * text_px,
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")

@@ -234,8 +234,8 @@ def experiments() -> list[classroom.Experiment]:
     return [
         classroom.Experiment(
             "A 7 with a bar",
-            "Does the bar across the middle change the answer? Watch the 7's bar and the "
-            "runner-up.",
+            "Does the bar across the middle change the answer? Watch how sure it is of the "
+            "7, and the runner-up.",
             "The network does not look for strokes: each pixel adds its weight to every "
             "digit's score. The bar is a little extra ink in the middle; the top line and "
             "the long diagonal, which most 7s share, still push the 7's score up most.",

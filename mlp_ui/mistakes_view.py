@@ -205,12 +205,12 @@ ORDER_KEY, GRID_KEY = "mistakes_order", "mistakes_grid"
 def filter_row(big: bool) -> tuple[int | None, int | None, str, int]:
     """The gallery's menus: true class, predicted class, order key, digits per row."""
     options = [ALL, *map(str, range(10))]
-    f1, f2, f3 = st.columns([1, 1.3, 0.6], vertical_alignment="bottom")
+    f1, f2, f3 = st.columns([0.9, 1.25, 0.85], vertical_alignment="bottom")
     keep = {"persist_state": "session"}  # back on this page, the gallery is as it was
     f1.selectbox("True digit", options, key=TRUE_KEY, on_change=reset_page, **keep)
     f2.selectbox("Network's answer", options, key=PRED_KEY, on_change=reset_page, **keep)
     st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big])
-    with f3.popover("View", icon=":material/tune:", help="Order and size of the gallery"):
+    with f3.popover("", icon=":material/tune:", help="Order and size of the gallery"):
         order = st.selectbox("Order", list(ORDERS), key=ORDER_KEY, **keep)
         grid = st.selectbox("Grid", list(GRIDS), key=GRID_KEY, **keep)
     return class_filter(TRUE_KEY), class_filter(PRED_KEY), ORDERS[order], GRIDS[grid]
@@ -398,7 +398,7 @@ def show_gallery(pred: Predictions, cm: np.ndarray, images: np.ndarray, big: boo
     where = page_slice(len(shown_all), page, cols * cols)
     shown = shown_all[where].tolist()
     filtered = (true_class, pred_class) != (None, None)
-    note, clear = st.columns([3, 1.3] if filtered else [1, 0.01], vertical_alignment="center")
+    note, clear = st.columns([1.4, 1] if filtered else [1, 0.01], vertical_alignment="center")
     note.caption(f"{len(shown_all):,} digits. Click one to look closer.")
     if filtered:
         clear.button("Clear filters", on_click=clear_filters)

@@ -59,6 +59,8 @@ with classroom.why("Why? How a drawing becomes the network's input"):
 if answer is not None:
     st.subheader("Inside the network: the hidden units")
     grid, notes = st.columns([2, 1], gap="large")
-    hidden = figs.hidden_activations(answer.hidden)
+    hidden = figs.hidden_activations(
+        answer.hidden, 440 if big else 320, classroom.SCREENS[big].text
+    )
     classroom.chart(hidden, grid, width=hidden.layout.width)
     notes.markdown(dv.hidden_notes(answer))
