@@ -83,7 +83,7 @@ def probability_bars(
             x=list(CLASSES[: len(proba)]),
             y=proba,
             marker_color=colours,
-            text=[f"{p:.0%}" if p >= 0.005 else "" for p in proba],
+            text=[f"{p:.0%}" if p >= 0.05 else "" for p in proba],  # no crowded small labels
             textposition="outside",
             constraintext="none",
             cliponaxis=False,
