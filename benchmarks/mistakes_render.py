@@ -54,7 +54,7 @@ def _filter(page, value: str) -> float:
     page.wait_for_function(
         "(v) => { const t = [...document.querySelectorAll("
         "'.st-key-mistakes_gallery .annotation-text')].map(e => e.textContent);"
-        " return t.length > 0 && t.every(s => s.includes(`t: ${v} `)); }",
+        " return t.length > 0 && t.every(s => s.startsWith(`a ${v},`)); }",
         arg=value,
         timeout=60_000,
     )

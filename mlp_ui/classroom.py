@@ -117,6 +117,7 @@ html { font-size: 20px; }
 h1 { font-size: 2.6rem !important; }
 [data-testid="stHeader"] { display: none; }
 .block-container { padding-top: 1.5rem !important; }
+.block-container { padding-left: 2rem !important; padding-right: 2rem !important; }
 button p { font-size: 1.1rem !important; }
 """
 

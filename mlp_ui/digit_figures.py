@@ -36,11 +36,13 @@ def _compact(fig: go.Figure, height: int, top: int = 30) -> go.Figure:
     return fig
 
 
-def digit_image(image: np.ndarray, title: str = "", as_network_sees: bool = False) -> go.Figure:
+def digit_image(
+    image: np.ndarray, title: str = "", as_network_sees: bool = False, height: int = 300
+) -> go.Figure:
     """One digit, pixel by pixel, with each pixel's value on hover. image (28, 28) 0..255.
 
     `as_network_sees` draws it white on black, as MNIST stores it and as the Draw page's
-    canvas shows it; otherwise dark ink on light paper.
+    canvas shows it; otherwise dark ink on light paper. `height` in pixels.
     """
     h, w = image.shape
     fig = go.Figure(
@@ -56,15 +58,19 @@ def digit_image(image: np.ndarray, title: str = "", as_network_sees: bool = Fals
     fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
     fig.update_yaxes(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain")
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", font_size=14))
-    return _compact(fig, 300, top=40 if title else 10)
+    return _compact(fig, height, top=40 if title else 10)
 
 
 def probability_bars(
-    proba: np.ndarray, predicted: int | None = None, true_class: int | None = None
+    proba: np.ndarray,
+    predicted: int | None = None,
+    true_class: int | None = None,
+    height: int = 280,
 ) -> go.Figure:
     """The probability of every class as bars. proba (k,) summing to 1.
 
-    The predicted class is red; the true class, when known and different, green.
+    The predicted class is red; the true class, when known and different, green. Every
+    class keeps its tick label, however large the text. `height` in pixels.
     """
     proba = np.asarray(proba, dtype=float)
     colours = [BAR_COLOUR] * len(proba)
@@ -77,23 +83,27 @@ def probability_bars(
             x=list(CLASSES[: len(proba)]),
             y=proba,
             marker_color=colours,
-            text=[f"{p:.0%}" if p >= 0.005 else "" for p in proba],
+            text=[f"{p:.0%}" if p >= 0.05 else "" for p in proba],  # no crowded small labels
             textposition="outside",
+            constraintext="none",
             cliponaxis=False,
             hovertemplate="class %{x}: %{y:.2%}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="class", type="category")
+    fig.update_xaxes(title_text="class", type="category", tickmode="linear", dtick=1)
     fig.update_yaxes(title_text="probability", range=[0, 1.08], tickformat=".0%")
-    return _compact(fig, 280, top=20)
+    return _compact(fig, height, top=20)
 
 
-def hidden_activations(layers: Sequence[np.ndarray], height: int = 320) -> go.Figure:
+def hidden_activations(
+    layers: Sequence[np.ndarray], height: int = 320, text_px: int = 13
+) -> go.Figure:
     """Every hidden unit's activation for one input, each layer as a grid of cells.
 
     layers: one (units,) array per hidden layer. A layer of 256 units becomes a 16x16
     grid (unit i at row i // 16, column i % 16); empty cells pad the last row. All
-    layers share one colour scale; `layout.width` is the width to show the figure at.
+    layers share one colour scale (its text at `text_px`); `layout.width` is the width to
+    show the figure at.
     """
     layers = [np.asarray(a, dtype=float).ravel() for a in layers]
     low = min(0.0, *(float(a.min()) for a in layers))
@@ -123,9 +133,13 @@ def hidden_activations(layers: Sequence[np.ndarray], height: int = 320) -> go.Fi
             colorscale="Viridis",
             cmin=low,
             cmax=high,
-            colorbar=dict(title="activation", thickness=12),
+            colorbar=dict(
+                title=dict(text="activation", font=dict(size=text_px, color="#111")),
+                tickfont=dict(size=text_px, color="#111"),
+                thickness=12,
+            ),
         ),
-        width=int((x0 - 2) * (height - 20) / tallest) + 120,
+        width=int((x0 - 2) * (height - 20) / tallest) + 60 + 5 * text_px,
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
@@ -163,18 +177,22 @@ def digit_grid(
     cols: int = 5,
     hover: Sequence[str] = (),
     tile_px: int = 110,
+    title_px: int = 11,
 ) -> go.Figure:
     """A gallery: images (n, 28, 28) 0..255 in rows of `cols`, each with a title above it.
 
     The digits are one PNG (fast to send, whatever n is). An invisible marker sits on
     each digit, so hovering shows `hover[i]` and clicking selects point i (for
-    st.plotly_chart's on_select). The figure is laid out `tile_px` pixels per digit;
-    its `layout.width` is the width to show it at.
+    st.plotly_chart's on_select). The figure is laid out `tile_px` pixels per digit,
+    with room above each for its title's lines at `title_px`; its `layout.width` is the
+    width to show it at.
     """
     n = len(images)
     images = np.asarray(images).reshape(n, 28, 28) if n else np.zeros((0, 28, 28))
     lines = max((t.count("<br>") + 1 for t in titles), default=0)
-    band, pad, zoom = 5 * lines + (2 if lines else 0), 4, 4
+    pad, zoom = 4, 4
+    px_per_pixel = tile_px / (28 + pad)  # figure pixels per MNIST pixel
+    band = math.ceil((lines * 1.3 * title_px + 4) / px_per_pixel) if lines else 0
     tile_w, tile_h = (28 + pad) * zoom, (28 + pad + band) * zoom
     rows = max(1, math.ceil(n / cols))
     fig = go.Figure(
@@ -199,7 +217,7 @@ def digit_grid(
             y=r[i] * tile_h + band * zoom * 0.5,
             text=title,
             showarrow=False,
-            font=dict(size=11),
+            font=dict(size=title_px, color="#111"),
         )
     fig.update_xaxes(visible=False, range=[0, cols * tile_w], fixedrange=True)
     fig.update_yaxes(visible=False, range=[rows * tile_h, 0], fixedrange=True)
@@ -207,14 +225,20 @@ def digit_grid(
     return _compact(fig, round(tile_px * rows * tile_h / tile_w), top=0)
 
 
-def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None) -> go.Figure:
+TRUE_TITLE, ANSWER_TITLE = "true digit", "network's answer"
+
+
+def confusion_matrix(
+    cm: np.ndarray, selected: tuple[int, int] | None = None, size: int = 540
+) -> go.Figure:
     """Counts of (true, predicted) pairs. cm (k, k), rows true classes, columns predicted.
 
     Colour shows the mistakes only (off the diagonal), so a handful of confusions stand
     out next to the ~1,000 correct answers per class; the diagonal shows its counts in
     grey. An invisible marker on every cell makes a click select it (heatmaps
     themselves do not report selections in st.plotly_chart); point i is cell
-    (i // k, i % k), and its customdata is [true, predicted].
+    (i // k, i % k), and its customdata is [true, predicted]. `size`: the figure's
+    side in pixels (its `layout.width`, the width to show it at).
     """
     cm = np.asarray(cm)
     k = cm.shape[0]
@@ -244,7 +268,7 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None) ->
             y=[labels[i] for i in t],
             customdata=np.stack([t, p], axis=1),
             mode="markers",
-            marker=dict(size=30, symbol="square", color="rgba(0,0,0,0)"),
+            marker=dict(size=0.75 * (size - 80) / k, symbol="square", color="rgba(0,0,0,0)"),
             text=cm.ravel(),
             hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}: %{text} digits"
             "<br>click to show them<extra></extra>",
@@ -266,16 +290,15 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None) ->
             y=labels[i],
             text=str(cm[i, i]),
             showarrow=False,
-            font=dict(color="#777", size=10),
+            font=dict(color="#555"),
         )
-    fig.update_xaxes(
-        title_text="predicted class", type="category", side="top", range=[-0.5, k - 0.5]
-    )
-    fig.update_yaxes(title_text="true class", type="category", range=[k - 0.5, -0.5])
-    fig.update_xaxes(fixedrange=True, showgrid=False)
-    fig.update_yaxes(fixedrange=True, showgrid=False)
-    fig.update_layout(dragmode=False, clickmode="event+select")
-    return _compact(fig, 440, top=40)
+    fig.update_xaxes(title_text=ANSWER_TITLE, side="top", range=[-0.5, k - 0.5])
+    fig.update_yaxes(title_text=TRUE_TITLE, range=[k - 0.5, -0.5])
+    fig.update_xaxes(type="category", fixedrange=True, showgrid=False, tickmode="linear", dtick=1)
+    fig.update_yaxes(type="category", fixedrange=True, showgrid=False, tickmode="linear", dtick=1)
+    fig.update_layout(dragmode=False, clickmode="event+select", width=size)
+    fig.update_layout(height=size, margin=dict(l=70, r=10, t=70, b=10))
+    return fig
 
 
 def class_accuracy(accuracy: np.ndarray, counts: np.ndarray | None = None) -> go.Figure:
@@ -294,11 +317,12 @@ def class_accuracy(accuracy: np.ndarray, counts: np.ndarray | None = None) -> go
             marker_color=BAR_COLOUR,
             text=[f"{a:.1%}" for a in accuracy],
             textposition="outside",
+            constraintext="none",
             cliponaxis=False,
             hovertemplate=hover + "<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="true class", type="category")
+    fig.update_xaxes(title_text=TRUE_TITLE, type="category", tickmode="linear", dtick=1)
     # the axis ends at 100 %; the labels of the bars sit above it, in the top margin
     fig.update_yaxes(
         title_text="accuracy", tickformat=".0%", range=[max(0.0, min(low, 1.0) - 0.05), 1.0]

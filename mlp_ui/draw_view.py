@@ -7,6 +7,7 @@ rest wraps the canvas and the uploader so the page stays a list of calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -21,6 +22,7 @@ from mlp_digits import (
     read_image,
     to_grayscale,
 )
+from mlp_ui import classroom, draw_examples
 
 CANVAS_PX = 280
 """Side of the drawing canvas: ten canvas pixels per MNIST pixel."""
@@ -118,12 +120,35 @@ def hidden_notes(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+WHY_INPUT = """
+The network was trained on MNIST digits, and it only knows their format: 28x28 grey
+pixels, the digit shrunk into a 20x20 box (keeping its shape) and placed so that its
+centre of mass sits at the centre of the square. So your drawing goes through the same
+steps before the network sees it: crop to the ink, shrink into 20x20, centre in 28x28.
+
+The network itself has no idea of "shape" or "position": each of the 784 pixels is one
+input with its own weights. A digit drawn in another place or size, without these steps,
+would light up pixels whose weights never saw ink in training.
+"""
+
+
 # -- Streamlit side -------------------------------------------------------------------
+EXAMPLE_KEY = "draw_example"
+"""Session key: the name of the stored drawing on the canvas, if a "Try this" put one."""
+CANVAS_CSS = """
+/* The canvas's own floating toolbar (undo, edit, its own reset) pops up over whatever
+   is above the canvas; the page has one Clear button, so the toolbar is clipped away. */
+[class*="st-key-draw_canvas_"] { overflow: hidden; }
+"""
+
+
 def canvas(stroke_width: int) -> Picture:
     """Draw the canvas (white pen on black); the drawing, or why it cannot be read."""
     from streamlit_drawable_canvas import st_canvas  # a component: needs a running app
 
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
+    example = draw_examples.EXAMPLES.get(st.session_state.get(EXAMPLE_KEY))
+    st.html(f"<style>{CANVAS_CSS}</style>")
     result = st_canvas(
         stroke_width=stroke_width,
         stroke_color="#FFFFFF",
@@ -131,17 +156,28 @@ def canvas(stroke_width: int) -> Picture:
         height=CANVAS_PX,
         width=CANVAS_PX,
         drawing_mode="freedraw",
+        initial_drawing=draw_examples.fabric_drawing(example) if example else None,
         return_image_data=True,
         key=f"{CANVAS_KEY}_{generation}",
     )
-    grey = canvas_grey(result.image_data)
+    rgba = result.image_data
+    if rgba is None and example is not None:  # shown, but not sent until a new stroke
+        rgba = draw_examples.rasterise(example, CANVAS_PX)
+    grey = canvas_grey(rgba)
     message = dot_message(grey, stroke_width)
     return Picture(None, message) if message else Picture(grey)
 
 
 def clear_canvas() -> None:
     """Callback of the Clear button: a new canvas key gives an empty canvas."""
+    st.session_state.pop(EXAMPLE_KEY, None)
     st.session_state[CANVAS_GEN] = st.session_state.get(CANVAS_GEN, 0) + 1
+
+
+def show_example(name: str) -> None:
+    """A "Try this" action: a fresh canvas with the stored drawing `name` on it."""
+    clear_canvas()
+    st.session_state[EXAMPLE_KEY] = name
 
 
 def uploaded_picture() -> Picture:
@@ -158,3 +194,72 @@ def uploaded_picture() -> Picture:
         return Picture(read_image(upload.getvalue(), upload.name))
     except ImageFileError as exc:
         return Picture(None, str(exc))
+
+
+# -- the answer, big enough for the back of a room ------------------------------------------
+ANSWER_KEY, CONFIDENCE_KEY = "draw_prediction", "draw_confidence"
+ANSWER_PX = {False: 84, True: 150}
+"""Font size of the predicted digit: normal mode, projector mode (at least 120 px)."""
+CONFIDENCE_PX = {False: 20, True: 28}
+
+
+def answer_css(big: bool) -> str:
+    """CSS for the prediction (a metric in a keyed container) and the line under it."""
+    return f"""
+.st-key-{ANSWER_KEY} [data-testid="stMetricValue"] {{
+  font-size: {ANSWER_PX[big]}px !important; line-height: 1; font-weight: 700; color: #000; }}
+.st-key-{ANSWER_KEY} [data-testid="stMetricValue"] > div {{ line-height: 1.05; }}
+.st-key-{CONFIDENCE_KEY} p {{ font-size: {CONFIDENCE_PX[big]}px !important;
+  color: #111 !important; line-height: 1.3; }}
+"""
+
+
+def show_answer(answer: Answer, model_label: str, big: bool) -> None:
+    """The predicted digit, very large; how sure, and the runner-up, in dark text."""
+    st.html(f"<style>{answer_css(big)}</style>")
+    second, p2 = answer.runner_up
+    st.container(key=ANSWER_KEY).metric("Prediction", answer.predicted)
+    st.container(key=CONFIDENCE_KEY).markdown(
+        f"**{percent(answer.confidence)} sure.**  \nRunner-up: **{second}** ({percent(p2)})."
+    )
+    st.markdown(f"Model: {model_label}.")
+
+
+# -- "Try this" ----------------------------------------------------------------------------
+PEN_KEY = "draw_pen"
+
+
+def experiments() -> list[classroom.Experiment]:
+    """The Draw page's experiments: each puts a stored drawing on a fresh canvas."""
+    return [
+        classroom.Experiment(
+            "A 7 with a bar",
+            "Does the bar across the middle change the answer? Watch how sure it is of the "
+            "7, and the runner-up.",
+            "The network does not look for strokes: each pixel adds its weight to every "
+            "digit's score. The bar is a little extra ink in the middle; the top line and "
+            "the long diagonal, which most 7s share, still push the 7's score up most.",
+            {PEN_KEY: 20},
+            partial(show_example, "barred seven"),
+        ),
+        classroom.Experiment(
+            "Tiny, in a corner",
+            "'What the network sees': the tiny 3 fills the middle of the 28x28 square, "
+            "as a big centred 3 would, and the answer is the same.",
+            "Before the network sees it, a drawing is cropped to its ink, shrunk into a "
+            "20x20 box and centred by its centre of mass, as MNIST's digits were. The "
+            "network itself cannot shift anything: every pixel has its own weights.",
+            {PEN_KEY: 10},
+            partial(show_example, "corner three"),
+        ),
+        classroom.Experiment(
+            "Very thin pen",
+            "Faint strokes in the 28x28 image, and a much less sure answer (maybe a wrong "
+            "one). Then set the pen to 20, press Clear and draw the same 1.",
+            "Shrinking a 200-pixel drawing into 20 pixels makes an 8-pixel line less than "
+            "one pixel wide: a few grey pixels, where MNIST's strokes are about 2 pixels of "
+            "full ink. Faint pixels add little to any digit's score.",
+            {PEN_KEY: 8},
+            partial(show_example, "thin one"),
+        ),
+    ]

@@ -15,13 +15,20 @@ import streamlit as st
 from mlp_core import provenance
 from mlp_core.data import COLS, ROWS, MnistData
 from mlp_core.network import MLP
+from mlp_ui import classroom
 from mlp_ui import digit_figures as figs
 from mlp_ui.draw_view import percent
 
 ORDERS = {"most confident first": "confidence", "by index": "index"}
 """Gallery orders: label shown -> key used by `select_mistakes`."""
-GRIDS = {"4 x 4": 4, "5 x 5": 5, "6 x 6": 6}
+GRIDS = {"3 x 3": 3, "4 x 4": 4, "5 x 5": 5}
 """Gallery sizes: label -> digits per row (and rows per page)."""
+DEFAULT_GRID = {False: "4 x 4", True: "3 x 3"}
+"""The gallery's first size: normal mode, projector mode (fewer, larger digits)."""
+GALLERY_PX = {False: 440, True: 450}
+"""Width the gallery is laid out for, beside the confusion matrix (normal, projector)."""
+MATRIX_PX = {False: 520, True: 560}
+"""Side of the confusion matrix (normal, projector)."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +117,14 @@ def runner_up(proba: np.ndarray) -> tuple[int, float]:
     return second, float(proba[second])
 
 
-def title(rank: int, i: int, pred: Predictions) -> str:
-    """The book's caption `rank) t: TRUE p: PRED` for test digit i, then its confidence."""
-    return f"{rank}) t: {pred.y_true[i]} p: {pred.y_pred[i]}<br>{percent(pred.confidence[i])} sure"
+def title(i: int, pred: Predictions) -> str:
+    """The caption of test digit i in the gallery: `a TRUE, read as PRED`, then how sure."""
+    return f"a {pred.y_true[i]}, read as {pred.y_pred[i]}<br>{percent(pred.confidence[i])} sure"
+
+
+def tile_px(cols: int, big: bool) -> int:
+    """Pixels per digit of a gallery `cols` digits wide, filling its place on the page."""
+    return min(150, GALLERY_PX[big] // cols)
 
 
 def describe(i: int, pred: Predictions) -> str:
@@ -187,15 +199,20 @@ def on_matrix_click() -> None:
         reset_page()
 
 
-def filter_row() -> tuple[int | None, int | None, str, int]:
+ORDER_KEY, GRID_KEY = "mistakes_order", "mistakes_grid"
+
+
+def filter_row(big: bool) -> tuple[int | None, int | None, str, int]:
     """The gallery's menus: true class, predicted class, order key, digits per row."""
     options = [ALL, *map(str, range(10))]
-    f1, f2, f3, f4 = st.columns([1, 1, 1.6, 1])
+    f1, f2, f3 = st.columns([0.9, 1.25, 0.85], vertical_alignment="bottom")
     keep = {"persist_state": "session"}  # back on this page, the gallery is as it was
-    f1.selectbox("True class", options, key=TRUE_KEY, on_change=reset_page, **keep)
-    f2.selectbox("Predicted class", options, key=PRED_KEY, on_change=reset_page, **keep)
-    order = f3.selectbox("Order", list(ORDERS), key="mistakes_order", **keep)
-    grid = f4.selectbox("Grid", list(GRIDS), index=1, key="mistakes_grid", **keep)
+    f1.selectbox("True digit", options, key=TRUE_KEY, on_change=reset_page, **keep)
+    f2.selectbox("Network's answer", options, key=PRED_KEY, on_change=reset_page, **keep)
+    st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big])
+    with f3.popover("", icon=":material/tune:", help="Order and size of the gallery"):
+        order = st.selectbox("Order", list(ORDERS), key=ORDER_KEY, **keep)
+        grid = st.selectbox("Grid", list(GRIDS), key=GRID_KEY, **keep)
     return class_filter(TRUE_KEY), class_filter(PRED_KEY), ORDERS[order], GRIDS[grid]
 
 
@@ -241,26 +258,34 @@ def examples_of(y: np.ndarray, k: int, n: int = 25) -> np.ndarray:
     return np.flatnonzero(np.asarray(y) == k)[:n]
 
 
+NO_TOOLBAR = {"displayModeBar": False}
+
+
 def show_grid(fig) -> None:
     """A digit_grid figure at the width it was laid out for, without the plotly toolbar."""
-    st.plotly_chart(fig, width=int(fig.layout.width), config={"displayModeBar": False})
+    classroom.chart(fig, width=int(fig.layout.width), config=NO_TOOLBAR)
 
 
-def show_matrix(cm: np.ndarray) -> None:
-    """The clickable confusion matrix (with the chosen cell outlined) and class accuracy."""
+def show_matrix(cm: np.ndarray, big: bool) -> None:
+    """The clickable confusion matrix, large, with the chosen cell outlined."""
     cell = (class_filter(TRUE_KEY), class_filter(PRED_KEY))
-    st.plotly_chart(
-        figs.confusion_matrix(cm, cell if None not in cell else None),
+    fig = figs.confusion_matrix(cm, cell if None not in cell else None, MATRIX_PX[big])
+    classroom.chart(
+        fig,
+        width=int(fig.layout.width),
         key=CM_KEY,
         on_select=on_matrix_click,
         selection_mode="points",
-        config={"displayModeBar": False},
+        config=NO_TOOLBAR,
     )
-    st.caption("Rows: true class. Columns: what the network said. Colour: mistakes only.")
-    st.plotly_chart(
-        figs.class_accuracy(class_accuracy(cm), cm.sum(axis=1)),
-        config={"displayModeBar": False},
-    )
+    st.caption("Click a cell to see its digits. Colour: mistakes only; grey: right answers.")
+
+
+def show_class_accuracy(cm: np.ndarray) -> None:
+    """How often each true digit is read right, as bars."""
+    st.subheader("How often each digit is read right")
+    fig = figs.class_accuracy(class_accuracy(cm), cm.sum(axis=1))
+    classroom.chart(fig, config=NO_TOOLBAR)
 
 
 def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
@@ -270,12 +295,9 @@ def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
     i = st.selectbox("Digit", shown, key=PICK_KEY, format_func=lambda i: describe(i, pred))
     second, p2 = runner_up(pred.proba[i])
     left, right = st.columns([1, 2])
-    left.plotly_chart(figs.digit_image(images[i], f"test digit {i}"),
-                      config={"displayModeBar": False})  # fmt: skip
-    right.plotly_chart(
-        figs.probability_bars(pred.proba[i], pred.y_pred[i], pred.y_true[i]),
-        config={"displayModeBar": False},
-    )
+    classroom.chart(figs.digit_image(images[i], f"test digit {i}"), left, config=NO_TOOLBAR)
+    bars = figs.probability_bars(pred.proba[i], pred.y_pred[i], pred.y_true[i])
+    classroom.chart(bars, right, config=NO_TOOLBAR)
     right.markdown(
         f"The network said **{pred.y_pred[i]}** with {percent(pred.confidence[i])} "
         f"confidence; the label is **{pred.y_true[i]}**. Runner-up: **{second}** "
@@ -293,3 +315,111 @@ def show_dataset(raw: MnistData) -> None:
     digit = menu.selectbox("25 variants of the digit", range(10), index=7, key="mistakes_variants")
     st.markdown(f"**The first 25 {digit}s of the training set**")
     show_grid(figs.digit_grid(train[examples_of(raw.y_train, digit, 25)], cols=5, tile_px=80))
+
+
+# -- "Try this" and "Why?" -------------------------------------------------------------------
+TAB_KEY, GALLERY_TAB = "mistakes_tab", "Misclassified digits"
+
+
+def _filters(true: int | None, said: int | None) -> dict:
+    """Session values that show the gallery's mistakes of (true, said), surest first."""
+    return {
+        TAB_KEY: GALLERY_TAB,
+        TRUE_KEY: ALL if true is None else str(true),
+        PRED_KEY: ALL if said is None else str(said),
+        ORDER_KEY: next(iter(ORDERS)),
+        PAGE_KEY: 1,
+    }
+
+
+def experiments(cm: np.ndarray) -> list[classroom.Experiment]:
+    """The Mistakes page's experiments, from this model's confusion matrix (k, k)."""
+    off = np.where(np.eye(len(cm), dtype=bool), -1, cm)
+    t, p = (int(v) for v in np.unravel_index(off.argmax(), cm.shape))
+    worst = int(np.nanargmin(class_accuracy(cm)))
+    return [
+        classroom.Experiment(
+            "Most common mix-up",
+            f"The {cm[t, p]:,} test {t}s it read as {p} (the outlined cell). Which strokes "
+            f"make these {t}s look like a {p}?",
+            f"The network adds up evidence pixel by pixel. A {t} and a {p} share much of "
+            "their ink, so a slightly unusual stroke in the right place tips the sum.",
+            _filters(t, p),
+        ),
+        classroom.Experiment(
+            "Surest mistakes",
+            "Digits it got wrong while more than 99% sure. Many look odd to us too; for "
+            "some, the label itself looks doubtful.",
+            "Softmax shares out 100% over ten digits: the network has no 'I don't know'. "
+            "Its confidence says how far one score beats the others, not how often it is right "
+            "on a strange digit.",
+            _filters(None, None),
+        ),
+        classroom.Experiment(
+            "The hardest digit",
+            f"All the {worst}s it got wrong: the row of {worst} in the matrix shows what "
+            "they are taken for.",
+            f"{worst} is the digit it reads right least often on these test digits. The digits "
+            "it is confused with share strokes with it.",
+            _filters(worst, None),
+        ),
+    ]
+
+
+WHY_MATRIX = """
+**The confusion matrix** counts every test digit once: its row is the digit's true label,
+its column the network's answer. The diagonal holds the right answers (grey numbers);
+every coloured cell is a kind of mistake, darker for more. Clicking a cell fills the
+gallery with exactly those digits.
+
+**The gallery** shows the test digits the network got wrong: "a 2, read as 8" means the
+label says 2 and the network answered 8, then how sure it was (the softmax probability of
+its answer). Ordered surest first, the top of the gallery is where the network is most
+wrong while most sure of itself.
+
+**These test digits were never used in training**, so the mistakes are the ones the
+network would make on new handwriting, not ones it could have memorised.
+"""
+
+
+# -- the gallery -----------------------------------------------------------------------------
+def show_gallery(pred: Predictions, cm: np.ndarray, images: np.ndarray, big: bool) -> list[int]:
+    """Menus, pages and the clickable gallery of mistakes; the test digits it shows."""
+    true_class, pred_class, order, cols = filter_row(big)
+    shown_all = select_mistakes(pred, true_class, pred_class, order)
+    pages = n_pages(len(shown_all), cols * cols)
+    if st.session_state.get(PAGE_KEY, 1) > pages:
+        reset_page()
+    if len(shown_all) == 0:
+        st.info(empty_message(true_class, pred_class, cm))
+        st.button("Show all mistakes", on_click=clear_filters)
+        return []
+    page = st.pagination(pages, key=PAGE_KEY, width="stretch", persist_state="session")
+    where = page_slice(len(shown_all), page, cols * cols)
+    shown = shown_all[where].tolist()
+    filtered = (true_class, pred_class) != (None, None)
+    note, clear = st.columns([1.4, 1] if filtered else [1, 0.01], vertical_alignment="center")
+    note.caption(f"{len(shown_all):,} digits. Click one to look closer.")
+    if filtered:
+        clear.button("Clear filters", on_click=clear_filters)
+    _draw_gallery(shown, pred, images, cols, big)
+    return shown
+
+
+def _draw_gallery(shown: list[int], pred: Predictions, images, cols: int, big: bool) -> None:
+    fig = figs.digit_grid(
+        images[shown],
+        [title(i, pred) for i in shown],
+        cols,
+        hover=[describe(i, pred) for i in shown],
+        tile_px=tile_px(cols, big),
+        title_px=classroom.SCREENS[big].text,
+    )
+    classroom.chart(
+        fig,
+        width=int(fig.layout.width),
+        key=GALLERY_KEY,
+        on_select=lambda: on_gallery_click(shown),
+        selection_mode="points",
+        config=NO_TOOLBAR,
+    )

@@ -10,7 +10,7 @@ from mlp_core.config import scaling_of
 from mlp_core.data import N_CLASSES, N_PIXELS, DataError, DownloadError, cache_dir, manual_steps
 from mlp_core.network import MLP
 from mlp_core.provenance import TrainedOn
-from mlp_ui import data, state
+from mlp_ui import classroom, data, state
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,30 @@ def choose_model(key: str) -> ModelChoice | None:
 
 
 def sidebar() -> None:
-    """Which data is loaded, a way to fetch full MNIST, and the session's current model."""
+    """Which data is loaded, a way to fetch full MNIST, and the session's current model;
+    in projector mode, one short line of each (a projected screen needs little chrome)."""
     with st.sidebar:
+        if classroom.projector():
+            _short_status()
+            return
         _data_status()
         st.divider()
         _model_status()
+
+
+def _short_status() -> None:
+    """Projector mode's sidebar: the data and the model in a line each."""
+    mnist = data.mnist()
+    if why := data.bad_folder(mnist):
+        st.error(why.replace("MNIST_DIR skipped: ", "The folder named by MNIST_DIR is not used: "))
+    kind = "full MNIST" if mnist.kind == "full" else "offline sample"
+    st.caption(f"**Data:** {kind}, {len(mnist.y_train) + len(mnist.y_test):,} digits.")
+    run = state.current_run()
+    saved = data.default_model() if run is None else None
+    if run is not None:
+        st.caption(f"**Model:** {run.label}.")
+    elif saved is not None:
+        st.caption(f"**Model:** pretrained {'-'.join(map(str, saved.model.sizes))}.")
 
 
 def _data_status() -> None:

@@ -2,32 +2,30 @@
 
 import streamlit as st
 
+from mlp_ui import classroom, widgets
 from mlp_ui import digit_figures as figs
 from mlp_ui import draw_view as dv
-from mlp_ui import widgets
 from mlp_ui.shell import through_app
 
 through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Draw")
-st.caption(
-    "Draw a digit with the mouse (or a finger) and watch the network guess. Your drawing "
-    "is cropped, shrunk into a 20x20 box and centred in 28x28 pixels, the way the MNIST "
-    "digits were made, before the network sees it."
-)
+classroom.try_this("draw", dv.experiments())
 choice = widgets.choose_model("draw_model")
 if choice is None:
     st.stop()
+big = classroom.projector()
 
-left, middle, right = st.columns([1.15, 1, 1.35], gap="large")
+left, middle, right = st.columns([1.05, 1, 1.35], gap="large")
 with left:
     draw_tab, upload_tab = st.tabs(
         ["Draw", "Upload a picture"], key="draw_source", on_change="rerun"
     )
     with draw_tab:
-        pen = st.slider("Pen width", 8, 40, dv.STROKE_DEFAULT, key="draw_pen")
-        drawn = dv.canvas(pen)
+        st.session_state.setdefault(dv.PEN_KEY, dv.STROKE_DEFAULT)
+        drawn = dv.canvas(st.session_state[dv.PEN_KEY])
         st.button("Clear", icon=":material/delete:", on_click=dv.clear_canvas)
+        st.slider("Pen width", 8, 40, key=dv.PEN_KEY)  # below: the canvas needs its value
     with upload_tab:
         uploaded = dv.uploaded_picture()
     use_upload = bool(upload_tab.open)
@@ -45,28 +43,24 @@ with middle:
             "The network answers as soon as you let go."
         )
     else:
-        second, p2 = answer.runner_up
-        st.metric("Prediction", answer.predicted)
-        st.caption(
-            f"{dv.percent(answer.confidence)} sure. Runner-up: {second} "
-            f"({dv.percent(p2)}). Model: {choice.label}."
-        )
-        st.plotly_chart(
-            figs.digit_image(answer.digit.image, "What the network sees (28x28)", True),
-            config={"displayModeBar": False},
-        )
+        dv.show_answer(answer, choice.label, big)
 
 with right:
     if answer is not None:
         st.markdown("**Probability of each digit**")
-        st.plotly_chart(
-            figs.probability_bars(answer.proba, answer.predicted),
-            config={"displayModeBar": False},
-        )
+        bars = figs.probability_bars(answer.proba, answer.predicted, height=320 if big else 280)
+        classroom.chart(bars, key="draw_bars")
+        st.markdown("**What the network sees** (28x28 pixels)")
+        classroom.chart(figs.digit_image(answer.digit.image, "", True, 250), key="draw_seen")
+
+with classroom.why("Why? How a drawing becomes the network's input"):
+    st.markdown(dv.WHY_INPUT)
 
 if answer is not None:
     st.subheader("Inside the network: the hidden units")
     grid, notes = st.columns([2, 1], gap="large")
-    hidden = figs.hidden_activations(answer.hidden)
-    grid.plotly_chart(hidden, width=hidden.layout.width, config={"displayModeBar": False})
+    hidden = figs.hidden_activations(
+        answer.hidden, 440 if big else 320, classroom.SCREENS[big].text
+    )
+    classroom.chart(hidden, grid, width=hidden.layout.width)
     notes.markdown(dv.hidden_notes(answer))

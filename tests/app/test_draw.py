@@ -76,7 +76,7 @@ def test_uploaded_photo_of_ink_on_paper_is_classified():
     at.file_uploader(key="draw_upload").set_value(("one.png", _paper_one(), "image/png")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _prediction(at) == "1"
-    assert any("sure" in c.value for c in at.caption)
+    assert any("sure" in m.value for m in at.markdown)
 
 
 def _bomb() -> bytes:
@@ -167,3 +167,82 @@ def test_percent_never_shows_a_misleading_zero():
     assert dv.percent(0.00001) == "<0.1%" and dv.percent(0.0) == "<0.1%"
     assert dv.percent(0.99999) == ">99.9%" and dv.percent(1.0) == ">99.9%"
     assert dv.percent(0.1234) == "12.3%"
+
+
+# -- "Try this" and projector mode ---------------------------------------------------------
+def _open_projector() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["projector"] = "1"  # a teacher's link
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _styles(at: AppTest) -> str:
+    return " ".join(e.proto.body for e in at.get("html"))
+
+
+@needs_default
+def test_projector_mode_from_the_url_makes_the_prediction_huge():
+    at = _open_projector()
+    assert at.sidebar.toggle(key="projector_switch").value is True
+    next(b for b in at.button if b.label == "A 7 with a bar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _prediction(at) is not None
+    assert f"font-size: {dv.ANSWER_PX[True]}px" in _styles(at) and dv.ANSWER_PX[True] >= 120
+    assert dv.ANSWER_PX[False] >= 80
+
+
+@needs_default
+@pytest.mark.parametrize("label, name, pen", [("Very thin pen", "thin one", 8),
+                                              ("Tiny, in a corner", "corner three", 10),
+                                              ("A 7 with a bar", "barred seven", 20)])  # fmt: skip
+def test_try_this_puts_a_stored_drawing_on_a_fresh_canvas(label, name, pen):
+    at = _open()
+    before = at.session_state[dv.CANVAS_GEN]
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[dv.EXAMPLE_KEY] == name
+    assert at.slider(key=dv.PEN_KEY).value == pen  # the pen the drawing was made with
+    assert at.session_state[dv.CANVAS_GEN] == before + 1  # a new canvas shows the strokes
+    assert _prediction(at) is not None  # read before the canvas sends anything back
+    assert "Look for:" in at.info[0].value and "Why:" in at.info[0].value
+    next(b for b in at.button if b.label == "Clear").click().run()
+    assert dv.EXAMPLE_KEY not in at.session_state and _prediction(at) is None
+
+
+@needs_default
+def test_the_corner_three_is_read_as_a_three_like_a_centred_one():
+    """What the 'Tiny, in a corner' experiment says: preprocessing centres the digit."""
+    from mlp_core.config import scaling_of
+    from mlp_ui import draw_examples as de
+
+    saved = ui_data.default_model()
+    scaling = scaling_of(saved.config)
+    corner = dv.analyse(dv.canvas_grey(de.rasterise(de.EXAMPLES["corner three"])),
+                        saved.model, scaling)  # fmt: skip
+    centred = dv.analyse(dv.canvas_grey(de.rasterise(de.Example((de.THREE,), 20))),
+                         saved.model, scaling)  # fmt: skip
+    assert corner.predicted == centred.predicted == 3
+    ink = dv.canvas_grey(de.rasterise(de.EXAMPLES["corner three"])) > 0
+    rows, cols = np.nonzero(ink)
+    assert rows.max() < 140 and cols.max() < 140  # drawn in the top-left quarter
+    assert corner.digit.image.shape == (28, 28)
+    r, c = np.nonzero(corner.digit.image > 0)
+    assert 10 <= r.mean() <= 18 and 10 <= c.mean() <= 18  # ... and seen in the middle
+
+
+def test_stored_drawings_become_canvas_paths_at_their_own_place():
+    from mlp_ui import draw_examples as de
+
+    example = de.EXAMPLES["barred seven"]
+    drawing = de.fabric_drawing(example)
+    assert len(drawing["objects"]) == len(example.strokes)
+    first = drawing["objects"][0]
+    assert first["type"] == "Path" and first["strokeWidth"] == example.pen
+    assert first["path"][0] == ["M", *example.strokes[0][0]]
+    rgba = de.rasterise(example)
+    assert rgba.shape == (dv.CANVAS_PX, dv.CANVAS_PX, 4) and rgba.dtype == np.uint8
+    x, y = (round(v) for v in example.strokes[0][0])
+    assert rgba[y, x, 0] == 255 and rgba[5, 5, 0] == 0  # ink on the stroke, black elsewhere

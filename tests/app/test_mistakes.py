@@ -133,9 +133,9 @@ def test_fingerprint_follows_the_weights():
     assert mv.fingerprint(model) != mv.fingerprint(same)
 
 
-def test_titles_follow_the_book():
+def test_titles_say_the_label_and_the_answer_in_words():
     pred = mv.Predictions(np.array([7]), np.array([2]), np.eye(10)[[2]] * 0.9 + 0.01)
-    assert mv.title(1, 0, pred).startswith("1) t: 7 p: 2")
+    assert mv.title(0, pred) == "a 7, read as 2<br>91.0% sure"
 
 
 # -- the page -------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def test_page_with_a_session_model_and_class_filters():
     at.selectbox(key=mv.PRED_KEY).set_value(str(p)).run()
     assert not at.exception
     caption = " ".join(c.value for c in at.caption)
-    assert f"{cm[t, p]:,} digits; page 1 of" in caption
+    assert f"{cm[t, p]:,} digits. Click one" in caption
     assert at.selectbox(key=mv.PICK_KEY).value in mv.select_mistakes(pred, t, p)
     at.selectbox(key=mv.PRED_KEY).set_value(str(t)).run()  # a diagonal cell
     assert "classified right" in at.info[0].value
@@ -208,8 +208,8 @@ def test_offline_the_default_is_scored_on_digits_it_never_saw():
     at = _open()
     accuracy = float(_metric(at, "Test accuracy").rstrip("%"))
     assert 90 < accuracy < 100  # 98.1 % measured: not the 100 % of digits it trained on
-    caption = " ".join(c.value for c in at.caption)
-    assert "1,000 offline-sample test digits, which this model never trained on" in caption
+    text = " ".join(m.value for m in at.markdown)
+    assert "1,000 offline-sample test digits, which this model never trained on" in text
 
 
 def test_a_model_that_trained_on_the_sample_digits_gets_no_accuracy_offline():
@@ -236,3 +236,71 @@ def test_empty_confusion_cells_are_drawn_empty():
     cm[3, 5] = 2
     z = np.array(figs.confusion_matrix(cm).data[0].z, dtype=float)
     assert np.isnan(z[0, 1]) and np.isnan(z[3, 3]) and z[3, 5] == 2
+
+
+# -- "Try this" and projector mode -----------------------------------------------------------
+def _click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _session_case() -> tuple[AppTest, mv.Predictions, np.ndarray]:
+    model, _, _ = _random_case(1)
+    at = _open(model)
+    ds = ui_data.dataset("pm1")
+    pred = mv.predict_all(model, ds.X_test, ds.y_test)
+    return at, pred, mv.confusion(pred.y_true, pred.y_pred)
+
+
+def test_try_this_most_common_mix_up_filters_its_cell():
+    at, pred, cm = _session_case()
+    off = np.where(np.eye(10, dtype=bool), -1, cm)
+    t, p = np.unravel_index(off.argmax(), cm.shape)
+    _click(at, "Most common mix-up")
+    assert (at.selectbox(key=mv.TRUE_KEY).value, at.selectbox(key=mv.PRED_KEY).value) == (
+        str(t),
+        str(p),
+    )
+    assert f"{cm[t, p]:,} digits. Click one" in " ".join(c.value for c in at.caption)
+    assert f"read as {p}" in at.info[0].value and "Why:" in at.info[0].value
+
+
+def test_try_this_surest_mistakes_and_hardest_digit():
+    at, pred, cm = _session_case()
+    at.selectbox(key=mv.TRUE_KEY).set_value("3").run()
+    at.selectbox(key="mistakes_order").set_value("by index").run()
+    _click(at, "Surest mistakes")
+    assert at.selectbox(key=mv.TRUE_KEY).value == mv.ALL == at.selectbox(key=mv.PRED_KEY).value
+    assert at.selectbox(key="mistakes_order").value == "most confident first"
+    assert at.selectbox(key=mv.PICK_KEY).value == mv.select_mistakes(pred)[0]  # surest first
+    worst = int(np.argmin(mv.class_accuracy(cm)))
+    _click(at, "The hardest digit")
+    assert at.selectbox(key=mv.TRUE_KEY).value == str(worst)
+    assert at.selectbox(key=mv.PRED_KEY).value == mv.ALL
+
+
+def test_try_this_from_the_dataset_tab_opens_the_gallery():
+    if ui_data.default_model() is None:
+        pytest.skip("assets/default_model.npz is missing")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["mistakes_tab"] = "The dataset"
+    at.switch_page(PAGE).run()
+    _click(at, "Surest mistakes")
+    assert at.session_state["mistakes_tab"] == mv.GALLERY_TAB
+    assert mv.TRUE_KEY in [s.key for s in at.selectbox]  # the gallery tab ran
+
+
+def test_projector_mode_from_the_url_shows_fewer_larger_digits():
+    if ui_data.default_model() is None:
+        pytest.skip("assets/default_model.npz is missing")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["projector"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.toggle(key="projector_switch").value is True
+    assert at.selectbox(key=mv.GRID_KEY).value == mv.DEFAULT_GRID[True] == "3 x 3"
+    assert mv.tile_px(3, True) >= 140 and mv.tile_px(4, False) >= 100
+    assert mv.MATRIX_PX[False] >= 500 and mv.MATRIX_PX[True] >= 500

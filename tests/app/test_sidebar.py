@@ -88,3 +88,14 @@ def test_a_bad_mnist_dir_is_named_in_the_sidebar_and_the_app_runs_on(
     assert str(bad) in errors
     assert "Offline sample" in _captions(at)
     assert at.title[0].value == "Train a network"
+
+
+def test_projector_mode_keeps_the_sidebar_short():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["projector"] = "1"
+    at.run()
+    assert not at.exception
+    captions = _captions(at)
+    assert "Data:" in captions and "digits" in captions
+    assert "Current model" not in " ".join(m.value for m in at.sidebar.markdown)
+    assert len(at.sidebar.caption) <= 2  # one line for the data, one for the model

@@ -81,10 +81,81 @@ def test_prediction_updates_after_each_stroke(page, app_url):
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_count(1, timeout=20_000)
     wait_for_app(page)
-    seen = page.locator("[data-testid='stCaptionContainer']").filter(has_text="sure")
+    seen = page.locator(".st-key-draw_confidence")
     after_one = seen.inner_text()
     _stroke(page, box, second)  # the down stroke completes it
     expect(value).to_have_text("4", timeout=20_000)
     expect(seen).not_to_have_text(after_one)
     wait_for_app(page)
     screenshot(page, "draw_page_4")
+
+
+# -- projector mode ------------------------------------------------------------------------
+TOOLBAR_AND_SLIDER = """() => {
+    const host = [...document.querySelectorAll('*')].find(
+        e => e.shadowRoot && e.shadowRoot.querySelector('.dc-toolbar'));
+    const bar = host.shadowRoot.querySelector('.dc-toolbar').getBoundingClientRect();
+    const slider = document.querySelector('.st-key-draw_pen').getBoundingClientRect();
+    const hit = document.elementFromPoint(bar.x + bar.width / 2, bar.y + bar.height / 2);
+    const box = r => ({x: r.x, y: r.y, width: r.width, height: r.height});
+    return {bar: box(bar), slider: box(slider), barHit: host === hit || host.contains(hit)};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def _px(page, selector: str) -> float:
+    """The rendered font size (CSS pixels) of the first element matching `selector`."""
+    size = page.locator(selector).first.evaluate("e => getComputedStyle(e).fontSize")
+    return float(size.removesuffix("px"))
+
+
+def test_projector_mode_draws_a_huge_answer_and_nothing_covers_the_pen(page, app_url):
+    open_page(page, f"{app_url}/?projector=1", "Draw")
+    assert "projector=1" in page.url  # kept in the address on the page the link opened
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    page.wait_for_timeout(500)  # Fabric sets its handlers up after mounting
+    for points in DIGITS["7"]:
+        _stroke(page, box, points)
+    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    expect(value).to_have_text("7", timeout=20_000)
+    wait_for_app(page)
+    answer_px = _px(page, "[data-testid='stMetricValue'] div")
+    assert answer_px >= 120, answer_px
+    assert _px(page, ".st-key-draw_confidence p") >= 24
+    ticks = ".st-key-draw_bars .xtick text"
+    expect(page.locator(ticks)).to_have_count(10)  # every digit keeps its label
+    assert _px(page, ticks) >= 18 and _px(page, ".st-key-draw_bars .ytick text") >= 18
+
+    page.mouse.move(box["x"] + 140, box["y"] + 140)  # the canvas's toolbar shows on hover
+    page.wait_for_timeout(600)
+    seen = page.evaluate(TOOLBAR_AND_SLIDER)
+    assert not _overlap(seen["bar"], seen["slider"]), seen
+    assert not seen["barHit"], seen  # clipped away: the page's Clear is the one reset
+    screenshot(page, "draw_projector_7")
+
+
+def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
+    _open_draw_page(page, app_url)
+    page.get_by_role("button", name="Tiny, in a corner").click()
+    wait_for_app(page)
+    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    expect(value).to_have_text("3", timeout=20_000)
+    expect(page.get_by_text("Look for:")).to_be_visible()
+    page.wait_for_timeout(500)
+    ink = page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128; return n; }"""
+    )
+    assert ink > 500  # the stored strokes are on the canvas (drawing layer), not only read
+    page.get_by_role("button", name="Clear").click()
+    expect(_prediction(page)).to_have_count(0, timeout=20_000)

@@ -75,16 +75,16 @@ def test_matrix_cell_filters_the_gallery_and_a_click_picks_a_digit(page, app_url
     expect(page.locator(".st-key-mistakes_pred input")).to_have_value(str(said))
     titles = page.locator(".st-key-mistakes_gallery .annotation-text")
     expect(titles.first).to_be_visible(timeout=20_000)
-    texts = _settled_titles(titles, f"t: {true} p: {said}")
-    assert texts and all(f"t: {true} p: {said}" in t for t in texts), texts
+    texts = _settled_titles(titles, f"a {true}, read as {said}")
+    assert texts and all(f"a {true}, read as {said}" in t for t in texts), texts
     screenshot(page, f"mistakes_filtered_{true}_as_{said}")
 
     # click the second digit of the gallery: it becomes the one shown up close
     plot = page.locator(".st-key-mistakes_gallery .nsewdrag").first.bounding_box()
-    cols = 5
+    cols = 4  # the gallery's first size in normal mode (mistakes_view.DEFAULT_GRID)
     if len(texts) >= 2:
         x = plot["x"] + 1.5 / cols * plot["width"]
-        y = plot["y"] + 0.6 * plot["width"] / cols
+        y = plot["y"] + 0.8 * plot["width"] / cols
         page.mouse.move(x, y)
         page.mouse.click(x, y)
         wait_for_app(page)
@@ -94,3 +94,32 @@ def test_matrix_cell_filters_the_gallery_and_a_click_picks_a_digit(page, app_url
     page.get_by_role("button", name="Clear filters").click()
     wait_for_app(page)
     expect(page.locator(".st-key-mistakes_true input")).to_have_value("all")
+
+
+def _px(locator) -> float:
+    """The rendered font size (CSS pixels) of the first element of `locator`."""
+    return float(locator.first.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+
+
+def test_projector_mode_gallery_and_matrix_read_from_the_back(page, app_url, tmp_path):
+    true, said = _busiest_cell(tmp_path)
+    open_page(page, f"{app_url}/?projector=1", "Mistakes")
+    page.locator(".st-key-mistakes_gallery .main-svg").first.wait_for()
+    wait_for_app(page)
+    assert "projector=1" in page.url
+    matrix = page.locator(".st-key-mistakes_cm .main-svg").first.bounding_box()
+    assert matrix["width"] >= 500 and matrix["height"] >= 500, matrix
+    assert _px(page.locator(".st-key-mistakes_cm .xtick text")) >= 18
+    assert _px(page.locator(".st-key-mistakes_cm .ytick text")) >= 18
+    assert _px(page.locator(".st-key-mistakes_cm .g-xtitle text")) >= 18
+    titles = page.locator(".st-key-mistakes_gallery .annotation-text")
+    expect(titles.first).to_have_text(re.compile(r"^a \d, read as \d"))
+    assert _px(titles) >= 18
+    screenshot(page, "mistakes_projector")
+
+    _click_cell(page, true, said)  # still filters the gallery in projector mode
+    wait_for_app(page)
+    expect(page.locator(".st-key-mistakes_true input")).to_have_value(str(true), timeout=20_000)
+    expect(page.locator(".st-key-mistakes_pred input")).to_have_value(str(said))
+    texts = _settled_titles(titles, f"a {true}, read as {said}")
+    assert texts and all(f"a {true}, read as {said}" in t for t in texts), texts

@@ -99,8 +99,8 @@ def test_confusion_matrix_colours_mistakes_and_marks_the_selected_cell():
     assert np.isnan(np.diag(z)).all() and not np.isnan(z[~np.eye(10, dtype=bool)]).any()
     assert len(cells.x) == 100
     assert [list(c) for c in cells.customdata[:3]] == [[0, 0], [0, 1], [0, 2]]
-    assert fig.layout.xaxis.title.text == "predicted class"
-    assert fig.layout.yaxis.title.text == "true class"
+    assert fig.layout.xaxis.title.text == "network's answer"
+    assert fig.layout.yaxis.title.text == "true digit"
     (shape,) = fig.layout.shapes
     assert (shape.x0, shape.y0) == (4.5, 2.5)
     assert [a.text for a in fig.layout.annotations] == [str(cm[i, i]) for i in range(10)]
@@ -110,3 +110,25 @@ def test_class_accuracy_bars():
     fig = figs.class_accuracy(np.linspace(0.9, 1.0, 10), np.full(10, 1000))
     _roundtrip(fig)
     assert len(fig.data[0].x) == 10 and fig.layout.yaxis.tickformat == ".0%"
+
+
+@pytest.mark.parametrize("title_px", [11, 15, 20])
+def test_digit_grid_leaves_room_for_its_titles_at_any_size(title_px):
+    titles = ["a 7, read as 2<br>99.9% sure"] * 4
+    fig = figs.digit_grid(IMAGES[:4], titles, cols=2, tile_px=150, title_px=title_px)
+    assert {a.font.size for a in fig.layout.annotations} == {title_px}
+    tile_h = fig.layout.height / 2  # figure pixels per row
+    image_h = 150 * 28 / 32  # the digit itself
+    assert tile_h - image_h >= 2 * 1.3 * title_px  # two lines of title above each digit
+
+
+def test_confusion_matrix_is_large_and_projector_sized():
+    from mlp_ui import classroom
+
+    fig = figs.confusion_matrix(np.arange(100).reshape(10, 10), size=560)
+    assert fig.layout.width == fig.layout.height == 560
+    classroom.style(fig, True)
+    assert fig.layout.xaxis.tickfont.size >= 18 and fig.layout.yaxis.tickfont.size >= 18
+    assert fig.layout.xaxis.title.font.size >= 18
+    assert min(a.font.size for a in fig.layout.annotations) >= 18  # the diagonal's counts
+    assert fig.layout.font.size >= 18  # the cells' counts follow the layout's font
