@@ -29,6 +29,9 @@ def library_curves(runs: list[tuple[str, History]], x_max: float | None = None) 
     colours = [LIBRARY_COLOURS.get(name, "#000000") for name, _ in runs]
     fig = figures.training_curves(runs, colours, x_max)
     if not runs:
+        for note in fig.layout.annotations:  # one line ran into the accuracy plot
+            if note.text == figures.EMPTY_TEXT:
+                note.update(text=figures.EMPTY_TEXT.replace(" after", "<br>after"), xanchor="center")
         return fig
     for i, trace in enumerate(fig.data):
         name = runs[min(i // TRACES_PER_RUN, len(runs) - 1)][0]
