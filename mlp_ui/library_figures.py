@@ -31,7 +31,8 @@ def library_curves(runs: list[tuple[str, History]], x_max: float | None = None) 
     if not runs:
         for note in fig.layout.annotations:  # one line ran into the accuracy plot
             if note.text == figures.EMPTY_TEXT:
-                note.update(text=figures.EMPTY_TEXT.replace(" after", "<br>after"), xanchor="center")
+                two_lines = figures.EMPTY_TEXT.replace(" after", "<br>after")
+                note.update(text=two_lines, xanchor="center")
         return fig
     for i, trace in enumerate(fig.data):
         name = runs[min(i // TRACES_PER_RUN, len(runs) - 1)][0]
