@@ -129,7 +129,7 @@ def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarr
     tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
     picture = figures.network_picture(tiles, run.model.W, run.config.activation, _output_kind(run))
     if pg.playing:
-        st.image(raster.data_uri(picture.png), width="stretch")
+        st.image(raster.data_uri(picture.png), width="content")
         hint = "Pause to click a unit and see it large."
     else:
         fig = figures.network_figure(picture, unit_names(run), pg.selected)
