@@ -97,22 +97,23 @@ def _boundary_axes(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, **where) -> N
 def moons_boundary_figure(
     X: np.ndarray,
     y: np.ndarray,
-    axes: tuple[np.ndarray, np.ndarray],
+    xs: np.ndarray,
+    ys: np.ndarray,
     grids: Sequence[np.ndarray],
     labels: Sequence[str],
-    titles: Sequence[str],
+    title: str | Sequence[str] = "",
     big: bool = False,
 ) -> go.Figure:
     """Decision boundary as shading of P(class 1) with the points on top.
 
-    X (n, 2), y (n,); axes = (xs (gx,), ys (gy,)), the grid; ``grids`` one Z (gy, gx)
-    per snapshot, ``labels`` (the pass number of each, for the slider) and ``titles``
-    (what the title says while that snapshot is shown) one per grid. With more than one
-    grid the figure is animated (play/pause and a slider); it opens on the last grid,
-    and Play replays from the first. Orange is class 0, blue class 1, the line P = 0.5.
-    ``big``: projector sizes.
+    X (n, 2), y (n,); xs (gx,), ys (gy,) the grid axes; ``grids`` one Z (gy, gx) per
+    snapshot, ``labels`` the pass number of each (for the slider); ``title`` one for
+    all, or one per grid (what the title says while that snapshot is shown). With more
+    than one grid the figure is animated (play/pause and a slider); it opens on the last
+    grid, and Play replays from the first. Orange is class 0, blue class 1, the line
+    P = 0.5. ``big``: projector sizes.
     """
-    xs, ys = axes
+    titles = [title] * len(grids) if isinstance(title, str) else list(title)
     animated = len(grids) > 1
     fig = go.Figure([_heatmap(xs, ys, grids[-1], False), _points(X, y)])
     fig.update_layout(
@@ -153,16 +154,17 @@ def _animate(fig: go.Figure, grids, labels, titles, big: bool) -> None:
 def moons_gallery_figure(
     X: np.ndarray,
     y: np.ndarray,
-    axes: tuple[np.ndarray, np.ndarray],
+    xs: np.ndarray,
+    ys: np.ndarray,
     grids: Sequence[np.ndarray],
     titles: Sequence[str],
+    cols: int | None = None,
     big: bool = False,
 ) -> go.Figure:
     """Several decision boundaries in a grid of small framed panels, 4 to a row (3 with
     ``big``), same data and axes in each: x\u2081 ticks under each column's last panel,
     x\u2082 left of the first column."""
-    xs, ys = axes
-    cols = 3 if big else 4  # projected, the panels and their titles need the width
+    cols = cols or (3 if big else 4)  # projected, the panels and their titles need the width
     rows = -(-len(grids) // cols)
     fig = make_subplots(
         rows=rows,
@@ -288,12 +290,12 @@ def snapshot_titles(run: moons.MoonsRun, reg: float) -> list[str]:
 def boundary_figure(hidden: int, s: MoonsSettings, big: bool = False) -> go.Figure:
     """Animated boundary of one network over its training snapshots (shared: show a copy)."""
     run = moons_run(hidden, s)
-    axes = _grid_axes(ANIMATION_STEPS)[:2]
+    xs, ys, _, _ = _grid_axes(ANIMATION_STEPS)
     grids = [_proba_grid(p, ANIMATION_STEPS) for p in run.snapshots]
     labels = [f"{int(p):,}" for p in run.snapshot_passes]
     X, y = moons_data()
     titles = snapshot_titles(run, s.reg)
-    return moons_boundary_figure(X, y, axes, grids, labels, titles, big)
+    return moons_boundary_figure(X, y, xs, ys, grids, labels, titles, big)
 
 
 @st.cache_resource(show_spinner=False)
@@ -301,10 +303,10 @@ def baseline(big: bool = False) -> tuple[go.Figure, float]:
     """Logistic-regression boundary (a straight line) and its accuracy (shared: show a copy)."""
     X, y = moons_data()
     fit = moons.logistic_regression(X, y)
-    axes = _grid_axes(ANIMATION_STEPS)[:2]
+    xs, ys, _, _ = _grid_axes(ANIMATION_STEPS)
     title = f"Logistic regression<br>{fit.accuracy:.1%} right"
     grid = _proba_grid(fit.params, ANIMATION_STEPS)
-    return moons_boundary_figure(X, y, axes, [grid], ["end"], [title], big), fit.accuracy
+    return moons_boundary_figure(X, y, xs, ys, [grid], ["end"], title, big), fit.accuracy
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -318,7 +320,8 @@ def gallery_figure(s: MoonsSettings, big: bool = False) -> go.Figure:
     for h in GALLERY_HIDDEN:
         grids.append(_proba_grid(runs[h].params, GALLERY_STEPS))
         titles.append(f"{h} hidden: {runs[h].accuracy:.1%}")
-    return moons_gallery_figure(X, y, _grid_axes(GALLERY_STEPS)[:2], grids, titles, big)
+    xs, ys, _, _ = _grid_axes(GALLERY_STEPS)
+    return moons_gallery_figure(X, y, xs, ys, grids, titles, big=big)
 
 
 def show(fig: go.Figure, where: Any = None, **kwargs: Any) -> None:
