@@ -152,12 +152,12 @@ def draw(view: View) -> None:
     found = state.comparison()
     if found is None:
         view.status.info("Press **Start**: the curves of every library grow below, per epoch.")
-        fig = library_figures.library_curves([])
+        fig = library_figures.library_curves([], big=classroom.projector())
         classroom.chart(fig, view.chart, width="stretch", config=CHART_CONFIG)
         return
     runs = [(name, run.history) for name, run in found.runs.items()]
     view.status.markdown(_status(found))
-    fig = library_figures.library_curves(runs, found.config.epochs)
+    fig = library_figures.library_curves(runs, found.config.epochs, classroom.projector())
     classroom.chart(fig, view.chart, width="stretch", config=CHART_CONFIG)
     with view.table.container():
         st.dataframe(table(found), hide_index=True, width="stretch")

@@ -24,10 +24,16 @@ LIBRARY_STYLE = {
 TRACES_PER_RUN = 3  # figures.training_curves: loss, training and validation accuracy
 
 
-def library_curves(runs: list[tuple[str, History]], x_max: float | None = None) -> go.Figure:
-    """Loss and accuracies per epoch, one colour, marker and width per library."""
+def library_curves(
+    runs: list[tuple[str, History]], x_max: float | None = None, big: bool = False
+) -> go.Figure:
+    """Loss and accuracies per epoch, one colour, marker and width per library; with
+    `big` (projector text), a long plot title breaks before its parenthesis."""
     colours = [LIBRARY_COLOURS.get(name, "#000000") for name, _ in runs]
     fig = figures.training_curves(runs, colours, x_max)
+    for note in fig.layout.annotations if big else ():
+        if note.text and len(note.text) > 30 and " (" in note.text:
+            note.text = note.text.replace(" (", "<br>(", 1)
     if not runs:
         for note in fig.layout.annotations:  # one line ran into the accuracy plot
             if note.text == figures.EMPTY_TEXT:
