@@ -401,8 +401,9 @@ EXPERIMENTS = (
     ),
     classroom.Experiment(
         "Many units, no L2",
-        "The boundary wraps around single stray points: 100 % of the training points "
-        "right, and a shape no new point would follow.",
+        "The boundary makes detours to take in single stray points (look at the bottom "
+        "of the V): 100 % of the training points right, in a shape new points would not "
+        "follow.",
         "50 units can bend around every point; without L2 nothing keeps the weights small, "
         "so it learns the noise too (overfitting).",
         _hidden(50, **{MOONS_REG_KEY: 0.0}),
