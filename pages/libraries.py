@@ -15,7 +15,7 @@ from mlp_ui.shell import through_app
 
 through_app()  # a first deep link on a fresh server still goes through app.py
 
-st.title("One network, three libraries")
+st.title("The same network in scikit-learn and PyTorch")
 classroom.try_this("libraries", lt.experiments())
 config = lv.settings()
 st.page_link("pages/train.py", label="Change the settings on the Train page", icon="⚙️")
