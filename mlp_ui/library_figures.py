@@ -34,6 +34,7 @@ def library_curves(
     for note in fig.layout.annotations if big else ():
         if note.text and len(note.text) > 30 and " (" in note.text:
             note.text = note.text.replace(" (", "<br>(", 1)
+            fig.update_layout(margin_t=max(fig.layout.margin.t or 0, 80))  # room for two lines
     if not runs:
         for note in fig.layout.annotations:  # one line ran into the accuracy plot
             if note.text == figures.EMPTY_TEXT:
