@@ -52,24 +52,38 @@ class View:
 # -- settings --------------------------------------------------------------------------
 
 
-def settings() -> TrainConfig | None:
-    """The Train page's settings (its URL keys here override them), or None with a message."""
+def current() -> TrainConfig:
+    """The settings this page trains: the Train page's, this page's URL keys over them,
+    with no more training digits than there are."""
     base = state.train_settings() or TrainConfig()
     config = TrainConfig.from_query(classroom.page_query(), base)
     available = len(ui_data.dataset(config.scaling, config.dtype).y_train)
-    n = min(config.n_train, available)
+    return config.replace(n_train=min(config.n_train, available))
+
+
+def settings() -> TrainConfig | None:
+    """The settings (`current`), shown with where they come from; None with a message
+    if they cannot train."""
+    config = current()
     if classroom.page_query():
         origin = "from this page's address"
     else:
         origin = "from the Train page" if state.train_settings() else "(the Train page's defaults)"
-    st.markdown(f"**Settings** {origin}: {describe(config.replace(n_train=n))}.")
-    if config.batch_size > n:
+    st.markdown(f"**Settings** {origin}: {describe(config)}.")
+    if config.batch_size > config.n_train:
         st.error(
-            f"The batch size ({config.batch_size}) is larger than the {n:,} training digits: "
-            "lower it on the Train page."
+            f"The batch size ({config.batch_size}) is larger than the {config.n_train:,} "
+            "training digits: lower it on the Train page."
         )
         return None
-    return config.replace(n_train=n)
+    return config
+
+
+def start_now() -> None:
+    """Start the libraries picked on the current settings (a "Try this" action)."""
+    config = current()
+    if config.batch_size <= config.n_train:
+        _start(config)
 
 
 def describe(c: TrainConfig) -> str:
@@ -138,13 +152,13 @@ def draw(view: View) -> None:
     found = state.comparison()
     if found is None:
         view.status.info("Press **Start**: the curves of every library grow below, per epoch.")
-        fig = library_figures.library_curves([])
-        view.chart.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+        fig = library_figures.library_curves([], big=classroom.projector())
+        classroom.chart(fig, view.chart, width="stretch", config=CHART_CONFIG)
         return
     runs = [(name, run.history) for name, run in found.runs.items()]
     view.status.markdown(_status(found))
-    fig = library_figures.library_curves(runs, found.config.epochs)
-    view.chart.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    fig = library_figures.library_curves(runs, found.config.epochs, classroom.projector())
+    classroom.chart(fig, view.chart, width="stretch", config=CHART_CONFIG)
     with view.table.container():
         st.dataframe(table(found), hide_index=True, width="stretch")
         st.caption(
@@ -266,11 +280,12 @@ def proof(config: TrainConfig) -> None:
         ],
         hide_index=True,
     )
-    st.caption(
-        f"The allowance is {one_step.ULPS} units in the last place (np.finfo eps) of the "
-        "largest weight plus the largest step: each library sums the same products in "
-        "its own order. Momentum does nothing on a first step, so this is plain SGD."
-    )
+    with classroom.why("Why a difference at all, and how much is allowed?"):
+        st.markdown(
+            f"The allowance is {one_step.ULPS} units in the last place (np.finfo eps) of "
+            "the largest weight plus the largest step: each library sums the same products "
+            "in its own order. Momentum does nothing on a first step, so this is plain SGD."
+        )
 
 
 # -- the code ----------------------------------------------------------------------------

@@ -24,11 +24,22 @@ LIBRARY_STYLE = {
 TRACES_PER_RUN = 3  # figures.training_curves: loss, training and validation accuracy
 
 
-def library_curves(runs: list[tuple[str, History]], x_max: float | None = None) -> go.Figure:
-    """Loss and accuracies per epoch, one colour, marker and width per library."""
+def library_curves(
+    runs: list[tuple[str, History]], x_max: float | None = None, big: bool = False
+) -> go.Figure:
+    """Loss and accuracies per epoch, one colour, marker and width per library; with
+    `big` (projector text), a long plot title breaks before its parenthesis."""
     colours = [LIBRARY_COLOURS.get(name, "#000000") for name, _ in runs]
     fig = figures.training_curves(runs, colours, x_max)
+    for note in fig.layout.annotations if big else ():
+        if note.text and len(note.text) > 30 and " (" in note.text:
+            note.text = note.text.replace(" (", "<br>(", 1)
+            fig.update_layout(margin_t=max(fig.layout.margin.t or 0, 80))  # room for two lines
     if not runs:
+        for note in fig.layout.annotations:  # one line ran into the accuracy plot
+            if note.text == figures.EMPTY_TEXT:
+                two_lines = figures.EMPTY_TEXT.replace(" after", "<br>after")
+                note.update(text=two_lines, xanchor="center")
         return fig
     for i, trace in enumerate(fig.data):
         name = runs[min(i // TRACES_PER_RUN, len(runs) - 1)][0]

@@ -6,6 +6,7 @@ Grid evaluation is in the core (mlp_core.moons); figures are pure builders here.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from mlp_core import moons
+from mlp_ui import classroom
 from mlp_ui.toy_common import play_controls
 
 CLASS_COLORS = ("#b2182b", "#2166ac")  # moons class 0, class 1
@@ -39,35 +41,42 @@ def _points(X: np.ndarray, y: np.ndarray, size: int = 6) -> go.Scatter:
 
 LOGIT_CLIP = 6.0
 """Shading saturates at log-odds ±6 (P = 0.0025 or 0.9975)."""
+P_CLIP = 1e-12
+"""P is kept within [1e-12, 1 - 1e-12] (log-odds ±27.6) before it becomes log-odds."""
+BOUNDARY_LINE = "#111111"
 
 
 def _z(Z: np.ndarray) -> np.ndarray:
-    """P(class 1) as clipped log-odds, float32 (half the JSON of float64); NaN -> 0.
+    """P(class 1) as log-odds, float32 (half the JSON of float64); NaN -> 0.
 
-    Contours are drawn by interpolating between grid points. P jumps from 0 to 1 within
-    one cell of a coarse grid, so its contours zigzag; the log-odds are smooth (for a
-    tanh net, the difference of two smooth outputs), so their contours are not.
+    The browser interpolates between grid points. P jumps from 0 to 1 within one cell of
+    a coarse grid, so anything drawn from it zigzags along the cells; the log-odds are
+    smooth (for a tanh net, the difference of two smooth outputs), so what is drawn from
+    them is not. They are clipped far beyond the colours' ±6 only to stay finite: clipped
+    at ±6, the band between the colours would again follow the cells.
     """
-    P = np.clip(np.nan_to_num(np.asarray(Z, dtype=np.float64), nan=0.5), 1e-6, 1 - 1e-6)
-    logit = np.clip(np.log(P / (1 - P)), -LOGIT_CLIP, LOGIT_CLIP)
-    return logit.astype(np.float32)
+    P = np.clip(np.nan_to_num(np.asarray(Z, dtype=np.float64), nan=0.5), P_CLIP, 1 - P_CLIP)
+    return np.log(P / (1 - P)).astype(np.float32)
 
 
-def _heatmap(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, showscale: bool) -> go.Heatmap:
-    """P(class 1) over the grid, Z (len(ys), len(xs)), shaded by its log-odds.
+def _heatmap(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, showscale: bool) -> go.Contour:
+    """P(class 1) over the grid, Z (len(ys), len(xs)), shaded by its log-odds, with the
+    boundary (P = 0.5) drawn as a smoothed line.
 
-    The heatmap smooths between grid points (``zsmooth="best"``); interpolating the
-    log-odds rather than P keeps the white boundary band smooth on a coarse grid. A
-    heatmap draws much faster in the browser than filled contours.
+    One contour trace does both: ``coloring="heatmap"`` shades like a smoothed heatmap
+    (drawn much faster in the browser than filled contours), and its one contour line is
+    at log-odds 0. Interpolating the log-odds rather than P keeps both smooth on a
+    coarse grid.
     """
     ticks = np.array([0.01, 0.1, 0.5, 0.9, 0.99])
-    return go.Heatmap(
+    return go.Contour(
         x=xs,
         y=ys,
         z=_z(Z),
         zmin=-LOGIT_CLIP,
         zmax=LOGIT_CLIP,
-        zsmooth="best",
+        contours=dict(start=0, end=0, size=1, coloring="heatmap", showlines=True),
+        line=dict(color=BOUNDARY_LINE, width=1.5, smoothing=1.3),
         colorscale=BOUNDARY_SCALE,
         showscale=showscale,
         colorbar=dict(
@@ -92,36 +101,54 @@ def moons_boundary_figure(
     ys: np.ndarray,
     grids: Sequence[np.ndarray],
     labels: Sequence[str],
-    title: str = "",
+    title: str | Sequence[str] = "",
+    big: bool = False,
 ) -> go.Figure:
-    """Decision boundary as a heatmap of P(class 1) with the points on top.
+    """Decision boundary as shading of P(class 1) with the points on top.
 
     X (n, 2), y (n,); xs (gx,), ys (gy,) the grid axes; ``grids`` one Z (gy, gx) per
-    snapshot, ``labels`` e.g. the pass number of each. With more than one grid the
-    figure is animated (play/pause and a slider); it opens on the last grid, and Play
-    replays from the first. Orange is class 0, blue class 1, white the 50/50 boundary.
+    snapshot, ``labels`` the pass number of each (for the slider); ``title`` one for
+    all, or one per grid (what the title says while that snapshot is shown). With more
+    than one grid the figure is animated (play/pause and a slider); it opens on the last
+    grid, and Play replays from the first. Orange is class 0, blue class 1, the line
+    P = 0.5. ``big``: projector sizes.
     """
+    titles = [title] * len(grids) if isinstance(title, str) else list(title)
+    animated = len(grids) > 1
     fig = go.Figure([_heatmap(xs, ys, grids[-1], False), _points(X, y)])
     fig.update_layout(
-        title=title,
-        height=460,
+        title=titles[-1],
+        height=(560 if big else 470) if animated else (480 if big else 400),
         showlegend=False,
-        margin=dict(t=40, b=130 if len(grids) > 1 else 40, l=40, r=10),
+        margin=dict(
+            t=80 if "<br>" in titles[-1] else 50,
+            b=(170 if big else 130) if animated else 40,
+            l=50,
+            r=10,
+        ),
     )
     fig.update_xaxes(title_text="x\u2081")
     fig.update_yaxes(title_text="x\u2082")
+    fig.data[0].line.width = 3 if big else 1.5
     _boundary_axes(fig, xs, ys)
-    if len(grids) > 1:
-        names = [str(i) for i in range(len(grids))]
-        fig.frames = [
-            go.Frame(data=[go.Heatmap(z=_z(Z))], traces=[0], name=name)
-            for Z, name in zip(grids, names, strict=True)
-        ]
-        menus, sliders = play_controls(list(labels), names, 150, True, -0.16, from_start=True)
-        sliders[0]["currentvalue"]["prefix"] = "Pass "
-        sliders[0]["active"] = len(grids) - 1
-        fig.layout.updatemenus, fig.layout.sliders = menus, sliders
+    if animated:
+        _animate(fig, grids, labels, titles, big)
     return fig
+
+
+def _animate(fig: go.Figure, grids, labels, titles, big: bool) -> None:
+    """Frames of the shading, each with its own title, and the play/pause controls."""
+    names = [str(i) for i in range(len(grids))]
+    fig.frames = [
+        go.Frame(data=[go.Contour(z=_z(Z))], traces=[0], name=name, layout={"title": title})
+        for Z, name, title in zip(grids, names, titles, strict=True)
+    ]
+    menus, sliders = play_controls(list(labels), names, 150, True, -0.24 if big else -0.16, True)
+    sliders[0]["currentvalue"].update(prefix="Pass ", font={"size": 20 if big else 15})
+    sliders[0]["font"] = {"size": 16 if big else 12}
+    menus[0]["font"] = {"size": 18 if big else 14}
+    sliders[0]["active"] = len(grids) - 1
+    fig.layout.updatemenus, fig.layout.sliders = menus, sliders
 
 
 def moons_gallery_figure(
@@ -131,25 +158,42 @@ def moons_gallery_figure(
     ys: np.ndarray,
     grids: Sequence[np.ndarray],
     titles: Sequence[str],
-    cols: int = 4,
+    cols: int | None = None,
+    big: bool = False,
 ) -> go.Figure:
-    """Several decision boundaries in a grid of small panels, same data in each."""
+    """Several decision boundaries in a grid of small framed panels, 4 to a row (3 with
+    ``big``), same data and axes in each: x\u2081 ticks under each column's last panel,
+    x\u2082 left of the first column."""
+    cols = cols or (3 if big else 4)  # projected, the panels and their titles need the width
     rows = -(-len(grids) // cols)
     fig = make_subplots(
         rows=rows,
         cols=cols,
         subplot_titles=list(titles),
-        horizontal_spacing=0.03,
-        vertical_spacing=0.1,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.1 if big else 0.12,
     )
     for k, Z in enumerate(grids):
         r, c = k // cols + 1, k % cols + 1
         fig.add_trace(_heatmap(xs, ys, Z, False), row=r, col=c)
         fig.add_trace(_points(X, y, size=4), row=r, col=c)
         _boundary_axes(fig, xs, ys, row=r, col=c)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    fig.update_layout(height=300 * rows, showlegend=False, margin=dict(t=40, b=10, l=10, r=10))
+    frame = dict(showline=True, mirror=True, linecolor="#444444", ticks="outside", nticks=4)
+    fig.update_xaxes(**frame)
+    fig.update_yaxes(**frame)
+    for c in range(len(grids) - (rows - 1) * cols + 1, cols + 1):  # empty cells
+        fig.update_xaxes(showticklabels=True, row=rows - 1, col=c)
+        fig.update_xaxes(visible=False, row=rows, col=c)
+        fig.update_yaxes(visible=False, row=rows, col=c)
+    fig.update_xaxes(title_text="x\u2081", row=rows)
+    fig.update_yaxes(title_text="x\u2082", col=1)
+    fig.update_layout(
+        height=(340 if big else 300) * rows,
+        showlegend=False,
+        margin=dict(t=40, b=10, l=60, r=10),
+    )
     return fig
 
 
@@ -232,47 +276,58 @@ def _proba_grid(params: dict[str, np.ndarray], steps: int) -> np.ndarray:
     return moons.predict_grid(params, xlim, ylim, steps)[2]
 
 
-def _title(run: moons.MoonsRun) -> str:
-    return f"{run.hidden} hidden: {run.accuracy:.1%} right, loss {run.loss[-1]:.3f}"
+def snapshot_titles(run: moons.MoonsRun, reg: float) -> list[str]:
+    """What the title says at each snapshot: the pass, and the accuracy and loss then."""
+    X, y = moons_data()
+    return [
+        f"{run.hidden} hidden, pass {int(p):,}: {moons.moons_accuracy(params, X, y):.1%} "
+        f"right, loss {moons.moons_loss(params, X, y, reg):.3f}"
+        for p, params in zip(run.snapshot_passes, run.snapshots, strict=True)
+    ]
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def boundary_figure(hidden: int, passes: int, lr: float, reg: float) -> go.Figure:
-    """Animated boundary of one network over its training snapshots."""
-    run = moons_run(hidden, MoonsSettings(passes, lr, reg))
+def boundary_figure(hidden: int, s: MoonsSettings, big: bool = False) -> go.Figure:
+    """Animated boundary of one network over its training snapshots (shared: show a copy)."""
+    run = moons_run(hidden, s)
     xs, ys, _, _ = _grid_axes(ANIMATION_STEPS)
     grids = [_proba_grid(p, ANIMATION_STEPS) for p in run.snapshots]
     labels = [f"{int(p):,}" for p in run.snapshot_passes]
     X, y = moons_data()
-    return moons_boundary_figure(X, y, xs, ys, grids, labels, _title(run))
+    titles = snapshot_titles(run, s.reg)
+    return moons_boundary_figure(X, y, xs, ys, grids, labels, titles, big)
 
 
 @st.cache_resource(show_spinner=False)
-def baseline() -> tuple[go.Figure, float]:
-    """Logistic-regression boundary (a straight line) and its accuracy."""
+def baseline(big: bool = False) -> tuple[go.Figure, float]:
+    """Logistic-regression boundary (a straight line) and its accuracy (shared: show a copy)."""
     X, y = moons_data()
     fit = moons.logistic_regression(X, y)
     xs, ys, _, _ = _grid_axes(ANIMATION_STEPS)
-    title = f"Logistic regression: {fit.accuracy:.1%} right"
-    fig = moons_boundary_figure(
-        X, y, xs, ys, [_proba_grid(fit.params, ANIMATION_STEPS)], ["end"], title
-    )
-    return fig, fit.accuracy
+    title = f"Logistic regression<br>{fit.accuracy:.1%} right"
+    grid = _proba_grid(fit.params, ANIMATION_STEPS)
+    return moons_boundary_figure(X, y, xs, ys, [grid], ["end"], title, big), fit.accuracy
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def gallery_figure(passes: int, lr: float, reg: float) -> go.Figure:
+def gallery_figure(s: MoonsSettings, big: bool = False) -> go.Figure:
     """The seven published sizes side by side, plus the logistic-regression line."""
-    runs = moons_gallery_runs(passes, lr, reg)
+    runs = moons_gallery_runs(s.passes, s.lr, s.reg)
     X, y = moons_data()
-    xs, ys, _, _ = _grid_axes(GALLERY_STEPS)
     fit = moons.logistic_regression(X, y)
     grids = [_proba_grid(fit.params, GALLERY_STEPS)]
     titles = [f"logistic regression: {fit.accuracy:.1%}"]
     for h in GALLERY_HIDDEN:
         grids.append(_proba_grid(runs[h].params, GALLERY_STEPS))
         titles.append(f"{h} hidden: {runs[h].accuracy:.1%}")
-    return moons_gallery_figure(X, y, xs, ys, grids, titles)
+    xs, ys, _, _ = _grid_axes(GALLERY_STEPS)
+    return moons_gallery_figure(X, y, xs, ys, grids, titles, big=big)
+
+
+def show(fig: go.Figure, where: Any = None, **kwargs: Any) -> None:
+    """Show a cached figure through classroom.chart, on a copy: the chart's styling
+    changes the figure it is given, and the cached one is shared by every session."""
+    classroom.chart(copy.deepcopy(fig), where, **kwargs)
 
 
 def gallery_table(s: MoonsSettings) -> pd.DataFrame:
@@ -294,6 +349,67 @@ def timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
 
 
 MOONS_PILL_KEY, MOONS_HIDDEN_KEY = "toy_moons_pill", "toy_moons_hidden"
+MOONS_LR_KEY, MOONS_REG_KEY, MOONS_PASSES_KEY = "toy_moons_lr", "toy_moons_reg", "toy_moons_passes"
+DEFAULTS = {
+    MOONS_PILL_KEY: 3,
+    MOONS_HIDDEN_KEY: 3,
+    MOONS_LR_KEY: 0.01,
+    MOONS_REG_KEY: 0.01,
+    MOONS_PASSES_KEY: 20000,
+}
+"""The tutorial's settings: what the widgets show on a first visit."""
+
+
+def seed_widgets() -> None:
+    """Before the widgets are drawn: the tutorial's settings where the session has none.
+
+    The widgets then get their values only from session state (no default passed), so
+    setting them through it (the pills, "Try this") draws no warning.
+    """
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def settings() -> MoonsSettings:
+    """The settings the widgets show."""
+    state = st.session_state
+    return MoonsSettings(state[MOONS_PASSES_KEY], state[MOONS_LR_KEY], state[MOONS_REG_KEY])
+
+
+def _hidden(h: int, **more: Any) -> dict[str, Any]:
+    """Try-this settings: the tutorial's, with h hidden units (and `more` keys changed)."""
+    pill = h if h in GALLERY_HIDDEN else None
+    return {**DEFAULTS, MOONS_PILL_KEY: pill, MOONS_HIDDEN_KEY: h, **more}
+
+
+EXPERIMENTS = (
+    classroom.Experiment(
+        "One unit: a line",
+        "The boundary is a straight line, like the logistic regression beside it, and the "
+        "title stays near 86 % however long it trains.",
+        "One tanh unit sees the point only through one weighted sum w\u00b7x + b, so "
+        "everything it says is constant along a straight line: it cannot bend.",
+        _hidden(1),
+    ),
+    classroom.Experiment(
+        "Too few units (2)",
+        "Press Play: the line bends once, and a tongue of each moon stays on the wrong "
+        "side (90 % right).",
+        "Each hidden unit adds one soft step along its own line; two steps make one bend, "
+        "and the moons need two.",
+        _hidden(2),
+    ),
+    classroom.Experiment(
+        "Many units, no L2",
+        "The boundary makes detours to take in single stray points (look at the bottom "
+        "of the V): 100 % of the training points right, in a shape new points would not "
+        "follow.",
+        "50 units can bend around every point; without L2 nothing keeps the weights small, "
+        "so it learns the noise too (overfitting).",
+        _hidden(50, **{MOONS_REG_KEY: 0.0}),
+    ),
+)
+"""The page's "Try this": the tutorial's settings, one thing changed."""
 
 
 def pick_hidden() -> None:

@@ -111,7 +111,14 @@ def data_panel() -> None:
     st.slider("Number of points", 50, 1000, key=key("n_points"))
     seed_col, regen_col = st.columns([1.2, 1], vertical_alignment="bottom")
     seed_col.number_input("Seed", 0, 2**31 - 1, key=key("seed"))
-    regen_col.button("Regenerate", key="pg_regenerate", on_click=_regenerate, width="stretch")
+    regen_col.button(
+        "New",
+        icon=":material/refresh:",
+        key="pg_regenerate",
+        on_click=_regenerate,
+        width="stretch",
+        help="Regenerate: new points, from the next seed",
+    )
     st.toggle("Show test data", key=key("show_test"))
     st.pills(
         "Input features",

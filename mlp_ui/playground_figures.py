@@ -234,7 +234,7 @@ def gradient_figure(rms: np.ndarray, height: int = 260) -> go.Figure:
         hovertemplate="weights %{x}: %{y:.2e}<extra></extra>",
     )
     empty = not any(values)
-    layout_notes = [_note("No gradients yet: press Step or Play.")] if empty else []
+    layout_notes = [_note("No gradients yet:<br>press Step or Play.")] if empty else []
     return _figure(
         [bars],
         dict(

@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from mlp_core import playground as core
+from mlp_ui import classroom
 from mlp_ui import playground_figures as figures
 from mlp_ui import playground_raster as raster
 from mlp_ui import playground_state as state
@@ -73,7 +74,7 @@ def _curves() -> None:
             return
         snaps = [(s.name.split(" ")[0], s.curves) for s in pg.snapshots]  # "#2", as the table
         curves = [("now", pg.run.curves), *snaps]
-        st.plotly_chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
+        classroom.chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
 
 
 def _below() -> None:
@@ -128,11 +129,11 @@ def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarr
     tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
     picture = figures.network_picture(tiles, run.model.W, run.config.activation, _output_kind(run))
     if pg.playing:
-        st.image(raster.data_uri(picture.png), width="stretch")
+        st.image(raster.data_uri(picture.png), width="content")
         hint = "Pause to click a unit and see it large."
     else:
         fig = figures.network_figure(picture, unit_names(run), pg.selected)
-        event = st.plotly_chart(
+        event = classroom.chart(
             fig, key="pg_network", on_select="rerun", selection_mode="points", config=CHART
         )
         _clicked(pg, event.selection.points if event else [])
@@ -175,7 +176,7 @@ def _gradients_and_unit(
     grad_col, unit_col = st.columns([1, 1.6], gap="large")
     with grad_col:
         st.markdown("**Gradient size per layer** (last epoch)")
-        st.plotly_chart(
+        classroom.chart(
             figures.gradient_figure(run.curves.grad_rms[-1]), key="pg_grad", config=CHART
         )
         st.caption(
@@ -207,7 +208,7 @@ def _unit(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]
     W, b = run.model.W[below][:, j], float(run.model.b[below][j])
     where = "the inputs" if below == 0 else f"layer {below}"
     fig = figures.neuron_figure(grids[c][j], kind, W, b, sources, where)
-    st.plotly_chart(fig, key="pg_unit_fig", config=CHART)
+    classroom.chart(fig, key="pg_unit_fig", config=CHART)
 
 
 def snapshots_panel() -> None:

@@ -315,7 +315,7 @@ def test_decision_boundary_any_size_and_settings():
     assert not at.exception
     accuracy, loss = tutorial_moons(7, 500, reg=0.0)
     title = _plotly_spec(at, 0)["layout"]["title"]["text"]
-    assert title == f"7 hidden: {accuracy:.1%} right, loss {loss:.3f}"
+    assert title == f"7 hidden, pass 500: {accuracy:.1%} right, loss {loss:.3f}"
     baseline = _plotly_spec(at, 1)["layout"]["title"]["text"]
     assert baseline.startswith("Logistic regression") and "%" in baseline
 

@@ -198,7 +198,8 @@ def test_boundary_figure_animates_snapshots(moons_grids):
     fig = mt.moons_boundary_figure(X, y, xs, ys, grids, ["0", "10", "20"], "3 hidden")
     assert isinstance(fig, go.Figure)
     assert len(fig.frames) == 3 and fig.frames[0].traces == (0,)
-    assert isinstance(fig.data[0], go.Heatmap) and len(fig.data[1].x) == len(X)
+    assert isinstance(fig.data[0], go.Contour) and len(fig.data[1].x) == len(X)
+    assert fig.data[0].contours.start == fig.data[0].contours.end == 0  # the line P = 0.5
     assert fig.layout.sliders[0].active == 2  # opens on the trained boundary
     assert fig.layout.xaxis.title.text == "x\u2081" and fig.layout.yaxis.title.text == "x\u2082"
     np.testing.assert_array_equal(fig.data[0].z, fig.frames[-1].data[0].z)
@@ -212,7 +213,11 @@ def test_boundary_figure_log_odds_are_clipped(moons_grids):
     Z[0, 0], Z[0, 1], Z[0, 2] = 0.0, 1.0, np.nan
     fig = mt.moons_boundary_figure(X, y, xs, ys, [Z], ["end"])
     z = np.asarray(fig.data[0].z)
-    assert z[0, 0] == -mt.LOGIT_CLIP and z[0, 1] == mt.LOGIT_CLIP and z[0, 2] == 0
+    far = np.float32(np.log((1 - mt.P_CLIP) / mt.P_CLIP))  # finite, well past the colours
+    # 1 - P_CLIP in float64 is off by up to 1e-16, i.e. 1e-4 of P_CLIP: 1e-4 in log-odds
+    np.testing.assert_allclose(z[0, :2], [-far, far], atol=1e-3)
+    assert z[0, 2] == 0
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (-mt.LOGIT_CLIP, mt.LOGIT_CLIP)
     assert not fig.frames and not fig.layout.sliders
     assert_all_finite(fig)
 

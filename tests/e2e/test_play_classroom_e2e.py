@@ -1,0 +1,64 @@
+"""Classroom controls in a real browser: a Playground "Try this" button sets the page up
+and plays (in projector mode, which the URL keeps), and the Decision boundary's title
+follows the animation, giving the accuracy at the pass shown."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+TALL = {"width": 1400, "height": 2300}
+
+
+def _epoch(page) -> int:
+    box = page.locator("[data-testid='stMetric']").filter(has_text="Epoch").first
+    return int(box.locator("[data-testid='stMetricValue']").text_content().replace(",", ""))
+
+
+def test_playground_try_this_sets_up_xor_and_plays(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.goto(app_url + "/playground?projector=1")
+    wait_for_app(page)
+    page.locator(".st-key-pg_boundary img").first.wait_for(timeout=60_000)
+    assert "2 hidden layers" in page.content()
+    page.get_by_role("button", name="XOR, no hidden").click()
+    page.get_by_text("Look for:").wait_for()
+    page.get_by_text("0 hidden layers").wait_for()
+    page.get_by_role("button", name="Pause").wait_for()  # it plays
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _epoch(page) < 5:
+        page.wait_for_timeout(200)
+    assert _epoch(page) >= 5, "the experiment did not start training"
+    assert "data=xor" in page.url and "layers=0" in page.url
+    assert "projector=1" in page.url  # the experiment kept the teacher's mode
+    screenshot(page, "playground_try_xor_projector")
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+
+
+def test_decision_boundary_title_follows_the_animation(page, app_url):
+    page.set_viewport_size(TALL)
+    page.goto(app_url)
+    wait_for_app(page)
+    page.goto(app_url + "/decision_boundary")
+    wait_for_app(page)
+    title = page.locator(".js-plotly-plot").first.locator(".gtitle")
+    title.filter(has_text="pass 20,000").wait_for(timeout=180_000)
+    wait_for_app(page)
+    page.locator(".js-plotly-plot").first.locator(".updatemenu-button").first.click()  # Play
+    seen = set()
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        seen.add(title.text_content())
+        page.wait_for_timeout(100)
+    passes = {int(m[1].replace(",", "")) for t in seen if (m := re.search(r"pass ([\d,]+):", t))}
+    assert len(passes) >= 5, seen  # the title changed with the frames
+    assert min(passes) < 100  # from the first passes on
+    assert all(re.search(r"pass [\d,]+: [\d.]+% right", t) for t in seen), seen
