@@ -13,14 +13,16 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from mlp_core.data import ROWS
+from mlp_core.data import N_PIXELS, ROWS
 from mlp_core.training import History
 from mlp_ui import theme
 
 LOSS_AXIS = "loss (log scale)"
 ACC_AXIS = "accuracy"
 EPOCH_AXIS = "epoch"
-EMPTY_TEXT = "A point appears here after every epoch."
+EMPTY_TEXT = "The curves grow here<br>while a run trains."
+MOST_POINTS = 600
+"""Sub-epoch points drawn per run at most (a long run's are thinned: every redraw sends them)."""
 
 
 def training_curves(
@@ -31,7 +33,10 @@ def training_curves(
     """Loss (left) and training vs validation accuracy (right) per epoch, one colour per run.
 
     Three traces per run, in order: loss, training accuracy (solid), validation accuracy
-    (dashed). A run that diverged gets a vertical "diverged here" line on both plots.
+    (dashed), at epoch ends. A run with sub-epoch points (`History.points`) gets two more,
+    its loss and training accuracy every tenth of an epoch, drawn as the line (the epoch
+    ends as dots on it): the curves grow while an epoch trains. A run that diverged gets
+    a vertical "diverged here" line on both plots.
     `x_max` fixes the epoch axis (e.g. to the target epochs, so the curves grow into it).
     Everything is assembled as plain dicts and validated once, by `go.Figure`.
     """
@@ -40,16 +45,18 @@ def training_curves(
     traces = [_placeholder("x", "y"), _placeholder("x2", "y2")] if not histories else []
     for (label, history), colour in zip(histories, colours, strict=False):
         traces += _run_traces(label, history, colour)
+        if history.points:
+            traces += _point_traces(label, history, colour)
         if history.diverged_at is not None:
             _mark_divergence(layout, label if len(histories) > 1 else "", history.diverged_at)
-    if not any(h.epochs or h.diverged_at is not None for _, h in histories):
+    if not any(h.epochs or h.points or h.diverged_at is not None for _, h in histories):
         layout["annotations"].append(
             {
                 "text": EMPTY_TEXT,
                 "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.225,  # the middle of the loss plot
+                "xref": "x domain",  # the middle of the loss plot, clear of the other's axis
+                "yref": "y domain",
+                "x": 0.5,
                 "y": 0.5,
                 "font": {"color": theme.MUTED, "size": theme.FONT_SIZE + 1},
             }
@@ -57,15 +64,47 @@ def training_curves(
     return go.Figure(data=traces, layout=layout)
 
 
+def _point_traces(label: str, history: History, colour: str) -> list[dict]:
+    """The run's loss and training accuracy every tenth of an epoch, as thin lines."""
+    points = history.points
+    if len(points) > MOST_POINTS:  # every k-th point, and always the latest
+        points = points[:: math.ceil(len(points) / MOST_POINTS)] + [points[-1]]
+    common = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [p.at for p in points],
+        "legendgroup": label,
+        "showlegend": False,
+        "line": {"color": colour, "width": 1.5},
+        "opacity": 0.75,
+    }
+    loss = {
+        **common,
+        "y": finite_list(np.array([p.loss for p in points])),
+        "name": f"{label}: loss within epochs",
+        "hovertemplate": "epoch %{x:.1f}<br>loss %{y:.4g}<extra>" + label + "</extra>",
+    }
+    train = {
+        **common,
+        "y": finite_list(np.array([p.train_acc for p in points])),
+        "name": f"{label}: training within epochs",
+        "xaxis": "x2",
+        "yaxis": "y2",
+        "hovertemplate": "epoch %{x:.1f}<br>training %{y:.2%}<extra>" + label + "</extra>",
+    }
+    return [loss, train]
+
+
 def _run_traces(label: str, history: History, colour: str) -> list[dict]:
-    """Loss, training accuracy and validation accuracy of one run."""
+    """Loss, training accuracy and validation accuracy of one run at its epoch ends
+    (loss and training accuracy as dots only when sub-epoch points draw their lines)."""
     x = history.column("epoch").tolist()
     common = {
         "type": "scatter",
-        "mode": "lines+markers",
+        "mode": "markers" if history.points else "lines+markers",
         "legendgroup": label,
         "x": x,
-        "marker": {"size": 5},
+        "marker": {"size": 7 if history.points else 5},
     }
     loss = {
         **common,
@@ -90,6 +129,7 @@ def _run_traces(label: str, history: History, colour: str) -> list[dict]:
             ("valid_acc", "validation", "dash"),
         )
     ]
+    accs[1]["mode"] = "lines+markers"  # validation: measured at epoch ends only
     return [loss, *accs]
 
 
@@ -119,12 +159,14 @@ def positive_list(values: np.ndarray) -> list[float | None]:
 def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) -> dict:
     """Two side-by-side plots sharing an epoch range that leaves room for every run."""
     right = max([_extent(h) for _, h in histories] + [x_max or 0, 1 if histories else 10])
-    empty = not any(h.epochs for _, h in histories)
+    empty = not any(h.epochs or h.points for _, h in histories)
+    left = 0.5 if histories and not any(h.points for _, h in histories) else 0  # 0: points
     line = {"showline": True, "linecolor": "#bbbbbb", "zeroline": False}
-    epoch = {**line, "range": [0.5, right + 0.5], "title": {"text": EPOCH_AXIS}}
+    epoch = {**line, "range": [left, right + 0.5], "title": {"text": EPOCH_AXIS}}
     if right <= 12:
         epoch.update(tick0=1, dtick=1)  # whole epochs only
-    loss_axis = _loss_axis([v for _, h in histories for v in h.column("loss")])
+    losses = [v for _, h in histories for v in h.column("loss")]
+    loss_axis = _loss_axis(losses + [p.loss for _, h in histories for p in h.points])
     return {
         "height": theme.CHART_HEIGHT,
         "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
@@ -192,7 +234,8 @@ def _nice(x: float) -> float:
 
 def _extent(history: History) -> float:
     """How far along the epoch axis a run reaches (including where it diverged)."""
-    return max(len(history.epochs), math.ceil(history.diverged_at or 0.0))
+    last = history.points[-1].at if history.points else 0.0
+    return max(len(history.epochs), math.ceil(max(last, history.diverged_at or 0.0)))
 
 
 def _title(text: str, x: float) -> dict:
@@ -289,3 +332,120 @@ def _weights_figure(mosaic: np.ndarray, shown: int, total: int) -> go.Figure:
             "yaxis": {**hidden, "autorange": "reversed", "scaleanchor": "x"},
         },
     )
+
+
+# -- the network as a diagram -------------------------------------------------------------
+OUTPUT_UNITS = {"softmax_ce": "softmax", "sigmoid_bce": "sigmoid", "identity_mse": "linear"}
+"""What the output units compute, by loss name."""
+SHOWN_UNITS = 6
+"""Units drawn per layer at most: three at the top, a gap, three at the bottom."""
+UNIT_COLOURS = ("#9a9a9a", "#0072B2", "#D55E00")
+"""Inputs, hidden units, outputs."""
+
+
+def network_diagram(
+    sizes: tuple[int, ...], activation: str, loss: str, big: bool = False
+) -> go.Figure:
+    """The network drawn layer by layer: a column of units per layer (at most SHOWN_UNITS
+    drawn, a gap standing for the rest), every drawn unit joined to the next layer's, and
+    under each column its unit count and what its units compute.
+
+    `sizes` (n_in, hidden..., n_out), e.g. (784, 100, 10); `activation` of the hidden
+    units; `loss` a key of OUTPUT_UNITS. `big`: larger units and labels (projector).
+    """
+    columns = [_unit_heights(n) for n in sizes]
+    edges_x: list[float | None] = []
+    edges_y: list[float | None] = []
+    for i in range(len(sizes) - 1):
+        for y0 in columns[i]:
+            for y1 in columns[i + 1]:
+                edges_x += [i, i + 1, None]
+                edges_y += [y0, y1, None]
+    edges = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": edges_x,
+        "y": edges_y,
+        "line": {"color": "#c8c8c8", "width": 0.8},
+        "hoverinfo": "skip",
+    }
+    traces = [edges] + [_layer_units(i, ys, sizes, big) for i, ys in enumerate(columns)]
+    notes = [_layer_note(i, sizes, activation, loss) for i in range(len(sizes))]
+    return go.Figure(traces, layout=_diagram_layout(sizes, notes, big))
+
+
+def _unit_heights(n: int) -> list[float]:
+    """Heights of the drawn units of a layer of n, centred on 0, a gap in the middle if
+    some are left out."""
+    if n <= SHOWN_UNITS:
+        return [(n - 1) / 2 - k for k in range(n)]
+    half = SHOWN_UNITS // 2
+    top = [half + 0.5 - k for k in range(half)]
+    return top + [-y for y in reversed(top)]
+
+
+def _layer_units(i: int, ys: list[float], sizes: tuple[int, ...], big: bool) -> dict:
+    kind = 0 if i == 0 else 2 if i == len(sizes) - 1 else 1
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [i] * len(ys),
+        "y": ys,
+        "marker": {
+            "size": 20 if big else 15,
+            "color": UNIT_COLOURS[kind],
+            "line": {"color": "white", "width": 1.5},
+        },
+        "hovertemplate": f"{sizes[i]:,} units<extra></extra>",
+    }
+
+
+def _layer_note(i: int, sizes: tuple[int, ...], activation: str, loss: str) -> str:
+    """The label under layer i: its size and what its units do."""
+    if i == 0:
+        what = "inputs<br>(pixels)" if sizes[0] == N_PIXELS else "inputs"
+    elif i == len(sizes) - 1:
+        what = f"outputs<br>{OUTPUT_UNITS.get(loss, loss)}"
+    else:
+        what = f"hidden<br>{_ACTIVATION_NAMES.get(activation, activation)}"
+    return f"<b>{sizes[i]:,}</b><br>{what}"
+
+
+_ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+
+
+def _diagram_layout(sizes: tuple[int, ...], notes: list[str], big: bool) -> dict:
+    parameters = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    hidden = {"visible": False, "fixedrange": True}
+    annotations = [
+        {
+            "x": i,
+            "y": -SHOWN_UNITS / 2 - 0.4,
+            "text": note,
+            "showarrow": False,
+            "yanchor": "top",
+            "font": {"size": 17 if big else 13},
+        }
+        for i, note in enumerate(notes)
+    ]
+    gaps = [
+        {
+            "x": i,
+            "y": 0,
+            "text": "⋮",
+            "showarrow": False,
+            "font": {"size": 22, "color": theme.MUTED},
+        }
+        for i, n in enumerate(sizes)
+        if n > SHOWN_UNITS
+    ]
+    return {
+        "height": theme.CHART_HEIGHT,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "showlegend": False,
+        "title": {"text": f"<b>Your network</b>: {parameters:,} weights and biases", "x": 0.5},
+        "xaxis": {**hidden, "range": [-0.5, len(sizes) - 0.5]},
+        "yaxis": {**hidden, "range": [-SHOWN_UNITS / 2 - 3.2, SHOWN_UNITS / 2 + 0.3]},
+        "annotations": annotations + gaps,
+        "plot_bgcolor": "white",
+    }
