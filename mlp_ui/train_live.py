@@ -72,6 +72,7 @@ class LiveView:
     run_ids: list[int]
     epochs: int | None = None  # the settings' epochs: the empty chart's width
     diagram: DeltaGenerator | None = None
+    drawn: tuple | None = None  # what the chart shows now (see draw_curves)
 
 
 STATUS_KIND = {
@@ -88,7 +89,7 @@ def live_view(config: TrainConfig | None) -> LiveView:
     """Status line, progress bar, the focus run's curves beside a diagram of the network,
     and the runs picked to compare."""
     status, progress = st.empty(), st.empty()
-    curves_col, diagram_col = st.columns([3.1, 1], gap="small")
+    curves_col, diagram_col = st.columns([3.2, 1], gap="small")
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
     view.diagram = diagram_col.empty()
     compare = _compare_picker()
@@ -170,11 +171,18 @@ def draw_progress(view: LiveView, run: state.Run | None) -> None:
 
 
 def draw_curves(view: LiveView) -> None:
+    """The curves of the shown runs, unless they are drawn as they are already (a slice
+    may end before the next point: the same chart twice would be a duplicate element)."""
     runs, active = state.runs(), state.active_run()
     shown = [runs[i] for i in view.run_ids if i in runs]
     x_max = None if shown else view.epochs  # an empty chart spans the chosen epochs
     if active is not None:
         x_max = active.trainer.target_epochs  # the curves grow into a fixed frame
+    drawn = (x_max, *((r.id, len(r.history.points), len(r.history.epochs)) for r in shown))
+    drawn += tuple(r.history.diverged_at for r in shown)
+    if drawn == view.drawn:
+        return
+    view.drawn = drawn
     fig = figures.training_curves(
         [(short_label(r), r.history) for r in shown], [theme.run_colour(r.id) for r in shown], x_max
     )

@@ -60,7 +60,8 @@ def _results(run: state.Run) -> None:
 
 def _metrics(run: state.Run) -> None:
     last = run.history.epochs[-1] if run.history.epochs else None
-    test, valid, train, epochs = st.columns(4)
+    cols = st.columns(2) * 2 if classroom.projector() else st.columns(4)  # big numbers: 2x2
+    test, valid, train, epochs = cols
     test.metric(
         "Test accuracy",
         pct(run.test_acc),

@@ -253,7 +253,7 @@ def settings() -> TrainConfig | None:
     _url_problems()
     book, default = st.columns(2)
     book.button(
-        "Book settings",
+        "Book",
         key="train_book",
         on_click=_seed_widgets,
         args=(BOOK,),

@@ -32,7 +32,7 @@ def experiments() -> tuple[classroom.Experiment, ...]:
             hidden=10,
         ),
         _experiment(
-            "Too big a learning rate",
+            "Huge learning rate",
             "Learning rate 5: within the first epoch the loss jumps up instead of falling, a "
             "red line marks where, and the status says the run diverged.",
             "Each step moves the weights by the learning rate times the gradient. At 5 a step "
@@ -41,7 +41,7 @@ def experiments() -> tuple[classroom.Experiment, ...]:
             lr=5.0,
         ),
         _experiment(
-            "Few digits, many epochs",
+            "Few digits",
             "Only 500 training digits, 40 epochs: training accuracy (solid) reaches 100 % "
             "within a few epochs, while validation accuracy (dashed) stays around 89 %.",
             "500 examples are few enough to learn one by one. Validation digits were never "

@@ -26,7 +26,7 @@ through_app()  # a first deep link on a fresh server still goes through app.py
 st.title("Train a network")
 try_this()
 
-settings_col, main_col = st.columns([1, 3.2], gap="medium")
+settings_col, main_col = st.columns([1.15, 3.2], gap="medium")
 with settings_col:
     config = settings()
 with main_col:
