@@ -9,6 +9,7 @@ the curves are redrawn every time an epoch ends.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,19 +31,23 @@ def training_curves(
     histories: list[tuple[str, History]],
     colours: list[str] | None = None,
     x_max: float | None = None,
+    within_epochs: bool = False,
 ) -> go.Figure:
     """Loss (left) and training vs validation accuracy (right), one colour per run.
 
     Three traces per run, in order: loss, training accuracy (solid), validation accuracy
-    (dashed). Loss and training accuracy are drawn from the run's sub-epoch points
-    (`History.points`, every tenth of an epoch: the curves grow while an epoch trains),
-    or, for a run without any (an older model file), from its epoch ends. Validation
+    (dashed). With `within_epochs`, loss and training accuracy are drawn from the run's
+    sub-epoch points (`History.points`, every tenth of an epoch: the curves grow while
+    an epoch trains) when it has any (an older model file has none); otherwise from its
+    epoch ends. Validation
     accuracy is only measured at epoch ends. A run that diverged gets a vertical
     "diverged here" line on both plots. `x_max` fixes the epoch axis (e.g. to the target
     epochs, so the curves grow into it). Everything is assembled as plain dicts and
     validated once, by `go.Figure`.
     """
     colours = colours or [theme.colour(i) for i in range(99)]
+    if not within_epochs:
+        histories = [(label, replace(h, points=[])) for label, h in histories]
     layout = _curves_layout(histories, x_max)
     traces = [_placeholder("x", "y"), _placeholder("x2", "y2")] if not histories else []
     for (label, history), colour in zip(histories, colours, strict=False):

@@ -183,9 +183,9 @@ def draw_curves(view: LiveView) -> None:
     if drawn == view.drawn:
         return
     view.drawn = drawn
-    fig = figures.training_curves(
-        [(short_label(r), r.history) for r in shown], [theme.run_colour(r.id) for r in shown], x_max
-    )
+    labels, colours = [short_label(r) for r in shown], [theme.run_colour(r.id) for r in shown]
+    histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
+    fig = figures.training_curves(histories, colours, x_max, within_epochs=True)
     classroom.chart(fig, view.chart, width="stretch")
 
 

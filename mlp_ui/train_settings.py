@@ -148,10 +148,8 @@ def _high(c: Control) -> float | None:
 
 
 def _number(c: Control) -> None:
-    key, high = widget_key(c.name), _high(c)
-    if st.session_state.get(key, c.low) > high:  # e.g. set by a "Try this" or a preset
-        st.session_state[key] = type(c.low)(high)
-    st.number_input(_label(c.name), c.low, high, step=c.step, key=key, help=c.help)
+    key = widget_key(c.name)  # its value was fitted to _high by _seed_widgets or widget_values
+    st.number_input(_label(c.name), c.low, _high(c), step=c.step, key=key, help=c.help)
 
 
 def _slider(c: Control) -> None:

@@ -67,8 +67,10 @@ def test_a_short_run_produces_curves_and_results():
     (run,) = _runs(at).values()
     assert run.history.status == "done" and len(run.history.epochs) == 2
     loss, train, valid = _curves(at)[:3]
-    assert loss["x"] == [1, 2] and len(train["y"]) == len(valid["y"]) == 2
-    assert loss["y"][1] < loss["y"][0]
+    # loss and training accuracy every tenth of an epoch; validation at epoch ends
+    assert loss["x"] == pytest.approx([k / 10 for k in range(1, 21)]) and len(train["y"]) == 20
+    assert valid["x"] == [1, 2] and len(valid["y"]) == 2
+    assert loss["y"][-1] < loss["y"][0]
     assert "finished 2 epochs" in _texts(at.success)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Epochs"] == "2" and metrics["Test accuracy"].endswith("%")
@@ -254,9 +256,9 @@ def test_overlay_reset_and_delete():
     at.number_input(key="train_hidden").set_value(10)
     _ok(at.button(key="train_start").click().run())
     first, second = _runs(at).values()
-    assert len(_curves(at)) == 5  # 3 at epoch ends, 2 within epochs
+    assert len(_curves(at)) == 3
     _ok(at.multiselect(key="train_compare").select(first.id).run())
-    assert len(_curves(at)) == 10
+    assert len(_curves(at)) == 6
     losses = [e.loss for e in second.history.epochs]
     _ok(at.button(key="train_reset").click().run())
     assert second.history.epochs == [] and second.history.status == "ready"
@@ -264,7 +266,7 @@ def test_overlay_reset_and_delete():
     assert [e.loss for e in second.history.epochs] == losses  # same seed, same run
     _ok(at.button(key="train_delete").click().run())
     assert list(_runs(at)) == [first.id] and at.session_state["mlp_current_run"] == first.id
-    assert len(_curves(at)) == 5
+    assert len(_curves(at)) == 3
 
 
 def _history(*accs: tuple[float, float]) -> History:
