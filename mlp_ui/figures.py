@@ -22,7 +22,9 @@ LOSS_AXIS = "Loss (log scale)"
 ACC_AXIS = "Accuracy"
 """The two plots' titles (above them: the y axes have none, to leave the plots room)."""
 EPOCH_AXIS = "epoch"
-EMPTY_TEXT = "The curves grow here<br>while a run trains."
+EMPTY_TEXT = "A point appears here<br>after every epoch."
+LIVE_EMPTY_TEXT = "The curves grow here<br>while a run trains."
+"""What an empty chart says, with points after every epoch or within epochs."""
 MOST_POINTS = 600
 """Sub-epoch points drawn per run at most (a long run's are thinned: every redraw sends them)."""
 
@@ -57,7 +59,7 @@ def training_curves(
     if not any(h.epochs or h.points or h.diverged_at is not None for _, h in histories):
         layout["annotations"].append(
             {
-                "text": EMPTY_TEXT,
+                "text": LIVE_EMPTY_TEXT if within_epochs else EMPTY_TEXT,
                 "showarrow": False,
                 "xref": "x domain",  # the middle of the loss plot, clear of the other's axis
                 "yref": "y domain",

@@ -249,7 +249,7 @@ def settings() -> TrainConfig | None:
         linked = frozenset(name for name, f in SCHEMA.items() if f.key in query)
         _seed_widgets(config, tuple(problems), linked)
     _url_problems()
-    book, default = st.columns(2)
+    book, default = (st, st) if classroom.projector() else st.columns(2)  # big text: stacked
     book.button(
         "Book",
         key="train_book",
@@ -286,7 +286,10 @@ def _validated() -> TrainConfig | None:
         st.error(f"These settings cannot train: {problem}")
         return None
     state.set_train_settings(config)
-    classroom.write_query(config.to_query())  # a link to this page reproduces these settings
+    linked = config  # all the loaded digits: the default's meaning, so the link leaves it out
+    if config.n_train == training_digits() < TrainConfig().n_train:
+        linked = config.replace(n_train=TrainConfig().n_train)
+    classroom.write_query(linked.to_query())  # a link to this page reproduces these settings
     return config
 
 

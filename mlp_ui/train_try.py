@@ -2,8 +2,10 @@
 
 A click sets every settings widget to the defaults with one or two changes (so an
 experiment does not inherit the previous one's learning rate), then starts the run.
-The numbers in the texts were measured on the offline sample (3,500 training digits,
-validation on 500) and hold in kind on full MNIST.
+The numbers in the texts hold on the offline sample (3,500 training digits, validation
+on 500) and on full MNIST (measured: 10 hidden units 91 % / 94 % validation accuracy
+against 95 % / 98 % for 100; learning rate 5 diverges in epoch 1 on both, weights grown
+300-400-fold; 500 digits reach 100 % training and 89 % / 87 % validation accuracy).
 """
 
 from __future__ import annotations
@@ -24,29 +26,29 @@ def experiments() -> tuple[classroom.Experiment, ...]:
     return (
         _experiment(
             "Tiny network",
-            "The diagram shrinks to 10 hidden units and the run ends in a fraction of the "
-            "time, but its validation accuracy levels off a few points below the 100-unit "
-            "network's: overlay the two runs (Overlay other runs) to compare.",
-            "Ten hidden units are ten features for telling all ten digits apart: 7,960 "
-            "weights and biases instead of 79,510. Fewer weights train faster and fit less.",
+            "Ten hidden units: the run takes a fraction of the time, and validation accuracy "
+            "levels off a few points below the 100-unit network's (overlay the runs to compare).",
+            "7,960 weights and biases instead of 79,510: ten features must tell all ten digits "
+            "apart. Fewer weights train faster and fit less.",
             hidden=10,
         ),
         _experiment(
             "Huge learning rate",
-            "Learning rate 5: within the first epoch the loss jumps up instead of falling, a "
-            "red line marks where, and the status says the run diverged.",
+            "Learning rate 5: the loss jumps far above the 2.3 it starts from and training "
+            "accuracy sinks to chance (10 %); at the end of the epoch a red line marks the "
+            "run as diverged, and the status says why.",
             "Each step moves the weights by the learning rate times the gradient. At 5 a step "
-            "overshoots the valley it should go down, lands higher up the other side, and the "
-            "next gradient is steeper still: the weights grow hundreds of times over.",
+            "overshoots the valley it should go down and lands higher up the other side; the "
+            "next gradient is steeper still, and the weights grow hundreds of times over.",
             lr=5.0,
         ),
         _experiment(
             "Few digits",
-            "Only 500 training digits, 40 epochs: training accuracy (solid) reaches 100 % "
-            "within a few epochs, while validation accuracy (dashed) stays around 89 %.",
-            "500 examples are few enough to learn one by one. Validation digits were never "
-            "trained on, so they show how well the network does on new digits: the gap is "
-            "what memorising costs. More digits or some L2 narrow it.",
+            "Only 500 training digits, 40 epochs: training accuracy (solid) climbs to 100 %, "
+            "while validation accuracy (dashed) stalls below 90 %.",
+            "500 examples are few enough to learn one by one. Validation digits are never "
+            "trained on, so they show how the network does on new digits: the gap is what "
+            "memorising costs. More digits or some L2 narrow it.",
             n_train=500,
             epochs=40,
         ),

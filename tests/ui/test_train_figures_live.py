@@ -32,7 +32,7 @@ def test_a_run_still_inside_its_first_epoch_is_drawn_not_called_empty():
     history = History(status="running", points=[Point(0.1, 2.2, 0.3), Point(0.2, 1.5, 0.6)])
     fig = figures.training_curves([("run", history)], x_max=10, within_epochs=True)
     assert list(fig.data[0].x) == [0.1, 0.2] and list(fig.data[2].x) == []
-    assert not any(a.text == figures.EMPTY_TEXT for a in fig.layout.annotations)
+    assert not any(a.text == figures.LIVE_EMPTY_TEXT for a in fig.layout.annotations)
 
 
 def test_without_within_epochs_the_curves_are_per_epoch_as_before():
@@ -50,6 +50,8 @@ def test_the_empty_chart_s_text_sits_inside_the_loss_plot():
     (note,) = [
         a for a in figures.training_curves([]).layout.annotations if a.text == figures.EMPTY_TEXT
     ]
+    live = figures.training_curves([], within_epochs=True).layout.annotations
+    assert any(a.text == figures.LIVE_EMPTY_TEXT for a in live)
     assert (note.xref, note.yref, note.x, note.y) == ("x domain", "y domain", 0.5, 0.5)
     assert "<br>" in note.text  # two short lines: clear of the accuracy plot
 
