@@ -34,6 +34,7 @@ def training_curves(
     colours: list[str] | None = None,
     x_max: float | None = None,
     within_epochs: bool = False,
+    big: bool = False,
 ) -> go.Figure:
     """Loss (left) and training vs validation accuracy (right), one colour per run.
 
@@ -41,16 +42,19 @@ def training_curves(
     (dashed). With `within_epochs`, loss and training accuracy are drawn from the run's
     sub-epoch points (`History.points`, every tenth of an epoch: the curves grow while
     an epoch trains) when it has any (an older model file has none); otherwise from its
-    epoch ends. Validation
-    accuracy is only measured at epoch ends. A run that diverged gets a vertical
-    "diverged here" line on both plots. `x_max` fixes the epoch axis (e.g. to the target
-    epochs, so the curves grow into it). Everything is assembled as plain dicts and
-    validated once, by `go.Figure`.
+    epoch ends. Validation accuracy is only measured at epoch ends. A run that diverged
+    gets a vertical "diverged here" line on both plots. `x_max` fixes the epoch axis
+    (e.g. to the target epochs, so the curves grow into it). `big`: room for
+    projector-sized text (`classroom.style(fig, True)`). Everything is assembled as
+    plain dicts and validated once, by `go.Figure`.
     """
     colours = colours or [theme.colour(i) for i in range(99)]
     if not within_epochs:
         histories = [(label, replace(h, points=[])) for label, h in histories]
     layout = _curves_layout(histories, x_max)
+    if big:  # the legend clear of the larger axis titles
+        layout.update(height=theme.CHART_HEIGHT + 40, margin={**layout["margin"], "b": 90})
+        layout["legend"]["y"] = -0.3
     traces = [_placeholder("x", "y"), _placeholder("x2", "y2")] if not histories else []
     for (label, history), colour in zip(histories, colours, strict=False):
         traces += _run_traces(label, history, colour)
