@@ -33,6 +33,8 @@ DIVERGE_FACTOR = 2.0
 """An epoch whose training loss exceeds this multiple of the starting loss has diverged."""
 DIVERGE_GROWTH = 100.0
 """Weights whose norm grew this many times since the start have diverged (sane runs: < 10)."""
+POINTS_PER_EPOCH = 10
+"""Sub-epoch points a run records per epoch (fewer when an epoch has fewer minibatches)."""
 
 
 # -- one minibatch, the textbook way ----------------------------------------------------
@@ -150,14 +152,26 @@ class EpochStats:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Point:
+    """The minibatches trained since the previous point, summed up at epoch `at` (epoch +
+    fraction, e.g. 2.3): their loss, on the scale of `EpochStats.loss`, and the fraction
+    of their examples the model got right while training on them."""
+
+    at: float
+    loss: float
+    train_acc: float
+
+
 @dataclass
 class History:
-    """Per-epoch statistics of one run, plus how it ended."""
+    """Per-epoch statistics of one run, sub-epoch points, plus how it ended."""
 
     epochs: list[EpochStats] = field(default_factory=list)
     status: Status = Status.READY
     message: str = ""
     diverged_at: float | None = None  # epoch + fraction where the loss went non-finite
+    points: list[Point] = field(default_factory=list)  # about POINTS_PER_EPOCH per epoch
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "status":  # "done" from a model file or a caller becomes Status.DONE
@@ -173,13 +187,20 @@ class History:
             "status": self.status.value,
             "message": self.message,
             "diverged_at": self.diverged_at,
+            "points": [asdict(p) for p in self.points],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
+        """The history `to_dict` wrote; files older than sub-epoch points load without any."""
         epochs = [EpochStats(**e) for e in data.get("epochs", [])]
+        points = [Point(**p) for p in data.get("points", [])]
         return cls(
-            epochs, data.get("status", "done"), data.get("message", ""), data.get("diverged_at")
+            epochs,
+            data.get("status", "done"),
+            data.get("message", ""),
+            data.get("diverged_at"),
+            points,
         )
 
 
@@ -259,6 +280,7 @@ class Trainer:
         self._epoch_start = self.model.copy()
         self._best: tuple[int, float, MLP] | None = None  # epoch, validation accuracy, weights
         self._loss_sum = self._correct = self._seconds = 0.0
+        self._point_loss, self._point_correct, self._point_n = 0.0, 0, 0  # since the last point
         X, y = (self.X_valid, self.y_valid) if len(self.X_valid) else (self.X, self.y)
         start_loss = evaluate(self.model, X[:1000], y[:1000])[0] / len(X[:1000])
         self._start = (weight_norm(self.model), start_loss)  # for `blew_up`
@@ -360,6 +382,7 @@ class Trainer:
                 return False
             self._loss_sum += loss
             self._correct += correct
+            self._count_for_point(loss, correct, len(job.batches[i]))
             return deadline is None or time.perf_counter() < deadline
 
         n = self.backend.run(job, after_batch)
@@ -369,11 +392,27 @@ class Trainer:
             return None, n
         return (self._end_epoch() if self._pos >= len(self.X) else None), n
 
+    def _count_for_point(self, loss: float, correct: int, n: int) -> None:
+        """Add the batch of n examples just trained to the next point; record the point
+        when the batch took the epoch past another 1/POINTS_PER_EPOCH of its examples."""
+        self._point_loss += loss
+        self._point_correct += correct
+        self._point_n += n
+        N, before = len(self.X), self._pos - n
+        if before * POINTS_PER_EPOCH // N == self._pos * POINTS_PER_EPOCH // N:
+            return
+        scale = 1 if self.config.reduction == "mean" else N  # "sum": the epoch's loss is a sum
+        loss = self._point_loss / self._point_n * scale + l2_penalty(self.model, self.config.l2)
+        at = self.epoch + self._pos / N
+        self.history.points.append(Point(at, float(loss), self._point_correct / self._point_n))
+        self._point_loss, self._point_correct, self._point_n = 0.0, 0, 0
+
     def _minibatches(self, limit: int | None) -> Minibatches:
         """The epoch's next minibatches (at most `limit`); draws a new order at its start."""
         if self._perm is None:
             self._perm = self._rng.permutation(len(self.X))
             self._pos = 0
+            self._point_loss, self._point_correct, self._point_n = 0.0, 0, 0
         size = self.config.batch_size
         starts = range(self._pos, len(self.X), size)[:limit]
         batches = [self._perm[s : s + size] for s in starts]

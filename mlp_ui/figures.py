@@ -9,47 +9,65 @@ the curves are redrawn every time an epoch ends.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
 
-from mlp_core.data import ROWS
+from mlp_core.data import N_PIXELS, ROWS
 from mlp_core.training import History
 from mlp_ui import theme
 
-LOSS_AXIS = "loss (log scale)"
-ACC_AXIS = "accuracy"
+LOSS_AXIS = "Loss (log scale)"
+ACC_AXIS = "Accuracy"
+"""The two plots' titles (above them: the y axes have none, to leave the plots room)."""
 EPOCH_AXIS = "epoch"
-EMPTY_TEXT = "A point appears here after every epoch."
+EMPTY_TEXT = "A point appears here<br>after every epoch."
+LIVE_EMPTY_TEXT = "The curves grow here<br>while a run trains."
+"""What an empty chart says, with points after every epoch or within epochs."""
+MOST_POINTS = 600
+"""Sub-epoch points drawn per run at most (a long run's are thinned: every redraw sends them)."""
 
 
 def training_curves(
     histories: list[tuple[str, History]],
     colours: list[str] | None = None,
     x_max: float | None = None,
+    within_epochs: bool = False,
+    big: bool = False,
 ) -> go.Figure:
-    """Loss (left) and training vs validation accuracy (right) per epoch, one colour per run.
+    """Loss (left) and training vs validation accuracy (right), one colour per run.
 
     Three traces per run, in order: loss, training accuracy (solid), validation accuracy
-    (dashed). A run that diverged gets a vertical "diverged here" line on both plots.
-    `x_max` fixes the epoch axis (e.g. to the target epochs, so the curves grow into it).
-    Everything is assembled as plain dicts and validated once, by `go.Figure`.
+    (dashed). With `within_epochs`, loss and training accuracy are drawn from the run's
+    sub-epoch points (`History.points`, every tenth of an epoch: the curves grow while
+    an epoch trains) when it has any (an older model file has none); otherwise from its
+    epoch ends. Validation accuracy is only measured at epoch ends. A run that diverged
+    gets a vertical "diverged here" line on both plots. `x_max` fixes the epoch axis
+    (e.g. to the target epochs, so the curves grow into it). `big`: room for
+    projector-sized text (`classroom.style(fig, True)`). Everything is assembled as
+    plain dicts and validated once, by `go.Figure`.
     """
     colours = colours or [theme.colour(i) for i in range(99)]
+    if not within_epochs:
+        histories = [(label, replace(h, points=[])) for label, h in histories]
     layout = _curves_layout(histories, x_max)
+    if big:  # the legend clear of the larger axis titles
+        layout.update(height=theme.CHART_HEIGHT + 40, margin={**layout["margin"], "b": 90})
+        layout["legend"]["y"] = -0.3
     traces = [_placeholder("x", "y"), _placeholder("x2", "y2")] if not histories else []
     for (label, history), colour in zip(histories, colours, strict=False):
         traces += _run_traces(label, history, colour)
         if history.diverged_at is not None:
             _mark_divergence(layout, label if len(histories) > 1 else "", history.diverged_at)
-    if not any(h.epochs or h.diverged_at is not None for _, h in histories):
+    if not any(h.epochs or h.points or h.diverged_at is not None for _, h in histories):
         layout["annotations"].append(
             {
-                "text": EMPTY_TEXT,
+                "text": LIVE_EMPTY_TEXT if within_epochs else EMPTY_TEXT,
                 "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.225,  # the middle of the loss plot
+                "xref": "x domain",  # the middle of the loss plot, clear of the other's axis
+                "yref": "y domain",
+                "x": 0.5,
                 "y": 0.5,
                 "font": {"color": theme.MUTED, "size": theme.FONT_SIZE + 1},
             }
@@ -57,39 +75,63 @@ def training_curves(
     return go.Figure(data=traces, layout=layout)
 
 
+def _training_line(history: History) -> tuple[list[float], np.ndarray, np.ndarray, str]:
+    """x, loss and training accuracy of a run's curves, and the x's hover format: its
+    points (thinned to MOST_POINTS, the latest kept), else its epoch ends."""
+    points = history.points
+    if not points:
+        x = history.column("epoch").tolist()
+        return x, history.column("loss"), history.column("train_acc"), "%{x}"
+    if len(points) > MOST_POINTS:
+        points = points[:: math.ceil(len(points) / MOST_POINTS)] + [points[-1]]
+    loss = np.array([p.loss for p in points], dtype=float)
+    acc = np.array([p.train_acc for p in points], dtype=float)
+    return [p.at for p in points], loss, acc, "%{x:.1f}"
+
+
 def _run_traces(label: str, history: History, colour: str) -> list[dict]:
     """Loss, training accuracy and validation accuracy of one run."""
-    x = history.column("epoch").tolist()
+    x, loss_y, train_y, at = _training_line(history)
+    line_only = bool(history.points)
     common = {
         "type": "scatter",
-        "mode": "lines+markers",
+        "mode": "lines" if line_only else "lines+markers",
         "legendgroup": label,
-        "x": x,
         "marker": {"size": 5},
     }
     loss = {
         **common,
-        "y": finite_list(history.column("loss")),
+        "x": x,
+        "y": finite_list(loss_y),
         "name": label,
         "line": {"color": colour},
-        "hovertemplate": "epoch %{x}<br>loss %{y:.4g}<extra>" + label + "</extra>",
+        "hovertemplate": f"epoch {at}<br>loss %{{y:.4g}}<extra>{label}</extra>",
     }
     accs = [
         {
             **common,
-            "y": finite_list(history.column(column)),
+            "x": xs,
+            "y": finite_list(ys),
             "name": f"{label}: {what}",
             "xaxis": "x2",
             "yaxis": "y2",
             "showlegend": False,
             "line": {"color": colour, "dash": dash},
-            "hovertemplate": f"epoch %{{x}}<br>{what} %{{y:.2%}}<extra>{label}</extra>",
+            "hovertemplate": f"epoch {fmt}<br>{what} %{{y:.2%}}<extra>{label}</extra>",
         }
-        for column, what, dash in (
-            ("train_acc", "training", "solid"),
-            ("valid_acc", "validation", "dash"),
+        for xs, ys, what, dash, fmt in (
+            (x, train_y, "training", "solid", at),
+            (
+                history.column("epoch").tolist(),
+                history.column("valid_acc"),
+                "validation",
+                "dash",
+                "%{x}",
+            ),
         )
     ]
+    accs[1]["mode"] = "lines+markers"  # measured at epoch ends only
+    accs[1]["marker"] = {"size": 7 if line_only else 5}
     return [loss, *accs]
 
 
@@ -119,31 +161,44 @@ def positive_list(values: np.ndarray) -> list[float | None]:
 def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) -> dict:
     """Two side-by-side plots sharing an epoch range that leaves room for every run."""
     right = max([_extent(h) for _, h in histories] + [x_max or 0, 1 if histories else 10])
-    empty = not any(h.epochs for _, h in histories)
+    empty = not any(h.epochs or h.points for _, h in histories)
+    left = 0.5 if histories and not any(h.points for _, h in histories) else 0  # 0: points
     line = {"showline": True, "linecolor": "#bbbbbb", "zeroline": False}
-    epoch = {**line, "range": [0.5, right + 0.5], "title": {"text": EPOCH_AXIS}}
-    if right <= 12:
-        epoch.update(tick0=1, dtick=1)  # whole epochs only
-    loss_axis = _loss_axis([v for _, h in histories for v in h.column("loss")])
+    epoch = {**line, "range": [left, right + 0.5], "title": {"text": EPOCH_AXIS}}
+    if right <= 12:  # whole epochs only, every other one if they would crowd
+        epoch.update(tick0=0, dtick=1 if right <= 6 else 2)
+    losses = [v for _, h in histories for v in h.column("loss")]
+    loss_axis = _loss_axis(losses + [p.loss for _, h in histories for p in h.points])
     return {
         "height": theme.CHART_HEIGHT,
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 50},
         "font": {"size": theme.FONT_SIZE},
         "uirevision": "curves",  # keep the user's zoom while the curves grow
-        "legend": {"orientation": "h", "y": -0.22, "x": 0, "title": {"text": "run "}},
-        "xaxis": {**epoch, "domain": [0, 0.45]},
-        "yaxis": {**line, **loss_axis, "type": "log", "title": {"text": LOSS_AXIS}},
-        "xaxis2": {**epoch, "domain": [0.57, 1], "anchor": "y2"},
+        "legend": {"orientation": "h", "y": -0.22, "x": 0},
+        "xaxis": {**epoch, "domain": [0, 0.42]},
+        "yaxis": {**line, **loss_axis, "type": "log", "automargin": True},
+        "xaxis2": {**epoch, "domain": [0.62, 1], "anchor": "y2"},
         "yaxis2": {
             **line,
             "anchor": "x2",
             "tickformat": ".0%",
-            "title": {"text": ACC_AXIS},
             "range": [0, 1] if empty else None,
         },
         "annotations": [
-            _title("Loss", 0.225),
-            _title("Accuracy (solid: training, dashed: validation)", 0.785),
+            _title(LOSS_AXIS, 0.21),
+            _title(ACC_AXIS, 0.81),
+            {
+                "text": "solid: training<br>dashed: validation",
+                "xref": "x2 domain",
+                "yref": "y2 domain",
+                "x": 0.98,
+                "y": 0.04,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "align": "right",
+                "showarrow": False,
+                "bgcolor": "rgba(255,255,255,0.75)",
+            },
         ],
         "shapes": [],
     }
@@ -192,7 +247,8 @@ def _nice(x: float) -> float:
 
 def _extent(history: History) -> float:
     """How far along the epoch axis a run reaches (including where it diverged)."""
-    return max(len(history.epochs), math.ceil(history.diverged_at or 0.0))
+    last = history.points[-1].at if history.points else 0.0
+    return max(len(history.epochs), math.ceil(max(last, history.diverged_at or 0.0)))
 
 
 def _title(text: str, x: float) -> dict:
@@ -289,3 +345,123 @@ def _weights_figure(mosaic: np.ndarray, shown: int, total: int) -> go.Figure:
             "yaxis": {**hidden, "autorange": "reversed", "scaleanchor": "x"},
         },
     )
+
+
+# -- the network as a diagram -------------------------------------------------------------
+OUTPUT_UNITS = {"softmax_ce": "softmax", "sigmoid_bce": "sigmoid", "identity_mse": "linear"}
+"""What the output units compute, by loss name."""
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+SHOWN_UNITS = 6
+"""Units drawn per layer at most: three on the left, a gap, three on the right."""
+UNIT_COLOURS = ("#8a8a8a", "#0072B2", "#D55E00")
+"""Inputs, hidden units, outputs."""
+ROW = 1.6
+"""Vertical distance between two layers' rows of units (a unit is 1 wide)."""
+
+
+def network_diagram(
+    sizes: tuple[int, ...], activation: str, loss: str, big: bool = False
+) -> go.Figure:
+    """The network drawn layer by layer, inputs at the top and outputs at the bottom: a
+    row of units per layer (at most SHOWN_UNITS drawn, "..." standing for the rest),
+    every drawn unit joined to the next layer's, and above each row its unit count and
+    what its units compute. Narrow and tall, to stand beside the training curves.
+
+    `sizes` (n_in, hidden..., n_out), e.g. (784, 100, 10); `activation` of the hidden
+    units; `loss` a key of OUTPUT_UNITS. `big`: sized for `classroom.style(fig, True)`.
+    """
+    rows = [_unit_positions(n) for n in sizes]
+    traces = [_layer_units(i, xs, sizes, big) for i, xs in enumerate(rows)]
+    notes = [_layer_note(i, sizes, activation, loss) for i in range(len(sizes))]
+    layout = _diagram_layout(sizes, notes)
+    layout["shapes"] = [  # shapes, not a trace: chart styles thicken traces' lines
+        {
+            "type": "line",
+            "x0": x0,
+            "y0": -i * ROW,
+            "x1": x1,
+            "y1": -(i + 1) * ROW,
+            "line": {"color": "#c4c4c4", "width": 1},
+            "layer": "below",
+        }
+        for i in range(len(sizes) - 1)
+        for x0 in rows[i]
+        for x1 in rows[i + 1]
+    ]
+    return go.Figure(traces, layout=layout)
+
+
+def _unit_positions(n: int) -> list[float]:
+    """Where a layer of n units draws them across, centred on 0, a gap in the middle
+    when some are left out."""
+    if n <= SHOWN_UNITS:
+        return [k - (n - 1) / 2 for k in range(n)]
+    half = SHOWN_UNITS // 2
+    left = [-half - 0.5 + k for k in range(half)]
+    return left + [-x for x in reversed(left)]
+
+
+def _layer_units(i: int, xs: list[float], sizes: tuple[int, ...], big: bool) -> dict:
+    kind = 0 if i == 0 else 2 if i == len(sizes) - 1 else 1
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": xs,
+        "y": [-i * ROW] * len(xs),
+        "marker": {
+            "size": 12 if big else 13,  # projector styles scale markers 1.5-fold
+            "color": UNIT_COLOURS[kind],
+            "line": {"color": "white", "width": 1.5},
+        },
+        "hovertemplate": f"{sizes[i]:,} units<extra></extra>",
+    }
+
+
+def _layer_note(i: int, sizes: tuple[int, ...], activation: str, loss: str) -> str:
+    """The label above layer i: its size and what its units do."""
+    if i == 0:
+        what = "pixels in" if sizes[0] == N_PIXELS else "inputs"
+    elif i == len(sizes) - 1:
+        what = f"{OUTPUT_UNITS.get(loss, loss)} out"
+    else:
+        what = ACTIVATION_NAMES.get(activation, activation)
+    return f"<b>{sizes[i]:,}</b> {what}"
+
+
+def _diagram_layout(sizes: tuple[int, ...], notes: list[str]) -> dict:
+    parameters = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    hidden = {"visible": False, "fixedrange": True}
+    labels = [
+        {
+            "x": 0,
+            "y": -i * ROW + 0.42,
+            "text": note,
+            "showarrow": False,
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.9)",
+        }
+        for i, note in enumerate(notes)
+    ]
+    gaps = [
+        {"x": 0, "y": -i * ROW, "text": "···", "showarrow": False, "font": {"color": theme.MUTED}}
+        for i, n in enumerate(sizes)
+        if n > SHOWN_UNITS
+    ]
+    total = {
+        "x": 0,
+        "y": -(len(sizes) - 1) * ROW - 0.4,
+        "yanchor": "top",
+        "showarrow": False,
+        "text": f"{parameters:,} weights<br>and biases",
+        "font": {"color": theme.MUTED},
+    }
+    half = SHOWN_UNITS / 2 + 1.1
+    return {
+        "height": theme.CHART_HEIGHT,
+        "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
+        "showlegend": False,
+        "xaxis": {**hidden, "range": [-half, half]},
+        "yaxis": {**hidden, "range": [-(len(sizes) - 1) * ROW - 1.6, 1.1]},
+        "annotations": [*labels, *gaps, total],
+        "plot_bgcolor": "white",
+    }

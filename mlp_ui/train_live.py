@@ -1,12 +1,13 @@
 """The Train page's live view: status, progress bar and curves, and the training loop.
 
-Training runs inside the page's own script: `train_active` calls `Trainer.step` for half a
-second at a time and redraws the curves and the progress bar in between. A click or a page
+Training runs inside the page's own script: `train_active` calls `Trainer.step` for a
+fraction of a second at a time (`Pace`) and redraws the curves and the progress bar in
+between. A click or a page
 switch ends that script run at its next `st.` call, that is between two steps. With
 Streamlit's fast reruns (the default) the next script run starts at once, possibly while
 the old one is still inside a step, so every step and every change to a run happens under
 the run's lock (`state.Run.lock`): the model is never touched by two threads, and Stop
-waits for the step in progress (at most half a second). Stop and leaving the page
+waits for the step in progress (a fraction of a second). Stop and leaving the page
 (app.py calls `state.pause_active`) mark the run stopped; Continue resumes it from the
 same minibatch. Every run stays in the session with its settings and history.
 """
@@ -14,16 +15,17 @@ same minibatch. Every run stays in the session with its settings and history.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+import mlp_fast
 from mlp_core.config import TrainConfig
+from mlp_core.data import N_CLASSES, N_PIXELS
 from mlp_core.training import Status
-from mlp_ui import figures, state, theme
+from mlp_ui import classroom, figures, state, theme
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
 from mlp_ui.train_text import short_label, status_text
@@ -31,19 +33,30 @@ from mlp_ui.train_text import short_label, status_text
 
 @dataclass(frozen=True)
 class Pace:
-    """How training is sliced: each slice is one `Trainer.step`, then the progress bar.
+    """How training is sliced: each slice is one `Trainer.step`, then the progress bar and
+    the curves are redrawn, so the curves grow within an epoch (the Trainer records a
+    point every tenth of one).
 
-    The curves are redrawn after a slice that finished an epoch, but at most every
-    `curves_every` seconds: each redraw costs the server a figure and the browser a
-    re-render, and epochs of a small network can end several times a second.
+    A slice lasts `interval(runs)` seconds, `runs` being the runs training in this server
+    process (`mlp_fast.active_runs()`): `redraw` seconds for one or two runs, then
+    `redraw * runs / 2`, at most `slowest`. Alone a run is redrawn about three times a
+    second; a class of thirty shares the server's two cores and pays a figure per redraw,
+    so from two runs on the whole server redraws about 2 / `redraw` (~7) times a second
+    whatever the class size, until each run's pace reaches `slowest`.
+    `seconds` fixes the slice length instead; `batches` caps a slice's minibatches.
     `max_slices` ends a script run after that many slices with the run still active (the
-    next script run goes on). Only tests set it: AppTest cannot click while a script runs.
+    next script run goes on). Only tests set those: AppTest cannot click while a script runs.
     """
 
-    seconds: float = 0.5
+    seconds: float | None = None
     batches: int | None = None
     max_slices: int | None = None
-    curves_every: float = 0.9
+    redraw: float = 0.3
+    slowest: float = 3.0
+
+    def interval(self, runs: int) -> float:
+        """Seconds between two redraws with `runs` runs training in this process."""
+        return min(self.redraw * max(1.0, runs / 2), self.slowest)
 
 
 PACE = Pace()
@@ -58,6 +71,8 @@ class LiveView:
     chart: DeltaGenerator
     run_ids: list[int]
     epochs: int | None = None  # the settings' epochs: the empty chart's width
+    diagram: DeltaGenerator | None = None
+    drawn: tuple | None = None  # what the chart shows now (see draw_curves)
 
 
 STATUS_KIND = {
@@ -71,15 +86,40 @@ STATUS_KIND = {
 
 
 def live_view(config: TrainConfig | None) -> LiveView:
-    """Status line, progress bar and curves of the focus run, plus runs picked to compare."""
-    view = LiveView(st.empty(), st.empty(), st.empty(), [], config and config.epochs)
+    """Status line, progress bar, the focus run's curves beside a diagram of the network,
+    and the runs picked to compare."""
+    status, progress = st.empty(), st.empty()
+    curves_col, diagram_col = st.columns([3.2, 1], gap="small")
+    view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
+    view.diagram = diagram_col.empty()
     compare = _compare_picker()
     focus = state.active_run() or state.current_run()
     view.run_ids = _unique(([focus.id] if focus else []) + compare)
     draw_status(view)
     draw_progress(view, focus)
     draw_curves(view)
+    draw_diagram(view, config)
     return view
+
+
+def draw_diagram(view: LiveView, config: TrainConfig | None) -> None:
+    """The network as a diagram: the training run's, else the one the settings describe
+    (else the current run's), so it follows the settings before a run starts."""
+    if (network := _drawn_network(config)) is None:
+        return
+    fig = figures.network_diagram(*network, big=classroom.projector())
+    static = {**theme.CHART_CONFIG, "staticPlot": True}
+    classroom.chart(fig, view.diagram, width="stretch", config=static)
+
+
+def _drawn_network(config: TrainConfig | None) -> tuple[tuple[int, ...], str, str] | None:
+    """Layer sizes, hidden activation and loss of the network the diagram shows."""
+    active, current = state.active_run(), state.current_run()
+    if active is None and config is not None:
+        return (N_PIXELS, *config.hidden_sizes, N_CLASSES), config.activation, config.loss
+    if (run := active or current) is None:
+        return None
+    return tuple(run.model.sizes), run.model.activation, run.model.loss
 
 
 def _unique(ids: Iterable[int]) -> list[int]:
@@ -104,8 +144,8 @@ def draw_status(view: LiveView) -> None:
     run = state.active_run() or state.current_run()
     if run is None:
         view.status.info(
-            "No run yet: choose settings on the left and press **Start**. "
-            "The loss and accuracy curves grow below, one point per epoch."
+            "No run yet: choose settings on the left and press **Start**, or try an "
+            "experiment above. The loss and accuracy curves grow below as it trains."
         )
         return
     status = run.history.status
@@ -131,15 +171,23 @@ def draw_progress(view: LiveView, run: state.Run | None) -> None:
 
 
 def draw_curves(view: LiveView) -> None:
+    """The curves of the shown runs, unless they are drawn as they are already (a slice
+    may end before the next point: the same chart twice would be a duplicate element)."""
     runs, active = state.runs(), state.active_run()
     shown = [runs[i] for i in view.run_ids if i in runs]
     x_max = None if shown else view.epochs  # an empty chart spans the chosen epochs
     if active is not None:
         x_max = active.trainer.target_epochs  # the curves grow into a fixed frame
-    fig = figures.training_curves(
-        [(short_label(r), r.history) for r in shown], [theme.run_colour(r.id) for r in shown], x_max
-    )
-    view.chart.plotly_chart(fig, width="stretch", config=theme.CHART_CONFIG)
+    drawn = (x_max, *((r.id, len(r.history.points), len(r.history.epochs)) for r in shown))
+    drawn += tuple(r.history.diverged_at for r in shown)
+    if drawn == view.drawn:
+        return
+    view.drawn = drawn
+    labels, colours = [short_label(r) for r in shown], [theme.run_colour(r.id) for r in shown]
+    histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
+    big = classroom.projector()
+    fig = figures.training_curves(histories, colours, x_max, within_epochs=True, big=big)
+    classroom.chart(fig, view.chart, width="stretch")
 
 
 def _slices() -> Iterable[int]:
@@ -156,19 +204,17 @@ def train_active(view: LiveView) -> None:
     run = state.active_run()
     if run is None or run.trainer is None:
         return
-    shown, drawn = run.trainer.epoch, time.monotonic()
     for _ in _slices():
+        seconds = PACE.seconds or PACE.interval(mlp_fast.active_runs())
         with run.lock:
             if not _training(run):
                 break
-            run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds)
+            run.trainer.step(max_batches=PACE.batches, max_seconds=seconds)
             if run.trainer.finished:
                 state.set_active(None)
                 score(run)
                 break
-        if run.trainer.epoch != shown and time.monotonic() - drawn >= PACE.curves_every:
-            shown, drawn = run.trainer.epoch, time.monotonic()
-            draw_curves(view)
+        draw_curves(view)
         draw_progress(view, run)
     else:
         return  # only with PACE.max_slices: the next script run goes on

@@ -11,8 +11,8 @@ from mlp_core.config import (
 )
 from mlp_core.data import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
+from mlp_ui import classroom, figures, state
 from mlp_ui import data as ui_data
-from mlp_ui import figures, state, theme
 from mlp_ui.train_text import overfit_note, pct
 
 
@@ -46,13 +46,12 @@ def _results(run: state.Run) -> None:
     if run.test_acc is None and run.history.epochs:
         score(run)  # e.g. paused by a page switch before it was scored
     _metrics(run)
-    if note := overfit_note(run.history):
+    valid = ui_data.dataset(scaling_of(run.config), "float32").y_valid
+    if note := overfit_note(run.history, len(valid)):
         st.warning(note)
     _download(run)
     if run.model.sizes[0] == N_PIXELS:
-        st.plotly_chart(
-            figures.weights_grid(run.model.W[0]), width="stretch", config=theme.CHART_CONFIG
-        )
+        classroom.chart(figures.weights_grid(run.model.W[0]), width="stretch")
         st.caption(
             f"Each square is one hidden unit's {N_PIXELS} incoming weights, laid out like the "
             "digit it looks at: red pixels push the unit up, blue ones push it down."
@@ -61,7 +60,8 @@ def _results(run: state.Run) -> None:
 
 def _metrics(run: state.Run) -> None:
     last = run.history.epochs[-1] if run.history.epochs else None
-    test, valid, train, epochs = st.columns(4)
+    cols = st.columns(2) * 2 if classroom.projector() else st.columns(4)  # big numbers: 2x2
+    test, valid, train, epochs = cols
     test.metric(
         "Test accuracy",
         pct(run.test_acc),

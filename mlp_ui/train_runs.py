@@ -22,12 +22,12 @@ from mlp_ui.train_text import run_name
 def buttons(config: TrainConfig | None) -> None:
     """Start, Stop, Continue and Reset; each acts in a callback, before the page redraws."""
     run, active = state.current_run(), state.active_run()
-    start, stop, cont, reset = st.columns(4)
-    start.button(
+    start_col, stop, cont, reset = st.columns(4)
+    start_col.button(
         "Start",
         key="train_start",
         type="primary",
-        on_click=_start,
+        on_click=start,
         disabled=config is None,
         width="stretch",
         help="Train a new run with the settings on the left. Earlier runs are kept.",
@@ -90,7 +90,8 @@ def _pause(why: Callable[[Trainer], str]) -> None:
         score(run)  # before the sidebar is drawn, so it shows the test accuracy too
 
 
-def _start() -> None:
+def start() -> None:
+    """Start a new run with the settings widgets' values (a button's callback)."""
     try:
         config = widget_config()
         dataset = ui_data.dataset(config.scaling, config.dtype)

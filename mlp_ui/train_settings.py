@@ -77,7 +77,8 @@ MAIN = (
         10,
         55000,
         500,
-        help="Use only the first n training digits; fewer examples train faster and overfit more.",
+        help="Use only the first n training digits (at most what the loaded data has); "
+        "fewer examples train faster and overfit more.",
     ),
     Control(
         "seed",
@@ -135,8 +136,20 @@ def _label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def training_digits() -> int:
+    """How many training digits the loaded data has (55,000, or the offline sample's)."""
+    default = TrainConfig()
+    return len(ui_data.dataset(default.scaling, default.dtype).y_train)
+
+
+def _high(c: Control) -> float | None:
+    """The widget's largest value: for training examples, what the loaded data has."""
+    return min(c.high, training_digits()) if c.name == "n_train" else c.high
+
+
 def _number(c: Control) -> None:
-    st.number_input(_label(c.name), c.low, c.high, step=c.step, key=widget_key(c.name), help=c.help)
+    key = widget_key(c.name)  # its value was fitted to _high by _seed_widgets or widget_values
+    st.number_input(_label(c.name), c.low, _high(c), step=c.step, key=key, help=c.help)
 
 
 def _slider(c: Control) -> None:
@@ -183,21 +196,25 @@ _DRAW: dict[str, Callable[[Control], None]] = {
 def _clamp(c: Control, value: Any) -> Any:
     """A config value fitted to the widget's limits (the engine accepts more than the UI)."""
     if c.kind in ("number", "slider"):
-        return type(c.low)(min(max(value, c.low), c.high))
+        return type(c.low)(min(max(value, c.low), _high(c)))
     return value
 
 
-def _seed_widgets(config: TrainConfig, problems: tuple[str, ...] = ()) -> None:
+def _seed_widgets(
+    config: TrainConfig, problems: tuple[str, ...] = (), linked: frozenset[str] = frozenset()
+) -> None:
     """Set every settings widget to `config` (before the widgets are drawn); remember
-    `problems` and the values a widget could not take, to show them."""
+    `problems` and the values of `linked` fields (from the URL) a widget could not take,
+    to show them. Other values are fitted silently (the default 55,000 training digits
+    on the offline sample's 3,500)."""
     problems = list(problems)
     for c in CONTROLS:
         value = getattr(config, c.name)
         st.session_state[widget_key(c.name)] = fitted = _clamp(c, value)
-        if fitted != value:
+        if fitted != value and c.name in linked:
             problems.append(
                 f"{SCHEMA[c.name].key}={value}: this page offers {_label(c.name).lower()} "
-                f"from {c.low:g} to {c.high:g}; using {fitted:g}"
+                f"from {c.low:g} to {_high(c):g}; using {fitted:g}"
             )
     st.session_state[_URL_PROBLEMS] = problems
 
@@ -214,6 +231,11 @@ def _url_problems() -> None:
         )
 
 
+def widget_values(config: TrainConfig) -> dict[str, Any]:
+    """The settings widgets' session-state values for `config` (fitted to their limits)."""
+    return {widget_key(c.name): _clamp(c, getattr(config, c.name)) for c in CONTROLS}
+
+
 def widget_config() -> TrainConfig:
     """The config the settings widgets describe; ValueError if it is invalid."""
     return TrainConfig(**{c.name: st.session_state[widget_key(c.name)] for c in CONTROLS})
@@ -222,12 +244,14 @@ def widget_config() -> TrainConfig:
 def settings() -> TrainConfig | None:
     """The settings panel; the valid config it describes, or None with a message."""
     if widget_key("hidden") not in st.session_state:  # first visit, or back from another page
-        config, problems = TrainConfig.read_query(classroom.page_query(), state.train_settings())
-        _seed_widgets(config, tuple(problems))
+        query = classroom.page_query()
+        config, problems = TrainConfig.read_query(query, state.train_settings())
+        linked = frozenset(name for name, f in SCHEMA.items() if f.key in query)
+        _seed_widgets(config, tuple(problems), linked)
     _url_problems()
-    book, default = st.columns(2)
+    book, default = (st, st) if classroom.projector() else st.columns(2)  # big text: stacked
     book.button(
-        "Book settings",
+        "Book",
         key="train_book",
         on_click=_seed_widgets,
         args=(BOOK,),
@@ -261,11 +285,11 @@ def _validated() -> TrainConfig | None:
     if problem:
         st.error(f"These settings cannot train: {problem}")
         return None
-    available = len(ui_data.dataset(config.scaling, config.dtype).y_train)
-    if config.n_train > available:
-        st.caption(f"The loaded data has {available:,} training digits; all are used.")
     state.set_train_settings(config)
-    classroom.write_query(config.to_query())  # a link to this page reproduces these settings
+    linked = config  # all the loaded digits: the default's meaning, so the link leaves it out
+    if config.n_train == training_digits() < TrainConfig().n_train:
+        linked = config.replace(n_train=TrainConfig().n_train)
+    classroom.write_query(linked.to_query())  # a link to this page reproduces these settings
     return config
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from mlp_core.config import BOOK, TrainConfig
@@ -12,7 +13,8 @@ if TYPE_CHECKING:
     from mlp_ui.state import Run
 
 
-OVERFIT_GAP = 0.03  # training accuracy this far above validation accuracy: warn
+OVERFIT_EPOCHS = 3  # validation accuracy below its best for this many epochs...
+OVERFIT_DROP = 0.005  # ...by more than chance and this (half a point), training rising: warn
 
 
 def run_name(config: TrainConfig) -> str:
@@ -50,23 +52,34 @@ def status_text(run: Run) -> str:
     return f"Run #{run.id}: {h.message or h.status}"
 
 
-def overfit_note(history: History) -> str | None:
-    """A warning when training accuracy runs ahead of validation accuracy, else None."""
-    if not history.epochs:
+def overfit_note(history: History, n_valid: int = 5000) -> str | None:
+    """A warning when the run overfits, else None (`n_valid`: validation digits).
+
+    Overfitting is validation accuracy falling while training accuracy still rises: the
+    best validation accuracy is at least OVERFIT_EPOCHS epochs old, the mean of the last
+    OVERFIT_EPOCHS is below it by more than chance explains (two standard errors of an
+    accuracy measured on n_valid digits, at least OVERFIT_DROP), and training accuracy
+    has risen since. A gap between training and validation accuracy alone is normal (a
+    network fits the digits it trains on better than new ones); the first epochs are
+    never flagged.
+    """
+    if len(history.epochs) <= OVERFIT_EPOCHS:
         return None
-    last = history.epochs[-1]
+    last, recent = history.epochs[-1], history.epochs[-OVERFIT_EPOCHS:]
     best = max(history.epochs, key=lambda e: e.valid_acc)
-    gap = last.train_acc - last.valid_acc
-    if gap <= OVERFIT_GAP:
+    chance = 2 * math.sqrt(best.valid_acc * (1 - best.valid_acc) / max(n_valid, 1))
+    drop = best.valid_acc - sum(e.valid_acc for e in recent) / len(recent)
+    if last.epoch - best.epoch < OVERFIT_EPOCHS or drop <= max(chance, OVERFIT_DROP):
         return None
-    note = (
-        f"Overfitting: training accuracy ({last.train_acc:.1%}) is {gap:.1%} points "
-        f"above validation accuracy ({last.valid_acc:.1%}); the network is learning its "
-        "training digits by heart rather than what makes a digit."
+    if last.train_acc <= best.train_acc:
+        return None
+    return (
+        f"Overfitting: validation accuracy peaked at epoch {best.epoch} ({best.valid_acc:.1%}) "
+        f"and fell to {last.valid_acc:.1%} by epoch {last.epoch}, while training accuracy "
+        f"rose from {best.train_acc:.1%} to {last.train_acc:.1%}: the network is learning "
+        "its training digits by heart rather than what makes a digit. More training "
+        "examples, some L2, or fewer epochs help."
     )
-    if best.epoch < last.epoch and best.valid_acc - last.valid_acc > 0.005:
-        note += f" Validation accuracy peaked at epoch {best.epoch} ({best.valid_acc:.1%})."
-    return note + " More training examples, some L2, or fewer epochs narrow the gap."
 
 
 def run_row(run: Run) -> dict[str, Any]:

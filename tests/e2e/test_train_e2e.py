@@ -19,8 +19,10 @@ TALL = {"width": 1400, "height": 1900}  # Streamlit scrolls inside the page: sho
 
 POINTS_JS = """() => {
   const chart = document.querySelector('.js-plotly-plot');
-  return chart && chart.data && chart.data.length ? chart.data[0].x.length : 0;
+  return chart && chart.data && chart.data.length > 2 ? chart.data[2].x.length : 0;
 }"""
+"""Epoch ends on the chart: the points of its validation curve (the loss and training
+curves have a point every tenth of an epoch)."""
 
 
 def _button(pg, name: str):
@@ -29,7 +31,7 @@ def _button(pg, name: str):
 
 
 def _points(pg) -> int:
-    """Points on the loss curve, read from the plotly chart in the page."""
+    """Epochs on the curves, read from the plotly chart in the page."""
     return pg.evaluate(POINTS_JS)
 
 
