@@ -14,6 +14,7 @@ first screen shows the thing itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,13 +136,24 @@ def style(fig: go.Figure, big: bool) -> go.Figure:
     )
     if fig.layout.title.text:
         fig.update_layout(title_font_size=s.title)
-    fig.update_xaxes(tickfont=tick, title_font={"size": s.axis_title, "color": INK})
-    fig.update_yaxes(tickfont=tick, title_font={"size": s.axis_title, "color": INK})
+    for name in _axes(fig):  # assigned one by one: update_xaxes costs ~7 ms a figure
+        axis = fig.layout[name]
+        axis.tickfont = tick
+        axis.title.font = {"size": s.axis_title, "color": INK}
     for note in fig.layout.annotations:
         note.font.size = max(note.font.size or 0, s.text)
     for trace in fig.data:
         _scale_trace(trace, s)
     return fig
+
+
+def _axes(fig: go.Figure) -> list[str]:
+    """The figure's x and y axes by layout name (xaxis, yaxis2, ...)."""
+    names = [k for k in fig.layout.to_plotly_json() if AXIS.fullmatch(k)]
+    return names or ["xaxis", "yaxis"]
+
+
+AXIS = re.compile(r"[xy]axis\d*")
 
 
 def _scale_trace(trace: Any, s: Screen) -> None:
