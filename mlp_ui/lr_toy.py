@@ -426,7 +426,9 @@ def _epoch_axis(fig: go.Figure, k: int, epochs: int, log: bool) -> float:
             col=k,
         )
         return float(np.sqrt(epochs))
-    fig.update_xaxes(range=[0, epochs + 1], tickformat=",d", title_text="epoch", row=1, col=k)
+    fig.update_xaxes(
+        type="linear", range=[0, epochs + 1], tickformat=",d", title_text="epoch", row=1, col=k
+    )
     return epochs / 2
 
 
