@@ -494,9 +494,10 @@ def bp_forward(gradient: str, lr: float, epoch: int) -> dict:
 
 
 NETWORK_CAPTION = (
-    "Edge width shows |weight|; blue is positive, red negative. w\u2081\u2082 connects "
-    "input 1 to hidden unit 2; v\u2081..v\u2083 and c are the output unit's weights and "
-    "bias; a is each hidden unit's activation, b its bias."
+    "The number beside each edge is its weight; its width shows the size, blue positive, "
+    "red negative. Hover an edge for its name: w\u2081\u2082 connects input 1 to hidden "
+    "unit 2, v\u2081..v\u2083 lead to the output. a is a hidden unit's activation, b its "
+    "bias, c the output's bias."
 )
 
 WHAT_IT_COMPUTES = """

@@ -56,14 +56,21 @@ def lr_outcome(run: toys.LrToyRun) -> str:
     return f"still on its way: w = {final:.4f} after {len(w)} epochs"
 
 
+SUPERSCRIPT = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+
+
 def show_number(v: float, digits: int = 4) -> str:
-    """A number for a table cell: fixed decimals when moderate, else 4 significant digits;
-    nan and inf spelled out (a dataframe would show them as an empty 'None')."""
+    """A number for a table cell, as a student reads it: fixed decimals when moderate,
+    whole numbers with commas when large (1,473,935,828), and 5.25 × 10⁻⁸ when tiny or
+    beyond a trillion; nan and inf spelled out (a dataframe would show an empty 'None')."""
     if not np.isfinite(v):
         return "nan" if np.isnan(v) else ("\u2212inf" if v < 0 else "inf")
-    if v != 0 and not 1e-3 <= abs(v) < 1e6:
-        return f"{v:.4g}"
-    return f"{v:,.{digits}f}"
+    if v != 0 and not 1e-3 <= abs(v) < 1e12:
+        k = int(np.floor(np.log10(abs(v))))
+        return f"{v / 10**k:.2f} \u00d7 10" + str(k).translate(SUPERSCRIPT)
+    return f"{v:,.0f}" if abs(v) >= 1e6 else f"{v:,.{digits}f}"
 
 
 def lr_summary(runs: list[toys.LrToyRun]) -> pd.DataFrame:
