@@ -1,6 +1,10 @@
-"""The 2-3-1 backprop toy (the same chapter): the network drawn with its weights, the loss
-curve, the forward pass and every gradient as tables, and the epoch position (per
-session, behind the bp_* accessors, keys toy_*).
+"""The 2-3-1 backprop toy (the same chapter): the network drawn with its weights beside
+the edges (labels placed by backprop_toy_labels), the loss so far, the forward pass and
+every gradient as tables, the "Try this" experiments, and the epoch position and the
+"Run all" animation state (per session, behind the bp_* accessors, keys toy_*).
+
+The animation is a timed redraw (the page's fragment, every TICK seconds); the figures
+of each epoch are cached and shared, so a class watching it costs one build per epoch.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""The learning-rate toy (Modern Computer Vision with PyTorch, ch. 1): cached runs and the
-animated figure, w and the loss over the epochs for several learning rates side by side.
+"""The learning-rate toy (Modern Computer Vision with PyTorch, ch. 1): cached runs, the
+animated figure (one large panel per learning rate: the weight, the loss, or the loss
+bowl with each step) and the page's "Try this" experiments.
 
 The numbers come from mlp_core.toys; the animation runs in the browser (plotly frames,
-only the moving traces in them). Tables and words: mlp_ui.lr_toy_text.
+only the moving traces in them). Values that blow up are pinned to the chart's edge and
+labelled "diverged" rather than stretching an axis; every tick is a plain number. A
+Try-this click presses Play itself once the new figure is drawn (``play_when_drawn``).
+Tables and words: mlp_ui.lr_toy_text.
 """
 
 from __future__ import annotations
@@ -200,6 +204,17 @@ def _dot(color: str, big: bool) -> dict:
     return dict(color=color, size=16 if big else 12, line=dict(color="white", width=1.5))
 
 
+def _dot_at(values: np.ndarray, limit: float, e: int, color: str, listed) -> dict:
+    """The dot at epoch e: on the chart, or pinned to its edge as a red triangle."""
+    off = bool(_off_chart(values[e - 1 : e], limit)[0])
+    symbol = ("triangle-down" if values[e - 1] < 0 else "triangle-up") if off else "circle"
+    return {
+        "x": [e],
+        "y": listed(_pinned(values[e - 1 : e], limit)),
+        "marker": {"symbol": symbol, "color": DIVERGED if off else color},
+    }
+
+
 def _series_panel(run: LrToyRun, shown: np.ndarray, view: str, color: str, big: bool):
     """The weight (or loss) over the epochs: a faint whole run, the trail so far and a dot.
 
@@ -227,15 +242,9 @@ def _series_panel(run: LrToyRun, shown: np.ndarray, view: str, color: str, big: 
 
     def frame(e: int) -> list[dict]:
         upto = shown[shown <= e]
-        off = bool(_off_chart(values[e - 1 : e], limit)[0])
-        symbol = ("triangle-down" if values[e - 1] < 0 else "triangle-up") if off else "circle"
         return [
             {"x": upto, "y": listed(kept[upto - 1])},
-            {
-                "x": [e],
-                "y": listed(_pinned(values[e - 1 : e], limit)),
-                "marker": {"symbol": symbol, "color": DIVERGED if off else color},
-            },
+            _dot_at(values, limit, e, color, listed),
             {"text": [_off_note(name, values, limit, e)]},
         ]
 
@@ -317,6 +326,18 @@ def lr_toy_figure(
         else _series_panel(run, shown, view, colour(k), big)
         for k, (run, grid) in enumerate(zip(runs, grids, strict=True))
     ]
+    _animate(fig, panels, shown)
+    for k, (run, grid) in enumerate(zip(runs, grids, strict=True), start=1):
+        _panel_axes(fig, k, run, grid, view, log_epochs)
+    labels = [str(e) for e in shown]
+    menus, sliders = play_controls(labels, labels, 90, False, _controls_y(fig), size=_button(big))
+    fig.update_layout(updatemenus=menus, sliders=sliders)
+    return fig
+
+
+def _animate(fig: go.Figure, panels: list, shown: np.ndarray) -> None:
+    """Add each panel's static and moving traces (panel k in column k + 1) and one frame
+    per shown epoch, carrying only the moving traces' data."""
     for k, (static, _, _) in enumerate(panels):
         for trace in static:
             fig.add_trace(trace, row=1, col=k + 1)
@@ -335,12 +356,6 @@ def lr_toy_figure(
         go.Frame(data=[go.Scatter(d) for d in moving_data(e)], traces=indices, name=str(e))
         for e in shown
     ]
-    for k, (run, grid) in enumerate(zip(runs, grids, strict=True), start=1):
-        _panel_axes(fig, k, run, grid, view, log_epochs)
-    labels = [str(e) for e in shown]
-    menus, sliders = play_controls(labels, labels, 90, False, _controls_y(fig), size=_button(big))
-    fig.update_layout(updatemenus=menus, sliders=sliders)
-    return fig
 
 
 def _button(big: bool) -> int:
