@@ -47,7 +47,7 @@ big = classroom.projector()
 fig = lrt.lr_figure(rates, epochs, gradient, spacing, view, big)
 classroom.chart(fig, styled=True, key="toy_lr_chart", config={"displayModeBar": False})
 lrt.play_when_drawn(fig.layout.meta)
-st.caption(lrt.VIEW_CAPTIONS[view])
+st.caption(lrt.VIEW_CAPTIONS[view] + ("" if shown else " No rate picked: the book's three."))
 
 st.subheader(f"Where each rate ends after {epochs} epochs")
 st.caption(f"Slopes measured with {lrt.GRADIENT_LABELS[gradient]}.")

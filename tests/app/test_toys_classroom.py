@@ -133,3 +133,11 @@ def test_backprop_bigger_rate_reaches_the_target_sooner():
     assert _metric(at, "Epochs done") == "100 / 100"
     assert abs(float(_metric(at, "Final prediction for (1, 1)"))) < 1e-4
     assert "book" not in at.dataframe[-1].value.columns  # the book's weights are for 0.01
+
+
+def test_learning_rate_with_no_rate_picked_shows_the_books_three():
+    at = _page("pages/learning_rate.py")
+    at.button_group(key=lrt.SHOW_KEY).set_value([]).run()
+    assert not at.exception
+    assert _titles(at) == ["lr = 0.01", "lr = 0.1", "lr = 1"]
+    assert "No rate picked" in at.caption[0].value
