@@ -51,6 +51,7 @@ def _marker_positions(chart) -> list[str]:
 def test_learning_rate_animation_plays_and_pauses(page, app_url):
     _open(page, app_url, "Learning rate")
     chart = page.locator(CHART).first
+    chart.locator("text[data-unformatted^='Epoch ']").first.wait_for(timeout=60_000)
     assert _epoch_label(chart) == 1
     before = _marker_positions(chart)
 
@@ -60,7 +61,8 @@ def test_learning_rate_animation_plays_and_pauses(page, app_url):
     assert moving > 1, "the slider did not move after Play"
     assert _marker_positions(chart) != before, "the markers did not move"
 
-    chart.locator(".updatemenu-button", has_text="Pause").click()
+    # force: while frames play, a busy machine may never let the chart look "stable"
+    chart.locator(".updatemenu-button", has_text="Pause").click(force=True)
     page.wait_for_timeout(300)
     paused = _epoch_label(chart)
     page.wait_for_timeout(800)
