@@ -237,7 +237,9 @@ def _series_panel(run: LrToyRun, shown: np.ndarray, view: str, color: str, big: 
     moving = [
         go.Scatter(mode="lines", name="so far", line=dict(color=color, width=3), hoverinfo="skip"),
         go.Scatter(mode="markers", name="now", marker=_dot(color, big), hoverinfo="x+y"),
-        go.Scatter(mode="text", textfont=dict(color=DIVERGED, size=18), hoverinfo="skip"),
+        go.Scatter(
+            mode="text", textfont=dict(color=DIVERGED, size=24 if big else 18), hoverinfo="skip"
+        ),
     ]
 
     def frame(e: int) -> list[dict]:
@@ -270,7 +272,9 @@ def _bowl_panel(run: LrToyRun, grid: np.ndarray, color: str, big: bool):
             marker=dict(color=color, size=[18, 11] if big else [14, 9], symbol=["circle", "x"]),
             hoverinfo="x+y",
         ),
-        go.Scatter(mode="text", textfont=dict(color=DIVERGED, size=18), hoverinfo="skip"),
+        go.Scatter(
+            mode="text", textfont=dict(color=DIVERGED, size=24 if big else 18), hoverinfo="skip"
+        ),
     ]
     w_all = np.asarray(run.w, dtype=np.float64)
     edge = (grid[0], grid[-1])
