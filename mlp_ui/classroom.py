@@ -170,9 +170,14 @@ def _scale_trace(trace: Any, s: Screen) -> None:
         trace.marker.size = size * s.marker_scale
 
 
-def chart(fig: go.Figure, where: Any = None, **kwargs: Any) -> Any:
-    """Show `fig` styled for this session's screen (in `where`, a container; default st)."""
-    style(fig, projector())
+def chart(fig: go.Figure, where: Any = None, styled: bool = False, **kwargs: Any) -> Any:
+    """Show `fig` styled for this session's screen (in `where`, a container; default st).
+
+    `styled`: the figure's (cached, shared) builder already called `style` for this
+    screen; it is shown as it is, never changed (restyling would thicken its lines again).
+    """
+    if not styled:
+        style(fig, projector())
     kwargs.setdefault("config", theme.CHART_CONFIG)
     return (where or st).plotly_chart(fig, **kwargs)
 

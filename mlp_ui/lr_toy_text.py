@@ -56,14 +56,21 @@ def lr_outcome(run: toys.LrToyRun) -> str:
     return f"still on its way: w = {final:.4f} after {len(w)} epochs"
 
 
+SUPERSCRIPT = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+
+
 def show_number(v: float, digits: int = 4) -> str:
-    """A number for a table cell: fixed decimals when moderate, else 4 significant digits;
-    nan and inf spelled out (a dataframe would show them as an empty 'None')."""
+    """A number for a table cell, as a student reads it: fixed decimals when moderate,
+    whole numbers with commas when large (1,473,935,828), and 5.25 × 10⁻⁸ when tiny or
+    beyond a trillion; nan and inf spelled out (a dataframe would show an empty 'None')."""
     if not np.isfinite(v):
         return "nan" if np.isnan(v) else ("\u2212inf" if v < 0 else "inf")
-    if v != 0 and not 1e-3 <= abs(v) < 1e6:
-        return f"{v:.4g}"
-    return f"{v:,.{digits}f}"
+    if v != 0 and not 1e-3 <= abs(v) < 1e12:
+        k = int(np.floor(np.log10(abs(v))))
+        return f"{v / 10**k:.2f} \u00d7 10" + str(k).translate(SUPERSCRIPT)
+    return f"{v:,.0f}" if abs(v) >= 1e6 else f"{v:,.{digits}f}"
 
 
 def lr_summary(runs: list[toys.LrToyRun]) -> pd.DataFrame:
@@ -109,3 +116,27 @@ passes the largest float32 (3.4 × 10³⁸) at epoch 32. It becomes −inf, and 
 (inf − inf). Any lr above 2 / 16.7 ≈ 0.12 diverges this way. For lr 0.01 and 0.1 the
 switch changes next to nothing: the nudge of 0.0001 only biases the slope by a hair.
 """
+
+HOW_IT_STEPS = """
+Four points lie on the line y = 3x, and the model y = w·x + b starts at w = b = 0. The
+loss is the mean squared error over the four points. Every epoch the book measures the
+slope of the loss for each parameter without any calculus: it adds 0.0001 to that
+parameter, runs the model again, and divides the change in loss by 0.0001. Then it moves
+each parameter downhill by *learning rate × slope*.
+
+The learning rate is the only thing that differs between the panels. Too small, and the
+steps shrink to nothing before w reaches 3. Too big, and every step jumps past the bottom
+of the bowl to a point higher up the other side. In between, the steps overshoot but
+land a little closer each time. For this bowl the limit is about 0.12: any rate above
+2 / 16.7 makes the jumps grow (16.7 is how sharply the loss curves along its steepest
+direction).
+"""
+
+TABLE_INTRO = (
+    "Weight at the start of the epoch, the loss there, the loss after nudging w by "
+    "+0.0001, the slope that gives, and the weight after the update. The book prints "
+    "them rounded to two decimals."
+)
+TABLE_EXACT = (
+    " With the exact gradient, the last column is the slope the book would have measured instead."
+)

@@ -1,4 +1,4 @@
-"""Shared helpers of the toy figures: symlog axes and play/pause animation controls."""
+"""Shared helpers of the toy figures: plain tick labels and play/pause animation controls."""
 
 from __future__ import annotations
 
@@ -6,38 +6,37 @@ from collections.abc import Sequence
 
 import numpy as np
 
-
-def symlog(values: np.ndarray) -> np.ndarray:
-    """Signed log: sign(v) * log10(1 + |v|). Linear near 0, logarithmic for large |v|."""
-    v = np.asarray(values, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.sign(v) * np.log10(1 + np.abs(v))
+SUPERSCRIPT = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
 
 
-def symlog_inverse(values: np.ndarray) -> np.ndarray:
-    """Inverse of ``symlog``."""
-    v = np.asarray(values, dtype=np.float64)
-    return np.sign(v) * (10 ** np.abs(v) - 1)
-
-
-def symlog_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    """Tick positions (in symlog units) and labels 0, ±10, ±1e3, ... covering [lo, hi]."""
-    top = int(np.floor(max(abs(lo), abs(hi), 1.0)))  # largest decade inside the range
-    step = max(1, -(-top // 3))  # at most 3 ticks each side of 0
-    values = [0.0]
-    for k in range(top, 0, -step):
-        values += [10.0**k, -(10.0**k)]
-    ticks = sorted(v for v in values if lo <= symlog(v) <= hi)
-    return [float(symlog(v)) for v in ticks], [_power_label(v) for v in ticks]
-
-
-def _power_label(v: float) -> str:
-    """0, 10, 100, 1e3 ... with a proper minus sign."""
+def plain_number(v: float) -> str:
+    """A tick label a student reads: 0.001, 0.5, 3, 12,755, 1,000,000 (never 1k, 1m, 100u)."""
     if v == 0:
         return "0"
-    k = int(round(np.log10(abs(v))))
-    text = f"{abs(v):.0f}" if k <= 2 else f"1e{k}"
-    return ("\u2212" if v < 0 else "") + text
+    if abs(v) >= 1:
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.6f}".rstrip("0")
+
+
+def decade_label(k: int) -> str:
+    """10**k written plainly: a decimal from 0.001 to 1,000,000, else 10 with a superscript."""
+    if -3 <= k <= 6:
+        return plain_number(10.0**k)
+    return "10" + str(k).translate(SUPERSCRIPT)
+
+
+def log_ticks(lo: float, hi: float, most: int = 6) -> dict:
+    """Tick values and plain labels for a log axis whose range is [lo, hi] in decades."""
+    first, last = int(np.ceil(lo)), int(np.floor(hi))
+    step = max(1, -(-(last - first + 1) // most))
+    ks = list(range(first, last + 1, step)) or [first]
+    return {
+        "tickmode": "array",
+        "tickvals": [10.0**k for k in ks],
+        "ticktext": [decade_label(k) for k in ks],
+    }
 
 
 def frame_epochs(epochs: int, n: int = 150, spacing: str = "log") -> np.ndarray:
@@ -61,12 +60,14 @@ def play_controls(
     redraw: bool,
     y: float,
     from_start: bool = False,
+    size: int | None = None,
 ):
     """A play/pause menu and a slider driving frames ``names``, at height y (paper units).
 
     Play resumes from the current frame, or replays from the first with ``from_start``.
     The slider's current-value label ("Epoch 12") sits at its right end, clear of the
-    buttons.
+    buttons. ``size``: the buttons' and label's text in px, for buttons a room can read
+    (the slider then starts further right, after the bigger buttons).
     """
     play = {
         "frame": {"duration": duration, "redraw": redraw},
@@ -111,11 +112,15 @@ def play_controls(
     slider = dict(
         active=0,
         steps=steps,
-        x=0.16,
-        len=0.84,
+        x=0.0085 * size if size else 0.16,
+        len=1 - 0.0085 * size if size else 0.84,
         y=y,
         yanchor="top",
         pad={"t": 8},
-        currentvalue={"prefix": "Epoch ", "font": {"size": 14}, "xanchor": "right"},
+        currentvalue={"prefix": "Epoch ", "font": {"size": size or 14}, "xanchor": "right"},
     )
+    if size:
+        menu.update(font={"size": size, "color": "#111111"}, bgcolor="#e8eaf0")
+        menu.update(bordercolor="#555555", pad={"r": 12, "t": 8})
+        slider["font"] = {"size": size - 6}
     return [menu], [slider]

@@ -1,11 +1,12 @@
 """Learning rate: the book's one-weight toy for lr 0.01, 0.1 and 1 (and one of yours).
 
-Numbers from mlp_core.toys (via mlp_ui.lr_toy, cached), figure from mlp_ui.lr_toy,
-tables and words from mlp_ui.lr_toy_text. The animation runs in the browser.
+Numbers from mlp_core.toys (via mlp_ui.lr_toy, cached), figure and "Try this" from
+mlp_ui.lr_toy, tables and words from mlp_ui.lr_toy_text. The animation runs in the browser.
 """
 
 import streamlit as st
 
+from mlp_ui import classroom
 from mlp_ui import lr_toy as lrt
 from mlp_ui import lr_toy_text as lt
 from mlp_ui.shell import through_app
@@ -13,70 +14,53 @@ from mlp_ui.shell import through_app
 through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Learning rate")
-st.markdown(
-    "Four points on the line y = 3x, and a model y = w·x + b that starts at w = b = 0. "
-    "Every epoch the book measures the slope of the loss for each parameter by nudging it "
-    "by 0.0001, then moves it downhill by *learning rate × slope*. Press **Play** to "
-    "watch the three learning rates the book compares, and a fourth of your own."
-)
+classroom.try_this("lr", lrt.EXPERIMENTS)
 
-c1, c2, c3, c4 = st.columns([1, 1.4, 1, 1.1], vertical_alignment="bottom")
-custom = c1.number_input(
-    "Your learning rate", 0.0001, 2.0, 0.05, step=0.01, format="%.4f", key="toy_lr_custom"
+st.session_state.setdefault(lrt.SHOW_KEY, list(lrt.SHOW_OPTIONS[:3]))
+st.session_state.setdefault(lrt.VIEW_KEY, "w")
+c1, c2, c3, c4 = st.columns([2.1, 1.1, 2.1, 1.1], vertical_alignment="bottom")
+shown = c1.pills("Learning rates", lrt.SHOW_OPTIONS, selection_mode="multi", key=lrt.SHOW_KEY)
+custom = c2.number_input(
+    "Your rate", 0.0001, 2.0, 0.05, step=0.01, format="%.4f", key=lrt.CUSTOM_KEY
 )
-epochs = c2.slider("Epochs", 10, 1000, 1000, step=10, key="toy_lr_epochs")
-exact = c3.toggle(
-    "Exact gradient",
-    key="toy_lr_exact",
-    help="Use the derivative of the loss instead of the book's +0.0001 forward difference.",
+view = c3.segmented_control(
+    "Show", list(lrt.VIEWS), format_func=lrt.VIEWS.get, required=True, key=lrt.VIEW_KEY
 )
-spacing = c4.segmented_control(
-    "Frames",
-    ["log", "uniform"],
-    default="log",
-    required=True,
-    key="toy_lr_spacing",
-    help="log: every early epoch is a frame, later ones thin out (epoch axes in log scale).",
-)
+with c4.popover("More", icon=":material/tune:", width="stretch"):
+    epochs = st.slider("Epochs", 10, 1000, 1000, step=10, key="toy_lr_epochs")
+    exact = st.toggle(
+        "Exact gradient",
+        key=lrt.EXACT_KEY,
+        help="Use the derivative of the loss instead of the book's +0.0001 nudge.",
+    )
+    spacing = st.segmented_control(
+        "Frames",
+        ["log", "uniform"],
+        default="log",
+        required=True,
+        key="toy_lr_spacing",
+        help="log: every early epoch is a frame, later ones thin out (epoch axis in log scale).",
+    )
 gradient = "exact" if exact else "forward"
-rates = (*lrt.BOOK_RATES, float(custom))
+rates = lrt.rates_shown(shown, custom)
+big = classroom.projector()
+fig = lrt.lr_figure(rates, epochs, gradient, spacing, view, big)
+classroom.chart(fig, styled=True, key="toy_lr_chart", config={"displayModeBar": False})
+lrt.play_when_drawn(fig.layout.meta)
+st.caption(lrt.VIEW_CAPTIONS[view] + ("" if shown else " No rate picked: the book's three."))
 
-st.plotly_chart(
-    lrt.lr_figure(rates, epochs, gradient, spacing),
-    key="toy_lr_chart",
-    config={"displayModeBar": False},  # it would cover the last subplot's title
-)
-st.caption(
-    "Top: the weight after each epoch (dotted green line: the answer, w = 3). Middle: the loss "
-    "before each update, on a log axis. Bottom: the loss as w varies with b held at its "
-    "value that epoch; the big dot is where the epoch starts, the cross where its step "
-    "lands. When |w| passes 100 its axis becomes signed-logarithmic (0 in the middle, then "
-    "±10, ±100, ±1000 … equally spaced) so the blow-up fits; values that overflow to inf "
-    "or nan are left out and flagged in red."
-)
-
-st.subheader(f"After {epochs} epochs ({lrt.GRADIENT_LABELS[gradient]})")
-runs = [lrt.lr_run(lr, epochs, gradient) for lr in rates]
+st.subheader(f"Where each rate ends after {epochs} epochs")
+st.caption(f"Slopes measured with {lrt.GRADIENT_LABELS[gradient]}.")
+runs = [lrt.lr_run(lr, epochs, gradient) for lr in (*lrt.BOOK_RATES, float(custom))]
 st.table(lt.lr_summary(runs))
 st.markdown(lt.lr_outcomes(runs))
 
-with st.expander(
-    "What the exact-gradient switch changes, and why lr = 1 gets stuck", expanded=exact
-):
+with classroom.why("Why lr = 1 freezes, and what the exact gradient changes", expanded=exact):
     st.markdown(lt.EXACT_EXPLANATION)
-
-st.subheader("The first 10 epochs, as the book tabulates them")
-st.markdown(
-    "Weight at the start of the epoch, the loss there, the loss after nudging w by "
-    "+0.0001, the slope that gives, and the weight after the update. The book prints "
-    "them rounded to two decimals."
-    + (
-        " With the exact gradient, the last column is the slope the book would have "
-        "measured instead."
-        if exact
-        else ""
-    )
-)
-tabs = st.tabs([f"lr = {lr:g}" for lr in rates])
-for tab, run in zip(tabs, runs, strict=True):
-    tab.dataframe(lt.lr_table(run), column_config=lrt.LR_TABLE_FORMAT)
+with classroom.why("Why? How the book takes a step"):
+    st.markdown(lt.HOW_IT_STEPS)
+with classroom.why("The first 10 epochs, as the book tabulates them"):
+    st.markdown(lt.TABLE_INTRO + (lt.TABLE_EXACT if exact else ""))
+    tabs = st.tabs([f"lr = {run.lr:g}" for run in runs])
+    for tab, run in zip(tabs, runs, strict=True):
+        tab.dataframe(lt.lr_table(run), column_config=lrt.LR_TABLE_FORMAT)

@@ -225,7 +225,8 @@ def test_backprop_starts_from_the_books_weights():
     at = _page("pages/backprop.py")
     assert _metric(at, "Epochs done") == "0 / 100"
     assert float(_metric(at, "Loss (ŷ − 0)²")) == pytest.approx(0.33, abs=0.005)
-    assert float(_metric(at, "Initial loss")) == pytest.approx(0.33, abs=0.005)
+    assert not [m for m in at.metric if m.label == "Final loss"]  # no spoiler at epoch 0
+    assert f"After all {100} epochs" not in [h.value for h in at.subheader]
     forward = at.dataframe[0].value
     np.testing.assert_allclose(forward["z"], [0.36, -0.5417, -0.1455], atol=1e-6)
 
@@ -250,8 +251,15 @@ def test_backprop_step_run_all_reset():
     assert float(_metric(at, "Loss (ŷ − 0)²")) == pytest.approx(_toy_loss(W1), abs=1e-6)
     assert at.session_state["toy_bp_epoch"] == 1
 
-    at.button(key="toy_bp_all").click().run()
+    at.button(key="toy_bp_all").click().run()  # starts the animation (a timed fragment)
+    assert at.session_state["toy_bp_running"] and at.button(key="toy_bp_stop")
+    assert _metric(at, "Epochs done") == "3 / 100"  # its first tick drew; AppTest has no timer
+    assert "Final loss" not in [m.label for m in at.metric]
+    at.session_state["toy_bp_epoch"] = 99  # as the timer would bring it; the next tick ends it
+    at.run()
+    assert not at.session_state["toy_bp_running"]
     assert _metric(at, "Epochs done") == "100 / 100"
+    assert float(_metric(at, "Initial loss")) == pytest.approx(0.33, abs=0.005)
     final = at.dataframe[-1].value
     book = np.concatenate([w.ravel() for w in BOOK_FINAL])
     np.testing.assert_allclose(final["this app"], book, atol=2e-7)  # the printed digits

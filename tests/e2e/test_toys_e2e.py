@@ -51,6 +51,7 @@ def _marker_positions(chart) -> list[str]:
 def test_learning_rate_animation_plays_and_pauses(page, app_url):
     _open(page, app_url, "Learning rate")
     chart = page.locator(CHART).first
+    chart.locator("text[data-unformatted^='Epoch ']").first.wait_for(timeout=60_000)
     assert _epoch_label(chart) == 1
     before = _marker_positions(chart)
 
@@ -60,7 +61,8 @@ def test_learning_rate_animation_plays_and_pauses(page, app_url):
     assert moving > 1, "the slider did not move after Play"
     assert _marker_positions(chart) != before, "the markers did not move"
 
-    chart.locator(".updatemenu-button", has_text="Pause").click()
+    # force: while frames play, a busy machine may never let the chart look "stable"
+    chart.locator(".updatemenu-button", has_text="Pause").click(force=True)
     page.wait_for_timeout(300)
     paused = _epoch_label(chart)
     page.wait_for_timeout(800)
@@ -71,30 +73,81 @@ def test_learning_rate_animation_plays_and_pauses(page, app_url):
     screenshot(page, "toy_learning_rate")
 
 
+def test_learning_rate_try_this_plays_by_itself(page, app_url):
+    """ "Too big" shows one large lr = 1 panel and starts its animation: no Play press."""
+    _open(page, app_url, "Learning rate")
+    page.get_by_role("button", name="Too big").click()
+    page.get_by_text("Look for:").wait_for()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
+                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 3)""",
+        timeout=20_000,
+    )
+    chart = page.locator(CHART).first
+    assert _epoch_label(chart) > 3, "the animation did not start after Try this"
+    titles = chart.locator(".annotation-text").evaluate_all("els => els.map(e => e.textContent)")
+    assert [t for t in titles if t.startswith("lr =")] == ["lr = 1"]
+
+
 def test_learning_rate_exact_gradient_explains_lr_one(page, app_url):
     _open(page, app_url, "Learning rate")
+    page.get_by_role("button", name="More").click()
     page.get_by_text("Exact gradient", exact=True).click()
     wait_for_app(page)
     page.get_by_text("overflowed: w reached").wait_for(timeout=30_000)
+    page.keyboard.press("Escape")
     assert page.get_by_text("Why lr = 1 freezes with the book's gradient").is_visible()
     page.set_viewport_size(TALL)
     page.wait_for_timeout(800)
     screenshot(page, "toy_learning_rate_exact")
 
 
+def _epochs_done(page) -> int:
+    text = page.locator("[data-testid='stMetric']", has_text="Epochs done").inner_text()
+    return int(re.search(r"(\d+) / 100", text).group(1))
+
+
 def test_backprop_step_and_run_all(page, app_url):
+    """Run all animates: the epoch shown climbs over several seconds, and the final
+    results appear only once it reaches 100."""
     _open(page, app_url, "Backprop")
-    metric = page.locator("[data-testid='stMetric']", has_text="Epochs done")
-    assert "0 / 100" in metric.inner_text()
+    assert _epochs_done(page) == 0
     page.get_by_role("button", name="Step one epoch").click()
     page.wait_for_function("() => document.body.innerText.includes('1 / 100')", timeout=30_000)
-    page.get_by_role("button", name="Run all 100").click()
-    page.wait_for_function("() => document.body.innerText.includes('100 / 100')", timeout=30_000)
+    assert not page.get_by_text("After all 100 epochs").count()  # no spoiler
+    page.locator(".st-key-toy_bp_all button").click()
+    seen, finals = [], []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not seen or seen[-1] < 100):
+        page.wait_for_timeout(400)
+        seen.append(_epochs_done(page))
+        finals.append(page.get_by_text("After all 100 epochs").count())
+    assert seen[-1] == 100, seen
+    during = [e for e in seen if 1 < e < 100]
+    assert len(set(during)) >= 4, f"Run all did not animate: {seen}"
+    assert during == sorted(during), seen
+    assert not any(f for e, f in zip(seen, finals, strict=True) if e < 100), (seen, finals)
+    page.get_by_text("After all 100 epochs").wait_for(timeout=30_000)
     wait_for_app(page)
-    assert "-0.0175" in page.locator("[data-testid='stMetric']").all_inner_texts()[-1]
+    final = page.locator("[data-testid='stMetric']", has_text="Final prediction").inner_text()
+    assert "-0.0175" in final
     page.set_viewport_size(TALL)
     page.wait_for_timeout(800)
     screenshot(page, "toy_backprop")
+
+
+def test_backprop_run_all_stops(page, app_url):
+    _open(page, app_url, "Backprop")
+    page.locator(".st-key-toy_bp_all button").click()
+    page.wait_for_function(
+        "() => /\\b([3-9]|[1-9][0-9]) \\/ 100/.test(document.body.innerText)", timeout=30_000
+    )
+    page.locator(".st-key-toy_bp_stop button").click()
+    page.locator(".st-key-toy_bp_all button").wait_for()
+    stopped = _epochs_done(page)
+    page.wait_for_timeout(1500)
+    assert _epochs_done(page) == stopped < 100
+    assert not page.get_by_text("After all 100 epochs").count()
 
 
 def _gallery_visible(page, start: float) -> tuple[float, float]:

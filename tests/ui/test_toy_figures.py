@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -74,12 +75,24 @@ def test_frame_epochs_uniform_and_short_runs():
         common.frame_epochs(10, spacing="random")
 
 
-def test_symlog_round_trip_and_ticks():
-    v = np.array([-12755.16, -1.0, 0.0, 0.5, 3.0, 1e30])
-    np.testing.assert_allclose(common.symlog_inverse(common.symlog(v)), v, rtol=1e-9)
-    vals, text = common.symlog_ticks(float(common.symlog(-700.0)), float(common.symlog(13000.0)))
-    assert "0" in text and "1e4" in text and len(vals) == len(text)
-    assert all(math.isfinite(x) for x in vals)
+PLAIN_TICK = re.compile(
+    r"^(\u2212?[0-9][0-9,]*(\.[0-9]+)?|10[\u207b\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+)$"
+)
+"""A tick label a student reads: 0.001, 3, 12,755, 1,000,000 or 10 with a superscript."""
+
+
+def test_plain_tick_labels():
+    assert [common.plain_number(v) for v in (0, 0.5, 3, 12755, 0.001, 1e6)] == [
+        "0",
+        "0.5",
+        "3",
+        "12,755",
+        "0.001",
+        "1,000,000",
+    ]
+    assert common.decade_label(-6) == "10\u207b\u2076" and common.decade_label(9) == "10\u2079"
+    ticks = common.log_ticks(-8.3, 9.4)
+    assert len(ticks["tickvals"]) <= 7 and all(PLAIN_TICK.match(t) for t in ticks["ticktext"])
 
 
 def test_finite_lists_replace_nan_and_inf_with_none():
@@ -90,29 +103,56 @@ def test_finite_lists_replace_nan_and_inf_with_none():
 # --- learning rate -----------------------------------------------------------------------
 
 
-def test_lr_figure_has_traces_frames_and_controls(lr_fig, lr_runs):
+def _tick_texts(fig: go.Figure) -> list[str]:
+    """Every tick label the figure sets itself (log axes), across all its axes."""
+    layout = fig.to_dict()["layout"]
+    return [t for k, v in layout.items() if "axis" in k for t in v.get("ticktext", [])]
+
+
+def test_lr_figure_has_one_large_panel_per_rate(lr_fig):
     assert isinstance(lr_fig, go.Figure)
     frames = common.frame_epochs(1000)
     assert len(lr_fig.frames) == len(frames)
-    assert len(lr_fig.data) == 7 * len(RATES)  # 2 static + 5 moving traces per rate
-    assert all(len(f.traces) == 5 * len(RATES) for f in lr_fig.frames)
+    assert len(lr_fig.data) == 4 * len(RATES)  # faint run + trail, dot, note per rate
+    assert all(len(f.traces) == 3 * len(RATES) for f in lr_fig.frames)
     assert [f.name for f in lr_fig.frames] == [str(e) for e in frames]
-    labels = [b.label for b in lr_fig.layout.updatemenus[0].buttons]
-    assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
-    slider = lr_fig.layout.sliders[0]
-    assert len(slider.steps) == len(frames) and slider.currentvalue.prefix == "Epoch "
+    assert "yaxis2" in lr_fig.layout and "xaxis5" not in lr_fig.layout  # one row only
     titles = [a.text for a in lr_fig.layout.annotations]
-    assert "lr = 0.01" in titles and "lr = 0.1" in titles
-    assert any(t.startswith("lr = 1 ") for t in titles)  # "(w axis: signed log)"
+    assert titles == ["lr = 0.01", "lr = 0.1", "lr = 1", "lr = 0.05"]  # no "signed log"
 
 
-def test_lr_figure_axes(lr_fig):
-    layout = lr_fig.layout
-    assert layout.yaxis.title.text == "w after the epoch"
-    assert layout.yaxis5.title.text == "loss (log)" and layout.yaxis5.type == "log"
-    assert layout.yaxis9.title.text == "loss at w (log)" and layout.yaxis9.type == "log"
-    assert layout.xaxis.title.text == "epoch (log)" and layout.xaxis.type == "log"
-    assert layout.xaxis9.title.text == "w"
+def test_lr_play_pause_are_big(lr_fig):
+    menu = lr_fig.layout.updatemenus[0]
+    labels = [b.label for b in menu.buttons]
+    assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
+    assert menu.font.size >= 24
+    slider = lr_fig.layout.sliders[0]
+    assert slider.currentvalue.prefix == "Epoch " and slider.currentvalue.font.size >= 24
+    big = lrt.lr_toy_figure([lr_toy(0.1, 30)], range(1, 31), big=True)
+    assert big.layout.updatemenus[0].font.size >= 30
+
+
+@pytest.mark.parametrize("view", ["w", "loss", "bowl"])
+def test_lr_figure_axes_are_plain(lr_runs, view):
+    fig = lrt.lr_toy_figure(lr_runs, common.frame_epochs(1000, n=20), view=view)
+    layout = fig.layout
+    if view == "w":
+        assert layout.yaxis.title.text == "w after the epoch"
+        assert layout.yaxis.tickformat == lrt.PLAIN  # 12,755 rather than 12.8k
+    else:
+        assert layout.yaxis.type == "log" and layout.yaxis.tickmode == "array"
+    if view == "bowl":
+        assert layout.xaxis.title.text == "w" and layout.xaxis.tickformat == lrt.PLAIN
+    else:
+        assert layout.xaxis.title.text == "epoch (log)" and layout.xaxis.type == "log"
+    texts = _tick_texts(fig)
+    assert texts and all(PLAIN_TICK.match(t) for t in texts), texts
+    for axis in ("yaxis", "yaxis2", "yaxis3", "yaxis4"):  # nothing reaches 10^70
+        low, high = layout[axis].range
+        if layout[axis].type == "log":
+            assert high <= 12.3  # decades: a loss of 10^12 at most, then "diverged"
+        else:
+            assert max(-low, high) <= 1.1 * lrt.W_LIMIT
 
 
 def test_lr_figure_has_no_nan_and_serialises(lr_fig):
@@ -123,25 +163,38 @@ def test_lr_figure_has_no_nan_and_serialises(lr_fig):
 
 
 def test_lr_frame_markers_follow_the_run(lr_fig, lr_runs):
-    """In frame e the weight marker of lr = 0.01 (linear axis) sits at w after epoch e."""
+    """In frame e the dot of lr = 0.01 sits at w after epoch e, its trail behind it."""
     run = lr_runs[0]
     for frame in lr_fig.frames[:30:7]:
         e = int(frame.name)
-        marker = frame.data[0]
-        assert list(marker.x) == [e]
-        assert marker.y[0] == pytest.approx(float(run.w[e - 1]), rel=1e-6)
-        assert frame.data[1].y[0] == pytest.approx(float(run.loss[e - 1]), rel=1e-9)
+        trail, dot = frame.data[0], frame.data[1]
+        assert list(dot.x) == [e] and max(trail.x) == e
+        assert dot.y[0] == pytest.approx(float(run.w[e - 1]), rel=1e-6)
 
 
-def test_lr_one_exact_overflow_is_flagged_not_plotted():
-    runs = [lr_toy(1.0, 60, "exact")]
-    fig = lrt.lr_toy_figure(runs, np.arange(1, 61))
+def test_lr_one_exact_divergence_is_labelled_not_plotted():
+    """w passes 100,000 at epoch 4 and overflows float32 at 32: the dot stays on the
+    chart's edge as a red triangle and the panel says so; no axis runs to 10^38."""
+    fig = lrt.lr_toy_figure([lr_toy(1.0, 60, "exact")], np.arange(1, 61))
     assert_all_finite(fig)
     late = fig.frames[40]  # epoch 41: w is nan
-    assert late.data[0].y == (None,)
-    assert "w overflowed float32 at epoch 32" in late.data[4].text[0]
-    assert fig.frames[0].data[4].text[0] == " "
-    assert fig.layout.yaxis.tickmode == "array"  # signed-log ticks
+    assert late.data[1].y == (lrt.W_LIMIT,) and late.data[1].marker.symbol == "triangle-up"
+    note = late.data[2].text[0]
+    assert "diverged: w passed 100,000 at epoch 4" in note
+    assert "w overflowed float32 at epoch 32" in note
+    assert fig.frames[0].data[2].text[0] == " "
+    assert fig.layout.yaxis.range[1] == pytest.approx(1.1 * lrt.W_LIMIT)
+    loss = lrt.lr_toy_figure([lr_toy(1.0, 60, "exact")], np.arange(1, 61), view="loss")
+    assert "the loss is infinite at epoch" in loss.frames[-1].data[2].text[0]
+    assert loss.layout.yaxis.range[1] < 13
+
+
+def test_lr_book_rate_one_stays_on_the_chart():
+    """The book's lr = 1 freezes at w = 12,755.16: a linear axis shows it, no label."""
+    fig = lrt.lr_toy_figure([lr_toy(1.0, 50)], np.arange(1, 51))
+    assert fig.frames[-1].data[1].y[0] == pytest.approx(12755.16, abs=0.01)
+    assert fig.frames[-1].data[2].text[0] == " "
+    assert fig.layout.yaxis.range[1] < 15_000
 
 
 def test_lr_figure_linear_epochs():
@@ -163,20 +216,36 @@ def test_network_figure_edges_by_weight():
     assert np.argmax(widths) == np.argmax(np.abs(weights))  # w12 = -0.582 is widest
     colors = {e.line.color for e, w in zip(edges, weights, strict=True) if w < 0}
     assert colors == {bpt.NEGATIVE}
-    assert any("w11 -0.005" in a.text for a in fig.layout.annotations)
-    assert any("0.589" in t for t in nodes.text)  # a_h1 = sigmoid(0.36)
+    texts = [a.text for a in fig.layout.annotations]
+    assert "\u22120.005" in texts  # w11, with a true minus sign
+    assert any("a = 0.589" in t for t in texts)  # a_h1 = sigmoid(0.36)
     assert_all_finite(fig)
     fig.to_json()
 
 
-def test_backprop_loss_figure():
+@pytest.mark.parametrize("big", [False, True])
+def test_network_labels_clear_of_edges_and_nodes(big):
+    """Every weight label and node caption found a spot clear of the lines, the nodes
+    and the other labels (as the placer measures them), in both screen modes."""
+    spots = bpt.label_spots(big)
+    assert len(spots) == 15
+    assert {name: clash for name, (_, _, clash) in spots.items() if clash} == {}
+    fig = bpt.network_figure(initial_toy_params(), big=big)
+    sizes = {a.font.size for a in fig.layout.annotations}
+    assert min(sizes) >= (18 if big else 16)
+
+
+def test_backprop_loss_figure_shows_no_future():
     run = backprop_toy()
     fig = bpt.backprop_loss_figure(run, 30)
-    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickmode == "array"
     assert fig.layout.xaxis.title.text == "epochs done"
-    assert len(fig.data[0].x) == 101 and len(fig.data[1].x) == 31
-    assert fig.data[2].y[0] == pytest.approx(run.loss[30])
-    assert "after 30 epochs" in fig.layout.title.text
+    assert len(fig.data) == 2 and len(fig.data[0].x) == 31
+    assert max(fig.data[0].x) == 30  # nothing drawn beyond the epochs done
+    assert fig.data[1].y[0] == pytest.approx(run.loss[30])
+    assert list(fig.layout.xaxis.range) == list(
+        bpt.backprop_loss_figure(run, 90).layout.xaxis.range
+    )
     assert_all_finite(fig)
     fig.to_json()
 
