@@ -120,6 +120,8 @@ h1 { font-size: 2.6rem !important; }
 .block-container { padding-top: 1.5rem !important; }
 .block-container { padding-left: 2rem !important; padding-right: 2rem !important; }
 button p { font-size: 1.1rem !important; }
+[data-testid="stExpander"] summary p { font-size: 1.15rem !important; color: #000 !important; }
+[data-testid="stCodeBlock"] code, .stDataFrame { font-size: 1rem !important; }
 """
 
 
