@@ -313,6 +313,7 @@ class Outcome:
     load_page: list[float] = field(default_factory=list)
     browser_finish: list[float] = field(default_factory=list)  # of the Chromium pages
     draw: list[float] = field(default_factory=list)
+    draw_at: list[float] = field(default_factory=list)  # s after the Start press
     draw_right: int = 0
     errors: list[str] = field(default_factory=list)
     replicas: Counter = field(default_factory=Counter)  # behind a proxy: sessions per replica
@@ -372,6 +373,7 @@ async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> 
     await session.rerun([json_value(canvas, canvas_value(digit))], page="draw")
     await answer
     out.draw.append(now() - start)
+    out.draw_at.append(start - out.pressed)
     await session.run_finished(timeout=60)
     out.draw_right += session.seen.metrics.get("Prediction") == digit
 
@@ -536,6 +538,8 @@ def report(row: Row) -> None:
         f"draw: {len(o.draw)} answers, median {_median(o.draw):.2f} s, p95 {_p95(o.draw):.2f} "
         f"s, max {max(o.draw, default=math.nan):.2f} s; {o.draw_right} read as drawn"
     )
+    slow = sorted(zip(o.draw, o.draw_at, strict=True), reverse=True)[:3]
+    print("slowest drawings: " + ", ".join(f"{d:.2f} s at {t:.0f} s" for d, t in slow))
     if s:
         cpu = s.cpu_used
         print(

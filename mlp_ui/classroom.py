@@ -142,11 +142,20 @@ def style(fig: go.Figure, big: bool) -> go.Figure:
         axis = fig.layout[name]
         axis.tickfont = tick
         axis.title.font = {"size": s.axis_title, "color": INK}
-    for note in fig.layout.annotations:
-        note.font.size = max(note.font.size or 0, s.text)
+    if fig.layout.annotations:  # replaced at once: one by one costs ~0.3 ms each
+        fig.layout.annotations = [
+            _bigger_note(n.to_plotly_json(), s.text) for n in fig.layout.annotations
+        ]
     for trace in fig.data:
         _scale_trace(trace, s)
     return fig
+
+
+def _bigger_note(note: dict, size: int) -> dict:
+    """An annotation (as a dict) with its text at least `size` px."""
+    font = dict(note.get("font") or {})
+    font["size"] = max(font.get("size") or 0, size)
+    return {**note, "font": font}
 
 
 def _axes(fig: go.Figure) -> list[str]:

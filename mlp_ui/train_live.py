@@ -14,6 +14,7 @@ same minibatch. Every run stays in the session with its settings and history.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -107,9 +108,16 @@ def draw_diagram(view: LiveView, config: TrainConfig | None) -> None:
     (else the current run's), so it follows the settings before a run starts."""
     if (network := _drawn_network(config)) is None:
         return
-    fig = figures.network_diagram(*network, big=classroom.projector())
+    fig = _styled_diagram(*network, classroom.projector())
     static = {**theme.CHART_CONFIG, "staticPlot": True}
-    classroom.chart(fig, view.diagram, width="stretch", config=static)
+    classroom.chart(fig, view.diagram, styled=True, width="stretch", config=static)
+
+
+@functools.lru_cache(maxsize=64)
+def _styled_diagram(sizes: tuple[int, ...], activation: str, loss: str, big: bool):
+    """The diagram, styled for the screen once and shared (never changed afterwards): it
+    is drawn on every redraw of every session, and styling its labels costs ~20 ms."""
+    return classroom.style(figures.network_diagram(sizes, activation, loss, big=big), big)
 
 
 def _drawn_network(config: TrainConfig | None) -> tuple[tuple[int, ...], str, str] | None:
