@@ -16,7 +16,7 @@ if choice is None:
     st.stop()
 big = classroom.projector()
 
-left, middle, right = st.columns([1.05, 1, 1.35], gap="large")
+left, middle, right = st.columns([1.4, 1, 1.3], gap="medium")  # the canvas needs 280 px
 with left:
     draw_tab, upload_tab = st.tabs(
         ["Draw", "Upload a picture"], key="draw_source", on_change="rerun"

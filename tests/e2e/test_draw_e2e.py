@@ -159,3 +159,15 @@ def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
     assert ink > 500  # the stored strokes are on the canvas (drawing layer), not only read
     page.get_by_role("button", name="Clear").click()
     expect(_prediction(page)).to_have_count(0, timeout=20_000)
+
+
+@pytest.mark.parametrize("query", ["", "?projector=1"])
+def test_the_whole_canvas_is_shown(page, app_url, query):
+    """The canvas's box clips its floating toolbar: it must not clip the 280 px canvas."""
+    page.goto(app_url + "/draw" + query)
+    wait_for_app(page)
+    widths = """() => Array.from(document.querySelectorAll('[class*="st-key-draw_canvas_"]'))
+        .map(e => e.getBoundingClientRect().width)"""
+    page.wait_for_function(f"() => ({widths})().some(w => w > 100)", timeout=60_000)
+    time.sleep(1)  # the component settles at its size
+    assert max(page.evaluate(widths)) >= 280, page.evaluate(widths)
