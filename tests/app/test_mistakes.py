@@ -187,13 +187,18 @@ def test_page_with_a_session_model_and_class_filters():
     assert at.selectbox(key=mv.TRUE_KEY).value == mv.ALL
 
 
-def test_dataset_tab_shows_one_digit_per_class_and_25_variants():
+def _on_the_dataset_tab() -> AppTest:
+    """The Mistakes page opened on its dataset tab (skips without the default model)."""
     if ui_data.default_model() is None:
         pytest.skip("assets/default_model.npz is missing")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.session_state["mistakes_tab"] = "The dataset"
-    at.switch_page(PAGE).run()
+    return at.switch_page(PAGE).run()
+
+
+def test_dataset_tab_shows_one_digit_per_class_and_25_variants():
+    at = _on_the_dataset_tab()
     assert not at.exception, [e.value for e in at.exception]
     assert mv.TRUE_KEY not in [s.key for s in at.selectbox]  # the gallery tab did not run
     at.selectbox(key="mistakes_variants").set_value(3).run()
@@ -281,12 +286,7 @@ def test_try_this_surest_mistakes_and_hardest_digit():
 
 
 def test_try_this_from_the_dataset_tab_opens_the_gallery():
-    if ui_data.default_model() is None:
-        pytest.skip("assets/default_model.npz is missing")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.session_state["mistakes_tab"] = "The dataset"
-    at.switch_page(PAGE).run()
+    at = _on_the_dataset_tab()
     _click(at, "Surest mistakes")
     assert at.session_state["mistakes_tab"] == mv.GALLERY_TAB
     assert mv.TRUE_KEY in [s.key for s in at.selectbox]  # the gallery tab ran

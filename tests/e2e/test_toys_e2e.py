@@ -144,7 +144,12 @@ def test_backprop_run_all_stops(page, app_url):
     )
     page.locator(".st-key-toy_bp_stop button").click()
     page.locator(".st-key-toy_bp_all button").wait_for()
-    stopped = _epochs_done(page)
+    # The browser may still be drawing redraws the server sent before the click: wait
+    # until the shown epoch settles, then it must stay there.
+    stopped, deadline = -1, time.monotonic() + 10
+    while _epochs_done(page) != stopped and time.monotonic() < deadline:
+        stopped = _epochs_done(page)
+        page.wait_for_timeout(700)
     page.wait_for_timeout(1500)
     assert _epochs_done(page) == stopped < 100
     assert not page.get_by_text("After all 100 epochs").count()
