@@ -7,11 +7,13 @@ from pathlib import Path
 import pandas  # noqa: F401
 import streamlit as st
 
+from mlp_fast.threads import one_blas_thread_from_now
 from mlp_ui import classroom, playground_state, shell, state, widgets
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
 shell.through_app()
+one_blas_thread_from_now()  # the worker pool has the cores; the pages' products take one
 # The icon is a file of ours, served by the app itself: a named icon comes from a font
 # server on the internet, which a classroom without a network cannot reach.
 st.set_page_config(page_title="MLP Lab", page_icon=str(FAVICON), layout="wide")

@@ -31,6 +31,21 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()  # inspects the loaded libraries once (a few ms)
 
 
+def one_blas_thread_from_now() -> None:
+    """This process's BLAS uses one thread from now on: a server, whose worker pool
+    (mlp_fast.pool) trains on every core, so its own products (a page's figures, a
+    validation or test pass) would only make the workers wait (OpenBLAS's threads spin).
+    Once per process; later calls do nothing."""
+    global _for_good
+    with _lock:
+        if not _for_good:
+            _controller().limit(limits=1, user_api="blas")
+            _for_good = True
+
+
+_for_good = False
+
+
 def blas_found() -> bool:
     """Whether threadpoolctl finds a BLAS (NumPy's OpenBLAS, MKL, BLIS...) it can limit."""
     return bool(_controller().select(user_api="blas").lib_controllers)
