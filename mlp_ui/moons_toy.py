@@ -6,7 +6,6 @@ Grid evaluation is in the core (mlp_core.moons); figures are pure builders here.
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -288,30 +287,33 @@ def snapshot_titles(run: moons.MoonsRun, reg: float) -> list[str]:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def boundary_figure(hidden: int, s: MoonsSettings, big: bool = False) -> go.Figure:
-    """Animated boundary of one network over its training snapshots (shared: show a copy)."""
+    """Animated boundary of one network over its training snapshots, styled for the
+    screen (shared by every session: show it with `classroom.chart(..., styled=True)`)."""
     run = moons_run(hidden, s)
     xs, ys, _, _ = _grid_axes(ANIMATION_STEPS)
     grids = [_proba_grid(p, ANIMATION_STEPS) for p in run.snapshots]
     labels = [f"{int(p):,}" for p in run.snapshot_passes]
     X, y = moons_data()
     titles = snapshot_titles(run, s.reg)
-    return moons_boundary_figure(X, y, xs, ys, grids, labels, titles, big)
+    return classroom.style(moons_boundary_figure(X, y, xs, ys, grids, labels, titles, big), big)
 
 
 @st.cache_resource(show_spinner=False)
 def baseline(big: bool = False) -> tuple[go.Figure, float]:
-    """Logistic-regression boundary (a straight line) and its accuracy (shared: show a copy)."""
+    """Logistic-regression boundary (a straight line), styled, and its accuracy (shared)."""
     X, y = moons_data()
     fit = moons.logistic_regression(X, y)
     xs, ys, _, _ = _grid_axes(ANIMATION_STEPS)
     title = f"Logistic regression<br>{fit.accuracy:.1%} right"
     grid = _proba_grid(fit.params, ANIMATION_STEPS)
-    return moons_boundary_figure(X, y, xs, ys, [grid], ["end"], title, big), fit.accuracy
+    fig = moons_boundary_figure(X, y, xs, ys, [grid], ["end"], title, big)
+    return classroom.style(fig, big), fit.accuracy
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def gallery_figure(s: MoonsSettings, big: bool = False) -> go.Figure:
-    """The seven published sizes side by side, plus the logistic-regression line."""
+    """The seven published sizes side by side, plus the logistic-regression line (styled,
+    shared)."""
     runs = moons_gallery_runs(s.passes, s.lr, s.reg)
     X, y = moons_data()
     fit = moons.logistic_regression(X, y)
@@ -321,13 +323,7 @@ def gallery_figure(s: MoonsSettings, big: bool = False) -> go.Figure:
         grids.append(_proba_grid(runs[h].params, GALLERY_STEPS))
         titles.append(f"{h} hidden: {runs[h].accuracy:.1%}")
     xs, ys, _, _ = _grid_axes(GALLERY_STEPS)
-    return moons_gallery_figure(X, y, xs, ys, grids, titles, big=big)
-
-
-def show(fig: go.Figure, where: Any = None, **kwargs: Any) -> None:
-    """Show a cached figure through classroom.chart, on a copy: the chart's styling
-    changes the figure it is given, and the cached one is shared by every session."""
-    classroom.chart(copy.deepcopy(fig), where, **kwargs)
+    return classroom.style(moons_gallery_figure(X, y, xs, ys, grids, titles, big=big), big)
 
 
 def gallery_table(s: MoonsSettings) -> pd.DataFrame:

@@ -62,10 +62,15 @@ def seed_widgets() -> None:
     _set_widgets(config)
 
 
+def widget_values(config: PlaygroundConfig) -> dict[str, Any]:
+    """The settings widgets' session-state values for `config`."""
+    values = {key(name): getattr(config, name) for name in SCHEMA}
+    values[key("features")] = list(config.features)
+    return values
+
+
 def _set_widgets(config: PlaygroundConfig) -> None:
-    for name in SCHEMA:
-        st.session_state[key(name)] = getattr(config, name)
-    st.session_state[key("features")] = list(config.features)
+    st.session_state.update(widget_values(config))
 
 
 def link_problems() -> None:

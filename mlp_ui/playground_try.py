@@ -14,17 +14,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from mlp_core.playground_config import SCHEMA, PlaygroundConfig
+from mlp_core.playground_config import PlaygroundConfig
 from mlp_ui import classroom
 from mlp_ui import playground_state as state
+from mlp_ui.playground_controls import widget_values
 
 
 def settings(**changed: Any) -> dict[str, Any]:
     """Every Playground widget's session-state value: the defaults with `changed`."""
-    config = dataclasses.replace(PlaygroundConfig(), **changed)
-    values = {f"pg_{name}": getattr(config, name) for name in SCHEMA}
-    values["pg_features"] = list(config.features)
-    return values
+    return widget_values(dataclasses.replace(PlaygroundConfig(), **changed))
 
 
 def play() -> None:

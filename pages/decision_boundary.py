@@ -33,9 +33,9 @@ with st.spinner(f"Training {hidden} hidden units..."):
     boundary, _ = mt.timed(mt.boundary_figure, hidden, settings, big)
 
 net_col, base_col = st.columns([3, 2], gap="large")
-mt.show(boundary, net_col, key="toy_moons_boundary")
+classroom.chart(boundary, net_col, styled=True, key="toy_moons_boundary")
 baseline_fig, baseline_acc = mt.baseline(big)
-mt.show(baseline_fig, base_col, key="toy_moons_baseline")
+classroom.chart(baseline_fig, base_col, styled=True, key="toy_moons_baseline")
 base_col.caption(
     f"The baseline: logistic regression draws one straight line, {baseline_acc:.1%} right."
 )
@@ -62,7 +62,7 @@ with classroom.why("Why do more units fit better, and when is it too well?"):
         "Same data, same settings as above."
     )
 gallery, gallery_fig_seconds = mt.timed(mt.gallery_figure, settings, big)
-mt.show(gallery, key="toy_moons_gallery")
+classroom.chart(gallery, styled=True, key="toy_moons_gallery")
 st.dataframe(mt.gallery_table(settings), hide_index=True, column_config=mt.GALLERY_FORMAT)
 st.caption(
     f"Trained all seven in {gallery_seconds:.2f} s"
