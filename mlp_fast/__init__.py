@@ -35,7 +35,7 @@ from contextlib import contextmanager
 
 from mlp_core.training import AfterBatch, Minibatches, PlainStep
 from mlp_fast import pool, split_process
-from mlp_fast.threads import one_blas_thread
+from mlp_fast.threads import one_blas_thread, one_blas_thread_from_now
 
 ENV = "MLP_LAB_FAST"
 """Environment variable: 0 (or off, no, false) switches the fast back-end off."""
@@ -181,6 +181,9 @@ class FastBackend(_Counted):
         split = self._split
         if split is None or not split.alive or split.batch < batch or split.X is not job.X:
             self.close_helper()
+            # this process's other products (the validation pass) on one thread too: a
+            # second BLAS thread spins on after its work, on the helper's core
+            one_blas_thread_from_now()
             try:
                 self._split = split_process.ProcessSplit(job.model, job.optimizer, job.X, batch)
             except OSError as exc:

@@ -8,9 +8,9 @@ us on these virtual machines, a few hundred times a second. The two sides meet t
 a block of shared memory (`os.memfd_create`): the arrays they exchange and a few
 counters each side spins on until the other has written its part, so a hand-over costs
 well under a microsecond. A side that has spun for SPIN seconds sleeps on an eventfd
-until the other wakes it; when the caller keeps waiting (the helper's core is busy
-with other work), the run ends early with `busy` set and the back-end trains on one
-thread for a while (mlp_fast.FastBackend).
+until the other wakes it; when the helper keeps waiting for a core (another program
+has it), the run ends early with `busy` set and the back-end trains on one thread for
+a while (mlp_fast.FastBackend).
 
 Per minibatch:
 
@@ -72,12 +72,15 @@ SHARE_AT_1000 = 0.64
 caller's part; `share_for` interpolates on the logarithm of the batch size."""
 COMPACT_AT = 0.9
 """A minibatch is compacted when at most this fraction of its input columns are active."""
-BUSY_WAITING = 0.45
-"""The caller waiting for the helper more than this fraction of a run's time means the
-helper's core is busy with something else (on an idle machine 0.1-0.3, beside one
-CPU-bound process mostly 0.6-0.7). A run checks every 64 minibatches once it has lasted
-BUSY_MIN_RUN seconds; when it is so, the run ends there with `busy` set, and the
-back-end trains on one thread for BUSY_PAUSE seconds."""
+BUSY_WAITING = 0.25
+"""The helper waiting for a core more than this fraction of a run's time means its core
+is busy with something else: the kernel's own count of the time the helper was ready to
+run but not running (/proc/<pid>/schedstat; on an idle machine about 0, beside one
+CPU-bound process of the same priority about 0.5). A run checks every 64 minibatches
+once it has lasted BUSY_MIN_RUN seconds; when it is so, the run ends there with `busy`
+set, and the back-end trains on one thread for BUSY_PAUSE seconds. (How long the caller
+waits for the helper does not tell: on an idle 2-core VM it waited 25-58 % of each
+minibatch, depending on its share and on where the host placed the two vCPUs.)"""
 BUSY_MIN_RUN = 0.1
 """Seconds a run lasts before it is judged: shorter stretches are too noisy (a helper
 descheduled for a few ms by the host is not a busy machine)."""
@@ -277,7 +280,6 @@ class _Side:
         self.parked, self.other_parked = (
             (_HELPER_PARKED, _CALLER_PARKED) if helper else (_CALLER_PARKED, _HELPER_PARKED)
         )
-        self.waited = 0.0  # seconds spent waiting, summed
 
     def post(self, slot: int, value: int) -> None:
         c = self.c
@@ -293,17 +295,14 @@ class _Side:
         if c[slot] >= value:
             return
         start, spins = time.perf_counter(), 0
-        try:
-            while c[slot] < value:
-                spins += 1
-                if spins & 0x3F == 0:
-                    waited = time.perf_counter() - start
-                    if waited > SPIN:
-                        self._sleep(slot, value, check, start)
-                        return
-                    check(waited)
-        finally:
-            self.waited += time.perf_counter() - start
+        while c[slot] < value:
+            spins += 1
+            if spins & 0x3F == 0:
+                waited = time.perf_counter() - start
+                if waited > SPIN:
+                    self._sleep(slot, value, check, start)
+                    return
+                check(waited)
 
     def _sleep(self, slot: int, value: int, check: Callable[[float], None], start: float) -> None:
         c = self.c
@@ -368,7 +367,6 @@ class ProcessSplit:
         self.part = _Part(self.block, 0, self.parts[0], _rule(optimizer))
         self._finalizer = weakref.finalize(self, _stop_helper, self.proc, efds)
         self.busy = False  # set by a run that found the helper's core busy (BUSY_WAITING)
-        self._trained = 0  # minibatches this helper has trained
 
     @property
     def alive(self) -> bool:
@@ -410,19 +408,20 @@ class ProcessSplit:
     def _batches(self, job: Minibatches, after_batch: AfterBatch) -> int:
         """The caller's side of every minibatch; returns how many were trained."""
         block, c, side = self.block, self.block.counters, self.side
-        done, side.waited, start = 0, 0.0, time.perf_counter()
+        done, start = 0, time.perf_counter()
+        queued = _queued(self.proc.pid)
         for i, idx in enumerate(job.batches):
             self._wait(_COMPACT, i + 1)
             A, cols = _inputs(block, i % _SLOTS, len(idx))
             self.part.forward(A, cols)
             self._wait(_FWD, i + 1)
             loss, correct = self._upper(job.y[idx], job.reduction)
-            if not after_batch(i, loss, correct) or (i % 64 == 63 and self._busy_since(start)):
+            busy = i % 64 == 63 and self._busy_since(start, queued)
+            if not after_batch(i, loss, correct) or busy:
                 c[_LAST] = i
             side.post(_DELTA, i + 1)
             self.part.backward(A, cols)
             done = i + 1
-            self._trained += 1
             if c[_LAST] <= i:
                 break
         return done
@@ -451,14 +450,14 @@ class ProcessSplit:
         if self.momentum:
             opt.vb[0][...] = block.vb1
 
-    def _busy_since(self, start: float) -> bool:
-        """Whether the caller waited more than BUSY_WAITING of the time since `start` (then
-        `busy` is set and the run ends here). Not in a helper's first 128 minibatches,
-        which are slow while its caches and pages warm up."""
+    def _busy_since(self, start: float, queued: float | None) -> bool:
+        """Whether the helper waited for a core more than BUSY_WAITING of the time since
+        `start`, when it had waited `queued` seconds (then `busy` is set and the run ends
+        here). Never where the kernel does not tell (no /proc/<pid>/schedstat)."""
         elapsed = time.perf_counter() - start
-        if self._trained < 128 or elapsed < BUSY_MIN_RUN:
+        if elapsed < BUSY_MIN_RUN or queued is None or (now := _queued(self.proc.pid)) is None:
             return False
-        self.busy = self.side.waited > BUSY_WAITING * elapsed
+        self.busy = now - queued > BUSY_WAITING * elapsed
         return self.busy
 
     def _upper(self, y: np.ndarray, reduction: str) -> tuple[float, int]:
@@ -509,6 +508,15 @@ class ProcessSplit:
         end it if it does not answer."""
         with contextlib.suppress(HelperFailed):
             self._reply(timeout=5.0)
+
+
+def _queued(pid: int) -> float | None:
+    """Seconds process `pid` has spent ready to run but waiting for a core (None: unknown)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _gather(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:

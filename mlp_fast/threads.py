@@ -71,5 +71,6 @@ def one_blas_thread() -> Iterator[None]:
         with _lock:
             _users -= 1
             if _users == 0:
-                _limiter.restore_original_limits()
+                if not _for_good:  # else one thread stays, even if the limit came inside
+                    _limiter.restore_original_limits()
                 _limiter = None

@@ -4,9 +4,12 @@ the process split: while another run of the process trains, a run takes the plai
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +129,29 @@ def test_runs_started_in_many_threads_at_once_are_counted_without_error() -> Non
         sys.setswitchinterval(previous)
     assert errors == [] and len(kept) == 300
     del kept
+
+
+@needs_split
+def test_a_process_that_splits_keeps_one_blas_thread_outside_training_too() -> None:
+    """Its validation pass on two BLAS threads left OpenBLAS's second thread spinning on
+    the helper's core for the rest of the run (the split then found that core busy). In
+    a process of its own: the limit stays for the process's life."""
+    code = """
+from mlp_core.training import Trainer
+from mlp_fast import FastBackend
+from mlp_fast.threads import blas_threads
+from tests.fast.digits import digits_like
+from tests.fast.test_backend import CONFIG
+before = blas_threads()
+trainer = Trainer(CONFIG, digits_like(), backend=FastBackend())
+trainer.step(max_batches=2)
+assert trainer.backend.helper is not None
+print(before, blas_threads())
+"""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "2"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2", "1"]

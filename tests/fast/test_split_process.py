@@ -9,6 +9,9 @@ thousand roundings accumulate over two epochs). Nothing here times anything.
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -277,6 +280,39 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     assert trainer.backend.helper is split and counts[mlp_fast.SPLIT] == 274
     one.run(), trainer.run()
     _same(one, trainer)  # the same training, whichever way each minibatch went
+
+
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2 or split_process._queued(os.getpid()) is None,
+    reason="needs two CPUs and the kernel's /proc/<pid>/schedstat",
+)
+def test_a_program_on_the_helpers_core_sends_training_to_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A real CPU-bound process pinned to the helper's core: the helper waits for the core
+    (the kernel counts it), and the split steps aside; on another core it stays."""
+    monkeypatch.setattr(split_process, "BUSY_MIN_RUN", 0.0)  # an epoch here is 100 batches
+    data = digits_like(n=100 * BATCH + 30, n_train=100 * BATCH)
+    trainer = _trainer(_config(epochs=40, n_train=100 * BATCH), data)
+    trainer.step(max_batches=1)
+    helper, cpus = trainer.backend.helper, sorted(os.sched_getaffinity(0))
+    mine, theirs = {cpus[0]}, {cpus[1]}
+    before = os.sched_getaffinity(0)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        os.sched_setaffinity(0, mine)  # this thread
+        os.sched_setaffinity(helper.proc.pid, theirs)
+        os.sched_setaffinity(spinner.pid, mine)  # beside the caller: the helper's core is free
+        trainer.step(max_batches=1000)
+        assert not helper.busy and "busy" not in trainer.backend_used
+        os.sched_setaffinity(spinner.pid, theirs)  # now it takes the helper's core
+        trainer.step(max_batches=1000)
+        assert "(the second core was busy)" in trainer.backend_used
+        assert trainer.backend.batches[mlp_fast.POOL] > 0
+    finally:
+        spinner.kill()
+        spinner.wait()
+        os.sched_setaffinity(0, before)
 
 
 def test_minibatches_of_blank_images_train_like_the_plain_step() -> None:
