@@ -5,12 +5,14 @@ train_try ("Try this"), train_runs (the buttons), train_live (status, curves, ne
 diagram, the training loop), train_results, runs_table, model_upload and code_view;
 figures in mlp_ui.figures. Training happens in `train_live.train_active`, called last,
 so the whole page is drawn before it starts and only the status, progress bar and
-curves are redrawn while it runs.
+curves are redrawn while it runs. The page is drawn in a turn (mlp_ui.turns, taken in
+app.py), given back before training: a class's thirty Train pages at once do not hold up
+a drawn digit on the Draw page.
 """
 
 import streamlit as st
 
-from mlp_ui import classroom
+from mlp_ui import classroom, turns
 from mlp_ui.code_view import code_panel
 from mlp_ui.model_upload import upload_panel
 from mlp_ui.runs_table import runs_panel
@@ -58,4 +60,5 @@ with main_col:
 with st.expander("**The code that trains your network**: forward pass, backward pass, update"):
     code_panel(config)  # full width: the source reads without wrapping
 
+turns.give_back()  # the training loop takes a turn per redraw
 train_active(view)  # last: trains in short slices, redrawing the view above

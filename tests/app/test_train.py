@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.training import EpochStats, History
-from mlp_ui import train_live
+from mlp_ui import train_live, turns
 from mlp_ui.train_results import model_file
 from mlp_ui.train_text import overfit_note
 
@@ -299,3 +299,37 @@ def test_overfit_warning_only_when_validation_falls_while_training_rises():
         (0.997, 0.944),
     )
     assert overfit_note(noisy, n_valid=500) is None  # the default run, measured offline
+
+
+def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
+    """The page draws in a turn (mlp_ui.turns) and gives it back before training, on a
+    click, while a run trains, on Stop, and when it finishes: a turn kept would make the
+    next Train pages of the server wait for ever."""
+    free = lambda: _free_turns() == turns.AT_ONCE  # noqa: E731
+    while_training, training = [], train_live._training
+
+    def watched(run):  # each slice asks first whether the run goes on
+        while_training.append(free())
+        return training(run)
+
+    monkeypatch.setattr(train_live, "_training", watched)
+    at = _ok(_open(SMALL))
+    assert free()
+    _ok(at.button(key="train_start").click().run())
+    assert free() and next(iter(_runs(at).values())).history.status == "running"
+    assert while_training == [True]  # the page gave its turn back before training
+    _ok(at.button(key="train_stop").click().run())
+    assert free()
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace())  # let the run finish
+    _ok(at.button(key="train_continue").click().run())
+    assert free() and next(iter(_runs(at).values())).history.status == "done"
+    assert len(while_training) >= 2 and all(while_training)
+
+
+def _free_turns() -> int:
+    got = 0
+    while turns._TURNS.acquire(blocking=False):
+        got += 1
+    for _ in range(got):
+        turns._TURNS.release()
+    return got
