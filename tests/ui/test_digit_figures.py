@@ -127,7 +127,7 @@ def test_confusion_matrix_is_large_and_projector_sized():
 
     fig = figs.confusion_matrix(np.arange(100).reshape(10, 10), size=560)
     assert fig.layout.width == fig.layout.height == 560
-    classroom.style(fig, True)
+    fig = classroom.style(fig, True)
     assert fig.layout.xaxis.tickfont.size >= 18 and fig.layout.yaxis.tickfont.size >= 18
     assert fig.layout.xaxis.title.font.size >= 18
     assert min(a.font.size for a in fig.layout.annotations) >= 18  # the diagonal's counts
