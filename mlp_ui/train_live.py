@@ -1,21 +1,22 @@
 """The Train page's live view: status, progress bar and curves, and the training loop.
 
 Training runs inside the page's own script: `train_active` calls `Trainer.step` for a
-fraction of a second at a time (`Pace`) and redraws the curves and the progress bar in
-between. A click or a page
-switch ends that script run at its next `st.` call, that is between two steps. With
-Streamlit's fast reruns (the default) the next script run starts at once, possibly while
-the old one is still inside a step, so every step and every change to a run happens under
-the run's lock (`state.Run.lock`): the model is never touched by two threads, and Stop
-waits for the step in progress (a fraction of a second). Stop and leaving the page
-(app.py calls `state.pause_active`) mark the run stopped; Continue resumes it from the
-same minibatch. Every run stays in the session with its settings and history.
+fraction of a second at a time (`Pace`) and redraws the curves and the progress bar every
+so often in between. A click or a page switch ends that script run at its next `st.`
+call, that is at its next redraw. With Streamlit's fast reruns (the default) the next
+script run starts at once, possibly while the old one is still stepping, so every step
+and every change to a run happens under the run's lock (`state.Run.lock`): the model is
+never touched by two threads, and Stop waits for the step in progress (at most
+`Pace.longest`, 0.3 s, plus a worker's chunk). Stop and leaving the page (app.py calls
+`state.pause_active`) mark the run stopped; Continue resumes it from the same minibatch.
+Every run stays in the session with its settings and history.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,19 +35,22 @@ from mlp_ui.train_text import short_label, status_text
 
 @dataclass(frozen=True)
 class Pace:
-    """How training is sliced: each slice is one `Trainer.step`, then the progress bar and
-    the curves are redrawn, so the curves grow within an epoch (the Trainer records a
-    point every tenth of one).
+    """How training is sliced: each slice is one `Trainer.step` of at most `longest`
+    seconds, under the run's lock (so Stop, which waits for the slice in progress, waits
+    at most that long); the progress bar and the curves are redrawn after a slice once
+    `interval(runs)` seconds have passed since the last redraw, so the curves grow within
+    an epoch (the Trainer records a point every tenth of one).
 
-    A slice lasts `interval(runs)` seconds, `runs` being the runs training in this server
-    process (`mlp_fast.active_runs()`): `redraw` seconds for one or two runs, then
+    `runs` is the number of runs training in this server process
+    (`mlp_fast.active_runs()`): `redraw` seconds for one or two runs, then
     `redraw * runs / 2`, at most `slowest`. Alone a run is redrawn about three times a
     second; a class of thirty shares the server's two cores and pays a figure per redraw,
     so from two runs on the whole server redraws about 2 / `redraw` (~7) times a second
     whatever the class size, until each run's pace reaches `slowest`.
-    `seconds` fixes the slice length instead; `batches` caps a slice's minibatches.
-    `max_slices` ends a script run after that many slices with the run still active (the
-    next script run goes on). Only tests set those: AppTest cannot click while a script runs.
+    `seconds` fixes the slice length instead, with a redraw after every slice; `batches`
+    caps a slice's minibatches. `max_slices` ends a script run after that many slices
+    with the run still active (the next script run goes on). Only tests set those:
+    AppTest cannot click while a script runs.
     """
 
     seconds: float | None = None
@@ -54,6 +58,7 @@ class Pace:
     max_slices: int | None = None
     redraw: float = 0.3
     slowest: float = 3.0
+    longest: float = 0.3
 
     def interval(self, runs: int) -> float:
         """Seconds between two redraws with `runs` runs training in this process."""
@@ -212,19 +217,21 @@ def train_active(view: LiveView) -> None:
     run = state.active_run()
     if run is None or run.trainer is None:
         return
+    drawn = time.monotonic()
     for _ in _slices():
-        seconds = PACE.seconds or PACE.interval(mlp_fast.active_runs())
         with run.lock:
             if not _training(run):
                 break
-            run.trainer.step(max_batches=PACE.batches, max_seconds=seconds)
+            run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
             if run.trainer.finished:
                 state.set_active(None)
                 score(run)
                 break
-        with turns.heavy():  # never while holding the run's lock
-            draw_curves(view)
-            draw_progress(view, run)
+        if PACE.seconds or time.monotonic() - drawn >= PACE.interval(mlp_fast.active_runs()):
+            with turns.heavy():  # never while holding the run's lock
+                draw_curves(view)
+                draw_progress(view, run)
+            drawn = time.monotonic()
     else:
         return  # only with PACE.max_slices: the next script run goes on
     st.rerun()  # finished, stopped or replaced: redraw the whole page

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mlp_core.training import Trainer
 from mlp_ui import classroom, train_live
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -59,6 +61,30 @@ def test_the_redraw_interval_grows_with_the_runs_training():
     assert pace.interval(10) == pytest.approx(1.5)  # the server: ~7 redraws a second in all
     assert pace.interval(30) == pace.interval(300) == pytest.approx(3.0)
     assert all(pace.interval(n) <= 0.5 for n in (1, 2))  # at least twice a second, alone
+
+
+def test_in_a_class_slices_stay_short_and_redraws_come_on_the_class_interval(monkeypatch):
+    """Thirty runs training: the view is redrawn every 3 s, but each slice (the time Stop
+    may have to wait for the run's lock) still lasts at most `Pace.longest`. A fake
+    clock advances a second on every reading."""
+    clock = iter(range(10**6))
+    fake = SimpleNamespace(monotonic=lambda: float(next(clock)))
+    monkeypatch.setattr(train_live, "time", fake)  # train_live's clock only
+    monkeypatch.setattr(train_live.mlp_fast, "active_runs", lambda: 30)
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace(batches=1))
+    steps, redraws = [], []
+    step, curves = Trainer.step, train_live.draw_curves
+    monkeypatch.setattr(Trainer, "step", lambda t, **kw: steps.append(kw) or step(t, **kw))
+    monkeypatch.setattr(train_live, "draw_curves", lambda v: redraws.append(1) or curves(v))
+    at = _open(SMALL)
+    redraws.clear()
+    _ok(at.button(key="train_start").click().run())
+    (run,) = _runs(at)
+    assert run.history.status == "done" and len(steps) == 20  # 20 minibatches, one a slice
+    assert {kw["max_seconds"] for kw in steps} == {train_live.PACE.longest}
+    # the page's drawing at Start; a redraw after every third slice (3 s on the fake
+    # clock) of the 19 that did not finish the run; the finished page's drawing
+    assert len(redraws) == 1 + 19 // 3 + 1
 
 
 def _diagram_notes(at: AppTest) -> list[str]:

@@ -4,8 +4,9 @@ README's command, deploy/run_local.sh, the Dockerfile and the tests all start
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 
