@@ -61,3 +61,13 @@ def heavy() -> Iterator[None]:
     """A turn for one piece of heavy work (a redraw); inside a turn already: no wait."""
     with taken(True):
         yield
+
+
+def free() -> int:
+    """How many turns nobody holds now (a check for tests and for a server's state)."""
+    taken = 0
+    while _TURNS.acquire(blocking=False):
+        taken += 1
+    for _ in range(taken):
+        _TURNS.release()
+    return taken

@@ -305,7 +305,7 @@ def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
     """The page draws in a turn (mlp_ui.turns) and gives it back before training, on a
     click, while a run trains, on Stop, and when it finishes: a turn kept would make the
     next Train pages of the server wait for ever."""
-    free = lambda: _free_turns() == turns.AT_ONCE  # noqa: E731
+    free = lambda: turns.free() == turns.AT_ONCE  # noqa: E731
     while_training, training = [], train_live._training
 
     def watched(run):  # each slice asks first whether the run goes on
@@ -324,12 +324,3 @@ def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
     _ok(at.button(key="train_continue").click().run())
     assert free() and next(iter(_runs(at).values())).history.status == "done"
     assert len(while_training) >= 2 and all(while_training)
-
-
-def _free_turns() -> int:
-    got = 0
-    while turns._TURNS.acquire(blocking=False):
-        got += 1
-    for _ in range(got):
-        turns._TURNS.release()
-    return got

@@ -11,16 +11,6 @@ import pytest
 from mlp_ui import turns
 
 
-def _free() -> int:
-    """How many turns are free now (taken and given back again)."""
-    got = 0
-    while turns._TURNS.acquire(blocking=False):
-        got += 1
-    for _ in range(got):
-        turns._TURNS.release()
-    return got
-
-
 def test_at_most_at_once_threads_hold_a_turn() -> None:
     inside, most, lock = [0], [0], threading.Lock()
 
@@ -38,7 +28,7 @@ def test_at_most_at_once_threads_hold_a_turn() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert most[0] == turns.AT_ONCE and _free() == turns.AT_ONCE
+    assert most[0] == turns.AT_ONCE and turns.free() == turns.AT_ONCE
 
 
 def test_a_light_page_takes_no_turn_and_never_waits() -> None:
@@ -55,26 +45,26 @@ def test_a_light_page_takes_no_turn_and_never_waits() -> None:
 
 def test_a_turn_is_given_back_early_once_and_on_an_exception() -> None:
     with turns.taken(True):
-        assert _free() == turns.AT_ONCE - 1
+        assert turns.free() == turns.AT_ONCE - 1
         turns.give_back()  # before the training loop
-        assert _free() == turns.AT_ONCE
+        assert turns.free() == turns.AT_ONCE
         with turns.heavy():  # a redraw takes a turn of its own
-            assert _free() == turns.AT_ONCE - 1
-        assert _free() == turns.AT_ONCE
-    assert _free() == turns.AT_ONCE  # not given back twice
+            assert turns.free() == turns.AT_ONCE - 1
+        assert turns.free() == turns.AT_ONCE
+    assert turns.free() == turns.AT_ONCE  # not given back twice
     with pytest.raises(RuntimeError), turns.taken(True):
         raise RuntimeError("a rerun or a stop inside the page")
-    assert _free() == turns.AT_ONCE
+    assert turns.free() == turns.AT_ONCE
     turns.give_back()  # without a turn: nothing happens
-    assert _free() == turns.AT_ONCE
+    assert turns.free() == turns.AT_ONCE
 
 
 def test_heavy_work_inside_a_page_that_holds_a_turn_does_not_wait() -> None:
     held = [turns._TURNS.acquire() for _ in range(turns.AT_ONCE - 1)]  # one turn left
     try:
         with turns.taken(True), turns.heavy(), turns.taken(True):
-            assert _free() == 0
-        assert _free() == 1
+            assert turns.free() == 0
+        assert turns.free() == 1
     finally:
         for _ in held:
             turns._TURNS.release()
