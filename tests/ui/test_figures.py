@@ -186,3 +186,27 @@ def test_builders_are_pure():
     }
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not any(name.split(".")[0] == "streamlit" for name in imported)
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
+    """`classroom.style` builds its figure without plotly's checks (for speed): what it
+    builds must still pass them, unchanged, and the builder's figure stays as it was."""
+    from mlp_ui import classroom
+    from mlp_ui.digit_figures import confusion_matrix
+
+    W0 = np.random.default_rng(0).normal(size=(784, 10)).astype(np.float32)
+    built = [
+        figures.training_curves([("#1", _history(3))], ["#111111"], big=big),
+        figures.network_diagram((784, 100, 10), "relu", "softmax_ce", big=big),
+        figures.weights_grid(W0),
+        confusion_matrix(np.arange(100).reshape(10, 10), size=560),
+    ]
+    for fig in built:
+        before = json.loads(fig.to_json())
+        styled = classroom.style(fig, big)
+        assert json.loads(fig.to_json()) == before
+        checked = go.Figure(styled.to_dict())  # raises on anything plotly would refuse
+        assert json.loads(checked.to_json()) == json.loads(styled.to_json())
+        size = classroom.SCREENS[big].text
+        assert styled.layout.font.size == size and styled.layout.xaxis.tickfont.size == size
