@@ -6,13 +6,16 @@ epochs. Each page reports its own first run (#1) with its own epochs, never anot
 session's; no page shows an exception; and while one run trains, the others go to the
 server's pool of worker processes (mlp_fast.pool), which their pages name.
 
-Then a worker process of the pool is killed while two sessions train: one run stops
-with the reason and Continue resumes it; the other session's run goes on untouched.
+Then a worker process of the pool is killed while it trains a chunk of one of two
+sessions' runs (a worker killed between chunks holds no run and is replaced without a
+word, so the test waits until one is running): that run stops with the reason and
+Continue resumes it; the other session's run goes on untouched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -91,13 +94,35 @@ def _progress(session: Session) -> float:
     return max((int(e) + int(p) / 100 for e, p in shown), default=0.0)
 
 
-async def _first(*waits) -> int:
-    """The index of the first of these awaitables to finish (the others are cancelled)."""
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for t in pending:
-        t.cancel()
-    return tasks.index(next(iter(done)))
+def _training_worker(server_pid: int) -> int | None:
+    """A worker of the server's pool that is running now (training a chunk: a worker
+    between chunks sleeps on its pipe), or None."""
+    for pid in _pool_workers(server_pid):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "R":
+                return pid
+    return None
+
+
+async def _kill_while_training(server_pid: int, a: Session, b: Session) -> int:
+    """SIGKILL a worker while it trains a chunk; the index (0: a, 1: b) of the session
+    whose run it was training. A worker killed between two chunks holds no run and is
+    replaced without a word, so when no page says so within 20 s, kill another."""
+    for _ in range(5):
+        for _ in range(500):
+            if (pid := _training_worker(server_pid)) is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert pid is not None, "no worker was ever seen training"
+        os.kill(pid, signal.SIGKILL)
+        tasks = [asyncio.ensure_future(s.text(STOPPED, 20)) for s in (a, b)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for t in pending:
+            t.cancel()
+        hit = [i for i, t in enumerate(tasks) if t in done and t.exception() is None]
+        if hit:
+            return hit[0]
+    raise AssertionError("five killed workers and no run said it lost its worker")
 
 
 async def _kill_a_worker(url: str, server_pid: int) -> None:
@@ -105,10 +130,8 @@ async def _kill_a_worker(url: str, server_pid: int) -> None:
     for s in (a, b):
         await _long_run(s)
     await asyncio.gather(*(s.text("worker pool", 120) for s in (a, b)))
-    workers = _pool_workers(server_pid)
-    assert workers, "no worker process found"
-    os.kill(workers[0], signal.SIGKILL)
-    hit = await _first(a.text(STOPPED, 60), b.text(STOPPED, 60))
+    assert _pool_workers(server_pid), "no worker process found"
+    hit = await _kill_while_training(server_pid, a, b)
     victim, other = (a, b) if hit == 0 else (b, a)
     await other.rerun([trigger(other.seen.widgets["Stop"])])
     await other.text("Stopped by you at epoch", 60)  # it was still training
