@@ -75,12 +75,13 @@ COMPACT_AT = 0.9
 BUSY_WAITING = 0.25
 """The helper waiting for a core more than this fraction of a run's time means its core
 is busy with something else: the kernel's own count of the time the helper was ready to
-run but not running (/proc/<pid>/schedstat; on an idle machine about 0, beside one
-CPU-bound process of the same priority about 0.5). A run checks every 64 minibatches
-once it has lasted BUSY_MIN_RUN seconds; when it is so, the run ends there with `busy`
-set, and the back-end trains on one thread for BUSY_PAUSE seconds. (How long the caller
-waits for the helper does not tell: on an idle 2-core VM it waited 25-58 % of each
-minibatch, depending on its share and on where the host placed the two vCPUs.)"""
+run but not running (/proc/<pid>/schedstat; measured for a CPU-bound process: 0.00 with
+a core to itself, 0.50 beside another one of the same priority on its core). A run
+checks every 64 minibatches once it has lasted BUSY_MIN_RUN seconds; when it is so, the
+run ends there with `busy` set, and the back-end trains on one thread for BUSY_PAUSE
+seconds. (How long the caller waits for the helper does not tell: on an idle 2-core VM
+it waited 25-58 % of each minibatch, depending on its share and on where the host placed
+the two vCPUs.)"""
 BUSY_MIN_RUN = 0.1
 """Seconds a run lasts before it is judged: shorter stretches are too noisy (a helper
 descheduled for a few ms by the host is not a busy machine)."""

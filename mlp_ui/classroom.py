@@ -134,7 +134,7 @@ def style(fig: go.Figure, big: bool) -> go.Figure:
     It edits the figure's plain dict and builds the result without plotly's checks: the
     builder's figure was checked already, and checking every property set again took
     5-6 ms a figure, the largest part of a Train page's redraw (a class of thirty redraws
-    about ten times a second)."""
+    about seven times a second)."""
     s = SCREENS[big]
     spec = fig.to_dict()
     layout = spec.setdefault("layout", {})

@@ -66,10 +66,10 @@ def heavy() -> Iterator[None]:
 
 
 def free() -> int:
-    """How many turns nobody holds now (a check for tests and for a server's state)."""
-    taken = 0
+    """How many turns nobody holds now (tests check that no script run keeps one)."""
+    got = 0
     while _TURNS.acquire(blocking=False):
-        taken += 1
-    for _ in range(taken):
+        got += 1
+    for _ in range(got):
         _TURNS.release()
-    return taken
+    return got
