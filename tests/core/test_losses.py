@@ -127,6 +127,6 @@ def test_delta_from_labels_equals_delta_from_one_hot_targets(name, reduction):
     np.testing.assert_array_equal(dZ, dZ_Y)
     np.testing.assert_allclose(dZ, (before - Y) / n, rtol=4 * np.finfo(np.float32).eps)
     assert dZ.dtype == np.float32
-    assert value == pytest.approx(value_Y, rel=16 * np.finfo(np.float32).eps)
-    assert value == pytest.approx(loss.value(A, Y), rel=16 * np.finfo(np.float32).eps)
+    assert value == pytest.approx(value_Y, rel=16 * float(np.finfo(np.float32).eps))
+    assert value == pytest.approx(loss.value(A, Y), rel=16 * float(np.finfo(np.float32).eps))
     np.testing.assert_array_equal(A, before)
