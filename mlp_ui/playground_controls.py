@@ -55,7 +55,7 @@ def seed_widgets() -> None:
     pg = state.playground()
     query = classroom.page_query()
     if query or pg.config is None:
-        config, problems = PlaygroundConfig.from_query(query)
+        config, problems = PlaygroundConfig.read_query(query)
         pg.link_problems = (problems, config)
     else:
         config = pg.config
