@@ -9,8 +9,6 @@ slices. Every slice and every change of status happens under the comparison's lo
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +24,7 @@ from mlp_core.losses import LOSSES
 from mlp_core.training import Status, new_model
 from mlp_ui import classroom, library_figures, state
 from mlp_ui import data as ui_data
+from mlp_ui.slices import train_in_slices
 
 
 @dataclass(frozen=True)
@@ -221,29 +220,29 @@ def _test_accuracy(found: Comparison, name: str) -> float | None:
     return found.test_scores[key]
 
 
-def _slices() -> Iterable[int]:
-    return itertools.count() if PACE.max_slices is None else range(PACE.max_slices)
-
-
 def train_comparison(view: View) -> None:
-    """Step the running comparison slice by slice, redrawing the view; call it last."""
+    """Step the running comparison slice by slice, redrawing the view after an epoch ends;
+    call it last. When it is finished or stopped the page reruns (the table gets test
+    accuracy)."""
     found = state.comparison()
     if found is None or found.status is not Status.RUNNING:
         return
-    for _ in _slices():
+    shown = _epochs(found)
+
+    def train_slice() -> bool:
         with found.lock:
             if found.status is not Status.RUNNING:
-                break
-            epochs = _epochs(found)
+                return False
             found.step(PACE.seconds)
-            changed = _epochs(found) != epochs
-        if found.status is not Status.RUNNING:
-            break
-        if changed:
+        return found.status is Status.RUNNING
+
+    def redraw() -> None:
+        nonlocal shown
+        if (now := _epochs(found)) != shown:
+            shown = now
             draw(view)
-    else:
-        return  # only with PACE.max_slices: the next script run goes on
-    st.rerun()  # finished or stopped: redraw the whole page (the table gets test accuracy)
+
+    train_in_slices(train_slice, redraw, PACE.max_slices)
 
 
 def _epochs(found: Comparison) -> tuple[int, ...]:
