@@ -14,7 +14,7 @@ from mlp_core.training import Status
 from mlp_ui import libraries_view as lv
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-PAGE = "pages/libraries.py"
+PAGE = "views/libraries.py"
 SMALL = {"epochs": "2", "n": "1000", "hidden": "30"}
 LIBRARIES = ["mlp_core", "scikit-learn", *(["PyTorch"] if cv.torch_available() else [])]
 
@@ -100,7 +100,7 @@ def test_stop_and_a_page_switch_keep_the_runs(sliced):
     _ok(at.button(key="lib_start").click().run())  # a new comparison replaces it
     again = _comparison(at)
     assert again is not found and again.status is Status.RUNNING
-    at.switch_page("pages/draw.py")
+    at.switch_page("views/draw.py")
     _ok(at.run())
     assert again.status is Status.STOPPED  # leaving the page pauses the runs
     at.switch_page(PAGE)

@@ -19,7 +19,7 @@ from mlp_ui import playground_raster as raster
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
-PAGE = "pages/playground.py"
+PAGE = "views/playground.py"
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:
@@ -168,7 +168,7 @@ def test_the_playground_survives_a_page_switch_and_pauses_there():
     _ok(at.button(key="pg_play").click().run())
     _ok(at.run())
     epoch = _epoch(at)
-    _ok(at.switch_page("pages/learning_rate.py").run())
+    _ok(at.switch_page("views/learning_rate.py").run())
     assert not _playground(at).playing
     _ok(at.switch_page(PAGE).run())
     assert _epoch(at) == epoch  # paused while away, nothing lost
