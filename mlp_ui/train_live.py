@@ -199,8 +199,8 @@ def draw_curves(view: LiveView) -> None:
     labels, colours = [short_label(r) for r in shown], [theme.run_colour(r.id) for r in shown]
     histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
     big = classroom.projector()
-    fig = figures.training_curves(histories, colours, x_max, within_epochs=True, big=big)
-    classroom.chart(fig, view.chart, width="stretch")
+    fig = figures.training_curves(histories, colours, x_max, True, big, styled=True)
+    classroom.chart(fig, view.chart, styled=True, width="stretch")
 
 
 def train_active(view: LiveView) -> None:
