@@ -93,18 +93,17 @@ BASE_CSS = """
 """
 PROJECTOR_CSS = """
 html { font-size: 20px; }
-.stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"], label p {
-  font-size: 1.15rem !important; color: #000 !important; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
-h1 { font-size: 2.6rem !important; }
-[data-testid="stHeader"] { display: none; }
-.block-container { padding-top: 1.5rem !important; }
-.block-container { padding-left: 2rem !important; padding-right: 2rem !important; }
+p, li { font-size: 1.15rem !important; color: #000 !important; }
 button p { font-size: 1.1rem !important; }
-[data-testid="stExpander"] summary p { font-size: 1.15rem !important; color: #000 !important; }
-[data-testid="stCodeBlock"] code, .stDataFrame { font-size: 1rem !important; }
+h1 { font-size: 2.6rem !important; }
+code { font-size: 1rem !important; }
+header { display: none !important; }
 """
+"""Projector mode's page text, only in that mode (theme settings are the whole server's,
+so they cannot differ per session). Plain HTML elements only, no Streamlit class names or
+test ids: the root size scales every rem-sized text (captions, labels, metrics, headings);
+paragraphs, list items and headings a little more and in black; `header`, Streamlit's
+top bar, is hidden to give the projected page its room (no setting hides it per session)."""
 
 
 # -- charts ------------------------------------------------------------------------------
