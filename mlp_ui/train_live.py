@@ -26,7 +26,7 @@ import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.data import N_CLASSES, N_PIXELS
 from mlp_core.training import Status
-from mlp_ui import classroom, figures, state, theme, turns
+from mlp_ui import classroom, figures, model_figures, state, theme, turns
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
@@ -122,7 +122,7 @@ def draw_diagram(view: LiveView, config: TrainConfig | None) -> None:
 def _styled_diagram(sizes: tuple[int, ...], activation: str, loss: str, big: bool):
     """The diagram, styled for the screen once and shared (never changed afterwards): it
     is drawn on every redraw of every session, and styling its labels costs ~20 ms."""
-    return classroom.style(figures.network_diagram(sizes, activation, loss, big=big), big)
+    return classroom.style(model_figures.network_diagram(sizes, activation, loss, big=big), big)
 
 
 def _drawn_network(config: TrainConfig | None) -> tuple[tuple[int, ...], str, str] | None:

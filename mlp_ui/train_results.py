@@ -11,7 +11,7 @@ from mlp_core.config import (
 )
 from mlp_core.data import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_ui import classroom, figures, state
+from mlp_ui import classroom, model_figures, state
 from mlp_ui import data as ui_data
 from mlp_ui.train_text import overfit_note, pct
 
@@ -51,7 +51,7 @@ def _results(run: state.Run) -> None:
         st.warning(note)
     _download(run)
     if run.model.sizes[0] == N_PIXELS:
-        classroom.chart(figures.weights_grid(run.model.W[0]), width="stretch")
+        classroom.chart(model_figures.weights_grid(run.model.W[0]), width="stretch")
         st.caption(
             f"Each square is one hidden unit's {N_PIXELS} incoming weights, laid out like the "
             "digit it looks at: red pixels push the unit up, blue ones push it down."

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from mlp_core.training import EpochStats, History
-from mlp_ui import figures, theme
+from mlp_ui import figures, model_figures, screen_style, theme
 
 
 def _history(n: int, status: str = "done", diverged_at: float | None = None) -> History:
@@ -144,7 +144,7 @@ def test_a_single_epoch_gets_a_readable_loss_range():
 @pytest.mark.parametrize(("hidden", "tiles"), [(100, 100), (30, 30), (300, 100), (1, 1)])
 def test_weights_grid_one_tile_per_unit(hidden, tiles):
     W0 = np.random.default_rng(0).normal(size=(784, hidden)).astype(np.float32)
-    fig = figures.weights_grid(W0)
+    fig = model_figures.weights_grid(W0)
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
     z = np.asarray(fig.data[0].z, dtype=float)
@@ -161,23 +161,24 @@ def test_weights_grid_tile_is_the_unit_reshaped():
     W0 = np.zeros((784, 4), np.float32)
     W0[0, 2] = -3.0  # top-left pixel of unit 2 (row 1, column 0 of a 2x2 grid)
     W0[783, 2] = 1.5
-    z = np.asarray(figures.weights_grid(W0).data[0].z, dtype=float)
+    z = np.asarray(model_figures.weights_grid(W0).data[0].z, dtype=float)
     assert z[29, 0] == -1.0 and z[29 + 27, 27] == 0.5
 
 
 def test_weights_grid_all_zero_unit_stays_finite():
-    fig = figures.weights_grid(np.zeros((784, 3), np.float32))
+    fig = model_figures.weights_grid(np.zeros((784, 3), np.float32))
     assert np.isfinite(np.asarray(fig.data[0].z, dtype=float)).all()
 
 
 def test_weights_grid_rejects_a_first_layer_that_is_not_28x28():
     with pytest.raises(ValueError, match="784 rows"):
-        figures.weights_grid(np.zeros((100, 5)))
+        model_figures.weights_grid(np.zeros((100, 5)))
 
 
-def test_builders_are_pure():
+@pytest.mark.parametrize("module", [figures, model_figures, screen_style])
+def test_builders_are_pure(module):
     """No Streamlit in the builders: they take data and return figures."""
-    tree = ast.parse(Path(figures.__file__).read_text())
+    tree = ast.parse(Path(module.__file__).read_text())
     imported = {
         alias.name
         for node in ast.walk(tree)
@@ -199,8 +200,8 @@ def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
     W0 = np.random.default_rng(0).normal(size=(784, 10)).astype(np.float32)
     built = [
         figures.training_curves([("#1", _history(3))], ["#111111"], big=big),
-        figures.network_diagram((784, 100, 10), "relu", "softmax_ce", big=big),
-        figures.weights_grid(W0),
+        model_figures.network_diagram((784, 100, 10), "relu", "softmax_ce", big=big),
+        model_figures.weights_grid(W0),
         confusion_matrix(np.arange(100).reshape(10, 10), size=560),
     ]
     for fig in built:

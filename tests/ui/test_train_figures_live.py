@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlp_core.training import EpochStats, History, Point
-from mlp_ui import figures
+from mlp_ui import figures, model_figures
 
 
 def _history(epochs: int, per_epoch: int = 10) -> History:
@@ -57,7 +57,7 @@ def test_the_empty_chart_s_text_sits_inside_the_loss_plot():
 
 
 def test_the_diagram_draws_every_layer_with_its_size_and_units():
-    fig = figures.network_diagram((784, 100, 10), "relu", "softmax_ce")
+    fig = model_figures.network_diagram((784, 100, 10), "relu", "softmax_ce")
     notes = [a.text for a in fig.layout.annotations]
     assert notes[:3] == ["<b>784</b> pixels in", "<b>100</b> ReLU", "<b>10</b> softmax out"]
     assert "79,510 weights<br>and biases" in notes  # 784*100 + 100 + 100*10 + 10
@@ -68,7 +68,7 @@ def test_the_diagram_draws_every_layer_with_its_size_and_units():
 
 
 def test_a_small_deep_network_draws_all_its_units():
-    fig = figures.network_diagram((784, 4, 3, 10), "sigmoid", "sigmoid_bce", big=True)
+    fig = model_figures.network_diagram((784, 4, 3, 10), "sigmoid", "sigmoid_bce", big=True)
     assert [len(t.x) for t in fig.data] == [6, 4, 3, 6]
     notes = [a.text for a in fig.layout.annotations]
     assert "<b>4</b> sigmoid" in notes and "<b>10</b> sigmoid out" in notes
