@@ -1,8 +1,15 @@
-"""Per-session state: runs, the current model, and what is training.
+"""Per-session state: runs, the current model, what is training, and widget values.
 
-Pages reach `st.session_state` only through these accessors, so the keys and the
-shape of what is stored are defined in one place. The models live here, never in a
-cache: caches are shared between sessions, models are not.
+The app's own objects (runs and models, the Train page's settings and link problems,
+the Libraries comparison) are reached only through these accessors, so their keys and
+shapes are defined in one place; pages never touch `st.session_state`. The models live
+here, never in a cache: caches are shared between sessions, models are not.
+
+Widget values are kept by Streamlit under their widget keys: the module that draws a
+widget reads and seeds it by its key (Streamlit's widget-state API; pages use
+`seed_widgets` and `widget_value`). Two areas keep small state modules of their own:
+`playground_state` (the Playground's run and snapshots) and `classroom` (projector
+mode, the last "Try this" clicked).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -30,6 +37,7 @@ _COUNTER = "mlp_run_counter"
 _SETTINGS = "mlp_train_settings"
 _UPLOADS = "mlp_uploads"
 _COMPARISON = "mlp_library_comparison"
+_LINK_PROBLEMS = "mlp_train_link_problems"
 
 
 @dataclass
@@ -148,3 +156,25 @@ def pause_comparison() -> None:
         with found.lock:  # waits for a slice still running in the previous script run
             if found.status is Status.RUNNING:
                 found.status = Status.STOPPED
+
+
+# -- the Train page's link problems ----------------------------------------------------
+def link_problems() -> list[str]:
+    """What the link the Train page was opened with asked for and could not have."""
+    return st.session_state.get(_LINK_PROBLEMS, [])
+
+
+def set_link_problems(problems: list[str]) -> None:
+    st.session_state[_LINK_PROBLEMS] = problems
+
+
+# -- widget values ----------------------------------------------------------------------
+def seed_widgets(values: dict[str, Any]) -> None:
+    """Give each widget (by key) its first value, unless this session has set one."""
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)
+
+
+def widget_value(key: str, default: Any = None) -> Any:
+    """The value of the widget with this key (`default` before it has one)."""
+    return st.session_state.get(key, default)

@@ -216,15 +216,12 @@ def _seed_widgets(
                 f"{SCHEMA[c.name].key}={value}: this page offers {_label(c.name).lower()} "
                 f"from {c.low:g} to {_high(c):g}; using {fitted:g}"
             )
-    st.session_state[_URL_PROBLEMS] = problems
-
-
-_URL_PROBLEMS = "train_url_problems"
+    state.set_link_problems(problems)
 
 
 def _url_problems() -> None:
     """Say which of the link's settings could not be used, and what is used instead."""
-    if problems := st.session_state.get(_URL_PROBLEMS):
+    if problems := state.link_problems():
         st.warning(
             "This link asked for settings that cannot be used here:\n\n"
             + "\n".join(f"- {line}" for line in problems)

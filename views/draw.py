@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mlp_ui import classroom, widgets
+from mlp_ui import classroom, state, widgets
 from mlp_ui import digit_figures as figs
 from mlp_ui import draw_view as dv
 
@@ -19,8 +19,8 @@ with left:
         ["Draw", "Upload a picture"], key="draw_source", on_change="rerun"
     )
     with draw_tab:
-        st.session_state.setdefault(dv.PEN_KEY, dv.STROKE_DEFAULT)
-        drawn = dv.canvas(st.session_state[dv.PEN_KEY])
+        state.seed_widgets({dv.PEN_KEY: dv.STROKE_DEFAULT})
+        drawn = dv.canvas(state.widget_value(dv.PEN_KEY))
         st.button("Clear", icon=":material/delete:", on_click=dv.clear_canvas)
         st.slider("Pen width", 8, 40, key=dv.PEN_KEY)  # below: the canvas needs its value
     with upload_tab:

@@ -6,15 +6,14 @@ mlp_ui.lr_toy, tables and words from mlp_ui.lr_toy_text. The animation runs in t
 
 import streamlit as st
 
-from mlp_ui import classroom
+from mlp_ui import classroom, state
 from mlp_ui import lr_toy as lrt
 from mlp_ui import lr_toy_text as lt
 
 st.title("Learning rate")
 classroom.try_this("lr", lrt.EXPERIMENTS)
 
-st.session_state.setdefault(lrt.SHOW_KEY, list(lrt.SHOW_OPTIONS[:3]))
-st.session_state.setdefault(lrt.VIEW_KEY, "w")
+state.seed_widgets({lrt.SHOW_KEY: list(lrt.SHOW_OPTIONS[:3]), lrt.VIEW_KEY: "w"})
 c1, c2, c3, c4 = st.columns([2.1, 1.1, 2.1, 1.1], vertical_alignment="bottom")
 shown = c1.pills("Learning rates", lrt.SHOW_OPTIONS, selection_mode="multi", key=lrt.SHOW_KEY)
 custom = c2.number_input(
