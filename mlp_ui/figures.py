@@ -171,7 +171,7 @@ def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) ->
     if right <= 12:  # whole epochs only, every other one if they would crowd
         epoch.update(tick0=0, dtick=1 if right <= 6 else 2)
     losses = [v for _, h in histories for v in h.column("loss")]
-    loss_axis = _loss_axis(losses + [p.loss for _, h in histories for p in h.points])
+    loss_ticks = loss_axis(losses + [p.loss for _, h in histories for p in h.points])
     return {
         "height": theme.CHART_HEIGHT,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 50},
@@ -179,7 +179,7 @@ def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) ->
         "uirevision": "curves",  # keep the user's zoom while the curves grow
         "legend": {"orientation": "h", "y": -0.22, "x": 0},
         "xaxis": {**epoch, "domain": [0, 0.42]},
-        "yaxis": {**line, **loss_axis, "type": "log", "automargin": True},
+        "yaxis": {**line, **loss_ticks, "type": "log", "automargin": True},
         "xaxis2": {**epoch, "domain": [0.62, 1], "anchor": "y2"},
         "yaxis2": {
             **line,
@@ -207,7 +207,7 @@ def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) ->
     }
 
 
-def _loss_axis(losses: list[float]) -> dict:
+def loss_axis(losses: list[float]) -> dict:
     """Range, tick values and labels of the log loss axis, the labels written out in full.
 
     Plotly's own log ticks label minor ticks with a bare digit ("2", "5") and show none

@@ -16,7 +16,7 @@ import streamlit as st
 from mlp_core.playground import PlaygroundRun, Snapshot
 from mlp_core.playground_config import PlaygroundConfig
 
-_KEY = "playground"
+KEY = "playground"
 MAX_SNAPSHOTS = 6
 
 
@@ -49,11 +49,11 @@ class Playground:
 
 def playground() -> Playground:
     """This session's playground (created empty on first use)."""
-    return st.session_state.setdefault(_KEY, Playground())
+    return st.session_state.setdefault(KEY, Playground())
 
 
 def pause() -> None:
     """Stop playing (another page was opened); the run itself is kept."""
-    pg = st.session_state.get(_KEY)
+    pg = st.session_state.get(KEY)
     if pg is not None:
         pg.playing = False

@@ -30,13 +30,15 @@ from mlp_core.training import History, Status, Trainer
 if TYPE_CHECKING:
     from mlp_compare.runs import Comparison
 
-_RUNS = "mlp_runs"
-_CURRENT = "mlp_current_run"
-_ACTIVE = "mlp_active_run"
+RUNS_KEY = "mlp_runs"
+CURRENT_KEY = "mlp_current_run"
+ACTIVE_KEY = "mlp_active_run"
 _COUNTER = "mlp_run_counter"
 _SETTINGS = "mlp_train_settings"
 _UPLOADS = "mlp_uploads"
-_COMPARISON = "mlp_library_comparison"
+COMPARISON_KEY = "mlp_library_comparison"
+"""The keys of the runs, the current and the training run, the comparison: public so that
+tests can read a session's state through AppTest (the accessors need a script run)."""
 _LINK_PROBLEMS = "mlp_train_link_problems"
 
 
@@ -73,7 +75,7 @@ class Run:
 
 def runs() -> dict[int, Run]:
     """All runs of this session, by id, oldest first."""
-    return st.session_state.setdefault(_RUNS, {})
+    return st.session_state.setdefault(RUNS_KEY, {})
 
 
 def add_run(name: str, model: MLP, history: History | None = None, **kwargs) -> Run:
@@ -87,10 +89,10 @@ def add_run(name: str, model: MLP, history: History | None = None, **kwargs) -> 
 
 def delete_run(run_id: int) -> None:
     runs().pop(run_id, None)
-    if st.session_state.get(_ACTIVE) == run_id:
+    if st.session_state.get(ACTIVE_KEY) == run_id:
         set_active(None)
-    if st.session_state.get(_CURRENT) == run_id:
-        st.session_state[_CURRENT] = max(runs(), default=None)
+    if st.session_state.get(CURRENT_KEY) == run_id:
+        st.session_state[CURRENT_KEY] = max(runs(), default=None)
 
 
 def get_run(run_id: int | None) -> Run | None:
@@ -99,20 +101,20 @@ def get_run(run_id: int | None) -> Run | None:
 
 def current_run() -> Run | None:
     """The run the other pages use as 'the current model'."""
-    return get_run(st.session_state.get(_CURRENT))
+    return get_run(st.session_state.get(CURRENT_KEY))
 
 
 def set_current(run_id: int | None) -> None:
-    st.session_state[_CURRENT] = run_id
+    st.session_state[CURRENT_KEY] = run_id
 
 
 def active_run() -> Run | None:
     """The run the Train page is training (it pauses when the page is left)."""
-    return get_run(st.session_state.get(_ACTIVE))
+    return get_run(st.session_state.get(ACTIVE_KEY))
 
 
 def set_active(run_id: int | None) -> None:
-    st.session_state[_ACTIVE] = run_id
+    st.session_state[ACTIVE_KEY] = run_id
 
 
 def pause_active() -> None:
@@ -142,11 +144,11 @@ def uploads() -> dict[str, tuple[bool, str]]:
 
 def comparison() -> Comparison | None:
     """The Libraries page's side-by-side runs (mlp_compare.runs.Comparison), if any."""
-    return st.session_state.get(_COMPARISON)
+    return st.session_state.get(COMPARISON_KEY)
 
 
 def set_comparison(value: Comparison | None) -> None:
-    st.session_state[_COMPARISON] = value
+    st.session_state[COMPARISON_KEY] = value
 
 
 def pause_comparison() -> None:

@@ -14,6 +14,7 @@ from mlp_core.network import MLP
 from mlp_core.training import History
 from mlp_ui import data as ui_data
 from mlp_ui import draw_view as dv
+from mlp_ui import state
 from mlp_ui.state import Run
 from tests.digits.drawing import draw
 
@@ -44,8 +45,8 @@ def _open(session_model: MLP | None = None, upload_tab: bool = False) -> AppTest
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     if session_model is not None:
-        at.session_state["mlp_runs"] = {1: Run(1, "tiny", session_model, History())}
-        at.session_state["mlp_current_run"] = 1
+        at.session_state[state.RUNS_KEY] = {1: Run(1, "tiny", session_model, History())}
+        at.session_state[state.CURRENT_KEY] = 1
     if upload_tab:
         at.session_state["draw_source"] = UPLOAD_TAB
     at.switch_page(PAGE).run()

@@ -12,6 +12,7 @@ from mlp_compare import conversions as cv
 from mlp_compare import runs
 from mlp_core.training import Status
 from mlp_ui import libraries_view as lv
+from mlp_ui import state
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = "views/libraries.py"
@@ -37,7 +38,7 @@ def _texts(elements) -> str:
 
 
 def _comparison(at: AppTest):
-    return at.session_state["mlp_library_comparison"]
+    return at.session_state[state.COMPARISON_KEY]
 
 
 def test_the_page_shows_settings_code_and_the_proof():

@@ -18,6 +18,7 @@ from mlp_core.network import MLP
 from mlp_core.training import History
 from mlp_ui import data as ui_data
 from mlp_ui import mistakes_view as mv
+from mlp_ui import state
 from mlp_ui.state import Run
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -143,8 +144,8 @@ def _open(session_model: MLP | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     if session_model is not None:
-        at.session_state["mlp_runs"] = {1: Run(1, "tiny", session_model, History())}
-        at.session_state["mlp_current_run"] = 1
+        at.session_state[state.RUNS_KEY] = {1: Run(1, "tiny", session_model, History())}
+        at.session_state[state.CURRENT_KEY] = 1
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -224,8 +225,8 @@ def test_a_model_that_trained_on_the_sample_digits_gets_no_accuracy_offline():
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     run = Run(1, "book split", model, History(), trained_on=TrainedOn("full", 0, 55000))
-    at.session_state["mlp_runs"] = {1: run}
-    at.session_state["mlp_current_run"] = 1
+    at.session_state[state.RUNS_KEY] = {1: run}
+    at.session_state[state.CURRENT_KEY] = 1
     at.switch_page(PAGE).run()
     if ui_data.default_model() is not None:
         assert at.selectbox(key="mistakes_model").value.startswith("Your model")

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from mlp_compare import conversions as cv
 from mlp_core import playground as core
 from mlp_core.playground_config import PlaygroundConfig
-from mlp_ui import classroom
+from mlp_ui import classroom, playground_state, playground_table, state
 from tests.app.test_toy_pages import tutorial_moons
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -109,17 +109,17 @@ PLAYGROUND = "views/playground.py"
 def test_playground_try_this_sets_everything_and_plays():
     at = _open(PLAYGROUND, {"data": "moons", "lr": "0.3"})
     _click(at, "playground", 0)  # XOR, no hidden layer
-    pg = at.session_state["playground"]
+    pg = at.session_state[playground_state.KEY]
     assert at.pills(key="pg_dataset").value == "xor"
-    assert at.session_state["pg_hidden"] == ()
+    assert at.session_state[playground_table.key("hidden")] == ()
     assert at.select_slider(key="pg_lr").value == 0.03  # the default again, not the link's
     assert pg.playing and pg.run.config.dataset == "xor" and pg.run.model.sizes == (2, 1)
     assert pg.run.epoch >= 1  # it trained while the page drew
     assert at.query_params["data"] == "xor" and at.query_params["layers"] == "0"
     _click(at, "playground", 1)  # spiral, three layers of 8
-    assert at.session_state["playground"].run.model.sizes == (2, 8, 8, 8, 1)
+    assert at.session_state[playground_state.KEY].run.model.sizes == (2, 8, 8, 8, 1)
     _click(at, "playground", 2)  # learning rate 10 on the circle
-    assert at.session_state["playground"].run.config.lr == 10.0
+    assert at.session_state[playground_state.KEY].run.config.lr == 10.0
 
 
 def _trained(epochs: int, **settings) -> core.PlaygroundRun:
@@ -157,7 +157,7 @@ OTHER = "PyTorch" if cv.torch_available() else "scikit-learn"
 
 
 def _comparison(at: AppTest):
-    return at.session_state["mlp_library_comparison"]
+    return at.session_state[state.COMPARISON_KEY]
 
 
 def test_libraries_try_this_picks_and_starts():

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_core.playground_config import DATASETS
 from mlp_ui import playground_raster as raster
+from mlp_ui import playground_state
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -44,7 +45,7 @@ def _epoch(at: AppTest) -> int:
 
 
 def _playground(at: AppTest):
-    return at.session_state["playground"]
+    return at.session_state[playground_state.KEY]
 
 
 def test_opens_at_epoch_zero_with_every_picture():

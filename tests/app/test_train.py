@@ -19,8 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_core.training import EpochStats, History
-from mlp_ui import train_live, turns
+from mlp_core.training import EpochStats, History, Trainer
+from mlp_ui import state, train_live, turns
 from mlp_ui.train_results import model_file
 from mlp_ui.train_text import overfit_note
 
@@ -41,7 +41,7 @@ def _open(query: dict[str, str] | None = None) -> AppTest:
 
 
 def _runs(at: AppTest) -> dict:
-    return at.session_state.get("mlp_runs", {})
+    return at.session_state.get(state.RUNS_KEY, {})
 
 
 def _curves(at: AppTest) -> list[dict]:
@@ -87,7 +87,7 @@ def test_stop_keeps_the_run_and_continue_resumes_it(sliced):
     assert run.trainer.progress == pytest.approx(0.6)
     _ok(at.button(key="train_stop").click().run())
     assert run.history.status == "stopped" and "Stopped by you" in run.history.message
-    assert _runs(at) == {run.id: run} and at.session_state["mlp_active_run"] is None
+    assert _runs(at) == {run.id: run} and at.session_state[state.ACTIVE_KEY] is None
     before = (run.trainer.epoch, run.trainer.progress, run.model.W[0].copy())
     _ok(at.run())  # stopped means stopped: nothing trains on a rerun
     assert (run.trainer.epoch, run.trainer.progress) == before[:2]
@@ -109,7 +109,7 @@ def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch)
     assert run.trainer.progress == progress
     at.switch_page("views/train.py")
     _ok(at.run())
-    assert _runs(at) == {run.id: run} and at.session_state["mlp_current_run"] == run.id
+    assert _runs(at) == {run.id: run} and at.session_state[state.CURRENT_KEY] == run.id
     assert "left the Train page" in _texts(at.warning)
     assert at.number_input(key="train_epochs").value == 2  # settings survive too
     assert at.button(key="train_continue").disabled is False
@@ -147,7 +147,7 @@ def test_stop_or_leaving_waits_for_a_step_still_running(sliced, leave):
     _ok(at.run())
     thread.join()
     assert run.history.status == "stopped"  # not overwritten by the step that was running
-    assert at.session_state["mlp_active_run"] is None
+    assert at.session_state[state.ACTIVE_KEY] is None
     assert run.trainer.progress == pytest.approx(0.5)  # 3 batches, then the 2 of that step
 
 
@@ -222,11 +222,11 @@ def test_lr_10_diverges_with_a_message_and_the_app_keeps_working():
 
 def test_a_bad_upload_gets_an_error_and_changes_nothing():
     at = _ok(_open(SMALL).button(key="train_start").click().run())
-    runs_before, current = dict(_runs(at)), at.session_state["mlp_current_run"]
+    runs_before, current = dict(_runs(at)), at.session_state[state.CURRENT_KEY]
     at.file_uploader(key="train_upload").upload("broken.npz", b"this is not a model")
     _ok(at.run())
     assert "broken.npz was not loaded, and nothing changed" in _texts(at.error)
-    assert _runs(at) == runs_before and at.session_state["mlp_current_run"] == current
+    assert _runs(at) == runs_before and at.session_state[state.CURRENT_KEY] == current
     wrong = MLP.create((2, 3, 2))
     at.file_uploader(key="train_upload").set_value(
         ("xor.npz", model_to_bytes(SavedModel(wrong)), "application/octet-stream")
@@ -244,7 +244,7 @@ def test_a_downloaded_model_uploads_as_a_new_run_with_its_curves():
     _ok(at.run())
     assert "Loaded mine.npz as run #2" in _texts(at.success)
     loaded = _runs(at)[2]
-    assert at.session_state["mlp_current_run"] == 2 and loaded.trainer is None
+    assert at.session_state[state.CURRENT_KEY] == 2 and loaded.trainer is None
     assert [e.loss for e in loaded.history.epochs] == [e.loss for e in run.history.epochs]
     assert loaded.test_acc == pytest.approx(run.test_acc)
     _ok(at.run())  # the same file is not loaded twice
@@ -265,7 +265,7 @@ def test_overlay_reset_and_delete():
     _ok(at.button(key="train_continue").click().run())
     assert [e.loss for e in second.history.epochs] == losses  # same seed, same run
     _ok(at.button(key="train_delete").click().run())
-    assert list(_runs(at)) == [first.id] and at.session_state["mlp_current_run"] == first.id
+    assert list(_runs(at)) == [first.id] and at.session_state[state.CURRENT_KEY] == first.id
     assert len(_curves(at)) == 3
 
 
@@ -306,13 +306,13 @@ def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
     click, while a run trains, on Stop, and when it finishes: a turn kept would make the
     next Train pages of the server wait for ever."""
     free = lambda: turns.free() == turns.AT_ONCE  # noqa: E731
-    while_training, training = [], train_live._training
+    while_training, step = [], Trainer.step
 
-    def watched(run):  # each slice asks first whether the run goes on
+    def watched(trainer, **kwargs):  # each slice of training
         while_training.append(free())
-        return training(run)
+        return step(trainer, **kwargs)
 
-    monkeypatch.setattr(train_live, "_training", watched)
+    monkeypatch.setattr(Trainer, "step", watched)
     at = _ok(_open(SMALL))
     assert free()
     _ok(at.button(key="train_start").click().run())

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_core.training import Trainer
-from mlp_ui import classroom, train_live
+from mlp_ui import state, train_live
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000"}  # 10 minibatches of 100 per epoch
@@ -39,7 +39,7 @@ def _texts(elements) -> str:
 
 
 def _runs(at: AppTest) -> list:
-    return list(at.session_state["mlp_runs"].values())
+    return list(at.session_state[state.RUNS_KEY].values())
 
 
 def test_a_slice_of_an_epoch_draws_a_point_at_a_fractional_epoch(monkeypatch):
@@ -125,7 +125,7 @@ def test_try_this_huge_learning_rate_diverges_with_a_message():
 
 def test_projector_mode_from_the_url_survives_the_settings_link():
     at = _open({"projector": "1", "hidden": "50"})
-    assert at.session_state[classroom._STATE] is True
+    assert at.toggle(key="projector_switch").value is True
     assert at.query_params["projector"] == "1" and at.query_params["hidden"] == "50"
     curves = _figure(at, 0)["layout"]
     assert curves["xaxis"]["tickfont"]["size"] >= 18  # read from the back of the room

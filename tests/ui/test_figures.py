@@ -119,7 +119,7 @@ def test_curves_non_finite_values_become_gaps_not_nans():
     ],
 )
 def test_loss_ticks_are_labelled_in_full(losses, expect):
-    axis = figures._loss_axis(losses)
+    axis = figures.loss_axis(losses)
     assert set(expect) <= set(axis["ticktext"])
     low, high = (10**v for v in axis["range"])
     assert low < min(losses) and max(losses) < high
@@ -129,7 +129,7 @@ def test_loss_ticks_are_labelled_in_full(losses, expect):
     "losses", [[0.027, 0.23], [0.0196, 0.23], [0.04, 0.25], [0.3, 2.3], [2.3, 2.9]]
 )
 def test_the_lowest_and_highest_losses_have_a_labelled_tick_nearby(losses):
-    axis = figures._loss_axis(losses)
+    axis = figures.loss_axis(losses)
     low, high = (10**v for v in axis["range"])
     shown = [t for t in axis["tickvals"] if low <= t <= high]
     assert min(shown) <= min(losses) * 1.6 and max(shown) >= max(losses) / 1.6

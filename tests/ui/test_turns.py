@@ -5,10 +5,34 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from mlp_ui import turns
+
+
+@contextmanager
+def _held_by_other_pages(n: int) -> Iterator[None]:
+    """`n` turns taken by other script threads (heavy pages) until the block ends."""
+    release = threading.Event()
+
+    def page() -> None:
+        with turns.taken(True):
+            release.wait()
+
+    threads = [threading.Thread(target=page) for _ in range(n)]
+    for t in threads:
+        t.start()
+    try:
+        while turns.free() != turns.AT_ONCE - n:  # until each page holds its turn
+            time.sleep(0.001)
+        yield
+    finally:
+        release.set()
+        for t in threads:
+            t.join()
 
 
 def test_at_most_at_once_threads_hold_a_turn() -> None:
@@ -32,15 +56,11 @@ def test_at_most_at_once_threads_hold_a_turn() -> None:
 
 
 def test_a_light_page_takes_no_turn_and_never_waits() -> None:
-    held = [turns._TURNS.acquire() for _ in range(turns.AT_ONCE)]  # every turn taken
-    try:
+    with _held_by_other_pages(turns.AT_ONCE):  # every turn taken
         done = threading.Event()
         thread = threading.Thread(target=lambda: (turns.taken(False).__enter__(), done.set()))
         thread.start()
         assert done.wait(2.0)
-    finally:
-        for _ in held:
-            turns._TURNS.release()
 
 
 def test_a_turn_is_given_back_early_once_and_on_an_exception() -> None:
@@ -60,11 +80,7 @@ def test_a_turn_is_given_back_early_once_and_on_an_exception() -> None:
 
 
 def test_heavy_work_inside_a_page_that_holds_a_turn_does_not_wait() -> None:
-    held = [turns._TURNS.acquire() for _ in range(turns.AT_ONCE - 1)]  # one turn left
-    try:
+    with _held_by_other_pages(turns.AT_ONCE - 1):  # one turn left
         with turns.taken(True), turns.heavy(), turns.taken(True):
             assert turns.free() == 0
         assert turns.free() == 1
-    finally:
-        for _ in held:
-            turns._TURNS.release()
