@@ -68,6 +68,22 @@ def wait_for_app(pg) -> None:
     )
 
 
+def charts_settled(pg) -> None:
+    """Wait until every chart is drawn at its container's width (after a viewport change
+    the charts redraw at their new size), then for the next painted frame."""
+    pg.wait_for_function(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].every(p => {
+            const svg = p.querySelector('svg.main-svg');
+            if (!svg) return false;
+            const width = Number(svg.getAttribute('width'));
+            return (p.layout && p.layout.width) ? Math.abs(width - p.layout.width) < 1
+                : Math.abs(width - p.clientWidth) <= 1;
+        })""",
+        timeout=30_000,
+    )
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def screenshot(pg, name: str) -> Path:
     """Full-page screenshot into artifacts/ (git-ignored), for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

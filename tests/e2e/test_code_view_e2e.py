@@ -5,9 +5,8 @@ back-end trained. Screenshots go to artifacts/ (train_code*.png)."""
 from __future__ import annotations
 
 import re
-import time
 
-from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, wait_for_app
 
 TALL = {"width": 1400, "height": 3200}
 
@@ -28,7 +27,7 @@ def test_the_code_tab_shows_the_source_that_trained_the_run(app_url, page):
     assert tab.locator(".katex").count() >= 10  # every equation typeset
     page.mouse.move(1, 1)
     page.set_viewport_size(TALL)
-    time.sleep(0.8)
+    charts_settled(page)
     screenshot(page, "train_code")
     for key, name in (("backward_pass", "backward"), ("update", "update")):
         box = page.locator(f".st-key-code_{key}")

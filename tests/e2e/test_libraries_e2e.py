@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import charts_settled, screenshot, wait_for_app
 
 EPOCHS = 3
 TALL = {"width": 1400, "height": 2600}
@@ -27,7 +27,7 @@ CURVES_JS = """() => {
 def _shot(pg, name: str) -> None:
     pg.mouse.move(1, 1)
     pg.set_viewport_size(TALL)
-    time.sleep(0.8)
+    charts_settled(pg)
     screenshot(pg, name)
     pg.set_viewport_size({"width": 1400, "height": 1000})
 
