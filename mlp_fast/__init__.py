@@ -6,7 +6,7 @@ optimizer, the training data and the minibatches (`mlp_core.training.Minibatches
 never the trainer, and returns after calling `after_batch` once per minibatch.
 
 `choose()` is the one place that picks a back-end for a new run (the app's Train page
-and `python -m mlp_core train` call it):
+and `python -m mlp_lab train` call it):
 
 - `FastBackend`, which decides before every stretch of minibatches:
   - the first layer's units split with a helper process (mlp_fast.split_process) when

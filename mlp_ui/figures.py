@@ -14,8 +14,8 @@ from dataclasses import replace
 import numpy as np
 import plotly.graph_objects as go
 
-from mlp_core.data import N_PIXELS, ROWS
-from mlp_core.training import History
+from mlp_core.history import History
+from mlp_core.idx import N_PIXELS, ROWS
 from mlp_ui import theme
 
 LOSS_AXIS = "Loss (log scale)"

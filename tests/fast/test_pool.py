@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 from mlp_core.config import TrainConfig
-from mlp_core.training import BackendError, Status, Trainer
+from mlp_core.history import Status
+from mlp_core.training import BackendError, Trainer
 from mlp_fast import OneThread, pool
 from tests.fast.digits import BATCH, digits_like
 
