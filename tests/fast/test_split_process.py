@@ -19,10 +19,10 @@ import pytest
 
 import mlp_fast
 from mlp_core.config import TrainConfig
-from mlp_core.training import Minibatches, PlainStep, Trainer
+from mlp_core.training import PlainStep, Trainer
 from mlp_fast import FastBackend, backend, pool, split_process
 from mlp_fast.split_process import HelperFailed, ProcessSplit
-from tests.fast.digits import BATCH, Split, digits_like
+from tests.fast.digits import BATCH, Split, digits_like, job_of
 
 pytestmark = pytest.mark.skipif(
     not split_process.available(), reason="the process split needs Linux on x86-64"
@@ -154,13 +154,6 @@ def test_divergence_is_caught_and_the_epoch_start_restored() -> None:
     assert two.history.message.split(":")[0] == one.history.message.split(":")[0]
 
 
-def _job(trainer: Trainer, n: int) -> Minibatches:
-    """The trainer's model and optimizer on its first n minibatches, in order."""
-    size = trainer.config.batch_size
-    batches = [np.arange(i * size, (i + 1) * size) for i in range(n)]
-    return Minibatches(trainer.model, trainer.optimizer, trainer.X, trainer.y, batches)
-
-
 def test_a_helper_that_dies_mid_run_is_reported_then_replaced() -> None:
     trainer = _trainer(_config(epochs=3), digits_like())
     trainer.step(max_batches=2)
@@ -173,7 +166,7 @@ def test_a_helper_that_dies_mid_run_is_reported_then_replaced() -> None:
         return True
 
     with pytest.raises(HelperFailed, match="helper process ended"):
-        split.run(_job(trainer, 8), killing)
+        split.run(job_of(trainer, 8), killing)
     assert not split.alive
     trainer.step(max_batches=1)  # a new helper takes over
     assert trainer.backend.helper is not split and trainer.backend.helper.alive
@@ -193,7 +186,7 @@ def test_an_error_in_the_caller_stops_the_helper_cleanly() -> None:
         return True
 
     with pytest.raises(MemoryError):
-        split.run(_job(trainer, 8), failing)
+        split.run(job_of(trainer, 8), failing)
     assert split.alive  # the helper called its run off and waits for the next
     trainer.step(max_batches=1)
     assert trainer.backend.helper is split
