@@ -1,12 +1,14 @@
-"""The layers above the first, computed by the fast back-end itself.
+"""The fast back-end's own step: layer ranges, and two faster forms of mlp_core's functions.
 
 The process split (mlp_fast.split_process) computes the first layer's products in two
 processes; the caller then runs the layers from `first` = 1 up: their forward pass from
 A1, the loss and output delta, their backward pass down to layer 0's delta, and their
-update. mlp_core's `MLP.forward`/`backward` always run the whole network (they are
-what students read), so the layer range lives here, with the same arithmetic through
-mlp_core's own tables (ACTIVATIONS, LOSSES) and its SGD, except two faster forms of the
-same functions (measured: benchmarks/training_speed.md):
+update (`Upper`). The worker pool (mlp_fast.pool) runs the whole step from layer 0
+(`train_batch`, `FasterStep`). mlp_core's `MLP.forward`/`backward` always run the whole
+network in the textbook's form (they are what students read), so this lives here, with
+the same arithmetic through mlp_core's own tables (ACTIVATIONS, LOSSES), `Loss.delta`
+and its SGD, except two faster forms of the same functions (measured:
+benchmarks/training_speed.md, issue 22):
 
 - sigmoid as 0.5 * (1 + tanh(Z / 2)): one NumPy ufunc pass instead of exp, add and
   divide, and it never overflows, so no clipping either;
@@ -25,6 +27,7 @@ from mlp_core.activations import ACTIVATIONS
 from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
+from mlp_core.training import AfterBatch, Minibatches, count_correct
 
 
 def sigmoid(Z: np.ndarray) -> np.ndarray:
@@ -74,17 +77,49 @@ def forward_from(model: MLP, A_first: np.ndarray, first: int) -> list[np.ndarray
 
 def backward_to(
     model: MLP, A: list[np.ndarray], dZ: np.ndarray, first: int
-) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]:
     """The gradients of layers `first` and up from `forward_from`'s A and the output delta
-    dZ (n, k), and the delta of layer first - 1 (n, fan_in of layer first)."""
+    dZ (n, k), and the delta of layer first - 1 (n, fan_in of layer first; None for 0)."""
     df = ACTIVATIONS[model.activation].backward
     dW, db = [], []
     for l in range(len(model.W) - 1, first - 1, -1):
         A_in = A[l - first]
         dW.insert(0, A_in.T @ dZ)
         db.insert(0, dZ.sum(axis=0))
-        dZ = df(dZ @ model.W[l].T, A_in)  # layer first - 1 is hidden: it has an activation
-    return dW, db, dZ
+        if l > 0:  # the layer below is hidden: through its activation's derivative
+            dZ = df(dZ @ model.W[l].T, A_in)
+    return dW, db, (dZ if first > 0 else None)
+
+
+def train_batch(
+    model: MLP, optimizer: SGD, X: np.ndarray, y: np.ndarray, reduction: str = "mean"
+) -> tuple[float, int]:
+    """mlp_core.training.train_batch, with the faster forms: the worker pool's step."""
+    A = forward_from(model, X, 0)
+    loss, dZ = LOSSES[model.loss].delta(A[-1], y, reduction)
+    dW, db, _ = backward_to(model, A, dZ, 0)
+    optimizer.step(dW, db)
+    return loss, count_correct(A[-1], y)
+
+
+class FasterStep:
+    """mlp_core's PlainStep back-end with `train_batch` above: one minibatch after the
+    other, in this process (the pool's workers run it, and runs that have no pool)."""
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        for i, idx in enumerate(job.batches):
+            loss, correct = train_batch(
+                job.model, job.optimizer, job.X[idx], job.y[idx], job.reduction
+            )
+            if not after_batch(i, loss, correct):
+                return i + 1
+        return len(job.batches)
+
+    def describe(self) -> str:
+        return "NumPy step with faster sigmoid and softmax"
+
+    def close(self) -> None:
+        """Nothing to end."""
 
 
 class Upper:

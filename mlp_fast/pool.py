@@ -52,7 +52,8 @@ import numpy as np
 
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
-from mlp_core.training import AfterBatch, BackendError, Minibatches, PlainStep
+from mlp_core.training import AfterBatch, BackendError, Minibatches
+from mlp_fast.layers import FasterStep
 from mlp_fast.processes import cpus, start_python
 
 CHUNK_SECONDS = 0.1
@@ -203,7 +204,7 @@ def chunk_of(job: Minibatches, batches: list[np.ndarray]) -> Chunk:
 
 
 def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
-    """mlp_core's step on every minibatch of the chunk (the worker's whole job)."""
+    """The step on every minibatch of the chunk (the worker's whole job)."""
     t0 = time.perf_counter()
     results: list[tuple[float, int]] = []
 
@@ -212,7 +213,7 @@ def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
         return True
 
     job = Minibatches(chunk.model, chunk.optimizer, X, y, chunk.batches, chunk.reduction)
-    PlainStep().run(job, after_batch)
+    FasterStep().run(job, after_batch)
     return Trained(chunk.model, chunk.optimizer, results, time.perf_counter() - t0)
 
 
@@ -431,7 +432,7 @@ class PoolRun:
 
     def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
         """Train `job.batches` in chunks through the pool; where no worker can start, the
-        rest here, with the plain step."""
+        rest here, with the same step."""
         done, go_on = 0, True
         while go_on and done < len(job.batches):
             n = self._chunk_size()
@@ -441,7 +442,7 @@ class PoolRun:
             except NoWorkers as exc:
                 self.unavailable = str(exc)
                 rest = replace(job, batches=job.batches[done:])
-                return done + PlainStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
+                return done + FasterStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
             _copy_into(job.model, job.optimizer, trained)
             self._per_batch = trained.seconds / max(len(batches), 1)
             for i, (loss, correct) in enumerate(trained.results):
