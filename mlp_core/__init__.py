@@ -1,6 +1,7 @@
 """MLP Lab's engine: a from-scratch NumPy multilayer perceptron and the textbook toys.
 
-NumPy and the standard library only; no UI code, no printing outside the CLI.
+NumPy and the standard library only, and nothing else of ours (tests/core/test_import_guard.py):
+no UI code, no printing; the command line is the mlp_lab package, above it.
 """
 
 from mlp_core.activations import ACTIVATIONS, Activation

@@ -33,6 +33,9 @@ from mlp_core.training import Trainer
 from mlp_fast import choose
 from mlp_lab.bench import CASES, RUNNERS, BenchOptions, run_bench
 
+Subparsers = Any
+"""What `ArgumentParser.add_subparsers` returns (argparse names its class only privately)."""
+
 
 class CliError(Exception):
     """A problem to report in one line (exit status 1)."""
@@ -78,7 +81,7 @@ _TRAIN_FLAGS = {  # flag -> TrainConfig field
 }
 
 
-def _add_train(sub: argparse._SubParsersAction) -> None:
+def _add_train(sub: Subparsers) -> None:
     p = sub.add_parser("train", help="train on MNIST, one line per epoch")
     p.add_argument(
         "--preset",
@@ -286,7 +289,7 @@ def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds
 
 
 # -- the textbook toys ----------------------------------------------------------------
-def _add_toys(sub: argparse._SubParsersAction) -> None:
+def _add_toys(sub: Subparsers) -> None:
 
     lr = _number(float, f"a number above 0 and at most {LR_MAX:g}")
     epochs = _number(int, f"a whole number between 1 and {EPOCHS_MAX:,}")
@@ -433,7 +436,7 @@ def _image_reader() -> Callable[[Path], np.ndarray]:
     return read
 
 
-def _add_misc(sub: argparse._SubParsersAction) -> None:
+def _add_misc(sub: Subparsers) -> None:
     p = sub.add_parser("gradcheck", help="backprop against central differences")
     p.set_defaults(func=cmd_gradcheck)
     p = sub.add_parser("predict", help="classify image files with a saved model")
@@ -443,7 +446,7 @@ def _add_misc(sub: argparse._SubParsersAction) -> None:
 
 
 # -- bench ----------------------------------------------------------------------------
-def _add_bench(sub: argparse._SubParsersAction) -> None:
+def _add_bench(sub: Subparsers) -> None:
 
     p = sub.add_parser("bench", help="training speed against scikit-learn, PyTorch, GEMM")
     p.add_argument("--cases", type=_names(CASES), help=f"{', '.join(CASES)} (default all)")
