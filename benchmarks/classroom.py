@@ -13,7 +13,7 @@ Printed, with the machine's load average before and after:
 - all done: from the first Start press to the last finished run; per-run finish times
   (median, last, last / median);
 - the CPU floor measured in the same invocation: one run's one-thread training time
-  (`python -m mlp_core train --epochs 10` in a separate process, the fast back-end off,
+  (`python -m mlp_lab train --epochs 10` in a separate process, the fast back-end off,
   before and after the class), times N, divided by the cores the server may use;
 - server memory: the peak of the summed RSS (and PSS, which counts shared pages once) of
   the server process and all its children, sampled from /proc every 0.5 s; the most
@@ -260,9 +260,9 @@ def server(args: argparse.Namespace, log: Path):
 
 
 def _train_cli(app: Path, cpus: str, epochs: int) -> tuple[float, float]:
-    """`python -m mlp_core train` on one thread: (its training seconds, its process CPU s)."""
+    """`python -m mlp_lab train` on one thread: (its training seconds, its process CPU s)."""
     env = {**_env(app), "MLP_LAB_FAST": "0", "MLP_LAB_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    cmd = [*_taskset(cpus), sys.executable, "-m", "mlp_core", "train", "--json"]
+    cmd = [*_taskset(cpus), sys.executable, "-m", "mlp_lab", "train", "--json"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [*cmd, "--epochs", str(epochs)],

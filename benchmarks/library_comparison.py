@@ -24,7 +24,8 @@ from mlp_compare import conversions as cv  # noqa: E402
 from mlp_compare import one_step  # noqa: E402
 from mlp_compare.runs import Comparison, seconds_per_epoch  # noqa: E402
 from mlp_core.config import TrainConfig  # noqa: E402
-from mlp_core.data import load_mnist, prepare  # noqa: E402
+from mlp_core.data import prepare
+from mlp_core.mnist import load_mnist  # noqa: E402
 from mlp_core.training import new_model  # noqa: E402
 
 

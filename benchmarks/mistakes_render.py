@@ -63,7 +63,8 @@ def _filter(page, value: str) -> float:
 
 
 def _predict_seconds() -> float:
-    from mlp_core.data import load_mnist, prepare
+    from mlp_core.data import prepare
+    from mlp_core.mnist import load_mnist
     from mlp_core.serialize import load_model
     from mlp_ui.mistakes_view import predict_all
 

@@ -11,7 +11,7 @@ import time
 import plotly.graph_objects as go
 
 from mlp_core import toys
-from mlp_core.training import EpochStats, History
+from mlp_core.history import EpochStats, History
 from mlp_ui import figures, screen_style
 from mlp_ui.lr_toy import lr_toy_figure
 from mlp_ui.toy_common import frame_epochs

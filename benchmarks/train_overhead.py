@@ -2,7 +2,7 @@
 
 The same run is trained two ways:
 
-- core: `Trainer(config, data).run()` in a fresh process, as `python -m mlp_core train`
+- core: `Trainer(config, data).run()` in a fresh process, as `python -m mlp_lab train`
   does (the data is loaded and BLAS warmed up before the clock starts);
 - page: a real `streamlit run app.py` on 127.0.0.1 driven by headless Chromium: open the
   Train page with the settings in its URL, click Start, stop the clock when the page
@@ -57,7 +57,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 CORE = """
 import json, sys, time
 from mlp_core.config import TrainConfig
-from mlp_core.data import load_mnist, prepare
+from mlp_core.data import prepare
+from mlp_core.mnist import load_mnist
 from mlp_core.training import Trainer
 config = TrainConfig.from_query(json.loads(sys.argv[1]))
 data = prepare(load_mnist(download=False), scaling=config.scaling)

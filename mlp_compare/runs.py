@@ -24,8 +24,9 @@ import numpy as np
 
 from mlp_compare import conversions as cv
 from mlp_core.config import TrainConfig
+from mlp_core.history import EpochStats, History, Status
 from mlp_core.losses import LOSSES
-from mlp_core.training import EpochStats, History, Split, Status, Trainer, new_model
+from mlp_core.training import Split, Trainer, new_model
 
 LIBRARIES = ("mlp_core", "scikit-learn", "PyTorch")
 CHUNK_SECONDS = 0.1  # scikit-learn trains this long per partial_fit call (Stop waits at most that)

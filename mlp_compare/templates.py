@@ -270,7 +270,8 @@ $$MNIST_DIR, the cache, a download, else the 5,000-digit offline sample)
 import argparse
 
 from mlp_core.config import TrainConfig
-from mlp_core.data import load_mnist, prepare
+from mlp_core.data import prepare
+from mlp_core.mnist import load_mnist
 from mlp_core.training import Trainer
 
 CONFIG = $CONFIG

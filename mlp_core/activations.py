@@ -24,16 +24,13 @@ class Activation:
 
 
 def sigmoid(Z: np.ndarray) -> np.ndarray:
-    """Logistic function in place, Z (n, o) -> A (n, o).
-
-    Written as 0.5 * (1 + tanh(Z / 2)): the same function, but it never overflows
-    (exp(-Z) does in float32 for Z < -88) and needs no clipping.
-    """
-    Z *= 0.5
-    np.tanh(Z, out=Z)
-    Z *= 0.5
-    Z += 0.5
-    return Z
+    """Logistic function A = 1 / (1 + e^-Z) in place, Z (n, o) -> A (n, o)."""
+    # In float32, e^-Z overflows to inf for Z < -88.7 and underflows below the smallest
+    # normal number for Z > 87.3, each with a warning. Beyond +-87, A is already 0 (below
+    # 1.7e-38) or exactly 1 in float32, so Z is clipped there first: no inf, no warning,
+    # and the arithmetic stays in Z's dtype.
+    np.clip(Z, -87.0, 87.0, out=Z)
+    return np.divide(1.0, 1.0 + np.exp(-Z), out=Z)
 
 
 def sigmoid_backward(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -75,15 +72,14 @@ def identity_backward(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax in place, Z (n, k) -> A (n, k); rows sum to 1.
+    """Row-wise softmax e^Z / sum(e^Z) in place, Z (n, k) -> A (n, k); rows sum to 1.
 
-    For short rows (k = 10) NumPy's reductions along a row cost far more than the
-    arithmetic, so the row maxima are read through argmax (the same values, several
-    times faster than max(axis=1)) and the row sums come from a matrix product.
+    Each row's largest entry is subtracted first (the same A, as e^(Z - c) / sum e^(Z - c)
+    = e^Z / sum e^Z): the largest e^Z becomes 1 and nothing overflows.
     """
-    Z -= Z[np.arange(len(Z)), Z.argmax(axis=1)][:, None]
+    Z -= Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
-    Z /= Z @ np.ones((Z.shape[1], 1), Z.dtype)
+    Z /= Z.sum(axis=1, keepdims=True)
     return Z
 
 

@@ -106,15 +106,11 @@ class MLP:
         arch = "-".join(map(str, self.sizes))
         return f"MLP({arch}, {self.activation}, {self.loss}, {self.dtype})"
 
-    def forward(self, X: np.ndarray, first: int = 0) -> list[np.ndarray]:
-        """Activations [X, A1, ..., A_L] of a batch X (n, d_in); A_L (n, k) is the output.
-
-        With `first` > 0, X is the input of layer `first` (the output of the layers below,
-        which the caller computed itself) and the list starts there: [X, A_first+1, ...].
-        """
+    def forward(self, X: np.ndarray) -> list[np.ndarray]:
+        """Activations [X, A1, ..., A_L] of a batch X (n, d_in); A_L (n, k) is the output."""
         A = [X]
-        for l in range(first, len(self.W)):
-            Z = A[-1] @ self.W[l] + self.b[l]
+        for l in range(len(self.W)):
+            Z = A[l] @ self.W[l] + self.b[l]
             A.append(self.activate(l, Z))
         return A
 
@@ -143,31 +139,20 @@ class MLP:
         """Data loss summed over the examples (no L2), X (n, d_in), Y (n, k)."""
         return LOSSES[self.loss].value(self.forward(X)[-1], Y)
 
-    def backward(
-        self,
-        A: list[np.ndarray],
-        dZ: np.ndarray,
-        first: int = 0,
-        dZ_below: np.ndarray | None = None,
-    ) -> tuple[list, list]:
+    def backward(self, A: list[np.ndarray], dZ: np.ndarray) -> tuple[list, list]:
         """Backpropagation: the gradients of the loss from the activations A of `forward`
         and the output delta dZ (n, k) (losses.py): dW[l] (fan_in, fan_out), db[l] (fan_out,).
 
         The gradients are sums over the batch's rows (the delta already carries the 1/n of
-        a mean). With `first` > 0, A is `forward(X, first)`'s list, only layers `first` and
-        up get gradients (the others' entries are None), and the delta of layer first - 1
-        is written into `dZ_below` (the fast back-end computes that layer itself).
+        a mean).
         """
         df = ACTIVATIONS[self.activation].backward  # f'(Z) from the output A, times dA
         dW, db = [None] * len(self.W), [None] * len(self.W)
-        for l in range(len(self.W) - 1, first - 1, -1):
-            A_in = A[l - first]  # the layer's input: A_l (X for the first layer)
-            dW[l] = A_in.T @ dZ
+        for l in range(len(self.W) - 1, -1, -1):
+            dW[l] = A[l].T @ dZ  # A[l] is the layer's input: X for the first layer
             db[l] = dZ.sum(axis=0)
             if l > 0:  # the delta of the layer below, through the weights before any update
-                dZ = df(dZ @ self.W[l].T, A_in)
-        if dZ_below is not None:
-            dZ_below[...] = dZ
+                dZ = df(dZ @ self.W[l].T, A[l])
         return dW, db
 
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from enum import Enum
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from mlp_core.config import TrainConfig
+from mlp_core.history import EpochStats, History, Point, Status
 from mlp_core.losses import LOSSES
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
@@ -57,199 +57,7 @@ def count_correct(A_L: np.ndarray, y: np.ndarray) -> int:
     return int(np.count_nonzero(A_L.argmax(axis=1) == y))
 
 
-@dataclass(frozen=True)
-class Minibatches:
-    """What a back-end trains: the model, its optimizer, the training examples X (N, d_in)
-    and labels y (N,), and the minibatches as index arrays into them, in order."""
-
-    model: MLP
-    optimizer: SGD
-    X: np.ndarray
-    y: np.ndarray
-    batches: Sequence[np.ndarray]
-    reduction: str = "mean"
-
-
-AfterBatch = Callable[[int, float, int], bool]
-"""after_batch(i, loss, correct), called once batch i is trained (or at least its loss is
-known and it will be applied in full); returns False to make batch i the last."""
-
-
-class BackendError(RuntimeError):
-    """A back-end could not train some minibatches (e.g. its worker process died). The
-    model is as it was after the last minibatch `after_batch` was told of."""
-
-
-class Backend(Protocol):
-    """A way to run minibatches: `run` returns how many it trained, all in full."""
-
-    def run(self, job: Minibatches, after_batch: AfterBatch) -> int: ...
-
-    def describe(self) -> str: ...
-
-    def close(self) -> None: ...
-
-
-class PlainStep:
-    """The default back-end: `train_batch`, one minibatch after the other."""
-
-    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
-        for i, idx in enumerate(job.batches):
-            loss, correct = train_batch(
-                job.model, job.optimizer, job.X[idx], job.y[idx], job.reduction
-            )
-            if not after_batch(i, loss, correct):
-                return i + 1
-        return len(job.batches)
-
-    def describe(self) -> str:
-        return "plain NumPy step"
-
-    def close(self) -> None:
-        """Nothing to end."""
-
-
-# -- the books ---------------------------------------------------------------------------
-class Status(str, Enum):
-    """Where a run is. The values are the strings model files and sessions store."""
-
-    READY = "ready"
-    RUNNING = "running"
-    DONE = "done"
-    STOPPED = "stopped"
-    DIVERGED = "diverged"
-    EARLY_STOPPED = "early_stopped"
-
-    @property
-    def finished(self) -> bool:
-        """Whether the run has ended by itself (Continue can still extend it, unless diverged)."""
-        return self in (Status.DONE, Status.DIVERGED, Status.EARLY_STOPPED)
-
-    def __str__(self) -> str:
-        return self.value
-
-    __format__ = str.__format__
-    __hash__ = str.__hash__  # Enum hashes the name: a dict keyed by "done" must find DONE
-
-
-class Split(Protocol):
-    """What training needs of a dataset (mlp_core.data.Dataset has these)."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_valid: np.ndarray
-    y_valid: np.ndarray
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    """What one epoch yields. Accuracies are fractions in [0, 1]."""
-
-    epoch: int
-    loss: float
-    train_acc: float
-    valid_acc: float
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Point:
-    """The minibatches trained since the previous point, summed up at epoch `at` (epoch +
-    fraction, e.g. 2.3): their loss, on the scale of `EpochStats.loss`, and the fraction
-    of their examples the model got right while training on them."""
-
-    at: float
-    loss: float
-    train_acc: float
-
-
-@dataclass
-class History:
-    """Per-epoch statistics of one run, sub-epoch points, plus how it ended."""
-
-    epochs: list[EpochStats] = field(default_factory=list)
-    status: Status = Status.READY
-    message: str = ""
-    diverged_at: float | None = None  # epoch + fraction where the loss went non-finite
-    points: list[Point] = field(default_factory=list)  # about POINTS_PER_EPOCH per epoch
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "status":  # "done" from a model file or a caller becomes Status.DONE
-            value = Status(value)
-        super().__setattr__(name, value)
-
-    def column(self, name: str) -> np.ndarray:
-        return np.array([getattr(e, name) for e in self.epochs], dtype=float)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "epochs": [asdict(e) for e in self.epochs],
-            "status": self.status.value,
-            "message": self.message,
-            "diverged_at": self.diverged_at,
-            "points": [asdict(p) for p in self.points],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> History:
-        """The history `to_dict` wrote; files older than sub-epoch points load without any."""
-        epochs = [EpochStats(**e) for e in data.get("epochs", [])]
-        points = [Point(**p) for p in data.get("points", [])]
-        return cls(
-            epochs,
-            data.get("status", "done"),
-            data.get("message", ""),
-            data.get("diverged_at"),
-            points,
-        )
-
-
-def l2_penalty(model: MLP, l2: float) -> float:
-    """The book's reported L2 term: l2 * sum of squared weights (biases excluded)."""
-    return l2 * sum(float(np.vdot(W, W)) for W in model.W) if l2 else 0.0
-
-
-def weight_norm(model: MLP) -> float:
-    """Euclidean norm of all weights together (biases excluded)."""
-    return math.sqrt(sum(float(np.vdot(W, W)) for W in model.W))
-
-
-def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, batch: int = 10000) -> tuple[float, float]:
-    """Summed data loss and accuracy of `model` over X (n, d_in), labels y (n,), in chunks."""
-    loss, correct = 0.0, 0
-    for i in range(0, len(X), batch):
-        A = model.forward(X[i : i + batch])[-1]
-        loss += LOSSES[model.loss].value_labels(A, y[i : i + batch])
-        correct += count_correct(A, y[i : i + batch])
-    return loss, correct / len(X)
-
-
-def blew_up(model: MLP, data_loss: float, start_norm: float, start_loss: float) -> str | None:
-    """Why an epoch that ended with this mean data loss counts as divergence, or None.
-
-    Clipped losses and dead ReLUs stay finite, so a non-finite check alone misses most
-    runs that blow up (lr 10): exploding weights, or a loss far above the start's
-    (`start_loss`, the mean over up to 1,000 examples), count.
-    """
-    growth = weight_norm(model) / start_norm if start_norm else 1.0
-    if growth > DIVERGE_GROWTH:
-        return f"the weights grew {growth:,.0f}-fold since the start"
-    if data_loss > DIVERGE_FACTOR * start_loss:
-        return (
-            f"the training loss rose to {data_loss:.3g} per example, more than "
-            f"{DIVERGE_FACTOR:g} times the {start_loss:.3g} it started from"
-        )
-    return None
-
-
-def new_model(config: TrainConfig, n_in: int = 784, n_out: int = 10) -> MLP:
-    """A freshly initialised network for the config."""
-    sizes = (n_in, *config.hidden_sizes, n_out)
-    return MLP.create(
-        sizes, config.activation, config.loss, config.init, config.seed, config.np_dtype
-    )
-
-
+# -- the loop: a Trainer keeps the books around train_batch --------------------------------
 class Trainer:
     """Trains `model` on `data` with `config`, resumable at any minibatch.
 
@@ -506,3 +314,112 @@ def fit(
     trainer = Trainer(config, data, model, backend)
     trainer.run()
     return trainer.model, trainer.history
+
+
+# -- the back-end seam: who runs the minibatches --------------------------------------
+@dataclass(frozen=True)
+class Minibatches:
+    """What a back-end trains: the model, its optimizer, the training examples X (N, d_in)
+    and labels y (N,), and the minibatches as index arrays into them, in order."""
+
+    model: MLP
+    optimizer: SGD
+    X: np.ndarray
+    y: np.ndarray
+    batches: Sequence[np.ndarray]
+    reduction: str = "mean"
+
+
+AfterBatch = Callable[[int, float, int], bool]
+"""after_batch(i, loss, correct), called once batch i is trained (or at least its loss is
+known and it will be applied in full); returns False to make batch i the last."""
+
+
+class BackendError(RuntimeError):
+    """A back-end could not train some minibatches (e.g. its worker process died). The
+    model is as it was after the last minibatch `after_batch` was told of."""
+
+
+class Backend(Protocol):
+    """A way to run minibatches: `run` returns how many it trained, all in full."""
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int: ...
+
+    def describe(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class PlainStep:
+    """The default back-end: `train_batch`, one minibatch after the other."""
+
+    def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
+        for i, idx in enumerate(job.batches):
+            loss, correct = train_batch(
+                job.model, job.optimizer, job.X[idx], job.y[idx], job.reduction
+            )
+            if not after_batch(i, loss, correct):
+                return i + 1
+        return len(job.batches)
+
+    def describe(self) -> str:
+        return "plain NumPy step"
+
+    def close(self) -> None:
+        """Nothing to end."""
+
+
+# -- the books' arithmetic ------------------------------------------------------------------
+class Split(Protocol):
+    """What training needs of a dataset (mlp_core.data.Dataset has these)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_valid: np.ndarray
+    y_valid: np.ndarray
+
+
+def l2_penalty(model: MLP, l2: float) -> float:
+    """The book's reported L2 term: l2 * sum of squared weights (biases excluded)."""
+    return l2 * sum(float(np.vdot(W, W)) for W in model.W) if l2 else 0.0
+
+
+def weight_norm(model: MLP) -> float:
+    """Euclidean norm of all weights together (biases excluded)."""
+    return math.sqrt(sum(float(np.vdot(W, W)) for W in model.W))
+
+
+def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, batch: int = 10000) -> tuple[float, float]:
+    """Summed data loss and accuracy of `model` over X (n, d_in), labels y (n,), in chunks."""
+    loss, correct = 0.0, 0
+    for i in range(0, len(X), batch):
+        A = model.forward(X[i : i + batch])[-1]
+        loss += LOSSES[model.loss].value_labels(A, y[i : i + batch])
+        correct += count_correct(A, y[i : i + batch])
+    return loss, correct / len(X)
+
+
+def blew_up(model: MLP, data_loss: float, start_norm: float, start_loss: float) -> str | None:
+    """Why an epoch that ended with this mean data loss counts as divergence, or None.
+
+    Clipped losses and dead ReLUs stay finite, so a non-finite check alone misses most
+    runs that blow up (lr 10): exploding weights, or a loss far above the start's
+    (`start_loss`, the mean over up to 1,000 examples), count.
+    """
+    growth = weight_norm(model) / start_norm if start_norm else 1.0
+    if growth > DIVERGE_GROWTH:
+        return f"the weights grew {growth:,.0f}-fold since the start"
+    if data_loss > DIVERGE_FACTOR * start_loss:
+        return (
+            f"the training loss rose to {data_loss:.3g} per example, more than "
+            f"{DIVERGE_FACTOR:g} times the {start_loss:.3g} it started from"
+        )
+    return None
+
+
+def new_model(config: TrainConfig, n_in: int = 784, n_out: int = 10) -> MLP:
+    """A freshly initialised network for the config."""
+    sizes = (n_in, *config.hidden_sizes, n_out)
+    return MLP.create(
+        sizes, config.activation, config.loss, config.init, config.seed, config.np_dtype
+    )

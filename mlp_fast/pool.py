@@ -23,8 +23,9 @@ processes instead, one per core the server may use, and the server only keeps th
 - Workers run at a lower priority (`WORKER_NICE`): a page's redraw or a drawn digit on
   the server does not wait behind training for a core.
 
-Workers start with the pool (when the first run needs it, about 0.3 s each), wait on
-their pipe between chunks, and end with the server: each exits when its pipe closes.
+Workers start with the pool (when the first run needs it, about 0.3 s each, side by
+side), wait on their pipe between chunks, and end with the server: each exits when its
+pipe closes.
 On several machines an existing engine would take the place of this module: e.g. Ray
 actors or a Dask cluster running `train_chunk`, with the data in their object store.
 """
@@ -44,15 +45,16 @@ import time
 import weakref
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 import numpy as np
 
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
-from mlp_core.training import AfterBatch, BackendError, Minibatches, PlainStep
+from mlp_core.training import AfterBatch, BackendError, Minibatches
+from mlp_fast.layers import FasterStep
+from mlp_fast.processes import cpus, start_python
 
 CHUNK_SECONDS = 0.1
 """Work per chunk: a run's turn. Short enough that thirty runs on two workers each get a
@@ -90,9 +92,25 @@ class SharedArray:
     def attach(self) -> tuple[shared_memory.SharedMemory, np.ndarray]:
         """Map the block (in a worker or helper process: keep the block while the array
         is used)."""
-        _no_tracking()
-        block = shared_memory.SharedMemory(self.name)
+        block = open_block(self.name)
         return block, np.ndarray(self.shape, np.dtype(self.dtype), block.buf)
+
+
+def open_block(name: str) -> shared_memory.SharedMemory:
+    """Map the server's existing block `name` in a child process, which never unlinks it.
+
+    Before Python 3.13 a process that merely maps a block registers it with its resource
+    tracker, which unlinks it when that process ends (cpython issue 82300): a worker
+    that exits would take the server's data with it. Python 3.13's `track=False` is the
+    documented way out; before it, the block is taken off the tracker's list again with
+    the tracker's own `unregister`, under the name it registered (POSIX's leading "/").
+    """
+    if sys.version_info >= (3, 13):
+        return shared_memory.SharedMemory(name, track=False)
+    block = shared_memory.SharedMemory(name)
+    if os.name == "posix":  # elsewhere the operating system frees blocks itself
+        resource_tracker.unregister("/" + block.name, "shared_memory")
+    return block
 
 
 _SHARED: dict[tuple, tuple[weakref.ref, SharedArray]] = {}
@@ -179,8 +197,14 @@ class Trained:
     seconds: float
 
 
+def chunk_of(job: Minibatches, batches: list[np.ndarray]) -> Chunk:
+    """The chunk that trains these minibatches of the job (its data shared once)."""
+    X, y = shared(job.X), shared(np.ascontiguousarray(job.y))
+    return Chunk(job.model, job.optimizer, X, y, batches, job.reduction)
+
+
 def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
-    """mlp_core's step on every minibatch of the chunk (the worker's whole job)."""
+    """The step on every minibatch of the chunk (the worker's whole job)."""
     t0 = time.perf_counter()
     results: list[tuple[float, int]] = []
 
@@ -189,7 +213,7 @@ def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
         return True
 
     job = Minibatches(chunk.model, chunk.optimizer, X, y, chunk.batches, chunk.reduction)
-    PlainStep().run(job, after_batch)
+    FasterStep().run(job, after_batch)
     return Trained(chunk.model, chunk.optimizer, results, time.perf_counter() - t0)
 
 
@@ -206,6 +230,7 @@ class Pool:
         self.size = size
         self._queue: queue.Queue[_Task | None] = queue.Queue()
         self._workers = [_Worker(i) for i in range(size)]
+        self._started = [threading.Event() for _ in range(size)]
         self._threads = [
             threading.Thread(target=self._serve, args=(w,), name=f"mlp-pool-{w.index}", daemon=True)
             for w in self._workers
@@ -218,6 +243,20 @@ class Pool:
         task = _Task(chunk)
         self._queue.put(task)
         return task.future.result()
+
+    def ready(self, timeout: float | None = None) -> bool:
+        """Wait until every worker has started (or failed to: the chunks then train in
+        their runs' own processes); False if `timeout` seconds passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for started in self._started:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if not started.wait(left):
+                return False
+        return True
+
+    def queued(self) -> int:
+        """How many chunks wait for a worker now."""
+        return self._queue.qsize()
 
     def pids(self) -> list[int | None]:
         """The workers' process ids (None while one is being replaced)."""
@@ -232,6 +271,9 @@ class Pool:
             w.stop()
 
     def _serve(self, worker: _Worker) -> None:
+        with contextlib.suppress(NoWorkers):  # the first chunk tries again and says why
+            worker.start()
+        self._started[worker.index].set()
         while (task := self._queue.get()) is not None:
             try:
                 task.future.set_result(worker.train(task.chunk))
@@ -253,7 +295,7 @@ class _Worker:
 
     def train(self, chunk: Chunk) -> Trained:
         if self._proc is None or self._proc.poll() is not None:
-            self._start()
+            self.start()
         try:
             self._conn.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
             reply = pickle.loads(self._conn.recv_bytes())
@@ -268,19 +310,14 @@ class _Worker:
             raise reply
         return reply
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the worker process (again) and wait for it to say it is ready."""
         self.stop()
         ours, theirs = socket.socketpair()
-        root = str(Path(__file__).resolve().parent.parent)
-        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-        env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"}
         code = "import sys; from mlp_fast.pool import serve; serve(int(sys.argv[1]))"
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-c", code, str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                env=env,
-                stdin=subprocess.DEVNULL,
+            self._proc = start_python(
+                code, [str(theirs.fileno())], [theirs.fileno()], stdin=subprocess.DEVNULL
             )
         except OSError as exc:
             ours.close()
@@ -316,7 +353,6 @@ def serve(fd: int) -> None:
     nice = os.environ.get(ENV_NICE, "").strip()
     with contextlib.suppress(OSError, AttributeError):
         os.nice(int(nice) if nice.lstrip("-").isdigit() else WORKER_NICE)
-    _no_tracking()
     conn = Connection(fd)
     conn.send_bytes(b"ready")
     attached: dict[str, tuple[shared_memory.SharedMemory, np.ndarray]] = {}
@@ -341,18 +377,10 @@ def _attached(cache: dict, ref: SharedArray) -> np.ndarray:
             for block, _ in cache.values():
                 block.close()
             cache.clear()
-        block = shared_memory.SharedMemory(ref.name)
+        block = open_block(ref.name)
         cache[ref.name] = (block, block.buf)
     buf = cache[ref.name][1]
     return np.ndarray(ref.shape, np.dtype(ref.dtype), buf)
-
-
-def _no_tracking() -> None:
-    """Keep this process's resource tracker away from the server's blocks: Python 3.11
-    registers a block that a process merely maps, and unlinks it when that process ends."""
-    from multiprocessing import resource_tracker
-
-    resource_tracker.register = lambda *args, **kwargs: None
 
 
 # -- one pool per server -------------------------------------------------------------------------
@@ -370,10 +398,7 @@ def workers_wanted() -> int:
     value = os.environ.get(ENV_WORKERS, "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    return cpus()
 
 
 def pool() -> Pool:
@@ -407,17 +432,17 @@ class PoolRun:
 
     def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
         """Train `job.batches` in chunks through the pool; where no worker can start, the
-        rest here, with the plain step."""
+        rest here, with the same step."""
         done, go_on = 0, True
         while go_on and done < len(job.batches):
             n = self._chunk_size()
             batches = list(job.batches[done : done + n])
             try:
-                trained = pool().train(self._chunk(job, batches))
+                trained = pool().train(chunk_of(job, batches))
             except NoWorkers as exc:
                 self.unavailable = str(exc)
                 rest = replace(job, batches=job.batches[done:])
-                return done + PlainStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
+                return done + FasterStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
             _copy_into(job.model, job.optimizer, trained)
             self._per_batch = trained.seconds / max(len(batches), 1)
             for i, (loss, correct) in enumerate(trained.results):
@@ -430,19 +455,10 @@ class PoolRun:
             return FIRST_CHUNK
         return max(1, round(CHUNK_SECONDS / max(self._per_batch, 1e-6)))
 
-    @staticmethod
-    def _chunk(job: Minibatches, batches: list[np.ndarray]) -> Chunk:
-        X, y = shared(job.X), shared(np.ascontiguousarray(job.y))
-        return Chunk(job.model, job.optimizer, X, y, batches, job.reduction)
-
 
 def _copy_into(model: MLP, optimizer: SGD, trained: Trained) -> None:
     """The worker's parameters and velocities into the run's own arrays (in place: the
     Trainer, the page and the optimizer hold them)."""
     for dst, src in zip(model.parameters(), trained.model.parameters(), strict=True):
         dst[...] = src
-    if optimizer.vW is not None:
-        for dst, src in zip(
-            optimizer.vW + optimizer.vb, trained.optimizer.vW + trained.optimizer.vb, strict=True
-        ):
-            dst[...] = src
+    optimizer.load_velocities(trained.optimizer.velocities())

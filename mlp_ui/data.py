@@ -12,7 +12,8 @@ import numpy as np
 import streamlit as st
 
 from mlp_core import provenance
-from mlp_core.data import Dataset, MnistData, fetch_mnist, load_mnist, prepare
+from mlp_core.data import Dataset, prepare
+from mlp_core.mnist import MnistData, fetch_mnist, load_mnist
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, load_model
 

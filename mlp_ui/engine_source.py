@@ -83,5 +83,5 @@ def pieces(activation: str, loss: str) -> list[Piece]:
         piece("Update", r"W \leftarrow W - \eta\,(\nabla_W + \lambda_2 W + \lambda_1"
               r" \operatorname{sign} W), \qquad b \leftarrow b - \eta\, \nabla_b", SGD.step),
         piece("With momentum", r"v \leftarrow \mu v - \eta\, g, \qquad W \leftarrow W + v",
-              SGD._update),
+              SGD.update),
     ]  # fmt: skip

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import plotly.graph_objects as go
 
-from mlp_core.training import History
+from mlp_core.history import History
 from mlp_ui import theme
 from mlp_ui.screen_style import screen_spec
 

@@ -20,8 +20,9 @@ from mlp_compare import conversions as cv
 from mlp_compare.runs import Comparison, seconds_per_epoch
 from mlp_core import provenance
 from mlp_core.config import TrainConfig
+from mlp_core.history import Status
 from mlp_core.losses import LOSSES
-from mlp_core.training import Status, new_model
+from mlp_core.training import new_model
 from mlp_ui import classroom, library_figures, state
 from mlp_ui import data as ui_data
 from mlp_ui.slices import train_in_slices

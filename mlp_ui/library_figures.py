@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from mlp_core.training import History
+from mlp_core.history import History
 from mlp_ui import figures
 
 LIBRARY_COLOURS = {"mlp_core": "#0072B2", "scikit-learn": "#D55E00", "PyTorch": "#009E73"}

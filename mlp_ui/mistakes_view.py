@@ -13,7 +13,8 @@ import numpy as np
 import streamlit as st
 
 from mlp_core import provenance
-from mlp_core.data import COLS, ROWS, MnistData
+from mlp_core.idx import COLS, ROWS
+from mlp_core.mnist import MnistData
 from mlp_core.network import MLP
 from mlp_ui import classroom
 from mlp_ui import digit_figures as figs

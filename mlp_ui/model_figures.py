@@ -10,7 +10,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from mlp_core.data import N_PIXELS, ROWS
+from mlp_core.idx import N_PIXELS, ROWS
 from mlp_ui import theme
 
 

@@ -11,9 +11,9 @@ import streamlit as st
 from mlp_core.config import (
     scaling_of,
 )
-from mlp_core.data import COLS, N_CLASSES, N_PIXELS, ROWS
+from mlp_core.history import History, Status
+from mlp_core.idx import COLS, N_CLASSES, N_PIXELS, ROWS
 from mlp_core.serialize import ModelFileError, SavedModel, load_model
-from mlp_core.training import History, Status
 from mlp_ui import data as ui_data
 from mlp_ui import state
 from mlp_ui.train_settings import widget_key

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from mlp_core.config import TrainConfig
+from mlp_core.history import History, Status
 from mlp_core.network import MLP
 from mlp_core.provenance import TrainedOn
-from mlp_core.training import History, Status, Trainer
+from mlp_core.training import Trainer
 
 if TYPE_CHECKING:
     from mlp_compare.runs import Comparison

@@ -24,8 +24,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 import mlp_fast
 from mlp_core.config import TrainConfig
-from mlp_core.data import N_CLASSES, N_PIXELS
-from mlp_core.training import Status
+from mlp_core.history import Status
+from mlp_core.idx import N_CLASSES, N_PIXELS
 from mlp_ui import classroom, figures, model_figures, state, theme, turns
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score

@@ -9,7 +9,7 @@ import streamlit as st
 from mlp_core.config import (
     scaling_of,
 )
-from mlp_core.data import N_PIXELS
+from mlp_core.idx import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_ui import classroom, model_figures, state
 from mlp_ui import data as ui_data

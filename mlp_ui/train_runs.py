@@ -11,7 +11,8 @@ import streamlit as st
 import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.data import Dataset
-from mlp_core.training import Status, Trainer
+from mlp_core.history import Status
+from mlp_core.training import Trainer
 from mlp_ui import data as ui_data
 from mlp_ui import state
 from mlp_ui.train_results import score

@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from mlp_core.config import BOOK, TrainConfig
-from mlp_core.training import History, Status
+from mlp_core.history import History, Status
 
 if TYPE_CHECKING:
     from mlp_ui.state import Run

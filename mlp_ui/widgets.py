@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from mlp_core.config import scaling_of
-from mlp_core.data import N_CLASSES, N_PIXELS, DataError, DownloadError, cache_dir, manual_steps
+from mlp_core.download import DownloadError
+from mlp_core.idx import N_CLASSES, N_PIXELS, DataError
+from mlp_core.mnist import cache_dir, manual_steps
 from mlp_core.network import MLP
 from mlp_core.provenance import TrainedOn
 from mlp_ui import classroom, data, state

@@ -3,7 +3,7 @@ and a look at the dataset itself."""
 
 import streamlit as st
 
-from mlp_core.data import COLS, ROWS
+from mlp_core.idx import COLS, ROWS
 from mlp_ui import classroom, data, widgets
 from mlp_ui import mistakes_view as mv
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
+from mlp_core.history import History
 from mlp_core.network import MLP
-from mlp_core.training import History
 from mlp_ui import data as ui_data
 from mlp_ui import draw_view as dv
 from mlp_ui import state

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_compare import conversions as cv
 from mlp_compare import runs
-from mlp_core.training import Status
+from mlp_core.history import Status
 from mlp_ui import libraries_view as lv
 from mlp_ui import state
 

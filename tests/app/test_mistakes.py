@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.data import load_mnist, scale_pixels
+from mlp_core.data import scale_pixels
+from mlp_core.history import History
+from mlp_core.mnist import load_mnist
 from mlp_core.network import MLP
-from mlp_core.training import History
 from mlp_ui import data as ui_data
 from mlp_ui import mistakes_view as mv
 from mlp_ui import state

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.data import FILES
+from mlp_core.mnist import FILES
 from mlp_ui import data as ui_data
 
 APP = Path(__file__).resolve().parents[2] / "app.py"

@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mlp_core.history import EpochStats, History
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_core.training import EpochStats, History, Trainer
+from mlp_core.training import Trainer
 from mlp_ui import state, train_live, turns
 from mlp_ui.train_results import model_file
 from mlp_ui.train_text import overfit_note

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from mlp_core.config import BOOK, TrainConfig
-from mlp_core.data import load_mnist, prepare
+from mlp_core.data import prepare
+from mlp_core.mnist import load_mnist
 from mlp_core.training import Trainer
 from mlp_fast import OneThread
 

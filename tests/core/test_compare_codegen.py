@@ -22,7 +22,7 @@ import pytest
 from mlp_compare import codegen
 from mlp_compare import conversions as cv
 from mlp_core.config import BOOK, TrainConfig
-from mlp_core.data import FILES, load_mnist
+from mlp_core.mnist import FILES, load_mnist
 from mlp_core.training import new_model
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,7 +1,8 @@
-"""mlp_compare stays pure: no Streamlit or plotly, and PyTorch only inside functions.
+"""mlp_compare stays pure: importing it loads neither Streamlit nor PyTorch.
 
 So the page's conversions and runs are testable without a Streamlit runtime, and the
-app works without PyTorch (it is optional). Same AST walk as the mlp_core import guard.
+app works without PyTorch (it is optional). The static rule (no UI library, optional
+libraries only inside functions) is the import guard's table (test_import_guard.py).
 """
 
 from __future__ import annotations
@@ -10,21 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.core.test_import_guard import _imports
-
 PACKAGE = Path(__file__).resolve().parents[2] / "mlp_compare"
-FILES = sorted(PACKAGE.glob("*.py"))
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_no_ui_and_no_torch_at_module_level(path):
-    import ast
-
-    found = _imports(ast.parse(path.read_text()))
-    assert not [f for f in found if f[0] in ("streamlit", "plotly")]
-    assert not [f for f in found if f[0] == "torch" and not f[1]], "import torch inside functions"
 
 
 def test_importing_mlp_compare_loads_no_torch():

@@ -13,7 +13,8 @@ import pytest
 from mlp_compare import conversions as cv
 from mlp_compare.runs import Comparison, MlpCoreRun, SklearnRun, seconds_per_epoch
 from mlp_core.config import TrainConfig
-from mlp_core.data import load_mnist, prepare
+from mlp_core.data import prepare
+from mlp_core.mnist import load_mnist
 
 CONFIG = TrainConfig(epochs=2, n_train=1000, seed=3)
 LIBRARIES = ("scikit-learn", "PyTorch") if cv.torch_available() else ("scikit-learn",)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mlp_core.data import DataError, read_idx
+from mlp_core.idx import DataError, read_idx
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

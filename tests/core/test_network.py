@@ -225,25 +225,3 @@ def test_every_table_activation_can_be_used():
     for name in ACTIVATIONS:
         model = MLP.create((3, 4, 2), name, seed=0)
         assert np.isfinite(model.predict_proba(np.ones((2, 3)))).all()
-
-
-@pytest.mark.parametrize("sizes", ARCHITECTURES[1:], ids=lambda s: "-".join(map(str, s)))
-def test_forward_and_backward_from_a_layer_above_the_first(sizes):
-    """The layer ranges the fast back-end uses: from layer 1 up, given A1, the same
-    activations and gradients as the whole pass (the same operations: bit equality), and
-    layer 0's delta in `dZ_below`."""
-    model = MLP.create(sizes, "tanh", "softmax_ce", seed=2, dtype=np.float64)
-    X = np.random.default_rng(0).normal(size=(7, sizes[0]))
-    y = np.arange(7) % sizes[-1]
-    A = model.forward(X)
-    _, dZ = LOSSES[model.loss].delta(A[-1], y)
-    dW, db = model.backward(A, dZ)
-    upper = model.forward(A[1], first=1)
-    for a, b in zip(upper, A[1:], strict=True):
-        np.testing.assert_array_equal(a, b)
-    dZ_below = np.empty_like(A[1])
-    dW1, db1 = model.backward(upper, dZ, first=1, dZ_below=dZ_below)
-    assert dW1[0] is None and db1[0] is None
-    for g, h in zip(dW1[1:] + db1[1:], dW[1:] + db[1:], strict=True):
-        np.testing.assert_array_equal(g, h)
-    np.testing.assert_array_equal(A[0].T @ dZ_below, dW[0])

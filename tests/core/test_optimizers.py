@@ -47,12 +47,23 @@ def test_momentum_goes_through_velocities():
     np.testing.assert_allclose(opt.vb[0], -(0.09 + 0.1) * DB, rtol=8 * np.finfo(float).eps)
 
 
-def test_layers_without_gradients_are_left_alone():
-    W, b, W1, b1 = W0.copy(), B0.copy(), W0.copy(), B0.copy()
-    SGD([W, W1], [b, b1], lr=0.1, momentum=0.9, l2=0.1).step([None, DW], [None, DB])
-    np.testing.assert_array_equal(W, W0)
-    np.testing.assert_array_equal(b, B0)
-    assert not np.array_equal(W1, W0)
+def test_the_velocities_are_the_optimizers_own_arrays():
+    """velocities() lists the arrays themselves (as MLP.parameters() does); a copy of the
+    optimizer takes their values through load_velocities; given arrays are used in place."""
+    W, b = W0.copy(), B0.copy()
+    opt = SGD([W], [b], lr=0.1, momentum=0.9)
+    opt.step([DW], [DB])
+    vW, vb = opt.velocities()
+    np.testing.assert_allclose(vW, -0.1 * DW, rtol=4 * np.finfo(float).eps)
+    np.testing.assert_allclose(vb, -0.1 * DB, rtol=4 * np.finfo(float).eps)
+    kept = [np.zeros_like(W0), np.zeros_like(B0)]
+    twin = SGD([W0.copy()], [B0.copy()], lr=0.1, momentum=0.9, velocities=kept)
+    twin.load_velocities(opt.velocities())
+    assert twin.velocities()[0] is kept[0]
+    np.testing.assert_array_equal(kept[1], vb)
+    with pytest.raises(ValueError, match="2 velocities given, this optimizer has 0"):
+        SGD([W], [b], lr=0.1).load_velocities([vW, vb])
+    assert SGD([W], [b], lr=0.1).velocities() == []
 
 
 def test_the_dtype_is_kept():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlp_core.data import _read_sample, _sample_path, load_mnist, prepare
+from mlp_core.data import prepare
+from mlp_core.mnist import load_mnist
 from mlp_core.provenance import SAMPLE_SOURCE_ROWS, TrainedOn, name_test_set, trained_on, unseen
+from mlp_core.sample import read_sample, sample_path
 from mlp_core.serialize import load_model
 from mlp_ui.data import DEFAULT_MODEL
 
@@ -57,7 +59,7 @@ def test_train_from_skips_training_images_but_keeps_validation_and_test():
 def test_the_sample_is_mnist_training_images_before_5848(mnist_dir):
     """The fact the whole module rests on, checked against the real files."""
     full = load_mnist(mnist_dir, download=False)
-    X, _ = _read_sample(_sample_path())
+    X, _ = read_sample(sample_path())
     rows = {full.X_train[i].tobytes(): i for i in range(len(full.X_train))}
     where = np.array([rows.get(x.tobytes(), -1) for x in X])
     assert where.min() >= 0 and where.max() == SAMPLE_SOURCE_ROWS - 1

@@ -9,18 +9,10 @@ import numpy as np
 import pytest
 
 from mlp_core.config import TrainConfig
+from mlp_core.history import EpochStats, History, Status
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
-from mlp_core.training import (
-    EpochStats,
-    History,
-    Minibatches,
-    PlainStep,
-    Status,
-    Trainer,
-    fit,
-    train_batch,
-)
+from mlp_core.training import Minibatches, PlainStep, Trainer, fit, train_batch
 from tests.splits import Split
 
 

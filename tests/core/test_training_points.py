@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mlp_core.config import TrainConfig
-from mlp_core.training import POINTS_PER_EPOCH, History, PlainStep, Point, Trainer, l2_penalty
+from mlp_core.history import History, Point
+from mlp_core.training import POINTS_PER_EPOCH, PlainStep, Trainer, l2_penalty
 from tests.splits import Split
 
 EPS32 = float(np.finfo(np.float32).eps)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlp_core.data import load_mnist, scale_pixels
+from mlp_core.data import scale_pixels
+from mlp_core.mnist import load_mnist
 from mlp_core.serialize import load_model
 from mlp_digits import mnist_like
 from tests.data_sources import FULL_MNIST, WHY_NO_MNIST

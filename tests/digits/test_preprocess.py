@@ -143,7 +143,7 @@ def test_model_input_uses_the_training_scaling(scaling, low, high):
 
 def test_mnist_digits_come_back_nearly_unchanged():
     """An MNIST digit is already in MNIST form: the recipe must (almost) be a no-op."""
-    from mlp_core.data import load_mnist
+    from mlp_core.mnist import load_mnist
 
     X = load_mnist(download=False).X_test[:200].reshape(-1, FIELD, FIELD).astype(np.float32)
     diffs, shifted = [], 0

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from mlp_core.data import load_mnist, scale_pixels
+from mlp_core.data import scale_pixels
+from mlp_core.mnist import load_mnist
 from mlp_core.serialize import load_model
 from mlp_ui.data import DEFAULT_MODEL
 from tests.data_sources import FULL_MNIST

@@ -21,3 +21,14 @@ def digits_like(
         X[rng.random((n, D)) < 0.8] = 0
     y = (X[:, -10:].sum(axis=1) * 2).astype(int) % 10
     return Split(X[:n_train], y[:n_train], X[n_train:], y[n_train:])
+
+
+def job_of(trainer, n: int | None = None, repeat: int = 1):
+    """The trainer's model and optimizer on its first n minibatches in order (all when n is
+    None), the list repeated `repeat` times: what a back-end gets (Minibatches)."""
+    from mlp_core.training import Minibatches
+
+    size = trainer.config.batch_size
+    starts = range(0, len(trainer.X), size)[:n]
+    batches = [np.arange(s, min(s + size, len(trainer.X))) for s in starts] * repeat
+    return Minibatches(trainer.model, trainer.optimizer, trainer.X, trainer.y, batches)

@@ -16,7 +16,7 @@ import pytest
 import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.training import Trainer
-from mlp_fast import FastBackend, OneThread, split_process
+from mlp_fast import FastBackend, OneThread, pool, split_process
 from mlp_fast.threads import blas_threads
 from tests.fast.digits import BATCH, digits_like
 
@@ -31,8 +31,9 @@ def no_other_runs() -> None:
     """No run of an earlier test counts as training: those that are gone are collected
     (some wait in reference cycles), and any other has stopped stepping long enough."""
     gc.collect()
-    if mlp_fast.active_runs():
-        time.sleep(mlp_fast.ACTIVE_WINDOW)
+    deadline = time.monotonic() + 2 * mlp_fast.ACTIVE_WINDOW
+    while mlp_fast.active_runs() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert mlp_fast.active_runs() == 0
 
 
@@ -46,12 +47,17 @@ def test_the_environment_switches_the_fast_back_end_off(monkeypatch: pytest.Monk
 
 
 @needs_split
-def test_on_two_cores_the_fast_back_end_is_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="sets this thread's CPUs")
+def test_with_one_cpu_the_fast_back_end_uses_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(mlp_fast.ENV, raising=False)
-    monkeypatch.setattr(mlp_fast, "_cpus", lambda: 2)
     assert isinstance(mlp_fast.choose(), FastBackend)
-    monkeypatch.setattr(mlp_fast, "_cpus", lambda: 1)
-    one_cpu = mlp_fast.choose()
+    assert pool.pool().ready(timeout=60)  # its workers keep their CPUs
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})  # this thread may use one CPU
+    try:
+        one_cpu = mlp_fast.choose()
+    finally:
+        os.sched_setaffinity(0, before)
     assert isinstance(one_cpu, FastBackend)
     Trainer(CONFIG, digits_like(), backend=one_cpu).step(max_batches=2)
     assert one_cpu.helper is None
@@ -60,18 +66,18 @@ def test_on_two_cores_the_fast_back_end_is_chosen(monkeypatch: pytest.MonkeyPatc
 
 def test_the_plain_step_runs_on_one_blas_thread() -> None:
     seen = []
-    trainer = Trainer(CONFIG, digits_like(), backend=OneThread())
-    real = trainer.backend.run
 
-    def watching(job, after_batch):
-        def after(i, loss, correct):
-            seen.append(blas_threads())
-            return after_batch(i, loss, correct)
+    class Watching(OneThread):
+        """OneThread, noting the BLAS threads while each minibatch is reported."""
 
-        return real(job, after)
+        def run(self, job, after_batch):
+            def after(i, loss, correct):
+                seen.append(blas_threads())
+                return after_batch(i, loss, correct)
 
-    trainer.backend.run = watching
-    trainer.step(max_batches=2)
+            return super().run(job, after)
+
+    Trainer(CONFIG, digits_like(), backend=Watching()).step(max_batches=2)
     assert seen == [1, 1]
 
 

@@ -20,9 +20,10 @@ import numpy as np
 import pytest
 
 from mlp_core.config import TrainConfig
-from mlp_core.training import BackendError, Status, Trainer
+from mlp_core.history import Status
+from mlp_core.training import BackendError, Trainer
 from mlp_fast import OneThread, pool
-from tests.fast.digits import BATCH, digits_like
+from tests.fast.digits import BATCH, digits_like, job_of
 
 pytestmark = pytest.mark.skipif(not pool.available(), reason="worker processes need POSIX")
 CONFIG = TrainConfig(
@@ -43,10 +44,13 @@ class Pooled(pool.PoolRun):
 
 @pytest.fixture
 def one_worker(monkeypatch: pytest.MonkeyPatch):
-    """The process's pool replaced by one of a single worker, warmed up."""
+    """The process's pool replaced by one of a single worker, warmed up: its process has
+    started and said it is ready."""
     pool.close_pool()
     monkeypatch.setenv(pool.ENV_WORKERS, "1")
-    yield pool.pool()
+    workers = pool.pool()
+    assert workers.ready(timeout=60) and all(workers.pids())
+    yield workers
     pool.close_pool()
 
 
@@ -69,39 +73,33 @@ def test_the_pool_trains_as_the_plain_step_does() -> None:
     assert pooled.history.status is Status.DONE
 
 
-def test_runs_take_turns_in_order(one_worker: pool.Pool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three runs, one worker: of every three chunks the worker takes, each run's is one.
+def test_runs_take_turns_in_order(one_worker: pool.Pool) -> None:
+    """Three runs, one worker: of every three chunks it finishes, one is each run's.
 
-    The order is recorded where the worker takes a chunk, and each chunk lasts at least
-    50 ms (real ones: about 100 ms), so a run's thread has time to queue its next chunk
-    before its turn comes round again, as in a server."""
+    Each run keeps one chunk in the queue, as PoolRun does, and its chunks last about
+    0.1 s (as real ones do), so a run has two chunks' time to queue its next one before
+    its turn comes round again."""
     data = digits_like()
-    runs = [Trainer(CONFIG.replace(seed=s), data) for s in range(3)]
-    served: list[int] = []
-    real = pool._Worker.train
-
-    def recorded(self, chunk):
-        served.append(next(k for k, t in enumerate(runs) if t.model is chunk.model))
-        time.sleep(0.05)
-        return real(self, chunk)
-
-    monkeypatch.setattr(pool._Worker, "train", recorded)
-    start = threading.Barrier(len(runs))
+    runs = [Trainer(CONFIG.replace(seed=s, hidden=512), data) for s in range(3)]
+    finished: list[int] = []
+    lock, start = threading.Lock(), threading.Barrier(len(runs))
 
     def train(k: int) -> None:
-        job = runs[k]._minibatches(None)
+        job = job_of(runs[k], 8)
         start.wait()
-        for i in range(8):  # 8 chunks of one minibatch each
-            one_worker.train(pool.PoolRun._chunk(job, [job.batches[i]]))
+        for _ in range(6):
+            one_worker.train(pool.chunk_of(job, list(job.batches)))
+            with lock:
+                finished.append(k)
 
     threads = [threading.Thread(target=train, args=(k,)) for k in range(3)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
-    assert len(served) == 24
-    for i in range(len(served) - 2):
-        assert len(set(served[i : i + 3])) == 3, served
+        t.join(120)
+    assert len(finished) == 18
+    for i in range(len(finished) - 2):
+        assert len(set(finished[i : i + 3])) == 3, finished
 
 
 def test_a_class_starting_together_shares_one_copy_of_the_data() -> None:
@@ -119,20 +117,30 @@ def test_a_class_starting_together_shares_one_copy_of_the_data() -> None:
 
 def test_a_killed_worker_fails_its_chunk_only_and_is_replaced(one_worker: pool.Pool) -> None:
     data = digits_like()
-    job = Trainer(CONFIG.replace(hidden=512), data)._minibatches(None)
-    long_chunk = pool.PoolRun._chunk(job, list(job.batches) * 200)  # seconds of work
+    job = job_of(Trainer(CONFIG.replace(hidden=512), data), repeat=200)  # seconds of work
+    long_chunk = pool.chunk_of(job, list(job.batches))
+    (pid,) = one_worker.pids()
+    busy_from = _cpu_seconds(pid)
     failed: list[BaseException] = []
     victim = threading.Thread(target=lambda: _catch(failed, one_worker.train, long_chunk))
     victim.start()
-    time.sleep(1.0)  # the worker is inside the chunk
-    (pid,) = one_worker.pids()
+    deadline = time.monotonic() + 30
+    while _cpu_seconds(pid) < busy_from + 0.2 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the worker has trained for 0.2 s of CPU: inside the chunk
     os.kill(pid, signal.SIGKILL)
     victim.join(30)
     assert len(failed) == 1 and isinstance(failed[0], pool.WorkerDied)
     assert "stopped while training your run" in str(failed[0])
-    short = pool.PoolRun._chunk(job, list(job.batches[:2]))
+    short = pool.chunk_of(job, list(job.batches[:2]))
     assert len(one_worker.train(short).results) == 2  # a new worker took its place
     assert one_worker.pids() != [pid]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds process `pid` has used (user and system, from /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _catch(failed: list, fn, *args) -> None:
@@ -202,13 +210,13 @@ def test_runs_trained_together_each_get_their_own_model() -> None:
 def test_an_error_in_a_worker_reaches_its_run_and_the_worker_lives_on(
     one_worker: pool.Pool,
 ) -> None:
-    job = Trainer(CONFIG, digits_like())._minibatches(None)
-    chunk = pool.PoolRun._chunk(job, list(job.batches[:2]))
+    job = job_of(Trainer(CONFIG, digits_like()))
+    chunk = pool.chunk_of(job, list(job.batches[:2]))
     chunk.X = pool.SharedArray("no-such-block", chunk.X.shape, chunk.X.dtype)
     with pytest.raises(BackendError, match="the training worker failed"):
         one_worker.train(chunk)
     (pid,) = one_worker.pids()
-    assert len(one_worker.train(pool.PoolRun._chunk(job, list(job.batches[:2]))).results) == 2
+    assert len(one_worker.train(pool.chunk_of(job, list(job.batches[:2]))).results) == 2
     assert one_worker.pids() == [pid]
 
 
@@ -220,9 +228,9 @@ def test_workers_end_when_their_server_dies() -> None:
         from mlp_core.config import TrainConfig
         from mlp_core.training import Trainer
         from mlp_fast import pool
-        from tests.fast.digits import digits_like
+        from tests.fast.digits import digits_like, job_of
         t = Trainer(TrainConfig(hidden=8, batch_size=50, epochs=1), digits_like(dtype=np.float32))
-        pool.PoolRun().run(t._minibatches(2), lambda i, loss, c: True)
+        pool.PoolRun().run(job_of(t, 2), lambda i, loss, c: True)
         print(*[p for p in pool.pool().pids() if p], flush=True)
         import time; time.sleep(60)
         """

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mlp_core.training import EpochStats, History
+from mlp_core.history import EpochStats, History
 from mlp_ui import figures, model_figures, screen_style, theme
 
 

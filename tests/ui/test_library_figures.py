@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from mlp_core.training import EpochStats, History
+from mlp_core.history import EpochStats, History
 from mlp_ui import library_figures as lf
 
 

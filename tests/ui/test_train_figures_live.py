@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlp_core.training import EpochStats, History, Point
+from mlp_core.history import EpochStats, History, Point
 from mlp_ui import figures, model_figures
 
 

