@@ -45,6 +45,7 @@ page = st.navigation(PAGES)
 on_train = page.url_path in (TRAIN.url_path, TRAIN_ALIAS.url_path)
 with turns.taken(on_train):  # a class's thirty Train pages draw a few at a time
     saved.open_session()  # this browser's student, and their saved runs (mlp_ui.saved)
+    saved.retry_unsaved()  # what a database failure left unsaved, once it is back
     if not on_train and (paused := state.pause_active()) is not None:
         saved.save(paused)  # training runs inside the Train page; leaving it pauses cleanly
     if page.url_path != LIBRARIES.url_path:

@@ -155,7 +155,7 @@ def to_run(stored: ms.StoredRun) -> state.Run:
         model,
         history,
         config=TrainConfig.from_dict(rec.settings) if rec.settings else None,
-        source=str(prov.get("source") or "saved earlier"),
+        source=_source(str(prov.get("source") or "")),
         data=str(prov.get("data", "")),
         trained_on=TrainedOn.from_dict(prov.get("trained_on")),
         test_acc=prov.get("test_acc"),
@@ -164,6 +164,13 @@ def to_run(stored: ms.StoredRun) -> state.Run:
     )
     run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
     return run
+
+
+def _source(recorded: str) -> str:
+    """Where a saved run came from, as seen from a later session."""
+    if recorded.startswith("loaded from"):
+        return recorded
+    return "saved for this browser earlier"
 
 
 def record(run: state.Run) -> ms.RunRecord:
@@ -285,8 +292,7 @@ def redeem(code: str) -> str:
         return f"Not moved: {exc}."
     state.clear_runs()
     st.session_state[_ME] = Me(secret, in_browser=False, identity=moved, replace=True)
-    open_session()
-    return f"This browser now continues your work: {len(state.runs())} saved runs."
+    return "This browser now continues your work from the other device."
 
 
 def forget_me() -> str:
