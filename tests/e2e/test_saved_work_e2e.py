@@ -23,7 +23,11 @@ CURVES_JS = """() => {
 def _finished(pg) -> str:
     wait_for_app(pg)
     line = pg.get_by_text(re.compile(r"Run #1 finished 2 epochs")).first
-    line.wait_for(timeout=60_000)
+    try:
+        line.wait_for(timeout=60_000)
+    except Exception:
+        screenshot(pg, "saved_work_failed")  # what the page showed instead
+        raise
     return line.inner_text()
 
 
@@ -47,6 +51,7 @@ def _same(a, b) -> None:
 
 def test_a_run_survives_reload_new_tab_and_server_restart(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)  # a shared machine's two cores may be busy
     with running_app(tmp_path) as server:
         page = context.new_page()
         page.goto(f"{server.url}/{QUERY}")
@@ -69,6 +74,7 @@ def test_a_run_survives_reload_new_tab_and_server_restart(browser, tmp_path):
         page.goto(f"{server.url}/{QUERY}")
         _same(_seen(page), first)
         stranger = browser.new_context().new_page()
+        stranger.set_default_timeout(90_000)
         stranger.goto(f"{server.url}/{QUERY}")
         wait_for_app(stranger)
         screenshot(stranger, "saved_work_stranger")
