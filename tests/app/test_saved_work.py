@@ -133,7 +133,7 @@ def _playground(secret: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if secret is not None:
         at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
-    at.switch_page("pages/playground.py")
+    at.switch_page("views/playground.py")
     return _ok(at.run())
 
 
