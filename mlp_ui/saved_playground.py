@@ -50,7 +50,7 @@ def _array(values) -> np.ndarray:
 
 
 def from_payload(name: str, data: dict[str, Any]) -> Snapshot:
-    config, _ = PlaygroundConfig.from_query(data["query"])
+    config = PlaygroundConfig.from_query(data["query"])
     W = [np.array([_array(row) for row in w], dtype=np.float32) for w in data["W"]]
     b = [_array(v) for v in data["b"]]
     c = data["curves"]
