@@ -109,6 +109,8 @@ def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypat
 def test_forget_me_deletes_everything():
     at, run = _trained()
     secret = _secret(at)
+    assert at.button(key="your_work_forget").disabled  # not without saying yes
+    _ok(at.checkbox(key="your_work_sure").check().run())
     _ok(at.button(key="your_work_forget").click().run())
     assert _runs(at) == {} and _secret(at) != secret
     assert _runs(_open(secret)) == {}
