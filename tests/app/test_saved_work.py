@@ -95,6 +95,7 @@ def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypat
         raise ms.Unavailable("the database cannot be reached (connection refused)")
 
     monkeypatch.setattr(ms, "save_run", down)
+    monkeypatch.setattr(saved, "RETRY_EVERY", 0.0)  # tried again at once, not 10 s later
     at = _ok(_open().button(key="train_start").click().run())
     (run,) = _runs(at).values()
     assert run.history.status == "done" and run.unsaved  # training went on
@@ -153,3 +154,17 @@ def test_a_playground_snapshot_is_found_again_and_forgotten():
         np.testing.assert_array_equal(a, b)
     _ok(again.button(key="pg_forget").click().run())
     assert _playground(_secret(at)).session_state["playground"].snapshots == []
+
+
+def test_an_unreachable_postgresql_is_one_line_and_training_goes_on(monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MLP_LAB_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{port}/lab")
+    at = _ok(_open().button(key="train_start").click().run())
+    (run,) = _runs(at).values()
+    assert run.history.status == "done" and len(run.history.epochs) == 2 and run.unsaved
+    lines = [w.value for w in at.warning if "not being saved" in w.value or "Not saved" in w.value]
+    assert len(lines) == 1 and "cannot be reached" in lines[0] and "\n" not in lines[0]
