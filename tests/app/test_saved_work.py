@@ -168,3 +168,23 @@ def test_an_unreachable_postgresql_is_one_line_and_training_goes_on(monkeypatch)
     assert run.history.status == "done" and len(run.history.epochs) == 2 and run.unsaved
     lines = [w.value for w in at.warning if "not being saved" in w.value or "Not saved" in w.value]
     assert len(lines) == 1 and "cannot be reached" in lines[0] and "\n" not in lines[0]
+
+
+def _libraries(secret: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params = {"epochs": "2", "n": "500"}
+    if secret is not None:
+        at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
+    at.run()
+    at.switch_page("views/libraries.py")
+    return _ok(at.run())
+
+
+def test_a_finished_comparison_is_kept_and_listed_in_a_later_session():
+    at = _ok(_libraries().button(key="lib_start").click().run())
+    assert at.session_state["mlp_library_comparison"].status.value == "done"
+    again = _libraries(_secret(at))
+    (panel,) = [e for e in again.expander if e.label.startswith("Comparisons you kept")]
+    assert panel.label == "Comparisons you kept (1)"
+    table = panel.dataframe[0].value
+    assert "mlp_core" in list(table["library"]) and set(table["epochs"]) == {2}
