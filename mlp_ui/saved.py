@@ -243,7 +243,8 @@ def save(run: state.Run, every: float = 0.0) -> None:
         run.unsaved = True
         return
     try:
-        done = _save_once(db, identity, run)
+        with run.save_lock:
+            done = _save_once(db, identity, run)
     except ms.StoreError as exc:
         run.unsaved = True
         if isinstance(exc, ms.Unavailable):
