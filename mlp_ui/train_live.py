@@ -26,7 +26,7 @@ import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.history import Status
 from mlp_core.idx import N_CLASSES, N_PIXELS
-from mlp_ui import classroom, figures, model_figures, state, theme, turns
+from mlp_ui import classroom, figures, model_figures, saved, state, theme, turns
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
@@ -220,11 +220,14 @@ def train_active(view: LiveView) -> None:
             if not _training(run):
                 return False
             run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
-            if run.trainer.finished:
+            finished = run.trainer.finished
+            if finished:
                 state.set_active(None)
                 score(run)
-                return False
-        return True
+        # Saved after a slice, as often as the curves are redrawn (each slice alone, every
+        # few seconds in a class), so a crash loses at most that much; at its end, always.
+        saved.save(run, every=0.0 if finished else PACE.interval(mlp_fast.active_runs()))
+        return not finished
 
     def redraw() -> None:
         nonlocal drawn
