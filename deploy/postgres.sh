@@ -66,8 +66,9 @@ as_owner() {
 }
 
 # The cluster's data folder: DIR/data, or (root, and PG_OS_USER cannot reach DIR, as
-# under pytest's 0700 /tmp/pytest-of-root) a folder of its own under /tmp named in
-# DIR/pgdata, so no folder of the caller has its permissions changed.
+# under pytest's 0700 /tmp/pytest-of-root or root's 0700 home) a folder of its own
+# under /var/tmp (kept across reboots, unlike /tmp) named in DIR/pgdata, so no folder of
+# the caller has its permissions changed.
 data_dir() {
     if [ -f "$DIR/pgdata" ]; then
         cat "$DIR/pgdata"
@@ -89,7 +90,7 @@ PostgreSQL refuses to run as root; set PG_OS_USER to an unprivileged user"
         chown "$PG_OS_USER" "$DIR/data"
         echo "$DIR/data"
     else
-        outside=$(mktemp -d /tmp/mlp-lab-pgdata.XXXXXX)
+        outside=$(mktemp -d /var/tmp/mlp-lab-pgdata.XXXXXX)
         chown "$PG_OS_USER" "$outside"
         echo "$outside" >"$DIR/pgdata"
         echo "$outside"

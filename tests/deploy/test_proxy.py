@@ -59,7 +59,9 @@ def proxy(tmp_path):
     env = {**os.environ, "REPLICAS": "2", "LB_PORT": str(lb), "APP1_PORT": str(app1)}
     env |= {"APP2_PORT": str(app2), "APP3_PORT": str(spare), "RUN_DIR": str(tmp_path)}
     env |= {"PYTHON": sys.executable, "MLP_LAB_CACHE": str(tmp_path / "cache")}
-    env.pop("MNIST_DIR", None)
+    env |= {"PG_DIR": str(tmp_path / "pg")}
+    for name in ("MNIST_DIR", "MLP_LAB_DATABASE_URL"):
+        env.pop(name, None)
     with (tmp_path / "run_local.log").open("w") as log:
         script = subprocess.Popen(
             ["sh", str(ROOT / "deploy" / "run_local.sh")],
@@ -81,6 +83,7 @@ def proxy(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(script.pid, signal.SIGKILL)
             script.wait(5)
+        subprocess.run(["sh", str(ROOT / "deploy" / "postgres.sh"), "remove", env["PG_DIR"]])
 
 
 async def _student(url: str, cookie: str = "") -> Session:
