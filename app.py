@@ -8,7 +8,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from mlp_fast.threads import one_blas_thread_from_now
-from mlp_ui import classroom, playground_state, shell, state, turns, widgets
+from mlp_ui import classroom, failover, playground_state, shell, state, turns, widgets
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
@@ -52,4 +52,6 @@ with turns.taken(on_train):  # a class's thirty Train pages draw a few at a time
         playground_state.pause()  # the playground trains only while it is shown
     classroom.switch()  # projector mode: first in the sidebar, kept in every page's URL
     widgets.sidebar()
+    failover.watch()  # a browser whose server changed: redrawn at once, and told why
     page.run()
+    failover.page_done()
