@@ -16,9 +16,9 @@
 # Environment:
 #   MLP_LAB_DATABASE_URL  an existing database for the replicas; then no PostgreSQL is
 #                         started here
-#   PG_DIR                the cluster's folder (default: $MLP_LAB_DATA/postgres, or
-#                         ~/.local/share/mlp-lab/postgres); PG_PORT its port (default:
-#                         the one it used before, or a free one)
+#   PG_DIR                the cluster's folder (default: postgres/ in the app's data
+#                         folder: $MLP_LAB_DATA, else ~/.local/share/mlp_lab); PG_PORT
+#                         its port (default: the one it used before, or a free one)
 #   MNIST_DIR             passed on to the replicas
 #   MLP_LAB_WORKERS       worker processes per replica (mlp_fast/pool.py); default:
 #                         this machine's cores shared out between the replicas, at least 1
@@ -86,7 +86,7 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 if [ -z "${MLP_LAB_DATABASE_URL:-}" ]; then
-    PG_DIR=${PG_DIR:-${MLP_LAB_DATA:-$HOME/.local/share/mlp-lab}/postgres}
+    PG_DIR=${PG_DIR:-${MLP_LAB_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/mlp_lab}/postgres}
     MLP_LAB_DATABASE_URL=$(sh deploy/postgres.sh start "$PG_DIR" ${PG_PORT:+"$PG_PORT"})
     PG_STARTED=1
 fi
