@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,39 @@ async def _class_with_a_failure(url: str, run_dir: Path) -> None:
 def test_sessions_stick_to_a_replica_and_survive_another_one_stopping(proxy):
     url, run_dir = proxy
     asyncio.run(asyncio.wait_for(_class_with_a_failure(url, run_dir), 300))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_run_local_restarts_a_crashed_replica_and_stops_everything_on_term(tmp_path):
+    """A replica killed is started again by run_local.sh (logged), and answers again
+    through the proxy; SIGTERM to run_local.sh stops the replica, HAProxy and the
+    database."""
+    from tests.deploy.deployment import POSTGRES
+
+    with run_local(tmp_path, replicas=1) as deployment:
+        killed = deployment.stop("app1", signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while deployment.pid("app1") == killed and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert deployment.pid("app1") != killed
+        log = (tmp_path / "supervisor.log").read_text()
+        assert f"app1 (pid {killed}) exited with code 137" in log
+        assert "starting it again in 1s" in log
+        while time.monotonic() < deadline:  # back behind the proxy (503 until then)
+            try:
+                if first_visit(deployment.url)[1] == "app1":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert first_visit(deployment.url)[1] == "app1"
+        pids = [deployment.pid("app1"), deployment.pid("haproxy")]
+    assert not [pid for pid in pids if _alive(pid)]
+    status = subprocess.run(["sh", str(POSTGRES), "status", str(tmp_path / "pg")])
+    assert status.returncode != 0
