@@ -39,8 +39,13 @@ def _another_device() -> None:
     if code := st.session_state.get(_CODE):
         st.text(f"On the other device, type: {code}\n(once, within 10 minutes)")
     with st.form("your_work_redeem", clear_on_submit=True, border=False):
-        typed = st.text_input("Code from another device", max_chars=16, placeholder="ABCDE-23456")
-        if st.form_submit_button("Use this code") and typed.strip():
+        typed = st.text_input(
+            "Code from another device",
+            key="your_work_typed",
+            max_chars=16,
+            placeholder="ABCDE-23456",
+        )
+        if st.form_submit_button("Use this code", key="your_work_use") and typed.strip():
             st.session_state[_SAID] = saved.redeem(typed)
             st.rerun()
 
