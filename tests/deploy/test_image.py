@@ -65,7 +65,8 @@ def _imported_names(tree: ast.AST, file: Path) -> list[tuple[str, bool]]:
 
 
 def _entry_files() -> list[Path]:
-    """app.py, every page file it names (st.Page("pages/x.py")), and pages/*.py."""
+    """app.py, every page file it names (st.Page("views/x.py")), and the page folders'
+    files (pages/ before the move to views/)."""
     tree = ast.parse((ROOT / "app.py").read_text())
     named = [
         ROOT / node.value
@@ -75,7 +76,8 @@ def _entry_files() -> list[Path]:
         and node.value.endswith(".py")
         and (ROOT / node.value).is_file()
     ]
-    return [ROOT / "app.py", *named, *sorted((ROOT / "pages").glob("*.py"))]
+    folders = [ROOT / "pages", ROOT / "views"]
+    return [ROOT / "app.py", *named, *(f for d in folders for f in sorted(d.glob("*.py")))]
 
 
 @cache
@@ -188,8 +190,9 @@ def image_files(dockerfile: str | None = None) -> set[str]:
 def test_the_import_walk_finds_every_package_and_page() -> None:
     files, third_party = app_imports()
     tops = {f.relative_to(ROOT).parts[0] for f in files}
-    assert {"app.py", "pages", "mlp_core", "mlp_ui", "mlp_fast", "mlp_compare"} <= tops
-    assert ROOT / "pages" / "libraries.py" in files
+    assert {"app.py", "mlp_core", "mlp_ui", "mlp_fast", "mlp_compare", "mlp_store"} <= tops
+    pages = [f for f in files if f.parent.name in ("pages", "views")]
+    assert "libraries.py" in {f.name for f in pages} and len(pages) >= 8
     assert {"streamlit", "numpy"} <= third_party
     assert "torch" not in third_party, "PyTorch is imported inside functions: optional"
 
