@@ -30,10 +30,13 @@ import pytest
 from tests.e2e.server import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(
-    shutil.which("haproxy") is None,
-    reason="haproxy is not installed (deploy/install.sh installs Debian's package)",
-)
+pytestmark = [
+    pytest.mark.slow,  # health checks every 2 s: some 10 s
+    pytest.mark.skipif(
+        shutil.which("haproxy") is None,
+        reason="haproxy is not installed (deploy/install.sh installs Debian's package)",
+    ),
+]
 
 
 class StandInDNS:

@@ -291,8 +291,9 @@ def test_the_entry_point_names_mnist_dir_only_for_a_folder_of_mnist_files(
 
 @pytest.fixture(scope="module")
 def compose() -> dict:
-    """compose.yaml as YAML (PyYAML from requirements-dev.txt; anchors resolved)."""
-    yaml = pytest.importorskip("yaml", reason="PyYAML (requirements-dev.txt) is not installed")
+    """compose.yaml as YAML (anchors resolved). PyYAML is not a requirement of ours (it
+    comes with other tools here): without it these tests skip."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (pip install pyyaml)")
     return yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 

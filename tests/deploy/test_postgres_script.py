@@ -22,10 +22,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "postgres.sh"
-pytestmark = pytest.mark.skipif(
-    not glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-    reason="PostgreSQL is not installed (Debian's postgresql package)",
-)
+pytestmark = [
+    pytest.mark.slow,  # an initdb per test: a few seconds each
+    pytest.mark.skipif(
+        not glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        reason="PostgreSQL is not installed (Debian's postgresql package)",
+    ),
+]
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
