@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlp_ui import saved, state
+from mlp_ui import classroom, saved, state
 
 _CODE = "mlp_your_work_code"
 _SAID = "mlp_your_work_said"
 
 
 def panel() -> None:
-    """In the sidebar: where the work is kept, the transfer code and Forget me."""
+    """In the sidebar: where the work is kept, the transfer code and Forget me (not in
+    projector mode, whose sidebar keeps to a line for the data and one for the model)."""
+    if classroom.projector():
+        return
     with st.sidebar.expander("Your work", icon=":material/save:"):
         kept = sum(1 for r in state.runs().values() if r.saved_id is not None)
         st.caption(

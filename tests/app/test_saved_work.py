@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import mlp_store as ms
@@ -126,3 +127,27 @@ def test_a_transfer_code_moves_the_work_to_another_browser():
 def _submit_code(at: AppTest, code: str) -> AppTest:
     at.text_input(key="your_work_typed").input(code)
     return at.button(key="your_work_use").click().run()
+
+
+def _playground(secret: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if secret is not None:
+        at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
+    at.switch_page("views/playground.py")
+    return _ok(at.run())
+
+
+def test_a_playground_snapshot_is_found_again_and_forgotten():
+    at = _playground()
+    for _ in range(2):
+        _ok(at.button(key="pg_step").click().run())
+    _ok(at.button(key="pg_snapshot").click().run())
+    (snap,) = at.session_state["playground"].snapshots
+    again = _playground(_secret(at))
+    (back,) = again.session_state["playground"].snapshots
+    assert (back.name, back.epoch, back.config) == (snap.name, snap.epoch, snap.config)
+    assert back.curves.train_loss == pytest.approx(snap.curves.train_loss)
+    for a, b in zip(back.model.parameters(), snap.model.parameters(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    _ok(again.button(key="pg_forget").click().run())
+    assert _playground(_secret(at)).session_state["playground"].snapshots == []
