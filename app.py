@@ -13,7 +13,16 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from mlp_fast.threads import one_blas_thread_from_now
-from mlp_ui import classroom, playground_state, saved, state, turns, widgets, your_work
+from mlp_ui import (
+    classroom,
+    failover,
+    playground_state,
+    saved,
+    state,
+    turns,
+    widgets,
+    your_work,
+)
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
@@ -61,4 +70,6 @@ with turns.taken(on_train):  # a class's thirty Train pages draw a few at a time
     your_work.panel()
     if line := saved.current_note():
         st.warning(line)
+    failover.watch()  # a browser whose server changed: redrawn at once, and told why
     page.run()
+    failover.page_done()

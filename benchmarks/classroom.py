@@ -209,7 +209,12 @@ class Sampler:
 
 def _env(app: Path) -> dict[str, str]:
     cache = Path("/tmp") / f"classroom-cache-{os.getpid()}"
-    return {**os.environ, "MNIST_DIR": MNIST, "MLP_LAB_CACHE": str(cache), "PYTHONPATH": ""}
+    env = {**os.environ, "MNIST_DIR": MNIST, "MLP_LAB_CACHE": str(cache), "PYTHONPATH": ""}
+    # The students' work: a database of this run's own (SQLite in a temporary folder; a
+    # throwaway PostgreSQL with --deploy), never the data folder of the machine's user.
+    env["MLP_LAB_DATA"] = str(Path("/tmp") / f"classroom-data-{os.getpid()}")
+    env.pop("MLP_LAB_DATABASE_URL", None)
+    return env
 
 
 def _taskset(cpus: str) -> list[str]:
@@ -231,6 +236,7 @@ def _deployed(replicas: int, cpus: str) -> tuple[list[str], dict[str, str], list
     env = {**_env(ROOT), "REPLICAS": str(replicas), "LB_PORT": str(ports[0])}
     env |= {f"APP{i}_PORT": str(port) for i, port in enumerate(ports[1:], start=1)}
     env |= {"PYTHON": sys.executable, "RUN_DIR": str(Path("/tmp") / f"classroom-{os.getpid()}")}
+    env["PG_DIR"] = str(Path(env["RUN_DIR"]) / "pg")  # removed when the class ends
     Path(env["RUN_DIR"]).mkdir(exist_ok=True)
     urls = [f"http://127.0.0.1:{port}" for port in ports[: replicas + 1]]
     return [*_taskset(cpus), "sh", str(ROOT / "deploy" / "run_local.sh")], env, urls
@@ -257,6 +263,8 @@ def server(args: argparse.Namespace, log: Path):
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if args.deploy:  # run_local.sh stopped its PostgreSQL; its data goes too
+            subprocess.run(["sh", str(ROOT / "deploy" / "postgres.sh"), "remove", env["PG_DIR"]])
 
 
 def _train_cli(app: Path, cpus: str, epochs: int) -> tuple[float, float]:

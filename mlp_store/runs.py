@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlp_core.config import TrainConfig
-from mlp_core.serialize import ModelFileError, load_model
 from mlp_core.history import History, Status
+from mlp_core.serialize import ModelFileError, load_model
 from mlp_store.db import Store
 from mlp_store.errors import LimitReached, NotFound, Refused
 from mlp_store.identity import Identity

@@ -23,9 +23,9 @@ import streamlit as st
 
 import mlp_store as ms
 from mlp_core.config import TrainConfig
+from mlp_core.history import History, Status
 from mlp_core.provenance import TrainedOn
 from mlp_core.serialize import SavedModel, load_model, model_to_bytes
-from mlp_core.history import History, Status
 from mlp_ui import state
 
 COOKIE = "mlp_lab_key"

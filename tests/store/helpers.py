@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from mlp_core.config import TrainConfig
-from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.history import EpochStats, History, Point, Status
+from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.training import new_model
 from mlp_store import RunRecord
 

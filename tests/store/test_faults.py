@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import mlp_store as ms
-from mlp_core.serialize import load_model
 from mlp_core.history import History
+from mlp_core.serialize import load_model
 from mlp_store import db as store_db
 from mlp_store import runs as store_runs
 from tests.store.helpers import record
