@@ -65,7 +65,10 @@ def _metrics(run: state.Run) -> None:
     test.metric(
         "Test accuracy",
         pct(run.test_acc),
-        help=f"On {run.test_on}: never used in training or for choosing settings.",
+        help=(
+            f"On {run.test_on}: never used in training. The other half of the test digits "
+            "is kept for class boards, which score on digits no page shows a score on."
+        ),
     )
     valid.metric("Validation accuracy", pct(last and last.valid_acc))
     train.metric("Training accuracy", pct(last and last.train_acc))
