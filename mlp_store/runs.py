@@ -1,0 +1,249 @@
+"""Train runs of one identity: save (create or update), list, load, star, delete.
+
+Every call takes the `Identity` and every query filters by it: another student's run id
+behaves exactly like one that does not exist (NotFound). A save is one transaction: the
+row is written whole with its weights, or not at all. The limits (`MAX_RUNS` kept runs,
+`MAX_BYTES` per student) let the oldest unstarred runs go first; when only starred runs
+are left, the save is refused with LimitReached.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mlp_core.config import TrainConfig
+from mlp_core.serialize import ModelFileError, load_model
+from mlp_core.training import History, Status
+from mlp_store.db import Store
+from mlp_store.errors import LimitReached, NotFound, Refused
+from mlp_store.identity import Identity
+from mlp_store.models import ComparisonRow, RunRow, SnapshotRow
+
+MAX_RUNS = 30
+"""Runs kept per student; beyond, the oldest unstarred run goes."""
+MAX_BYTES = 64 * 2**20
+"""Bytes of runs, snapshots and comparisons kept per student."""
+MAX_RUN_BYTES = 16 * 2**20
+"""One run's weights and history at most (the largest network the app builds is ~6 MB)."""
+MAX_NAME = 200
+
+
+@dataclass
+class RunRecord:
+    """What is saved of a run. `model` is a model file's bytes (mlp_core.serialize);
+    `number` the student's run number wished for (the next free one if taken)."""
+
+    name: str
+    status: str
+    history: dict[str, Any]
+    model: bytes
+    settings: dict[str, Any] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    backend: str = ""
+    seconds: float = 0.0
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    number: int
+    name: str
+    status: str
+    starred: bool
+    created: float
+    updated: float
+    size: int
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    summary: RunSummary
+    record: RunRecord
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A save's outcome: the run as stored, and the numbers of runs let go to make room."""
+
+    run: RunSummary
+    dropped: tuple[int, ...] = ()
+
+
+def _summary(row: RunRow) -> RunSummary:
+    return RunSummary(
+        row.id, row.number, row.name, row.status, row.starred, row.created, row.updated, row.size
+    )
+
+
+def check(record: RunRecord) -> int:
+    """Refuse a malformed or oversized record (Refused, saying what) -> its size in bytes."""
+    if not isinstance(record.name, str) or not 0 < len(record.name) <= MAX_NAME:
+        raise Refused(f"a run's name is 1 to {MAX_NAME} characters")
+    if record.status not in {s.value for s in Status}:
+        raise Refused(f"unknown run status {str(record.status)[:40]!r}")
+    if not isinstance(record.model, bytes) or len(record.model) > MAX_RUN_BYTES:
+        raise Refused(f"a run's weights are at most {MAX_RUN_BYTES // 2**20} MB")
+    if not isinstance(record.seconds, (int, float)) or not math.isfinite(record.seconds):
+        raise Refused("a run's training time must be a finite number of seconds")
+    if not isinstance(record.backend, str) or len(record.backend) > MAX_NAME:
+        raise Refused(f"a back-end's name is at most {MAX_NAME} characters")
+    try:
+        load_model(record.model)
+        History.from_dict(record.history)
+        if record.settings is not None:
+            TrainConfig.from_dict(record.settings)
+        text = json.dumps([record.history, record.settings, record.provenance], allow_nan=False)
+    except ModelFileError as exc:
+        raise Refused(f"the run's weights are not a model file: {exc}") from None
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise Refused(f"the run's settings or history are malformed: {exc}") from None
+    size = len(record.model) + len(text)
+    if size > MAX_RUN_BYTES:
+        raise Refused(f"a run is at most {MAX_RUN_BYTES // 2**20} MB ({size:,} bytes given)")
+    return size
+
+
+def save_run(store: Store, who: Identity, record: RunRecord, run_id: int | None = None) -> Saved:
+    """Create a run (run_id None) or replace the saved state of one of `who`'s runs."""
+    size = check(record)
+    for attempt in range(3):
+        try:
+            with store.write() as session:
+                row = _row_to_write(session, who, record, run_id)
+                _fill(row, record, size)
+                session.flush()
+                dropped = _make_room(session, who, row)
+                return Saved(_summary(row), dropped)
+        except IntegrityError:  # another tab took the same run number: take the next
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _row_to_write(session: Session, who: Identity, record: RunRecord, run_id: int | None) -> RunRow:
+    now = time.time()
+    if run_id is not None:
+        row = session.scalar(
+            select(RunRow).where(RunRow.id == run_id, RunRow.identity_id == who.id)
+        )
+        if row is None:
+            raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
+        return row
+    numbers = select(RunRow.number).where(RunRow.identity_id == who.id)
+    taken = set(session.scalars(numbers).all())
+    number = record.number if record.number and record.number not in taken else None
+    number = number or max(taken, default=0) + 1
+    row = RunRow(identity_id=who.id, number=number, starred=False, created=now)
+    session.add(row)
+    return row
+
+
+def _fill(row: RunRow, record: RunRecord, size: int) -> None:
+    row.name, row.status, row.history = record.name, record.status, record.history
+    row.settings, row.provenance, row.backend = record.settings, record.provenance, record.backend
+    row.seconds, row.model, row.size = float(record.seconds), record.model, size
+    row.updated = time.time()
+
+
+def used_bytes(session: Session, who: Identity) -> int:
+    """Bytes of everything `who` keeps."""
+    total = 0
+    for table in (RunRow, SnapshotRow, ComparisonRow):
+        total += session.scalar(
+            select(func.coalesce(func.sum(table.size), 0)).where(table.identity_id == who.id)
+        )
+    return int(total)
+
+
+def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]:
+    """Let the oldest unstarred runs (not `keep`) go until both limits hold."""
+    rows = session.execute(
+        select(RunRow.id, RunRow.number, RunRow.size, RunRow.starred)
+        .where(RunRow.identity_id == who.id)
+        .order_by(RunRow.updated, RunRow.id)
+    ).all()
+    count, used = len(rows), used_bytes(session, who)
+    victims = [r for r in rows if not r.starred and r.id != keep.id]
+    dropped = []
+    while count > MAX_RUNS or used > MAX_BYTES:
+        if not victims:
+            raise LimitReached(_limit_text(count, used))
+        victim = victims.pop(0)
+        dropped.append(victim)
+        count, used = count - 1, used - victim.size
+    if dropped:
+        session.execute(delete(RunRow).where(RunRow.id.in_([v.id for v in dropped])))
+    return tuple(v.number for v in dropped)
+
+
+def _limit_text(count: int, used: int) -> str:
+    if count > MAX_RUNS:
+        return (
+            f"not saved: you keep {MAX_RUNS} runs, all starred; unstar or delete one "
+            "(Your work) to save more"
+        )
+    return (
+        f"not saved: your saved work would take {used / 2**20:.0f} MB, more than the "
+        f"{MAX_BYTES // 2**20} MB kept per student; unstar or delete a run"
+    )
+
+
+def runs_of(store: Store, who: Identity) -> list[RunSummary]:
+    """`who`'s saved runs, by run number."""
+    with store.read() as session:
+        rows = session.scalars(
+            select(RunRow).where(RunRow.identity_id == who.id).order_by(RunRow.number)
+        ).all()
+        return [_summary(r) for r in rows]
+
+
+def load_run(store: Store, who: Identity, run_id: int) -> StoredRun:
+    """One of `who`'s runs with its weights and history (NotFound if not theirs)."""
+    with store.read() as session:
+        row = session.scalar(
+            select(RunRow).where(RunRow.id == run_id, RunRow.identity_id == who.id)
+        )
+        if row is None:
+            raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
+        record = RunRecord(
+            row.name,
+            row.status,
+            row.history,
+            bytes(row.model),
+            row.settings,
+            row.provenance,
+            row.backend,
+            row.seconds,
+            row.number,
+        )
+        return StoredRun(_summary(row), record)
+
+
+def star(store: Store, who: Identity, run_id: int, starred: bool = True) -> None:
+    """Star a run (kept whatever the limit) or unstar it."""
+    with store.write() as session:
+        row = session.scalar(
+            select(RunRow).where(RunRow.id == run_id, RunRow.identity_id == who.id)
+        )
+        if row is None:
+            raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
+        row.starred = bool(starred)
+
+
+def delete_run(store: Store, who: Identity, run_id: int) -> None:
+    """Delete one of `who`'s runs (NotFound if not theirs)."""
+    with store.write() as session:
+        gone = session.execute(
+            delete(RunRow).where(RunRow.id == run_id, RunRow.identity_id == who.id)
+        )
+        if gone.rowcount != 1:
+            raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
