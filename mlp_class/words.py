@@ -59,14 +59,18 @@ def clean_name(typed: str) -> str:
     typed = str(typed)
     if len(typed) > 4 * NAME_MAX:  # long before the hidden characters go: not a name
         raise ValueError(f"a name has at most {NAME_MAX} characters; this one has {len(typed)}")
-    text = unicodedata.normalize("NFKC", typed)
-    kept = "".join(" " if _space(c) else c for c in text if not _hidden(c))
-    name = " ".join(kept.split())
+    name = plain(typed)
     if not name:
         raise ValueError(f"a name needs at least one visible character (at most {NAME_MAX})")
     if len(name) > NAME_MAX:
         raise ValueError(f"a name has at most {NAME_MAX} characters; this one has {len(name)}")
     return name
+
+
+def plain(text: str) -> str:
+    """`text` normalised, without hidden characters, its spaces collapsed."""
+    text = unicodedata.normalize("NFKC", str(text))
+    return " ".join("".join(" " if _space(c) else c for c in text if not _hidden(c)).split())
 
 
 def name_key(name: str) -> str:
