@@ -27,7 +27,7 @@ import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.data import N_CLASSES, N_PIXELS
 from mlp_core.training import Status
-from mlp_ui import classroom, figures, state, theme, turns
+from mlp_ui import class_train, classroom, figures, state, theme, turns
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
 from mlp_ui.train_text import short_label, status_text
@@ -231,6 +231,7 @@ def train_active(view: LiveView) -> None:
             with turns.heavy():  # never while holding the run's lock
                 draw_curves(view)
                 draw_progress(view, run)
+            class_train.progress(run)  # in a class challenge only: the teacher's view
             drawn = time.monotonic()
     else:
         return  # only with PACE.max_slices: the next script run goes on

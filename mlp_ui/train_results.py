@@ -11,7 +11,7 @@ from mlp_core.config import (
 )
 from mlp_core.data import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_ui import classroom, figures, state
+from mlp_ui import class_train, classroom, figures, state
 from mlp_ui import data as ui_data
 from mlp_ui.train_text import overfit_note, pct
 
@@ -46,6 +46,7 @@ def _results(run: state.Run) -> None:
     if run.test_acc is None and run.history.epochs:
         score(run)  # e.g. paused by a page switch before it was scored
     _metrics(run)
+    class_train.submit_panel(run)  # in a class challenge only
     valid = ui_data.dataset(scaling_of(run.config), "float32").y_valid
     if note := overfit_note(run.history, len(valid)):
         st.warning(note)
