@@ -75,6 +75,11 @@ class ClassStore:
         with self.store.write() as session:
             yield session
 
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.store.read() as session:
+            yield session
+
     # -- rate limits ---------------------------------------------------------------------
     def _count(self, s: Session, kind: str, who: str) -> int:
         since = time.time() - WINDOW
@@ -94,7 +99,7 @@ class ClassStore:
     def create_class(self, title: str, owner: Identity) -> tuple[str, str]:
         """A new class -> (its code, the teacher key to keep in the teacher's browser)."""
         title = _title(title)
-        with self._tx() as s:
+        with self._read() as s:
             if self._over(s, "create", f"i{owner.id}"):
                 raise Refused("too many classes created from this browser: try again later")
         self._note("create", f"i{owner.id}")
@@ -124,7 +129,7 @@ class ClassStore:
 
     def check_teacher(self, code: str, key: str) -> str:
         """The class's title, if `key` is its teacher key (else Refused)."""
-        with self._tx() as s:
+        with self._read() as s:
             return self._teacher(s, code, key).title
 
     def add_challenge(
@@ -180,15 +185,20 @@ class ClassStore:
             raise Refused("no such challenge in this class")
         return row
 
-    def members(self, code: str, key: str) -> list[dict]:
-        """Everyone who joined: name, progress, how many entries (the teacher's view)."""
-        with self._tx() as s:
+    def members(self, code: str, key: str, challenge_id: int | None = None) -> list[dict]:
+        """Everyone who joined: name, progress, how many entries (in one challenge, or in
+        all), for the teacher's view."""
+        with self._read() as s:
             room = self._teacher(s, code, key)
-            counts = dict(
-                s.execute(
-                    select(Submission.member_id, func.count()).group_by(Submission.member_id)
-                ).all()
+            query = (
+                select(Submission.member_id, func.count())
+                .join(Member, Member.id == Submission.member_id)
+                .where(Member.class_id == room.id)
+                .group_by(Submission.member_id)
             )
+            if challenge_id is not None:
+                query = query.where(Submission.challenge_id == _int(challenge_id))
+            counts = dict(s.execute(query).all())
             rows = s.scalars(
                 select(Member).where(Member.class_id == room.id).order_by(Member.joined)
             ).all()
@@ -239,7 +249,7 @@ class ClassStore:
     def export_models(self, code: str, key: str) -> bytes:
         """Every submitted model as an .npz file, in one zip."""
         buf = io.BytesIO()
-        with self._tx() as s, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        with self._read() as s, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             room = self._teacher(s, code, key)
             rows = s.execute(
                 select(Submission.id, Submission.model)
@@ -251,7 +261,7 @@ class ClassStore:
         return buf.getvalue()
 
     def _all_entries(self, code: str, key: str) -> list[tuple[str, Entry]]:
-        with self._tx() as s:
+        with self._read() as s:
             room = self._teacher(s, code, key)
             rows = s.execute(
                 _entries()
@@ -265,7 +275,7 @@ class ClassStore:
     def join(self, code: str, owner: Identity, name: str, address: str = "") -> str:
         """Join the class as `name` (cleaned); the name kept. A browser that already
         joined keeps its first name."""
-        with self._tx() as s:
+        with self._read() as s:
             if self._over(s, "join", f"i{owner.id}", address):
                 raise Refused("too many wrong class codes from here: wait ten minutes")
             room = s.scalar(
@@ -274,7 +284,7 @@ class ClassStore:
         if room is None:
             self._note("join", f"i{owner.id}", address)
             raise Refused("that class code is wrong")
-        with self._tx() as s:
+        with self._read() as s:
             found = s.scalar(
                 select(Member).where(Member.class_id == room.id, Member.identity_id == owner.id)
             )
@@ -298,7 +308,7 @@ class ClassStore:
 
     def membership(self, code: str, owner: Identity) -> tuple[str, str] | None:
         """(class title, my name) if this browser joined the class, else None."""
-        with self._tx() as s:
+        with self._read() as s:
             row = s.execute(
                 select(ClassRoom.title, Member.name)
                 .join(Member, Member.class_id == ClassRoom.id)
@@ -310,7 +320,7 @@ class ClassStore:
 
     def challenges(self, code: str) -> list[dict]:
         """The class's challenges (anyone with the code may read them)."""
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(
                 select(Challenge)
                 .join(ClassRoom, ClassRoom.id == Challenge.class_id)
@@ -388,7 +398,7 @@ class ClassStore:
     # -- the board -----------------------------------------------------------------------
     def entries(self, code: str, challenge_id: int) -> list[Entry]:
         """Every submission of a challenge, oldest first (removed ones included)."""
-        with self._tx() as s:
+        with self._read() as s:
             query = (
                 _entries()
                 .join(Challenge, Challenge.id == Submission.challenge_id)
@@ -403,7 +413,7 @@ class ClassStore:
 
     def mine(self, code: str, challenge_id: int, owner: Identity) -> list[Entry]:
         """This browser's own submissions (with the teacher's reasons for removed ones)."""
-        with self._tx() as s:
+        with self._read() as s:
             member = self._member(s, code, owner)
             mid = member.id if member else -1
         return [e for e in self.entries(code, challenge_id) if e.member_id == mid]
