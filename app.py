@@ -38,6 +38,8 @@ PAGES = [
     st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
     LIBRARIES,
+    st.Page("pages/class.py", title="Class", icon=":material/groups:"),
+    st.Page("pages/board.py", title="Board", icon=":material/leaderboard:"),
     TRAIN_ALIAS,
 ]
 
