@@ -8,7 +8,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from mlp_fast.threads import one_blas_thread_from_now
-from mlp_ui import classroom, playground_state, shell, state, turns, widgets
+from mlp_ui import classroom, playground_state, saved, shell, state, turns, widgets, your_work
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
@@ -46,12 +46,16 @@ PAGES = [
 page = st.navigation(PAGES)
 on_train = page.url_path in (TRAIN.url_path, TRAIN_ALIAS.url_path)
 with turns.taken(on_train):  # a class's thirty Train pages draw a few at a time
-    if not on_train:
-        state.pause_active()  # training runs inside the Train page; leaving it pauses cleanly
+    saved.open_session()  # this browser's student, and their saved runs (mlp_ui.saved)
+    if not on_train and (paused := state.pause_active()) is not None:
+        saved.save(paused)  # training runs inside the Train page; leaving it pauses cleanly
     if page.url_path != LIBRARIES.url_path:
         state.pause_comparison()  # so do the Libraries page's side-by-side runs
     if page.url_path != PLAYGROUND.url_path:
         playground_state.pause()  # the playground trains only while it is shown
     classroom.switch()  # projector mode: first in the sidebar, kept in every page's URL
     widgets.sidebar()
+    your_work.panel()
+    if line := saved.current_note():
+        st.warning(line)
     page.run()

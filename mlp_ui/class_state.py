@@ -1,49 +1,39 @@
 """A session's place in a class: the store, who this browser is, the teacher's key, and
 the challenge a page was opened for (`?class=CODE&challenge=ID`, kept in the URL).
 
-Identity: the saved-work identity (mlp_store) of this browser. Until the page-side
-cookie of issue 23 is wired in, the secret lives in this session (`_SECRET`): a reload
-is a new browser to the class. `IDENTITY_HOOK` is where that cookie plugs in.
+Identity: the saved-work identity of this browser (mlp_ui.saved: a secret in a cookie,
+hashed on the server), so a reload, a new tab or another replica is the same student.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from mlp_class.api import ClassStore
-from mlp_store import Identity, StoreError, identity_for, new_secret, open_store
+from mlp_store import Identity, Unavailable
+from mlp_ui import saved
 
-_SECRET = "mlp_class_secret"
 _TEACHER = "mlp_class_teacher"
 _CHALLENGE = "mlp_class_challenge"
 CLASS_KEY, CHALLENGE_KEY = "class", "challenge"
 """URL keys of a challenge link (the code is not secret: it is written on the board)."""
-IDENTITY_HOOK: Callable[[], str | None] | None = None
-"""Returns the browser's saved-work secret (a cookie), when the app has one."""
-
-
-@st.cache_resource(show_spinner=False)
-def _store() -> ClassStore:
-    return ClassStore(open_store())
 
 
 def store() -> ClassStore | None:
     """The class store, or None after saying in one line why the database is unusable."""
-    try:
-        return _store()
-    except StoreError as exc:
-        st.error(f"The class needs the database, which is not usable now: {exc}")
+    found = saved.store()
+    if found is None:
+        st.error(f"The class needs the database, which is not usable now: {saved.current_note()}")
         return None
+    return ClassStore(found)
 
 
 def me() -> Identity:
-    """This browser's identity (made the first time)."""
-    secret = IDENTITY_HOOK() if IDENTITY_HOOK else None
-    if not secret:
-        secret = st.session_state.setdefault(_SECRET, new_secret())
-    return identity_for(_store().store, secret, create=True)
+    """This browser's identity (made the first time); Unavailable without a database."""
+    found = saved.who(create=True)
+    if found is None:
+        raise Unavailable("the database cannot be reached: try again in a minute")
+    return found
 
 
 def address() -> str:

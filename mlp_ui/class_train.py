@@ -82,7 +82,8 @@ def banner() -> None:
 def evidence(run: state.Run) -> Evidence:
     """What the server knows of a run of this session."""
     config = run.trainer.config if run.trainer is not None else run.config
-    here = run.trainer is not None and run.source == "trained in this session"
+    # the server wrote this source (a saved run keeps it); a file's run is "loaded from ..."
+    here = run.source == "trained in this session"
     seconds = sum(e.seconds for e in run.history.epochs)
     epochs = len(run.history.epochs)
     return Evidence(config or TrainConfig(), run.model.sizes, epochs, seconds, here, run.trained_on)
@@ -93,7 +94,7 @@ def _problems(run: state.Run, found: dict) -> list[str]:
         return ["only a finished run can be submitted"]
     data = ui_data.dataset(evidence(run).config.scaling, "float32")
     out = broken(found["rules"], evidence(run), data.kind)
-    if run.trainer is not None and SPLIT in run.trainer.backend_used:
+    if SPLIT in (run.trainer.backend_used if run.trainer is not None else run.backend):
         out.append(
             "this run was trained before the challenge was opened (by the two-process "
             "split, which cannot be re-trained bit for bit): train it from the challenge link"

@@ -48,6 +48,12 @@ class Run:
     test_acc: float | None = None  # on `test_on`, digits it never trained on
     test_on: str = ""  # names those digits, or says why there is no test accuracy
     created: float = field(default_factory=time.time)
+    # Its row in the database (mlp_ui.saved): None until the first save.
+    saved_id: int | None = None
+    starred: bool = False
+    backend: str = ""  # which back-end trained it, for a run saved earlier (no Trainer)
+    saved_at: float = 0.0  # time.monotonic() of the last save attempt
+    unsaved: bool = False  # the last save failed: the next one tries again
     # Held while the trainer steps or its state changes. Streamlit's fast reruns start
     # the next script run at once, while the old one finishes its current step in its
     # own thread: without the lock both could touch the same model.
@@ -71,7 +77,8 @@ def runs() -> dict[int, Run]:
 def add_run(name: str, model: MLP, history: History | None = None, **kwargs) -> Run:
     """Register a new run and make it the current model."""
     counter = st.session_state.setdefault(_COUNTER, itertools.count(1))
-    run = Run(next(counter), name, model, history or History(), **kwargs)
+    run_id = max(next(counter), max(runs(), default=0) + 1)  # beyond the saved runs too
+    run = Run(run_id, name, model, history or History(), **kwargs)
     runs()[run.id] = run
     set_current(run.id)
     return run
@@ -83,6 +90,35 @@ def delete_run(run_id: int) -> None:
         set_active(None)
     if st.session_state.get(_CURRENT) == run_id:
         st.session_state[_CURRENT] = max(runs(), default=None)
+
+
+def restore_run(run: Run) -> None:
+    """Put a run saved earlier back in the session, in run-number order."""
+    found = runs()
+    found[run.id] = run
+    ordered = dict(sorted(found.items()))
+    found.clear()
+    found.update(ordered)
+
+
+def renumber(old: int, new: int) -> None:
+    """Give run `old` the number `new` (the database's, when another tab took `old`)."""
+    found = runs()
+    if old not in found or new in found:
+        return
+    run = found.pop(old)
+    run.id = new
+    restore_run(run)
+    for key in (_CURRENT, _ACTIVE):
+        if st.session_state.get(key) == old:
+            st.session_state[key] = new
+
+
+def clear_runs() -> None:
+    """Forget every run of the session (Forget me, or another student's work moved here)."""
+    set_active(None)
+    runs().clear()
+    set_current(None)
 
 
 def get_run(run_id: int | None) -> Run | None:
@@ -107,8 +143,8 @@ def set_active(run_id: int | None) -> None:
     st.session_state[_ACTIVE] = run_id
 
 
-def pause_active() -> None:
-    """Mark the run being trained as paused (the Train page was left)."""
+def pause_active() -> Run | None:
+    """Mark the run being trained as paused (the Train page was left) -> that run."""
     run = active_run()
     if run is not None and run.trainer is not None:
         with run.lock:  # waits for a step still running in the previous script run
@@ -116,6 +152,7 @@ def pause_active() -> None:
                 run.history.status = Status.STOPPED
                 run.history.message = "paused when you left the Train page; press Continue"
     set_active(None)
+    return run
 
 
 def train_settings() -> TrainConfig | None:

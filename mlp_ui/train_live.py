@@ -27,7 +27,7 @@ import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.data import N_CLASSES, N_PIXELS
 from mlp_core.training import Status
-from mlp_ui import class_train, classroom, figures, state, theme, turns
+from mlp_ui import class_train, classroom, figures, saved, state, theme, turns
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
 from mlp_ui.train_text import short_label, status_text
@@ -227,6 +227,9 @@ def train_active(view: LiveView) -> None:
                 state.set_active(None)
                 score(run)
                 break
+        # Saved after a slice, as often as the curves are redrawn (each slice alone, every
+        # few seconds in a class): a crash loses at most that much training.
+        saved.save(run, every=PACE.interval(mlp_fast.active_runs()))
         if PACE.seconds or time.monotonic() - drawn >= PACE.interval(mlp_fast.active_runs()):
             with turns.heavy():  # never while holding the run's lock
                 draw_curves(view)
@@ -235,6 +238,8 @@ def train_active(view: LiveView) -> None:
             drawn = time.monotonic()
     else:
         return  # only with PACE.max_slices: the next script run goes on
+    if run.trainer.finished:
+        saved.save(run)  # ended, early-stopped or diverged: its final state
     st.rerun()  # finished, stopped or replaced: redraw the whole page
 
 

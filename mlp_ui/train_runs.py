@@ -11,8 +11,9 @@ import streamlit as st
 import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.data import Dataset
+from mlp_core.network import MLP
 from mlp_core.training import Status, Trainer
-from mlp_ui import class_train, state
+from mlp_ui import class_train, saved, state
 from mlp_ui import data as ui_data
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_config, widget_key
@@ -54,7 +55,7 @@ def buttons(config: TrainConfig | None) -> None:
         key="train_reset",
         on_click=_reset,
         width="stretch",
-        disabled=run is None or run.trainer is None,
+        disabled=run is None or (run.trainer is None and not _revivable(run)),
         help="Take the current run back to epoch 0: its first weights (same seed), "
         "its curves cleared. Continue then trains it again.",
     )
@@ -63,9 +64,26 @@ def buttons(config: TrainConfig | None) -> None:
 def _can_continue(run: state.Run | None) -> bool:
     return (
         run is not None
-        and run.trainer is not None
+        and (run.trainer is not None or _revivable(run))
         and run.history.status in (Status.READY, Status.STOPPED, Status.DONE, Status.EARLY_STOPPED)
     )
+
+
+def _revivable(run: state.Run) -> bool:
+    """A run saved earlier (a reload, another day): its Trainer is made again on Continue."""
+    return run.trainer is None and run.config is not None and run.saved_id is not None
+
+
+def _revive(run: state.Run) -> None:
+    """Give a saved run a Trainer that goes on from its weights and its last whole epoch
+    (the order of the examples, and momentum, start afresh)."""
+    config = run.config
+    trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype), run.model)
+    history = run.history
+    history.points = [p for p in history.points if p.at <= len(history.epochs)]
+    trainer.history = history
+    trainer.target_epochs = max(config.epochs, trainer.epoch)
+    run.trainer = trainer
 
 
 def _activate(run: state.Run) -> None:
@@ -88,6 +106,7 @@ def _pause(why: Callable[[Trainer], str]) -> None:
             run.history.status, run.history.message = Status.STOPPED, why(run.trainer)
         state.set_active(None)
         score(run)  # before the sidebar is drawn, so it shows the test accuracy too
+    saved.save(run)
 
 
 def start() -> None:
@@ -109,14 +128,15 @@ def start() -> None:
         trained_on=dataset.trained_on(config.n_train),
     )
     _activate(run)
+    saved.save(run)  # it has its number in the database from its first moment
 
 
-def new_trainer(config: TrainConfig, dataset: Dataset) -> Trainer:
+def new_trainer(config: TrainConfig, dataset: Dataset, model: MLP | None = None) -> Trainer:
     """A Trainer with the back-end mlp_fast chooses (the fast one unless another run of
     this server is training, or $MLP_LAB_FAST=0); in a class challenge an exact one, so the
     teacher can re-train a submission bit for bit."""
     exact = class_train.current() is not None
-    return Trainer(config, dataset, backend=mlp_fast.choose(exact=exact))
+    return Trainer(config, dataset, model, backend=mlp_fast.choose(exact=exact))
 
 
 def _stop() -> None:
@@ -135,20 +155,27 @@ def _continue() -> None:
     with run.lock:
         if not _can_continue(run):
             return
-        if run.trainer.finished:
-            run.trainer.extend(int(st.session_state[widget_key("epochs")]))
+        try:
+            if run.trainer is None:
+                _revive(run)
+            if run.trainer.finished:
+                run.trainer.extend(int(st.session_state[widget_key("epochs")]))
+        except ValueError as exc:  # e.g. saved on full MNIST, too large for the sample
+            run.history.message = f"This run cannot go on here: {exc}."
+            return
         _activate(run)
 
 
 def _reset() -> None:
     run = state.current_run()
-    if run is None or run.trainer is None:
+    if run is None or (run.trainer is None and not _revivable(run)):
         return
     with run.lock:
         if (active := state.active_run()) is not None and active.id == run.id:
             state.set_active(None)
-        config = run.trainer.config
+        config = run.config
         trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype))
         run.trainer, run.model, run.history = trainer, trainer.model, trainer.history
         run.test_acc = None
         run.history.message = "reset to its first weights: press Continue to train it again"
+    saved.save(run)

@@ -43,7 +43,7 @@ def status_text(run: Run) -> str:
         return f"Training run #{run.id}: {run.architecture}, {run.name}."
     if h.status is Status.READY:
         return f"Run #{run.id} is at epoch 0, with its first weights: press Continue to train it."
-    if h.status is Status.DONE and run.trainer is not None:
+    if h.status is Status.DONE and (run.trainer is not None or run.saved_id is not None):
         seconds = sum(e.seconds for e in h.epochs)
         return (
             f"Run #{run.id} finished {count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
@@ -91,7 +91,8 @@ def run_row(run: Run) -> dict[str, Any]:
         "L2": f"{c.l2:g}" if c else "?",
         "batch": c.batch_size if c else None,
         "epochs": len(run.history.epochs),
-        "status": run.history.status.value if run.trainer else "loaded",
+        "status": run.history.status.value if run.trainer or run.saved_id else "loaded",
+        "kept": "★" if run.starred else "",
         "train acc": pct(last and last.train_acc),
         "valid acc": pct(last and last.valid_acc),
         "test acc": pct(run.test_acc),

@@ -12,9 +12,12 @@ from mlp_ui import data as ui_data
 
 @pytest.fixture(scope="module", autouse=True)
 def offline_sample(tmp_path_factory):
-    """The app on the 5,000-digit sample: no MNIST_DIR, an empty cache, fresh data caches."""
+    """The app on the 5,000-digit sample: no MNIST_DIR, an empty cache, fresh data caches,
+    and its own empty SQLite database for the students' work."""
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MNIST_DIR", raising=False)
+        mp.delenv("MLP_LAB_DATABASE_URL", raising=False)
+        mp.setenv("MLP_LAB_DATA", str(tmp_path_factory.mktemp("lab_data")))
         mp.setenv("MLP_LAB_CACHE", str(tmp_path_factory.mktemp("empty_cache")))
         ui_data.mnist.clear()
         ui_data.dataset.clear()

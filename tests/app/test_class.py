@@ -10,27 +10,22 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_ui import board_view, class_state, class_train
+from mlp_class.api import ClassStore
+from mlp_store import open_store
+from mlp_ui import board_view, class_train
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def database(tmp_path_factory):
-    """A fresh SQLite file for this module's classes."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MLP_LAB_DATA", str(tmp_path_factory.mktemp("data")))
-        mp.delenv("MLP_LAB_DATABASE_URL", raising=False)
-        class_state._store.clear()
-        yield
-    class_state._store.clear()
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
     board_view.board_data.clear()
     class_train._challenge.clear()
+
+
+def _classes() -> ClassStore:
+    return ClassStore(open_store())
 
 
 def _ok(at: AppTest) -> AppTest:
@@ -58,7 +53,7 @@ def _teacher(rules: dict[str, int]) -> tuple[AppTest, str, int]:
         at.number_input(key=f"class_rule_{name}").set_value(value)
     submit = next(b for b in at.button if b.label == "Create the challenge")
     _ok(submit.click().run())
-    store = class_state._store()
+    store = _classes()
     (challenge,) = store.challenges(code)
     return at, code, challenge["id"]
 
@@ -115,7 +110,7 @@ def test_a_run_that_breaks_a_rule_is_refused_with_the_rule():
     at = _train(_student(code, "Eve"), code, cid, {"hidden": "60"})
     said = _submit(at)
     assert "Refused: 60 hidden units in a layer: the rule is at most 50" in said
-    assert class_state._store().entries(code, cid) == []
+    assert _classes().entries(code, cid) == []
 
 
 def test_the_teacher_removes_an_entry_and_its_owner_reads_why():
@@ -126,7 +121,7 @@ def test_the_teacher_removes_an_entry_and_its_owner_reads_why():
     reason = next(t for t in teacher.text_input if t.label.startswith("Reason"))
     reason.input("copied from a neighbour")
     _ok(next(b for b in teacher.button if b.label == "Remove").click().run())
-    (entry,) = class_state._store().entries(code, cid)
+    (entry,) = _classes().entries(code, cid)
     assert entry.removed == "copied from a neighbour"
     student.switch_page("pages/class.py")
     _ok(student.run())

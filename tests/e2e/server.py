@@ -63,7 +63,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
 @contextmanager
 def running_app(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
     """A fresh server on a free port, its log and cache in `workdir`; stopped on exit."""
-    env = {"PYTHONUNBUFFERED": "1", "MLP_LAB_CACHE": str(workdir / "cache"), **(env or os.environ)}
+    env = {
+        "PYTHONUNBUFFERED": "1",
+        "MLP_LAB_CACHE": str(workdir / "cache"),
+        "MLP_LAB_DATA": str(workdir / "data"),  # the students' work: a database of its own
+        **(env or os.environ),
+    }
     env.pop("MNIST_DIR", None)
     if FULL_MNIST is not None:
         env["MNIST_DIR"] = str(FULL_MNIST)

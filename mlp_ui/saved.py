@@ -1,0 +1,304 @@
+"""Students' work saved as it happens: who this browser is, and the saves the pages make.
+
+The browser's identity is a secret (mlp_store.identity) in a cookie set by a small
+component of ours (never in the URL) and read back with `st.context.cookies` when a
+session starts: a reload, a new tab, a restart or another replica find the same student.
+The identity row is created at the first save, so a visit that saves nothing leaves
+nothing behind.
+
+Saves go through this module only: a run when it starts, after a slice while it trains
+(at most as often as its curves are redrawn), when it ends, stops, diverges, is reset or
+continued; a Playground snapshot; a Libraries comparison kept. When the database cannot
+be reached or a limit is met, `note()` says so in one line, the work stays in the session
+(`Run.unsaved`), and the next save tries again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import streamlit as st
+
+import mlp_store as ms
+from mlp_core.config import TrainConfig
+from mlp_core.provenance import TrainedOn
+from mlp_core.serialize import SavedModel, load_model, model_to_bytes
+from mlp_core.training import History, Status
+from mlp_ui import state
+
+COOKIE = "mlp_lab_key"
+COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chromium caps Max-Age there)
+_ME = "mlp_saved_me"
+_NOTE = "mlp_saved_note"
+
+_COOKIE_JS = """
+export default function ({ data }) {
+  if (!data || !data.value) return;
+  const name = data.name + "=";
+  const existing = document.cookie.split("; ").find((c) => c.startsWith(name));
+  if (existing && !data.replace) return;  // another tab set it first: keep that one
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = name + data.value + "; Path=/; Max-Age=" + data.maxAge +
+    "; SameSite=Strict" + secure;
+}
+"""
+_cookie_setter = st.components.v2.component("mlp_lab_identity_cookie", js=_COOKIE_JS)
+
+
+@dataclass
+class Me:
+    """This session's student: the browser's secret, its identity once known."""
+
+    secret: str
+    in_browser: bool  # the browser already holds this secret
+    identity: ms.Identity | None = None
+    loaded: bool = False  # the saved runs are in the session
+    replace: bool = False  # the cookie must be replaced (after a transfer code)
+
+
+def store() -> ms.Store | None:
+    """The database, or None (with a note) when it cannot be opened now."""
+    try:
+        return ms.open_store()
+    except ms.StoreError as exc:
+        note(f"Your work is not being saved: {exc}. It is kept in this tab meanwhile.")
+        return None
+
+
+def note(text: str | None) -> None:
+    """The one line the pages show about saving (None: all is saved)."""
+    st.session_state[_NOTE] = text
+
+
+def current_note() -> str | None:
+    return st.session_state.get(_NOTE)
+
+
+def me() -> Me:
+    """This session's student, from the browser's cookie or a new secret."""
+    found = st.session_state.get(_ME)
+    if found is None:
+        cookie = st.context.cookies.get(COOKIE)
+        try:
+            ms.identity.key_hash(cookie or "")
+            found = Me(cookie, in_browser=True)
+        except ms.Refused:  # none yet, or not one of ours: a fresh secret
+            found = Me(ms.new_secret(), in_browser=False)
+        st.session_state[_ME] = found
+    return found
+
+
+def who(create: bool = False) -> ms.Identity | None:
+    """The student's identity in the database (made at the first save with `create`)."""
+    mine = me()
+    if mine.identity is None and (db := store()) is not None:
+        try:
+            mine.identity = ms.identity_for(db, mine.secret, create=create)
+        except ms.StoreError as exc:
+            note(f"Your work is not being saved: {exc}. It is kept in this tab meanwhile.")
+    return mine.identity
+
+
+def open_session() -> None:
+    """At every script run: make sure the browser keeps the secret, and load the saved
+    runs into the session once (retried on the next run if the database is down)."""
+    mine = me()
+    if not mine.in_browser or mine.replace:
+        _cookie_setter(
+            data={
+                "name": COOKIE,
+                "value": mine.secret,
+                "maxAge": COOKIE_DAYS * 86400,
+                "replace": mine.replace,
+            },
+            key="mlp_identity_cookie",
+        )
+    if mine.loaded or (db := store()) is None:
+        return
+    try:
+        if mine.identity is None:
+            mine.identity = ms.identity_for(db, mine.secret)
+        if mine.identity is not None:
+            _load_runs(db, mine.identity)
+    except ms.StoreError as exc:
+        note(f"Your saved runs cannot be loaded now: {exc}.")
+        return
+    mine.loaded = True
+
+
+def _load_runs(db: ms.Store, identity: ms.Identity) -> None:
+    known = {r.saved_id for r in state.runs().values() if r.saved_id is not None}
+    for summary in ms.runs_of(db, identity):
+        if summary.id not in known:
+            state.restore_run(to_run(ms.load_run(db, identity, summary.id)))
+    if state.current_run() is None and state.runs():
+        state.set_current(max(state.runs()))
+
+
+def to_run(stored: ms.StoredRun) -> state.Run:
+    """A saved run as the session keeps it (its Trainer is made again on Continue)."""
+    rec, summary = stored.record, stored.summary
+    model = load_model(rec.model).model
+    history = History.from_dict(rec.history)
+    if history.status is Status.RUNNING:  # it was training when its page went away
+        history.points = [p for p in history.points if p.at <= len(history.epochs)]
+        history.status = Status.STOPPED
+        history.message = (
+            f"cut short at epoch {len(history.epochs)} (the page was closed or the server "
+            "restarted): Continue trains on from its last saved weights"
+        )
+    prov = rec.provenance or {}
+    run = state.Run(
+        summary.number,
+        rec.name,
+        model,
+        history,
+        config=TrainConfig.from_dict(rec.settings) if rec.settings else None,
+        source=str(prov.get("source") or "saved earlier"),
+        data=str(prov.get("data", "")),
+        trained_on=TrainedOn.from_dict(prov.get("trained_on")),
+        test_acc=prov.get("test_acc"),
+        test_on=str(prov.get("test_on", "")),
+        created=summary.created,
+    )
+    run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
+    return run
+
+
+def record(run: state.Run) -> ms.RunRecord:
+    """What is saved of a run (taken under its lock: a consistent model and history)."""
+    with run.lock:
+        history = run.history.to_dict()
+        blob = model_to_bytes(SavedModel(run.model, run.config, {}), compressed=False)
+        backend = run.trainer.backend_used if run.trainer is not None else run.backend
+        provenance = {
+            "source": run.source,
+            "data": run.data,
+            "trained_on": run.trained_on.to_dict() if run.trained_on else None,
+            "test_acc": run.test_acc,
+            "test_on": run.test_on,
+        }
+    return ms.RunRecord(
+        name=run.name[: ms.runs.MAX_NAME],
+        status=str(history["status"]),
+        history=history,
+        model=blob,
+        settings=run.config.to_dict() if run.config else None,
+        provenance=provenance,
+        backend=backend[: ms.runs.MAX_NAME],
+        seconds=float(sum(e["seconds"] for e in history["epochs"])),
+        number=run.id,
+    )
+
+
+def save(run: state.Run, every: float = 0.0) -> None:
+    """Save the run now, or skip if it was saved less than `every` seconds ago (a run that
+    is training); a failure is noted and retried by the next save."""
+    if every and time.monotonic() - run.saved_at < every and not run.unsaved:
+        return
+    run.saved_at = time.monotonic()
+    identity, db = who(create=True), store()
+    if identity is None or db is None:
+        run.unsaved = True
+        return
+    try:
+        done = _save_once(db, identity, run)
+    except ms.StoreError as exc:
+        run.unsaved = True
+        note(f"Not saved: {exc}. Training goes on; the run is kept in this tab and saved later.")
+        return
+    run.unsaved = False
+    note(None)
+    if done.run.number != run.id:
+        state.renumber(run.id, done.run.number)
+    for number in done.dropped:
+        if (gone := state.get_run(number)) is not None and gone is not run:
+            state.delete_run(number)
+    if done.dropped:
+        listed = ", ".join(f"#{n}" for n in done.dropped)
+        note(f"Run {listed} let go: you keep {ms.MAX_RUNS} runs; star a run to keep it.")
+
+
+def _save_once(db: ms.Store, identity: ms.Identity, run: state.Run) -> ms.Saved:
+    rec = record(run)
+    try:
+        done = ms.save_run(db, identity, rec, run.saved_id)
+    except ms.NotFound:  # deleted in another tab meanwhile: saved again as new
+        done = ms.save_run(db, identity, rec)
+    run.saved_id = done.run.id
+    return done
+
+
+def retry_unsaved() -> None:
+    """Save the runs a failure left unsaved (called once a page run)."""
+    for run in list(state.runs().values()):
+        if run.unsaved and state.active_run() is not run:
+            save(run)
+
+
+def delete(run: state.Run) -> None:
+    """Delete a run from the session and the database."""
+    if run.saved_id is not None and (identity := who()) is not None and (db := store()):
+        try:
+            ms.delete_run(db, identity, run.saved_id)
+        except ms.NotFound:
+            pass  # gone already (another tab)
+        except ms.StoreError as exc:
+            note(f"Not deleted from the database: {exc}.")
+            return
+    state.delete_run(run.id)
+
+
+def set_star(run: state.Run, starred: bool) -> None:
+    if run.saved_id is None:
+        save(run)
+    if run.saved_id is None or (identity := who()) is None or (db := store()) is None:
+        return
+    try:
+        ms.star(db, identity, run.saved_id, starred)
+        run.starred = starred
+    except ms.StoreError as exc:
+        note(f"Not starred: {exc}.")
+
+
+def transfer_code() -> str | None:
+    """A one-time code for "Continue on another device" (None, with a note, if not now)."""
+    identity, db = who(create=True), store()
+    if identity is None or db is None:
+        return None
+    try:
+        return ms.transfer_code(db, identity)
+    except ms.StoreError as exc:
+        note(f"No code now: {exc}.")
+        return None
+
+
+def redeem(code: str) -> str:
+    """Use a code from another device: this browser becomes that student -> what happened."""
+    identity, db = who(create=True), store()
+    if identity is None or db is None:
+        return "The database cannot be reached now; try again in a minute."
+    try:
+        moved, secret = ms.redeem(db, code, identity)
+    except ms.StoreError as exc:
+        return f"Not moved: {exc}."
+    state.clear_runs()
+    st.session_state[_ME] = Me(secret, in_browser=False, identity=moved, replace=True)
+    open_session()
+    return f"This browser now continues your work: {len(state.runs())} saved runs."
+
+
+def forget_me() -> str:
+    """Delete everything of this student, here and in the database -> what happened."""
+    identity, db = who(), store()
+    if db is None:
+        return "The database cannot be reached now: nothing was deleted; try again later."
+    if identity is not None:
+        try:
+            ms.forget(db, identity)
+        except ms.StoreError as exc:
+            return f"Nothing was deleted: {exc}."
+    state.clear_runs()
+    st.session_state[_ME] = Me(ms.new_secret(), in_browser=False, loaded=True, replace=True)
+    return "Everything you saved is deleted; this browser starts afresh."
