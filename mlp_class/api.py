@@ -371,7 +371,9 @@ class ClassStore:
                 )
             if s.scalar(
                 select(Submission.id).where(
-                    Submission.challenge_id == ch.id, Submission.digest == digest
+                    Submission.challenge_id == ch.id,
+                    Submission.member_id == member.id,
+                    Submission.digest == digest,
                 )
             ):
                 raise Refused("this run is already on the board")

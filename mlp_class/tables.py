@@ -61,7 +61,7 @@ class Member(Base):
 
 class Submission(Base):
     __tablename__ = "class_submissions"
-    __table_args__ = (UniqueConstraint("challenge_id", "digest"),)
+    __table_args__ = (UniqueConstraint("challenge_id", "member_id", "digest"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     challenge_id: Mapped[int] = mapped_column(
         ForeignKey("class_challenges.id", ondelete="CASCADE"), index=True

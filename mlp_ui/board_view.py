@@ -79,6 +79,10 @@ def live(code: str, challenge_id: int) -> None:
             "from the Train page."
         )
         return
+    st.markdown(
+        "**Leading:** "
+        + " · ".join(f"{k + 1}. {plain(e.name)} {e.score:.2%}" for k, e in enumerate(best[:3]))
+    )
     picked = st.dataframe(
         _table(best),
         hide_index=True,
@@ -91,7 +95,9 @@ def live(code: str, challenge_id: int) -> None:
         _open_on_train(code, challenge_id, best[rows[0]])
     else:
         st.caption("Click a row to open that run's settings on the Train page.")
-    spread_col, curves_col = (st, st) if classroom.projector() else st.columns(2)
+    spread_col, curves_col = (
+        (st.container(), st.container()) if classroom.projector() else st.columns(2)
+    )
     axis = spread_col.radio(
         "Against",
         ["params", "seconds"],

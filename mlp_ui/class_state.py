@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mlp_class.api import ClassStore
+from mlp_class.words import read_code
 from mlp_store import Identity, Unavailable
 from mlp_ui import saved
 
@@ -42,13 +43,45 @@ def address() -> str:
     return str(ip or "")
 
 
+TEACHER_COOKIE = "mlp_lab_teacher"
+"""The teacher's class code and key, kept in the teacher's browser (never in a URL)."""
+TEACHER_DAYS = 180
+_TEACHER_JS = """
+export default function ({ data }) {
+  if (!data) return;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = data.name + "=" + data.value + "; Path=/; Max-Age=" + data.maxAge +
+    "; SameSite=Strict" + secure;
+}
+"""
+_teacher_cookie = st.components.v2.component("mlp_lab_teacher_cookie", js=_TEACHER_JS)
+
+
 def teacher() -> tuple[str, str] | None:
-    """(class code, teacher key) this session opened as a teacher."""
-    return st.session_state.get(_TEACHER)
+    """(class code, teacher key) of this browser's class: this session's, else the
+    browser's cookie (a reload, a new tab, the next lesson)."""
+    if _TEACHER not in st.session_state:
+        code, _, key = str(st.context.cookies.get(TEACHER_COOKIE) or "").partition(".")
+        st.session_state[_TEACHER] = (code, key) if code and key else None
+    return st.session_state[_TEACHER]
 
 
 def set_teacher(code: str | None, key: str = "") -> None:
-    st.session_state[_TEACHER] = (code, key) if code else None
+    """Open (or with None, forget) a class as its teacher, in this browser."""
+    code = read_code(code or "")
+    st.session_state[_TEACHER] = (code, key) if code and key else None
+    st.session_state[_TEACHER + "_write"] = True
+
+
+def keep_teacher() -> None:
+    """Write the teacher's cookie (or clear it) after `set_teacher`: call on every run of
+    the Class page; the browser's copy is rewritten until the session ends."""
+    if not st.session_state.get(_TEACHER + "_write"):
+        return
+    found = teacher()
+    value, days = (f"{found[0]}.{found[1]}", TEACHER_DAYS) if found else ("", 0)
+    data = {"name": TEACHER_COOKIE, "value": value, "maxAge": days * 86400}
+    _teacher_cookie(data=data, key="mlp_teacher_cookie")
 
 
 def challenge() -> tuple[str, int] | None:

@@ -25,8 +25,10 @@ def start_panel(store: ClassStore) -> None:
     """Create a class, or open one with its code and teacher key."""
     new, old = st.tabs(["New class", "Open my class"])
     with new, st.form("class_new"):
-        title = st.text_input("Class name", max_chars=80, placeholder="e.g. Period 3")
-        if st.form_submit_button("Create the class", type="primary"):
+        title = st.text_input(
+            "Class name", max_chars=80, placeholder="e.g. Period 3", key="class_title"
+        )
+        if st.form_submit_button("Create the class", type="primary", key="class_create_go"):
             _act(lambda: _created(store.create_class(title, class_state.me())))
     with old, st.form("class_open"):
         code = st.text_input("Class code", max_chars=16)
@@ -52,14 +54,21 @@ def _act(action) -> bool:
 
 def teacher_panel(store: ClassStore) -> None:
     code, key = class_state.teacher()
-    title = store.check_teacher(code, key)
+    try:
+        title = store.check_teacher(code, key)
+    except Refused:  # deleted, or an old cookie: back to the start
+        class_state.set_teacher(None)
+        st.rerun()
     st.subheader(f"{plain(title)}: class code {code}")
     if new_key := st.session_state.get("mlp_class_new_key"):
         st.warning(
-            "Your teacher key (kept in this browser's session; copy it somewhere safe: "
-            "with the code it opens this class from any browser):"
+            "Your teacher key. This browser keeps it; copy it somewhere safe too: with the "
+            "class code it opens this class from any other browser. Never share it."
         )
         st.code(new_key, language=None)
+    if st.button("Close the teacher's view on this browser", key="class_sign_out"):
+        class_state.set_teacher(None)
+        st.rerun()
     with st.expander("New challenge", expanded=not store.challenges(code)):
         _new_challenge(store, code, key)
     for ch in store.challenges(code):
@@ -89,7 +98,7 @@ def _new_challenge(store: ClassStore, code: str, key: str) -> None:
         )
         minutes = st.number_input("Ends in minutes (0: when you close it)", 0, 10080, 0)
         auto = st.checkbox("Submit every finished run by itself")
-        if st.form_submit_button("Create the challenge", type="primary"):
+        if st.form_submit_button("Create the challenge", type="primary", key="class_challenge_go"):
             mine = state.train_settings() or TrainConfig()
             rules = lambda: Rules.from_text(limits, {n: str(getattr(mine, n)) for n in names})  # noqa: E731
             ends = time.time() + 60 * minutes if minutes else None
@@ -142,8 +151,10 @@ def _remove(store: ClassStore, code: str, key: str, challenge_id: int) -> None:
         pick = st.selectbox(
             "Remove an entry", entries, format_func=lambda e: f"#{e.id} {e.name}: {e.score:.2%}"
         )
-        reason = st.text_input("Reason (its owner sees it)", max_chars=200)
-        if st.form_submit_button("Remove"):
+        reason = st.text_input(
+            "Reason (its owner sees it)", max_chars=200, key=f"class_reason_{challenge_id}"
+        )
+        if st.form_submit_button("Remove", key=f"class_remove_go_{challenge_id}"):
             _act(lambda: store.remove_entry(code, key, pick.id, reason))
 
 

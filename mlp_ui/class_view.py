@@ -21,9 +21,11 @@ def join_panel(store: ClassStore) -> None:
     code = st.session_state.get(_JOINED)
     if code is None:
         with st.form("class_join"):
-            typed = st.text_input("Class code", max_chars=16, placeholder="e.g. K7QM-W3ZD")
-            name = st.text_input("Your name on the board", max_chars=24)
-            joined = st.form_submit_button("Join", type="primary")
+            typed = st.text_input(
+                "Class code", max_chars=16, placeholder="e.g. K7QM-W3ZD", key="class_code"
+            )
+            name = st.text_input("Your name on the board", max_chars=24, key="class_name")
+            joined = st.form_submit_button("Join", type="primary", key="class_join_go")
         if joined:
             _join(store, typed, name)
         return

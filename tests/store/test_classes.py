@@ -181,3 +181,14 @@ def test_deleting_a_class_and_forgetting_a_student_leave_nothing(classes, store,
     with pytest.raises(Refused, match="do not match"):
         classes.check_teacher(code, key)
     assert classes.challenges(code) == []
+
+
+def test_two_students_with_the_same_model_both_count(classes, store, room):
+    """Same settings and seed give the same weights (an exact run): not a replay."""
+    code, _, ch = room
+    ada, bob = _who(store), _who(store)
+    classes.join(code, ada, "Ada")
+    classes.join(code, bob, "Bob")
+    classes.submit(code, ch, ada, _entry(0.9, "same"))
+    classes.submit(code, ch, bob, _entry(0.9, "same"))
+    assert [e.name for e in ranking(classes.entries(code, ch))] == ["Ada", "Bob"]

@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("epochs", sa.Integer(), nullable=False),
         sa.Column("removed", sa.Text(), nullable=True),
-        sa.UniqueConstraint("challenge_id", "digest"),
+        sa.UniqueConstraint("challenge_id", "member_id", "digest"),
     )
     op.create_index("ix_class_submissions_challenge_id", "class_submissions", ["challenge_id"])
     op.create_index("ix_class_submissions_member_id", "class_submissions", ["member_id"])
