@@ -15,7 +15,6 @@ st.caption(
     "A teacher sets a challenge; every student's run is scored by the server on test digits "
     "no page shows a score on, and ranked on the Board."
 )
-class_state.keep_teacher()  # the teacher's key stays in this browser, not in a URL
 store = class_state.store()
 if store is not None:
     student, teacher = st.tabs(["Join a class", "Teach a class"])
@@ -26,3 +25,5 @@ if store is not None:
             start_panel(store)
         else:
             teacher_panel(store)
+# last, so the tabs above keep their place (and the one open) when it first appears
+class_state.keep_teacher()  # the teacher's key stays in this browser, not in a URL

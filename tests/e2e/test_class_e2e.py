@@ -50,6 +50,21 @@ def _teacher(pg, app_url: str) -> tuple[str, str]:
     return code, board.get_attribute("href")
 
 
+def _start(pg) -> None:
+    """Press Start until the run is under way (a script run still finishing can replace
+    the button while it is clicked: the page is redrawn, the click lost)."""
+    started = pg.get_by_text(re.compile(r"Training run #1|Run #1 finished"))
+    for _ in range(5):
+        wait_for_app(pg)
+        try:
+            pg.locator(".st-key-train_start").get_by_role("button").first.click(timeout=60_000)
+            started.first.wait_for(timeout=30_000)
+            return
+        except Exception:
+            continue
+    started.first.wait_for()
+
+
 def _student(browser, app_url: str, code: str, name: str, hidden: int = 20):
     """Join, open the challenge on Train, train a tiny run, submit: the page and its line."""
     context, pg = _context(browser)
@@ -66,7 +81,7 @@ def _student(browser, app_url: str, code: str, name: str, hidden: int = 20):
     wait_for_app(pg)
     try:
         pg.get_by_text(re.compile("Class challenge \\(open\\)")).wait_for()
-        pg.locator(".st-key-train_start").get_by_role("button").click()
+        _start(pg)
     except Exception:
         screenshot(pg, f"class_e2e_failed_{hidden}")
         raise
