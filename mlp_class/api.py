@@ -171,7 +171,8 @@ class ClassStore:
 
     def remove_entry(self, code: str, key: str, submission_id: int, reason: str) -> None:
         """Take a submission off the board, with the reason its owner sees."""
-        reason = " ".join(str(reason).split())[:REASON_MAX] or "removed by the teacher"
+        reason = words.plain(str(reason)[: 4 * REASON_MAX])[:REASON_MAX]
+        reason = reason or "removed by the teacher"
         with self._tx() as s:
             room = self._teacher(s, code, key)
             row = s.get(Submission, int(submission_id))

@@ -147,7 +147,7 @@ def _remove(store: ClassStore, code: str, key: str, challenge_id: int) -> None:
     entries = [e for e in store.entries(code, challenge_id) if e.removed is None]
     if not entries:
         return
-    with st.form(f"class_remove_{challenge_id}"):
+    with st.form(f"class_remove_{challenge_id}", clear_on_submit=True):
         pick = st.selectbox(
             "Remove an entry", entries, format_func=lambda e: f"#{e.id} {e.name}: {e.score:.2%}"
         )

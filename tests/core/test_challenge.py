@@ -110,3 +110,11 @@ def test_rules_round_trip_and_read_a_form() -> None:
         "seed fixed at 3",
         "learning rate fixed at 0.05",
     ]
+
+
+def test_a_model_that_does_not_take_digits_is_never_scored() -> None:
+    config = TrainConfig(hidden=10)
+    run = Evidence(config, (2, 10, 10), 1, 1.0, True, TrainedOn("full", 0, 100))
+    assert broken(Rules(), run, "full") == [
+        "only runs trained on this server's MNIST digits can be scored"
+    ]

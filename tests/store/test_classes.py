@@ -192,3 +192,68 @@ def test_two_students_with_the_same_model_both_count(classes, store, room):
     classes.submit(code, ch, ada, _entry(0.9, "same"))
     classes.submit(code, ch, bob, _entry(0.9, "same"))
     assert [e.name for e in ranking(classes.entries(code, ch))] == ["Ada", "Bob"]
+
+
+def test_ids_of_another_class_are_refused(classes, store, room):
+    """Forged ids: a challenge or an entry of class A through class B's code and key."""
+    code, key, ch = room
+    ada = _who(store)
+    classes.join(code, ada, "Ada")
+    sid = classes.submit(code, ch, ada, _entry(0.9))
+    other_code, other_key = classes.create_class("Other", _who(store))
+    classes.join(other_code, ada, "Ada")
+    with pytest.raises(Refused, match="no such challenge in this class"):
+        classes.submit(other_code, ch, ada, _entry(0.95))
+    with pytest.raises(Refused, match="no such entry in this class"):
+        classes.remove_entry(other_code, other_key, sid, "not yours")
+    with pytest.raises(Refused, match="do not match a class"):
+        classes.remove_entry(code, other_key, sid, "another class's key")
+    assert classes.entries(other_code, ch) == []  # a board reads only its own class
+    assert classes.entries(code, ch)[0].removed is None
+
+
+def test_a_wrong_code_says_the_same_whatever_it_looks_like(classes, store, room):
+    for typed in ("ZZZZ-ZZZZ", "0O1l-IIII", "", "x" * 5000, "' OR 1=1 --"):
+        with pytest.raises(Refused) as refused:
+            classes.join(typed, _who(store), "Eve")
+        assert str(refused.value) == "that class code is wrong"
+
+
+def test_a_challenge_past_its_end_takes_no_submission(classes, store, room):
+    code, key, _ = room
+    ended = classes.add_challenge(code, key, "Over", Rules(), ends_at=1.0)
+    ada = _who(store)
+    classes.join(code, ada, "Ada")
+    assert classes.challenge(code, ended)["open"] is False
+    with pytest.raises(Refused, match="this challenge is closed"):
+        classes.submit(code, ended, ada, _entry(0.9))
+
+
+def test_long_titles_and_reasons_are_bounded(classes, store, room):
+    code, key, ch = room
+    with pytest.raises(Refused, match="a title has 1 to 80 characters; this one has 10,000|10000"):
+        classes.create_class("T" * 10_000, _who(store))
+    ada = _who(store)
+    classes.join(code, ada, "Ada")
+    sid = classes.submit(code, ch, ada, _entry(0.9))
+    classes.remove_entry(code, key, sid, "r" * 10_000 + "\n\u202e'); DROP TABLE x; --")
+    assert len(classes.mine(code, ch, ada)[0].removed) == api.REASON_MAX
+
+
+def test_a_student_sees_only_their_own_entries(classes, store, room):
+    code, _, ch = room
+    ada, bob = _who(store), _who(store)
+    classes.join(code, ada, "Ada")
+    classes.join(code, bob, "Bob")
+    classes.submit(code, ch, bob, _entry(0.9))
+    assert classes.mine(code, ch, ada) == []
+    assert [e.name for e in classes.mine(code, ch, bob)] == ["Bob"]
+
+
+def test_a_reason_is_plain_text_too(classes, store, room):
+    code, key, ch = room
+    ada = _who(store)
+    classes.join(code, ada, "Ada")
+    sid = classes.submit(code, ch, ada, _entry(0.9))
+    classes.remove_entry(code, key, sid, "copied\u202e\u200b\nfrom <i>Bob</i>")
+    assert classes.mine(code, ch, ada)[0].removed == "copied from <i>Bob</i>"
