@@ -17,7 +17,7 @@ from mlp_store.db import Store
 from mlp_store.errors import LimitReached, NotFound, Refused
 from mlp_store.identity import Identity
 from mlp_store.models import ComparisonRow, SnapshotRow
-from mlp_store.runs import MAX_BYTES, MAX_NAME, used_bytes
+from mlp_store.runs import MAX_BYTES, MAX_NAME, lock_identity, used_bytes
 
 MAX_KEPT = 30
 MAX_ITEM_BYTES = 2 * 2**20
@@ -50,6 +50,7 @@ def _encoded_size(name: str, payload: dict[str, Any]) -> int:
 def _save(store: Store, table, who: Identity, name: str, payload: dict[str, Any]) -> int:
     size = _encoded_size(name, payload)
     with store.write() as session:
+        lock_identity(session, who)
         row = table(identity_id=who.id, created=time.time(), name=name, payload=payload, size=size)
         session.add(row)
         session.flush()

@@ -26,6 +26,7 @@ from mlp_store.db import Store
 from mlp_store.errors import LimitReached, NotFound, Refused
 from mlp_store.identity import Identity
 from mlp_store.models import ComparisonRow, RunRow, SnapshotRow
+from mlp_store.models import Identity as IdentityRow
 
 MAX_RUNS = 30
 """Runs kept per student; beyond, the oldest unstarred run goes."""
@@ -118,6 +119,7 @@ def save_run(store: Store, who: Identity, record: RunRecord, run_id: int | None 
     for attempt in range(3):
         try:
             with store.write() as session:
+                lock_identity(session, who)
                 row = _row_to_write(session, who, record, run_id)
                 _fill(row, record, size)
                 session.flush()
@@ -127,6 +129,15 @@ def save_run(store: Store, who: Identity, record: RunRecord, run_id: int | None 
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def lock_identity(session: Session, who: Identity) -> None:
+    """Take the student's row lock for this transaction: their saves run one at a time,
+    so run numbers and the limits are counted without a race (SQLite's write lock
+    already serialises every writer; PostgreSQL locks just this row)."""
+    found = session.scalar(select(IdentityRow.id).where(IdentityRow.id == who.id).with_for_update())
+    if found is None:
+        raise NotFound("this browser's identity is gone (Forget me?); reload the page")
 
 
 def _row_to_write(session: Session, who: Identity, record: RunRecord, run_id: int | None) -> RunRow:

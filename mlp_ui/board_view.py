@@ -119,7 +119,7 @@ def _open_on_train(code: str, challenge_id: int, e: Entry) -> None:
         return
     keys = {class_state.CLASS_KEY: code, class_state.CHALLENGE_KEY: str(challenge_id)}
     st.page_link(
-        "pages/train.py",
+        "views/train.py",
         label=f"Open the settings of {plain(e.name)}'s run on Train",
         icon=":material/show_chart:",
         query_params={**query, **keys},

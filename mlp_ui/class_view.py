@@ -60,13 +60,13 @@ def links(code: str, challenge: dict) -> None:
     settings = challenge["rules"].apply(TrainConfig()).to_query()
     train, board = st.columns(2)
     train.page_link(
-        "pages/train.py",
+        "views/train.py",
         label="Train for it",
         icon=":material/show_chart:",
         query_params={**settings, **keys},
     )
     board.page_link(
-        "pages/board.py", label="Its board", icon=":material/leaderboard:", query_params=keys
+        "views/board.py", label="Its board", icon=":material/leaderboard:", query_params=keys
     )
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from mlp_core.playground import PlaygroundRun, Snapshot
 from mlp_core.playground_config import PlaygroundConfig
+from mlp_ui import saved_playground
 
 _KEY = "playground"
 MAX_SNAPSHOTS = 6
@@ -45,11 +46,19 @@ class Playground:
         shape = "-".join(map(str, c.hidden)) or "no hidden layer"
         name = f"#{k} {c.dataset} {shape} {c.activation}, epoch {run.epoch}"
         self.snapshots = [*self.snapshots, run.snapshot(name)][-MAX_SNAPSHOTS:]
+        saved_playground.keep(self.snapshots[-1])
+
+    def forget_snapshots(self) -> None:
+        """Drop the snapshots, here and where they are saved."""
+        self.snapshots = []
+        saved_playground.forget_all()
 
 
 def playground() -> Playground:
     """This session's playground (created empty on first use)."""
-    return st.session_state.setdefault(_KEY, Playground())
+    if _KEY not in st.session_state:  # the first time: with the snapshots saved earlier
+        st.session_state[_KEY] = Playground(snapshots=saved_playground.load(MAX_SNAPSHOTS))
+    return st.session_state[_KEY]
 
 
 def pause() -> None:

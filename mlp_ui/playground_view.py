@@ -236,6 +236,4 @@ def snapshots_panel() -> None:
             "test loss": st.column_config.NumberColumn(format="%.4f"),
         },
     )
-    st.button(
-        "Forget the snapshots", key="pg_forget", on_click=lambda: setattr(pg, "snapshots", [])
-    )
+    st.button("Forget the snapshots", key="pg_forget", on_click=pg.forget_snapshots)

@@ -15,6 +15,7 @@ be reached or a limit is met, `note()` says so in one line, the work stays in th
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -57,13 +58,28 @@ class Me:
     replace: bool = False  # the cookie must be replaced (after a transfer code)
 
 
+HOUSEKEEPING_EVERY = 86400.0  # seconds between two clean-ups by one server process
+_housekept = {"at": float("-inf")}
+_housekeeping = threading.Lock()
+
+
 def store() -> ms.Store | None:
-    """The database, or None (with a note) when it cannot be opened now."""
+    """The database, or None (with a note) when it cannot be opened now. Once a day per
+    process it also deletes expired transfer codes and orphan identities."""
     try:
-        return ms.open_store()
+        db = ms.open_store()
     except ms.StoreError as exc:
         note(f"Your work is not being saved: {exc}. It is kept in this tab meanwhile.")
         return None
+    if time.monotonic() - _housekept["at"] > HOUSEKEEPING_EVERY and _housekeeping.acquire(False):
+        try:
+            _housekept["at"] = time.monotonic()
+            ms.housekeeping(db)
+        except ms.StoreError:
+            pass  # tried again tomorrow; the saves themselves say if the database is down
+        finally:
+            _housekeeping.release()
+    return db
 
 
 def note(text: str | None) -> None:
@@ -155,7 +171,7 @@ def to_run(stored: ms.StoredRun) -> state.Run:
         model,
         history,
         config=TrainConfig.from_dict(rec.settings) if rec.settings else None,
-        source=str(prov.get("source") or "saved earlier"),
+        source=_source(str(prov.get("source") or "")),
         data=str(prov.get("data", "")),
         trained_on=TrainedOn.from_dict(prov.get("trained_on")),
         test_acc=prov.get("test_acc"),
@@ -164,6 +180,13 @@ def to_run(stored: ms.StoredRun) -> state.Run:
     )
     run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
     return run
+
+
+def _source(recorded: str) -> str:
+    """Where a saved run came from, as seen from a later session."""
+    if recorded.startswith("loaded from"):
+        return recorded
+    return "saved for this browser earlier"
 
 
 def record(run: state.Run) -> ms.RunRecord:
@@ -285,8 +308,7 @@ def redeem(code: str) -> str:
         return f"Not moved: {exc}."
     state.clear_runs()
     st.session_state[_ME] = Me(secret, in_browser=False, identity=moved, replace=True)
-    open_session()
-    return f"This browser now continues your work: {len(state.runs())} saved runs."
+    return "This browser now continues your work from the other device."
 
 
 def forget_me() -> str:

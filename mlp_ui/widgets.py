@@ -24,12 +24,16 @@ class ModelChoice:
 
 
 def model_choices() -> list[ModelChoice]:
-    """The session's current model first (if any), then the pretrained default."""
+    """The current model first (if any), the student's other runs, newest first (saved
+    earlier or trained in this session), then the pretrained default."""
     choices = []
-    run = state.current_run()
-    if run is not None and (run.model.sizes[0], run.model.sizes[-1]) == (N_PIXELS, N_CLASSES):
+    current, runs = state.current_run(), list(state.runs().values())[::-1]
+    for run in ([current] if current else []) + [r for r in runs if r is not current]:
+        if (run.model.sizes[0], run.model.sizes[-1]) != (N_PIXELS, N_CLASSES):
+            continue
         scaling = scaling_of(run.config)
-        choices.append(ModelChoice(f"Your model: {run.label}", run.model, scaling, run.trained_on))
+        label = f"Your model: {run.label}" if run is current else f"Your run {run.label}"
+        choices.append(ModelChoice(label, run.model, scaling, run.trained_on))
     saved = data.default_model()
     if saved is not None:
         scaling = scaling_of(saved.config)

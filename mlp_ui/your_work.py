@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlp_ui import saved, state
+from mlp_ui import classroom, saved, state
 
 _CODE = "mlp_your_work_code"
 _SAID = "mlp_your_work_said"
 
 
 def panel() -> None:
-    """In the sidebar: where the work is kept, the transfer code and Forget me."""
+    """In the sidebar: where the work is kept, the transfer code and Forget me (not in
+    projector mode, whose sidebar keeps to a line for the data and one for the model)."""
+    if classroom.projector():
+        return
     with st.sidebar.expander("Your work", icon=":material/save:"):
         kept = sum(1 for r in state.runs().values() if r.saved_id is not None)
         st.caption(
@@ -39,8 +42,13 @@ def _another_device() -> None:
     if code := st.session_state.get(_CODE):
         st.text(f"On the other device, type: {code}\n(once, within 10 minutes)")
     with st.form("your_work_redeem", clear_on_submit=True, border=False):
-        typed = st.text_input("Code from another device", max_chars=16, placeholder="ABCDE-23456")
-        if st.form_submit_button("Use this code") and typed.strip():
+        typed = st.text_input(
+            "Code from another device",
+            key="your_work_typed",
+            max_chars=16,
+            placeholder="ABCDE-23456",
+        )
+        if st.form_submit_button("Use this code", key="your_work_use") and typed.strip():
             st.session_state[_SAID] = saved.redeem(typed)
             st.rerun()
 

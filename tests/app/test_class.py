@@ -45,7 +45,7 @@ def _texts(elements) -> str:
 
 
 def _teacher(rules: dict[str, int]) -> tuple[AppTest, str, int]:
-    at = _page("pages/class.py")
+    at = _page("views/class.py")
     at.text_input[2].input("Period 3")  # Join's code and name, then the class name
     _ok(at.button[1].click().run())
     code, _key = at.session_state["mlp_class_teacher"]
@@ -59,7 +59,7 @@ def _teacher(rules: dict[str, int]) -> tuple[AppTest, str, int]:
 
 
 def _student(code: str, name: str) -> AppTest:
-    at = _page("pages/class.py")
+    at = _page("views/class.py")
     at.text_input[0].input(code)
     at.text_input[1].input(name)
     join = next(b for b in at.button if b.label == "Join")
@@ -69,7 +69,7 @@ def _student(code: str, name: str) -> AppTest:
 def _train(student: AppTest, code: str, cid: int, settings: dict) -> AppTest:
     query = {**SMALL, **settings, "class": code, "challenge": str(cid)}
     student.query_params = query
-    student.switch_page("pages/train.py")
+    student.switch_page("views/train.py")
     _ok(student.run())
     _ok(student.button(key="train_start").click().run())
     (run,) = [r for r in student.session_state["mlp_runs"].values()][-1:]
@@ -95,7 +95,7 @@ def test_a_class_from_challenge_to_board():
         assert "the public half" in _texts(at.caption)  # the Train page's test digits
         results[name] = _submit(at)
         assert results[name].startswith("Submitted"), results[name]
-    board = _page("pages/board.py", {"class": code, "challenge": str(cid)})
+    board = _page("views/board.py", {"class": code, "challenge": str(cid)})
     (table,) = board.dataframe
     assert sorted(table.value["name"]) == ["Ada", "Bob"]
     assert list(table.value["rank"]) == [1, 2]
@@ -123,7 +123,7 @@ def test_the_teacher_removes_an_entry_and_its_owner_reads_why():
     _ok(next(b for b in teacher.button if b.label == "Remove").click().run())
     (entry,) = _classes().entries(code, cid)
     assert entry.removed == "copied from a neighbour"
-    student.switch_page("pages/class.py")
+    student.switch_page("views/class.py")
     _ok(student.run())
     assert "removed by the teacher: copied from a neighbour" in _texts(student.warning)
 
@@ -134,5 +134,5 @@ def test_a_wrong_code_says_only_that_it_is_wrong():
 
 
 def test_the_board_without_a_challenge_says_where_to_open_it():
-    at = _page("pages/board.py")
+    at = _page("views/board.py")
     assert "open it from the challenge's Board link" in _texts(at.info)

@@ -1,11 +1,14 @@
 """The store's fixtures: every test runs on SQLite and on PostgreSQL (`store`).
 
-PostgreSQL is `$MLP_LAB_TEST_DATABASE_URL` if set, else a throwaway cluster started once
-per test session (tests/store/postgres.py); without either the PostgreSQL half skips
-with the reason. Each test gets empty tables.
+PostgreSQL is `$MLP_LAB_TEST_DATABASE_URL` if set (a throwaway database: the tests empty
+its tables and create and drop databases beside it), else a throwaway cluster started
+once per test session (tests/store/postgres.py); without either the PostgreSQL half
+skips with the reason, or fails with it when `MLP_LAB_REQUIRE_POSTGRES=1` (CI).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +21,8 @@ from tests.store import postgres
 @pytest.fixture(scope="session")
 def postgres_url():
     if postgres.WHY_NOT:
+        if os.environ.get("MLP_LAB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"MLP_LAB_REQUIRE_POSTGRES=1 but {postgres.WHY_NOT}")
         pytest.skip(postgres.WHY_NOT)
     with postgres.database_url() as url:
         yield url

@@ -29,16 +29,16 @@ def upgrade() -> None:
     op.create_table(
         "identities",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("created", sa.Float(), nullable=False),
-        sa.Column("last_seen", sa.Float(), nullable=False, index=True),
+        sa.Column("created", sa.Double(), nullable=False),
+        sa.Column("last_seen", sa.Double(), nullable=False, index=True),
         sa.Column("redeem_failures", sa.Integer(), nullable=False),
-        sa.Column("redeem_window", sa.Float(), nullable=False),
+        sa.Column("redeem_window", sa.Double(), nullable=False),
     )
     op.create_table(
         "identity_keys",
         sa.Column("key_hash", sa.String(64), primary_key=True),
         _owner(),
-        sa.Column("created", sa.Float(), nullable=False),
+        sa.Column("created", sa.Double(), nullable=False),
     )
     op.create_table(
         "runs",
@@ -48,13 +48,13 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("starred", sa.Boolean(), nullable=False),
-        sa.Column("created", sa.Float(), nullable=False),
-        sa.Column("updated", sa.Float(), nullable=False),
+        sa.Column("created", sa.Double(), nullable=False),
+        sa.Column("updated", sa.Double(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=True),
         sa.Column("history", sa.JSON(), nullable=False),
         sa.Column("provenance", sa.JSON(), nullable=False),
         sa.Column("backend", sa.String(200), nullable=False),
-        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("seconds", sa.Double(), nullable=False),
         sa.Column("model", sa.LargeBinary(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.UniqueConstraint("identity_id", "number", name="uq_runs_identity_number"),
@@ -65,7 +65,7 @@ def upgrade() -> None:
             table,
             sa.Column("id", sa.Integer(), primary_key=True),
             _owner(),
-            sa.Column("created", sa.Float(), nullable=False),
+            sa.Column("created", sa.Double(), nullable=False),
             sa.Column("name", sa.String(200), nullable=False),
             sa.Column("payload", sa.JSON(), nullable=False),
             sa.Column("size", sa.Integer(), nullable=False),
@@ -74,7 +74,7 @@ def upgrade() -> None:
         "transfer_codes",
         sa.Column("code_hash", sa.String(64), primary_key=True),
         _owner(),
-        sa.Column("expires", sa.Float(), nullable=False, index=True),
+        sa.Column("expires", sa.Double(), nullable=False, index=True),
     )
 
 

@@ -3,9 +3,6 @@
 import streamlit as st
 
 from mlp_ui import board_view, class_state
-from mlp_ui.shell import through_app
-
-through_app()
 
 st.title("Board")
 link = class_state.challenge()

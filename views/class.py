@@ -6,9 +6,6 @@ import streamlit as st
 from mlp_ui import class_state
 from mlp_ui.class_teacher import start_panel, teacher_panel
 from mlp_ui.class_view import join_panel
-from mlp_ui.shell import through_app
-
-through_app()
 
 st.title("Class")
 st.caption(
