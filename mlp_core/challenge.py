@@ -1,6 +1,7 @@
 """A class challenge's rules: limits a run must keep, settings it may not change, and
-the measure the board ranks on. One schema table (`RULES`) drives checking, the URL and
-the words, as `mlp_core.config.SCHEMA` does for the Train page's settings.
+the measure the board ranks on. The limits are a settings type (`Limits`, on
+mlp_core.settings' one schema: checking, parsing, formatting and the words), as
+TrainConfig is for the Train page's settings.
 
 A rule at 0 is no limit. `fixed` maps Train settings (TrainConfig field names) to the
 values every run of the challenge must use: the Train page applies and locks them.
@@ -14,21 +15,31 @@ from typing import Any
 
 import numpy as np
 
-from mlp_core.config import SCHEMA, Field, TrainConfig, _check_field, _format, _parse
+from mlp_core.config import SCHEMA, TrainConfig
 from mlp_core.data import N_PIXELS
 from mlp_core.provenance import Kind, TrainedOn, unseen
+from mlp_core.settings import Settings, format, parse, schema, setting
 
 MEASURES = ("test accuracy",)
 DATA = ("mnist",)
 
-RULES: dict[str, Field] = {
-    "max_hidden": Field("rh", int, 0, 4096, label="hidden units per layer"),
-    "max_layers": Field("rl", int, 0, 5, label="hidden layers"),
-    "max_params": Field("rp", int, 0, 10**8, label="parameters (weights and biases)"),
-    "max_epochs": Field("re", int, 0, 1000, label="epochs"),
-    "max_seconds": Field("rs", float, 0.0, 86400.0, label="training seconds"),
-}
-"""name -> Field: each an upper limit (0: none)."""
+
+@dataclass(frozen=True)
+class Limits(Settings):
+    """A challenge's limits as a settings type (mlp_core.settings): each an upper limit,
+    0 for none; the measure the board ranks on and the data."""
+
+    max_hidden: int = setting(0, "rh", 0, 4096, label="hidden units per layer")
+    max_layers: int = setting(0, "rl", 0, 5, label="hidden layers")
+    max_params: int = setting(0, "rp", 0, 10**8, label="parameters (weights and biases)")
+    max_epochs: int = setting(0, "re", 0, 1000, label="epochs")
+    max_seconds: float = setting(0.0, "rs", 0.0, 86400.0, label="training seconds")
+    measure: str = setting("test accuracy", "measure", choices=MEASURES)
+    data: str = setting("mnist", "data", choices=DATA)
+
+
+RULES = {n: f for n, f in schema(Limits).items() if n.startswith("max_")}
+"""name -> Field of each limit."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +56,7 @@ class Rules:
     data: str = "mnist"
 
     def __post_init__(self) -> None:
-        for name, rule in RULES.items():
-            _check_field(name, rule, getattr(self, name))
-        if self.measure not in MEASURES:
-            raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {self.measure!r}")
-        if self.data not in DATA:
-            raise ValueError(f"data must be one of {', '.join(DATA)}; got {self.data!r}")
+        Limits(**{n: getattr(self, n) for n in schema(Limits)})  # each value, checked
         unknown = sorted(set(self.fixed) - set(SCHEMA))
         if unknown:
             raise ValueError(f"fixed settings must be Train settings; unknown: {unknown}")
@@ -73,18 +79,18 @@ class Rules:
     @classmethod
     def from_text(cls, limits: dict[str, str], fixed: dict[str, str]) -> Rules:
         """From a form: limit name -> typed text, Train setting -> typed text."""
-        values = {n: _parse(RULES[n].kind, t.strip() or "0") for n, t in limits.items()}
-        fixed_values = {n: _parse(SCHEMA[n].kind, t.strip()) for n, t in fixed.items()}
+        values = {n: parse(RULES[n], t.strip() or "0") for n, t in limits.items()}
+        fixed_values = {n: parse(SCHEMA[n], t.strip()) for n, t in fixed.items()}
         return cls(**values, fixed=fixed_values)
 
     def lines(self) -> list[str]:
         """The rules in words, one line each."""
         out = [
-            f"at most {_format(getattr(self, n))} {r.label}"
+            f"at most {format(getattr(self, n))} {r.label}"
             for n, r in RULES.items()
             if getattr(self, n)
         ]
-        out += [f"{SCHEMA[n].label} fixed at {_format(v)}" for n, v in self.fixed.items()]
+        out += [f"{SCHEMA[n].label} fixed at {format(v)}" for n, v in self.fixed.items()]
         return out or ["no limits"]
 
 
@@ -121,14 +127,14 @@ def broken(rules: Rules, run: Evidence, test_kind: Kind) -> list[str]:
         ("max_seconds", run.seconds, "seconds of training"),
     ]
     out = [
-        f"{_format(round(value, 1))} {what}: the rule is at most {_format(getattr(rules, n))}"
+        f"{format(round(value, 1))} {what}: the rule is at most {format(getattr(rules, n))}"
         for n, value, what in checks
         if getattr(rules, n) and value > getattr(rules, n)
     ]
     for name, value in rules.fixed.items():
         if getattr(run.config, name) != value:
-            got = _format(getattr(run.config, name))
-            out.append(f"{SCHEMA[name].label} is {got}: the challenge fixes it at {_format(value)}")
+            got = format(getattr(run.config, name))
+            out.append(f"{SCHEMA[name].label} is {got}: the challenge fixes it at {format(value)}")
     return out
 
 

@@ -83,7 +83,7 @@ def test_a_model_from_a_file_or_other_digits_is_never_scored() -> None:
     "bad, message",
     [
         (dict(max_hidden=-1), "max_hidden (hidden units per layer) must be between 0 and 4096"),
-        (dict(max_epochs=1.5), "max_epochs must be a whole number"),
+        (dict(max_epochs=1.5), "max_epochs (epochs) must be a whole number, got 1.5"),
         (dict(fixed={"nope": 1}), "fixed settings must be Train settings; unknown: ['nope']"),
         (dict(fixed={"lr": 99.0}), "lr (learning rate) must be between"),
         (dict(measure="loss"), "measure must be one of test accuracy"),
