@@ -257,3 +257,13 @@ def test_a_reason_is_plain_text_too(classes, store, room):
     sid = classes.submit(code, ch, ada, _entry(0.9))
     classes.remove_entry(code, key, sid, "copied\u202e\u200b\nfrom <i>Bob</i>")
     assert classes.mine(code, ch, ada)[0].removed == "copied from <i>Bob</i>"
+
+
+def test_the_teacher_sees_how_far_each_student_trains(classes, store, room):
+    code, key, ch = room
+    ada, outsider = _who(store), _who(store)
+    classes.join(code, ada, "Ada")
+    classes.report_progress(code, ada, 1.5, 10)
+    classes.report_progress(code, outsider, 9.0, 10)  # not a member: nothing noted
+    (row,) = classes.members(code, key, ch)
+    assert (row["name"], row["progress"], row["of"], row["entries"]) == ("Ada", 1.5, 10, 0)
