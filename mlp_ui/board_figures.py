@@ -35,7 +35,7 @@ def spread(entries: Sequence[Entry], best: Sequence[Entry], x: str = "params") -
         _dots(list(best), x, "each student's best", theme.RUN_COLOURS[0], 14),
     ]
     layout = dict(
-        title=dict(text="Every submission: accuracy against " + title.split(" (")[0].lower()),
+        title=dict(text="Every entry vs " + title.split(" (")[0].lower()),
         xaxis=dict(title=dict(text=title), type=scale),
         yaxis=dict(title=dict(text="Accuracy on the private half (%)")),
         height=theme.CHART_HEIGHT,
@@ -74,7 +74,7 @@ def top_curves(top: Sequence[Entry]) -> go.Figure:
             )
         )
     layout = dict(
-        title=dict(text="The top five: validation accuracy while they trained"),
+        title=dict(text="Top five while training"),
         xaxis=dict(title=dict(text="Epoch")),
         yaxis=dict(title=dict(text="Validation accuracy (%)")),
         height=theme.CHART_HEIGHT,
