@@ -37,10 +37,10 @@ def spread(entries: Sequence[Entry], best: Sequence[Entry], x: str = "params") -
     layout = dict(
         title=dict(text="Every entry vs " + title.split(" (")[0].lower()),
         xaxis=dict(title=dict(text=title), type=scale),
-        yaxis=dict(title=dict(text="Accuracy on the private half (%)")),
+        yaxis=dict(title=dict(text="Private half (%)")),
         height=theme.CHART_HEIGHT,
         legend=dict(orientation="h", y=-0.25),
-        margin=dict(t=60, l=70, r=20, b=80),
+        margin=dict(t=60, l=90, r=20, b=80),
     )
     return go.Figure(dict(data=traces, layout=layout))
 
@@ -79,6 +79,6 @@ def top_curves(top: Sequence[Entry]) -> go.Figure:
         yaxis=dict(title=dict(text="Validation accuracy (%)")),
         height=theme.CHART_HEIGHT,
         legend=dict(orientation="h", y=-0.25),
-        margin=dict(t=60, l=70, r=20, b=80),
+        margin=dict(t=60, l=90, r=20, b=80),
     )
     return go.Figure(dict(data=traces, layout=layout))

@@ -79,8 +79,9 @@ def live(code: str, challenge_id: int) -> None:
             "from the Train page."
         )
         return
-    st.markdown(
-        "**Leading:** "
+    st.markdown(  # on the projector a heading: read from the back of the room
+        ("### " if classroom.projector() else "")
+        + "**Leading:** "
         + " · ".join(f"{k + 1}. {plain(e.name)} {e.score:.2%}" for k, e in enumerate(best[:3]))
     )
     picked = st.dataframe(

@@ -109,7 +109,7 @@ def test_three_students_a_board_a_refusal_a_removal_and_the_csv(app_url, browser
         board.get_by_text(re.compile(re.escape(name.split(" ")[0]))).first.wait_for(timeout=15_000)
         print(f"{name}: on the board {time.monotonic() - submitted:.1f} s after 'Submitted'")
         students.append((context, pg))
-    leading = board.locator("p", has_text=re.compile("^Leading:")).inner_text()
+    leading = board.locator("h3, p", has_text=re.compile("^Leading:")).inner_text()
     assert leading.count("%") == 3 and "Cy <b>3</b>" in leading  # a name is plain text
     board.mouse.move(1, 1)
     screenshot(board, "class_board_projector")
@@ -124,7 +124,7 @@ def test_three_students_a_board_a_refusal_a_removal_and_the_csv(app_url, browser
     reason = teacher.locator('[class*="st-key-class_reason_"] input').first
     reason.fill("trained twice with the same seed")
     teacher.locator('[class*="st-key-class_remove_go_"]').get_by_role("button").first.click()
-    board.locator("p", has_text=re.compile("^Leading:")).filter(has_not_text="3.").wait_for()
+    board.locator("h3, p", has_text=re.compile("^Leading:")).filter(has_not_text="3.").wait_for()
     teacher.get_by_text(re.compile(r"4 joined; 1 not submitted yet")).first.wait_for()
     teacher.mouse.move(1, 1)
     screenshot(teacher, "class_teacher_projector")
