@@ -22,7 +22,7 @@ from mlp_core import provenance
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
 from mlp_core.training import Status, new_model
-from mlp_ui import classroom, library_figures, state
+from mlp_ui import classroom, library_figures, saved_libraries, state
 from mlp_ui import data as ui_data
 from mlp_ui.slices import train_in_slices
 
@@ -144,6 +144,11 @@ def _stop() -> None:
         with found.lock:
             if found.status is Status.RUNNING:
                 found.status = Status.STOPPED
+        saved_libraries.keep(found, _kept_name(found))
+
+
+def _kept_name(found: Comparison) -> str:
+    return f"{' vs '.join(found.runs)}: {describe(found.config)}"
 
 
 def draw(view: View) -> None:
@@ -234,6 +239,8 @@ def train_comparison(view: View) -> None:
             if found.status is not Status.RUNNING:
                 return False
             found.step(PACE.seconds)
+        if found.status is not Status.RUNNING:
+            saved_libraries.keep(found, _kept_name(found))  # done: kept for this browser
         return found.status is Status.RUNNING
 
     def redraw() -> None:

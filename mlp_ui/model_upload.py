@@ -15,6 +15,7 @@ from mlp_core.data import COLS, N_CLASSES, N_PIXELS, ROWS
 from mlp_core.serialize import ModelFileError, SavedModel, load_model
 from mlp_core.training import History, Status
 from mlp_ui import data as ui_data
+from mlp_ui import saved as kept
 from mlp_ui import state
 from mlp_ui.train_settings import widget_key
 
@@ -73,6 +74,7 @@ def _add_loaded(name: str, saved: SavedModel) -> state.Run:
         trained_on=ui_data.saved_trained_on(saved),
     )
     run.test_acc, run.test_on = ui_data.test_score(saved.model, scaling, run.trained_on)
+    kept.save(run)  # kept for this browser like the runs trained here
     return run
 
 

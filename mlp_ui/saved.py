@@ -58,18 +58,26 @@ class Me:
     replace: bool = False  # the cookie must be replaced (after a transfer code)
 
 
+RETRY_EVERY = 10.0
+"""Seconds between two tries to save a run after a failed save (a connection attempt to a
+database that is away may take CONNECT_SECONDS, which training should not pay per slice)."""
 HOUSEKEEPING_EVERY = 86400.0  # seconds between two clean-ups by one server process
 _housekept = {"at": float("-inf")}
+_down: dict[str, tuple[float, str]] = {}  # database URL -> (away until, why)
 _housekeeping = threading.Lock()
 
 
 def store() -> ms.Store | None:
     """The database, or None (with a note) when it cannot be opened now. Once a day per
     process it also deletes expired transfer codes and orphan identities."""
+    until, why = _down.get(ms.database_url(), (float("-inf"), ""))
+    if time.monotonic() < until:  # away a moment ago: no new wait for it yet
+        note(f"Your work is not being saved: {why}. It is kept in this tab meanwhile.")
+        return None
     try:
         db = ms.open_store()
     except ms.StoreError as exc:
-        note(f"Your work is not being saved: {exc}. It is kept in this tab meanwhile.")
+        went_away(exc)
         return None
     if time.monotonic() - _housekept["at"] > HOUSEKEEPING_EVERY and _housekeeping.acquire(False):
         try:
@@ -80,6 +88,14 @@ def store() -> ms.Store | None:
         finally:
             _housekeeping.release()
     return db
+
+
+def went_away(exc: ms.StoreError) -> None:
+    """The database failed to answer: say so, and ask it again only after RETRY_EVERY s
+    (each try may wait CONNECT_SECONDS for a connection)."""
+    if isinstance(exc, ms.Unavailable):
+        _down[ms.database_url()] = (time.monotonic() + RETRY_EVERY, str(exc))
+    note(f"Your work is not being saved: {exc}. It is kept in this tab meanwhile.")
 
 
 def note(text: str | None) -> None:
@@ -112,7 +128,7 @@ def who(create: bool = False) -> ms.Identity | None:
         try:
             mine.identity = ms.identity_for(db, mine.secret, create=create)
         except ms.StoreError as exc:
-            note(f"Your work is not being saved: {exc}. It is kept in this tab meanwhile.")
+            went_away(exc)
     return mine.identity
 
 
@@ -138,7 +154,7 @@ def open_session() -> None:
         if mine.identity is not None:
             _load_runs(db, mine.identity)
     except ms.StoreError as exc:
-        note(f"Your saved runs cannot be loaded now: {exc}.")
+        went_away(exc)
         return
     mine.loaded = True
 
@@ -218,17 +234,21 @@ def record(run: state.Run) -> ms.RunRecord:
 def save(run: state.Run, every: float = 0.0) -> None:
     """Save the run now, or skip if it was saved less than `every` seconds ago (a run that
     is training); a failure is noted and retried by the next save."""
-    if every and time.monotonic() - run.saved_at < every and not run.unsaved:
-        return
+    wait = max(every, RETRY_EVERY) if every and run.unsaved else every
+    if wait and time.monotonic() - run.saved_at < wait:
+        return  # while the database is away, a training run tries every RETRY_EVERY s
     run.saved_at = time.monotonic()
     identity, db = who(create=True), store()
     if identity is None or db is None:
         run.unsaved = True
         return
     try:
-        done = _save_once(db, identity, run)
+        with run.save_lock:
+            done = _save_once(db, identity, run)
     except ms.StoreError as exc:
         run.unsaved = True
+        if isinstance(exc, ms.Unavailable):
+            _down[ms.database_url()] = (time.monotonic() + RETRY_EVERY, str(exc))
         note(f"Not saved: {exc}. Training goes on; the run is kept in this tab and saved later.")
         return
     run.unsaved = False
@@ -257,7 +277,7 @@ def retry_unsaved() -> None:
     """Save the runs a failure left unsaved (called once a page run)."""
     for run in list(state.runs().values()):
         if run.unsaved and state.active_run() is not run:
-            save(run)
+            save(run, every=RETRY_EVERY)
 
 
 def delete(run: state.Run) -> None:

@@ -54,6 +54,9 @@ class Run:
     backend: str = ""  # which back-end trained it, for a run saved earlier (no Trainer)
     saved_at: float = 0.0  # time.monotonic() of the last save attempt
     unsaved: bool = False  # the last save failed: the next one tries again
+    # One save of this run at a time: each takes the run's state when it gets this lock,
+    # so an older state never overwrites a newer one (two script runs may both save).
+    save_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     # Held while the trainer steps or its state changes. Streamlit's fast reruns start
     # the next script run at once, while the old one finishes its current step in its
     # own thread: without the lock both could touch the same model.

@@ -71,7 +71,12 @@ def _can_continue(run: state.Run | None) -> bool:
 
 def _revivable(run: state.Run) -> bool:
     """A run saved earlier (a reload, another day): its Trainer is made again on Continue."""
-    return run.trainer is None and run.config is not None and run.saved_id is not None
+    return (
+        run.trainer is None
+        and run.config is not None
+        and run.saved_id is not None
+        and not run.source.startswith("loaded from")  # a model file: used, not trained on
+    )
 
 
 def _revive(run: state.Run) -> None:

@@ -43,13 +43,18 @@ def status_text(run: Run) -> str:
         return f"Training run #{run.id}: {run.architecture}, {run.name}."
     if h.status is Status.READY:
         return f"Run #{run.id} is at epoch 0, with its first weights: press Continue to train it."
-    if h.status is Status.DONE and (run.trainer is not None or run.saved_id is not None):
+    if h.status is Status.DONE and not _from_file(run):
         seconds = sum(e.seconds for e in h.epochs)
         return (
             f"Run #{run.id} finished {count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
             f"training: test accuracy {pct(run.test_acc)} on {run.test_on}."
         )
     return f"Run #{run.id}: {h.message or h.status}"
+
+
+def _from_file(run: Run) -> bool:
+    """A model loaded from a file (not trained here, now or in an earlier session)."""
+    return run.trainer is None and (run.saved_id is None or run.source.startswith("loaded from"))
 
 
 def overfit_note(history: History, n_valid: int = 5000) -> str | None:
@@ -91,7 +96,7 @@ def run_row(run: Run) -> dict[str, Any]:
         "L2": f"{c.l2:g}" if c else "?",
         "batch": c.batch_size if c else None,
         "epochs": len(run.history.epochs),
-        "status": run.history.status.value if run.trainer or run.saved_id else "loaded",
+        "status": "loaded" if _from_file(run) else run.history.status.value,
         "kept": "★" if run.starred else "",
         "train acc": pct(last and last.train_acc),
         "valid acc": pct(last and last.valid_acc),

@@ -24,10 +24,12 @@ def panel() -> None:
         if said := st.session_state.pop(_SAID, None):
             st.text(said)
         _another_device()
+        sure = st.checkbox("Yes, delete all my saved work", key="your_work_sure")
         st.button(
             "Forget me",
             key="your_work_forget",
             on_click=_forget,
+            disabled=not sure,
             help="Delete every run and snapshot you saved, on the server too. No undo.",
         )
 
@@ -59,4 +61,5 @@ def _new_code() -> None:
 
 def _forget() -> None:
     st.session_state.pop(_CODE, None)
+    st.session_state["your_work_sure"] = False
     st.session_state[_SAID] = saved.forget_me()

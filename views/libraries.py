@@ -8,7 +8,7 @@ drawn before it starts.
 
 import streamlit as st
 
-from mlp_ui import classroom
+from mlp_ui import classroom, saved_libraries
 from mlp_ui import libraries_try as lt
 from mlp_ui import libraries_view as lv
 
@@ -17,6 +17,7 @@ classroom.try_this("libraries", lt.experiments())
 config = lv.settings()
 st.page_link("views/train.py", label="Change the settings on the Train page", icon="⚙️")
 view = lv.run_controls(config)
+saved_libraries.kept_panel()
 with classroom.why():
     st.markdown(
         "What you built on the Train page is what people train with the big libraries. "

@@ -95,6 +95,7 @@ def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypat
         raise ms.Unavailable("the database cannot be reached (connection refused)")
 
     monkeypatch.setattr(ms, "save_run", down)
+    monkeypatch.setattr(saved, "RETRY_EVERY", 0.0)  # tried again at once, not 10 s later
     at = _ok(_open().button(key="train_start").click().run())
     (run,) = _runs(at).values()
     assert run.history.status == "done" and run.unsaved  # training went on
@@ -109,6 +110,8 @@ def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypat
 def test_forget_me_deletes_everything():
     at, run = _trained()
     secret = _secret(at)
+    assert at.button(key="your_work_forget").disabled  # not without saying yes
+    _ok(at.checkbox(key="your_work_sure").check().run())
     _ok(at.button(key="your_work_forget").click().run())
     assert _runs(at) == {} and _secret(at) != secret
     assert _runs(_open(secret)) == {}
@@ -151,3 +154,37 @@ def test_a_playground_snapshot_is_found_again_and_forgotten():
         np.testing.assert_array_equal(a, b)
     _ok(again.button(key="pg_forget").click().run())
     assert _playground(_secret(at)).session_state["playground"].snapshots == []
+
+
+def test_an_unreachable_postgresql_is_one_line_and_training_goes_on(monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MLP_LAB_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{port}/lab")
+    at = _ok(_open().button(key="train_start").click().run())
+    (run,) = _runs(at).values()
+    assert run.history.status == "done" and len(run.history.epochs) == 2 and run.unsaved
+    lines = [w.value for w in at.warning if "not being saved" in w.value or "Not saved" in w.value]
+    assert len(lines) == 1 and "cannot be reached" in lines[0] and "\n" not in lines[0]
+
+
+def _libraries(secret: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params = {"epochs": "2", "n": "500"}
+    if secret is not None:
+        at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
+    at.run()
+    at.switch_page("views/libraries.py")
+    return _ok(at.run())
+
+
+def test_a_finished_comparison_is_kept_and_listed_in_a_later_session():
+    at = _ok(_libraries().button(key="lib_start").click().run())
+    assert at.session_state["mlp_library_comparison"].status.value == "done"
+    again = _libraries(_secret(at))
+    (panel,) = [e for e in again.expander if e.label.startswith("Comparisons you kept")]
+    assert panel.label == "Comparisons you kept (1)"
+    table = panel.dataframe[0].value
+    assert "mlp_core" in list(table["library"]) and set(table["epochs"]) == {2}
