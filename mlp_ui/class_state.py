@@ -7,6 +7,8 @@ hashed on the server), so a reload, a new tab or another replica is the same stu
 
 from __future__ import annotations
 
+import ipaddress
+
 import streamlit as st
 
 from mlp_class.api import ClassStore
@@ -38,9 +40,22 @@ def me() -> Identity:
 
 
 def address() -> str:
-    """The browser's address as the server sees it (for the join limit), or ''."""
-    ip = getattr(st.context, "ip_address", None)
-    return str(ip or "")
+    """The browser's address for the join limit, or ''. Behind a proxy on this machine
+    or the local network (HAProxy with `option forwardfor`), the address the proxy
+    appended last to X-Forwarded-For: else every student would share the proxy's."""
+    ip = str(st.context.ip_address or "")
+    forwarded = str(st.context.headers.get("X-Forwarded-For") or "")
+    if forwarded and _private(ip):
+        return forwarded.split(",")[-1].strip()[:64]
+    return ip
+
+
+def _private(ip: str) -> bool:
+    try:
+        found = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return found.is_loopback or found.is_private
 
 
 TEACHER_COOKIE = "mlp_lab_teacher"
