@@ -51,6 +51,8 @@ PAGES = [
     st.Page("views/mistakes.py", title="Mistakes", icon=":material/error:"),
     st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
     LIBRARIES,
+    st.Page("views/class.py", title="Class", icon=":material/groups:"),
+    st.Page("views/board.py", title="Board", icon=":material/leaderboard:"),
     TRAIN_ALIAS,
 ]
 

@@ -16,6 +16,14 @@ and `python -m mlp_lab train` call it):
 - `OneThread`: `mlp_core.training.PlainStep` in this process on one BLAS thread, when
   $MLP_LAB_FAST=0 switches the rest off: exactly the code students read.
 
+`choose(exact=True)` never splits: its run goes to the pool (or the same step here) for
+its whole life, whatever else trains. The pool and this process run the same code on one
+BLAS thread and agree to the bit; the split adds the first layer's products in another
+order (compacted columns), so a run that took it for some minibatches ends a few
+hundredths of a point away (97.76-97.97 % for the defaults, seed 1, on one server). A
+class challenge's runs are exact, so the teacher can re-train any submission and get its
+weights bit for bit (tests/fast/test_exact.py).
+
 `describe()` says which trained, and for what share of the minibatches.
 """
 
@@ -47,6 +55,7 @@ PLAIN = "plain NumPy step (1 thread)"
 SPLIT = "fast back-end (2 processes)"
 POOL = "plain NumPy step in the server's worker pool"
 CLASS = "other runs were training in this server: they share its cores in turns"
+EXACT = "exact: one route for the whole run, the same bits whoever else trains"
 
 _RUNS: weakref.WeakSet = weakref.WeakSet()
 _RUNS_LOCK = threading.Lock()
@@ -55,11 +64,11 @@ that gains a member while another thread iterates it raises RuntimeError (seen w
 class of thirty pressing Start together)."""
 
 
-def choose() -> OneThread | FastBackend:
-    """The back-end for a new training run."""
+def choose(exact: bool = False) -> OneThread | FastBackend:
+    """The back-end for a new training run; `exact`: never the split (see above)."""
     if os.environ.get(ENV, "").strip().lower() in ("0", "off", "no", "false"):
         return OneThread(f"the fast back-end is switched off: {ENV}=0")
-    return FastBackend()
+    return FastBackend(exact=exact)
 
 
 def active_runs() -> int:
@@ -122,13 +131,15 @@ class FastBackend(_Counted):
     """The process split when the run is alone and it pays, else the worker pool (else the
     plain step here); it counts the minibatches of each and why the split did not run."""
 
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = False) -> None:
         super().__init__()
         self._split: split_process.ProcessSplit | None = None
         self._pooled = pool.PoolRun() if pool.available() else None
         self.paused_until = 0.0  # time.monotonic() until which the split is not tried (busy core)
         self._unavailable = ""  # why no split can run, once known
-        if cpus() < 2:
+        if exact:
+            self._unavailable = EXACT
+        elif cpus() < 2:
             self._unavailable = "this process may use one CPU"
         elif not split_process.available():
             self._unavailable = "the process split needs Linux on x86-64"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from mlp_core import provenance
+from mlp_core import holdout, provenance
 from mlp_core.data import Dataset, prepare
 from mlp_core.mnist import MnistData, fetch_mnist, load_mnist
 from mlp_core.network import MLP
@@ -49,6 +49,7 @@ def fetch_full_mnist(progress=None) -> MnistData:
     fetch_mnist(progress=progress)
     mnist.clear()
     dataset.clear()
+    test_half.clear()
     return mnist()
 
 
@@ -58,13 +59,25 @@ def default_model() -> SavedModel | None:
     return load_model(DEFAULT_MODEL) if DEFAULT_MODEL.exists() else None
 
 
+@st.cache_resource(show_spinner=False)
+def test_half(scaling: str, half: holdout.Half) -> tuple[np.ndarray, np.ndarray, str]:
+    """`half` of the test digits (mlp_core.holdout), read-only, and its name."""
+    data = dataset(scaling, "float32")
+    X, y = holdout.take(data.X_test, data.y_test, half)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    whole = provenance.name_test_set(data.kind, len(data.y_test))
+    return X, y, holdout.describe(half, whole, data.y_test)
+
+
 def test_score(
     model: MLP, scaling: str, trained_on: provenance.TrainedOn | None
 ) -> tuple[float | None, str]:
-    """Accuracy on the test digits and their name; (None, why) when the model trained on
-    them (the offline sample is made of MNIST training images) or cannot be scored."""
+    """Accuracy on the public half of the test digits and their name; (None, why) when the
+    model trained on them (the offline sample is made of MNIST training images) or cannot
+    be scored. The private half is a class board's (mlp_core.holdout)."""
     data = dataset(scaling, "float32")
-    digits = provenance.name_test_set(data.kind, len(data.y_test))
+    X_test, y_test, digits = test_half(scaling, "public")
     if model.sizes[0] != data.X_test.shape[1]:
         return None, f"not measured: the model takes {model.sizes[0]} inputs, not digits"
     if provenance.unseen(trained_on, data.kind) is False:
@@ -72,7 +85,7 @@ def test_score(
             f"not measured: this model trained on {trained_on.describe()}, which include "
             f"the {digits} (fetch full MNIST to test it on digits it never saw)"
         )
-    acc = float(np.mean(model.predict(data.X_test) == data.y_test))
+    acc = float(np.mean(model.predict(X_test) == y_test))
     if trained_on is None:
         digits += " (the model file does not say which digits it trained on)"
     return acc, digits

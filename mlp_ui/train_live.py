@@ -26,7 +26,7 @@ import mlp_fast
 from mlp_core.config import TrainConfig
 from mlp_core.history import Status
 from mlp_core.idx import N_CLASSES, N_PIXELS
-from mlp_ui import classroom, figures, model_figures, saved, state, theme, turns
+from mlp_ui import class_train, classroom, figures, model_figures, saved, state, theme, turns
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
@@ -235,6 +235,7 @@ def train_active(view: LiveView) -> None:
             with turns.heavy():  # never while holding the run's lock
                 draw_curves(view)
                 draw_progress(view, run)
+            class_train.progress(run)  # in a class challenge only: the teacher's view
             drawn = time.monotonic()
 
     train_in_slices(train_slice, redraw, PACE.max_slices)

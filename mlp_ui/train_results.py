@@ -11,7 +11,7 @@ from mlp_core.config import (
 )
 from mlp_core.idx import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_ui import classroom, model_figures, state
+from mlp_ui import class_train, classroom, model_figures, state
 from mlp_ui import data as ui_data
 from mlp_ui.train_text import overfit_note, pct
 
@@ -46,6 +46,7 @@ def _results(run: state.Run) -> None:
     if run.test_acc is None and run.history.epochs:
         score(run)  # e.g. paused by a page switch before it was scored
     _metrics(run)
+    class_train.submit_panel(run)  # in a class challenge only
     valid = ui_data.dataset(scaling_of(run.config), "float32").y_valid
     if note := overfit_note(run.history, len(valid)):
         st.warning(note)
@@ -65,7 +66,10 @@ def _metrics(run: state.Run) -> None:
     test.metric(
         "Test accuracy",
         pct(run.test_acc),
-        help=f"On {run.test_on}: never used in training or for choosing settings.",
+        help=(
+            f"On {run.test_on}: never used in training. The other half of the test digits "
+            "is kept for class boards, which score on digits no page shows a score on."
+        ),
     )
     valid.metric("Validation accuracy", pct(last and last.valid_acc))
     train.metric("Training accuracy", pct(last and last.train_acc))

@@ -14,8 +14,8 @@ from mlp_core.data import Dataset
 from mlp_core.history import Status
 from mlp_core.network import MLP
 from mlp_core.training import Trainer
+from mlp_ui import class_train, saved, state
 from mlp_ui import data as ui_data
-from mlp_ui import saved, state
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_config, widget_key
 from mlp_ui.train_text import run_name
@@ -139,8 +139,10 @@ def start() -> None:
 
 def new_trainer(config: TrainConfig, dataset: Dataset, model: MLP | None = None) -> Trainer:
     """A Trainer with the back-end mlp_fast chooses (the fast one unless another run of
-    this server is training, or $MLP_LAB_FAST=0)."""
-    return Trainer(config, dataset, model, backend=mlp_fast.choose())
+    this server is training, or $MLP_LAB_FAST=0); in a class challenge an exact one, so the
+    teacher can re-train a submission bit for bit."""
+    exact = class_train.current() is not None
+    return Trainer(config, dataset, model, backend=mlp_fast.choose(exact=exact))
 
 
 def _stop() -> None:

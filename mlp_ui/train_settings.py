@@ -22,7 +22,7 @@ from mlp_core.config import (
     TrainConfig,
 )
 from mlp_core.losses import LOSSES
-from mlp_ui import classroom, state
+from mlp_ui import class_state, class_train, classroom, state
 from mlp_ui import data as ui_data
 
 
@@ -147,16 +147,19 @@ def _high(c: Control) -> float | None:
     return min(c.high, training_digits()) if c.name == "n_train" else c.high
 
 
-def _number(c: Control) -> None:
+def _number(c: Control, locked: bool = False) -> None:
     key = widget_key(c.name)  # its value was fitted to _high by _seed_widgets or widget_values
-    st.number_input(_label(c.name), c.low, _high(c), step=c.step, key=key, help=c.help)
+    st.number_input(
+        _label(c.name), c.low, _high(c), step=c.step, key=key, help=c.help, disabled=locked
+    )
 
 
-def _slider(c: Control) -> None:
-    st.slider(_label(c.name), c.low, c.high, step=c.step, key=widget_key(c.name), help=c.help)
+def _slider(c: Control, locked: bool = False) -> None:
+    key = widget_key(c.name)
+    st.slider(_label(c.name), c.low, c.high, step=c.step, key=key, help=c.help, disabled=locked)
 
 
-def _select(c: Control) -> None:
+def _select(c: Control, locked: bool = False) -> None:
     labels = OPTION_LABELS.get(c.name, {})
     st.selectbox(
         _label(c.name),
@@ -164,10 +167,11 @@ def _select(c: Control) -> None:
         format_func=lambda v: labels.get(v, v),
         key=widget_key(c.name),
         help=c.help or None,
+        disabled=locked,
     )
 
 
-def _grid(c: Control) -> None:
+def _grid(c: Control, locked: bool = False) -> None:
     options = sorted(
         {*c.options, st.session_state[widget_key(c.name)]}
     )  # a linked value may be off-grid
@@ -177,14 +181,15 @@ def _grid(c: Control) -> None:
         format_func=lambda v: f"{v:g}",
         key=widget_key(c.name),
         help=c.help or None,
+        disabled=locked,
     )
 
 
-def _check(c: Control) -> None:
-    st.checkbox(_label(c.name), key=widget_key(c.name), help=c.help or None)
+def _check(c: Control, locked: bool = False) -> None:
+    st.checkbox(_label(c.name), key=widget_key(c.name), help=c.help or None, disabled=locked)
 
 
-_DRAW: dict[str, Callable[[Control], None]] = {
+_DRAW: dict[str, Callable[[Control, bool], None]] = {
     "number": _number,
     "slider": _slider,
     "select": _select,
@@ -238,6 +243,14 @@ def widget_config() -> TrainConfig:
     return TrainConfig(**{c.name: st.session_state[widget_key(c.name)] for c in CONTROLS})
 
 
+def widget_config_or_default() -> TrainConfig:
+    """The widgets' config, or the defaults while they describe none."""
+    try:
+        return widget_config()
+    except ValueError:
+        return TrainConfig()
+
+
 def settings() -> TrainConfig | None:
     """The settings panel; the valid config it describes, or None with a message."""
     if widget_key("hidden") not in st.session_state:  # first visit, or back from another page
@@ -245,6 +258,10 @@ def settings() -> TrainConfig | None:
         config, problems = TrainConfig.read_query(query, state.train_settings())
         linked = frozenset(name for name, f in SCHEMA.items() if f.key in query)
         _seed_widgets(config, tuple(problems), linked)
+    locked = class_train.locked()
+    if locked:  # a class challenge's fixed settings, whatever the widgets said before
+        fixed = widget_values(class_train.apply(widget_config_or_default()))
+        st.session_state.update({widget_key(n): fixed[widget_key(n)] for n in locked})
     _url_problems()
     book, default = (st, st) if classroom.projector() else st.columns(2)  # big text: stacked
     book.button(
@@ -265,10 +282,10 @@ def settings() -> TrainConfig | None:
         help="ReLU, softmax, lr 0.1 with momentum 0.9: about 97.8 % in 10 epochs.",
     )
     for c in MAIN:
-        _DRAW[c.kind](c)
+        _DRAW[c.kind](c, c.name in locked)
     with st.expander("More settings"):
         for c in ADVANCED:
-            _DRAW[c.kind](c)
+            _DRAW[c.kind](c, c.name in locked)
     return _validated()
 
 
@@ -286,7 +303,8 @@ def _validated() -> TrainConfig | None:
     linked = config  # all the loaded digits: the default's meaning, so the link leaves it out
     if config.n_train == training_digits() < TrainConfig().n_train:
         linked = config.replace(n_train=TrainConfig().n_train)
-    classroom.write_query(linked.to_query())  # a link to this page reproduces these settings
+    # a link to this page reproduces these settings (and keeps a class challenge's keys)
+    classroom.write_query({**linked.to_query(), **class_state.challenge_query()})
     return config
 
 

@@ -12,7 +12,7 @@ a drawn digit on the Draw page.
 
 import streamlit as st
 
-from mlp_ui import classroom, turns
+from mlp_ui import class_train, classroom, turns
 from mlp_ui.code_view import code_panel
 from mlp_ui.model_upload import upload_panel
 from mlp_ui.runs_table import runs_panel
@@ -23,6 +23,7 @@ from mlp_ui.train_settings import settings
 from mlp_ui.train_try import try_this
 
 st.title("Train a network")
+class_train.banner()  # a class challenge's name and rules, when opened from its link
 try_this()
 
 settings_col, main_col = st.columns([1.15, 3.2], gap="medium")

@@ -18,6 +18,8 @@ PAGES = [
     "views/mistakes.py",
     "views/draw.py",
     "views/libraries.py",
+    "views/class.py",
+    "views/board.py",
 ]
 
 

@@ -1,0 +1,151 @@
+"""The Train page in a class challenge: the rules applied and the fixed settings locked,
+a line naming the challenge, "Submit to the board" under a finished run (or submitted by
+itself when the teacher chose so), and how far the run is, for the teacher's view.
+
+The run submitted is the one in this session, trained by the server: the server checks
+it against the rules (mlp_core.challenge.broken) and scores its model on the private half
+of the test digits (mlp_core.holdout), never a number or a file the browser sends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import streamlit as st
+
+from mlp_class import scoring
+from mlp_class.api import Refused
+from mlp_core.challenge import Evidence, Rules, broken
+from mlp_core.config import TrainConfig
+from mlp_core.training import Status
+from mlp_store import StoreError
+from mlp_ui import class_state, state
+from mlp_ui import data as ui_data
+from mlp_ui.class_text import plain
+
+SPLIT = "fast back-end (2 processes)"
+"""What `backend_used` says of a run the process split trained (mlp_fast.SPLIT)."""
+FINISHED = (Status.DONE, Status.EARLY_STOPPED, Status.STOPPED)
+_SENT = "mlp_class_sent"  # run id -> the line said when it was submitted (or refused)
+_PROGRESS_AT = "mlp_class_progress_at"
+PROGRESS_EVERY = 2.0
+"""Seconds between two progress notes of a training run (the teacher's view)."""
+
+
+@st.cache_data(ttl=5, max_entries=256, show_spinner=False)
+def _challenge(code: str, cid: int) -> dict | None:
+    found = class_state.store()
+    try:
+        return found.challenge(code, cid) if found else None
+    except (Refused, StoreError):
+        return None
+
+
+def current() -> dict | None:
+    """The challenge this session's Train page is in (None: none, or not found)."""
+    link = class_state.challenge()
+    return _challenge(*link) if link else None
+
+
+def rules() -> Rules | None:
+    found = current()
+    return found["rules"] if found else None
+
+
+def locked() -> frozenset[str]:
+    """The Train settings the challenge fixes."""
+    found = rules()
+    return frozenset(found.fixed) if found else frozenset()
+
+
+def apply(config: TrainConfig) -> TrainConfig:
+    found = rules()
+    return found.apply(config) if found else config
+
+
+def banner() -> None:
+    """One line naming the challenge and its rules (nothing outside a challenge)."""
+    found = current()
+    if found is None:
+        if class_state.challenge():
+            st.warning("This link's challenge was not found: it may have been deleted.")
+        return
+    state_word = "open" if found["open"] else "closed"
+    st.info(
+        f"Class challenge ({state_word}): **{plain(found['title'])}**. Rules: "
+        + "; ".join(found["rules"].lines())
+        + ". Locked settings cannot be changed here."
+    )
+
+
+def evidence(run: state.Run) -> Evidence:
+    """What the server knows of a run of this session."""
+    config = run.trainer.config if run.trainer is not None else run.config
+    # the server wrote this source (a saved run keeps it); a file's run is "loaded from ..."
+    here = run.source == "trained in this session"
+    seconds = sum(e.seconds for e in run.history.epochs)
+    epochs = len(run.history.epochs)
+    return Evidence(config or TrainConfig(), run.model.sizes, epochs, seconds, here, run.trained_on)
+
+
+def _problems(run: state.Run, found: dict) -> list[str]:
+    if run.history.status not in FINISHED or not run.history.epochs:
+        return ["only a finished run can be submitted"]
+    data = ui_data.dataset(evidence(run).config.scaling, "float32")
+    out = broken(found["rules"], evidence(run), data.kind)
+    if SPLIT in (run.trainer.backend_used if run.trainer is not None else run.backend):
+        out.append(
+            "this run was trained before the challenge was opened (by the two-process "
+            "split, which cannot be re-trained bit for bit): train it from the challenge link"
+        )
+    return out
+
+
+def submit(run: state.Run) -> str:
+    """Check, score and submit `run`; the line to show."""
+    found, link = current(), class_state.challenge()
+    if found is None or link is None:
+        return "No challenge: open a challenge link from the Class page first."
+    if problems := _problems(run, found):
+        return "Refused: " + "; ".join(problems) + "."
+    run_evidence = evidence(run)
+    X, y, _ = ui_data.test_half(run_evidence.config.scaling, "private")
+    entry = scoring.entry(run.model, run_evidence, run.history, X, y)
+    try:
+        found_store = class_state.store()
+        if found_store is None:
+            return "Not submitted: the database is not usable now; try again in a minute."
+        found_store.submit(link[0], link[1], class_state.me(), entry)
+    except (Refused, StoreError) as exc:
+        return f"Refused: {exc}."
+    return "Submitted: the server scored it on the private half of the test digits. See the Board."
+
+
+def submit_panel(run: state.Run) -> None:
+    """'Submit to the board' under the current run, and what became of it."""
+    found = current()
+    if found is None:
+        return
+    sent = st.session_state.setdefault(_SENT, {})
+    if found["auto_submit"] and run.id not in sent and run.history.status in FINISHED:
+        sent[run.id] = submit(run)
+    if st.button("Submit to the board", key=f"class_submit_{run.id}", disabled=not found["open"]):
+        sent[run.id] = submit(run)
+    if line := sent.get(run.id):
+        (st.success if line.startswith("Submitted") else st.error)(line)
+
+
+def progress(run: state.Run) -> None:
+    """Note how far the run is (at most every PROGRESS_EVERY s), for the teacher's view."""
+    link = class_state.challenge()
+    now = time.monotonic()
+    if link is None or now - st.session_state.get(_PROGRESS_AT, -1e9) < PROGRESS_EVERY:
+        return
+    st.session_state[_PROGRESS_AT] = now
+    trainer, found = run.trainer, class_state.store()
+    if trainer is None or found is None:
+        return
+    done = None if trainer.finished else trainer.epoch + trainer.progress
+    with contextlib.suppress(StoreError):  # the teacher's view misses one note; training goes on
+        found.report_progress(link[0], class_state.me(), done, trainer.target_epochs)

@@ -1,0 +1,99 @@
+"""The Class page: students join a class; a teacher creates one, sets challenges and
+watches the class (mlp_ui.class_teacher). Everything through mlp_class.api; every name
+and title shown as plain text (st.text, st.dataframe, or escaped with class_text.plain).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlp_class.api import ClassStore, Refused, ranking
+from mlp_core.config import TrainConfig
+from mlp_store import StoreError
+from mlp_ui import class_state
+from mlp_ui.class_text import plain
+
+_JOINED = "mlp_class_joined"  # the code this session joined
+
+
+def join_panel(store: ClassStore) -> None:
+    """Join with a code and a name; then the class's challenges and my entries."""
+    code = st.session_state.get(_JOINED)
+    if code is None:
+        with st.form("class_join"):
+            typed = st.text_input(
+                "Class code", max_chars=16, placeholder="e.g. K7QM-W3ZD", key="class_code"
+            )
+            name = st.text_input("Your name on the board", max_chars=24, key="class_name")
+            joined = st.form_submit_button("Join", type="primary", key="class_join_go")
+        if joined:
+            _join(store, typed, name)
+        return
+    member = store.membership(code, class_state.me())
+    if member is None:  # forgotten, removed with the class
+        st.session_state[_JOINED] = None
+        st.rerun()
+    st.success(f"You are in **{plain(member[0])}** as **{plain(member[1])}**.")
+    challenges_list(store, code)
+    if st.button("Leave this page's class", key="class_leave"):
+        st.session_state[_JOINED] = None
+        class_state.leave_challenge()
+        st.rerun()
+
+
+def _join(store: ClassStore, typed: str, name: str) -> None:
+    try:
+        kept = store.join(typed, class_state.me(), name, class_state.address())
+    except (Refused, StoreError, ValueError) as exc:
+        st.error(f"Not joined: {exc}.")
+        return
+    from mlp_class.words import read_code
+
+    st.session_state[_JOINED] = read_code(typed)
+    st.toast(f"Joined as {plain(kept)}")
+    st.rerun()
+
+
+def links(code: str, challenge: dict) -> None:
+    """Open the challenge on Train (rules applied) and its board."""
+    keys = {class_state.CLASS_KEY: code, class_state.CHALLENGE_KEY: str(challenge["id"])}
+    settings = challenge["rules"].apply(TrainConfig()).to_query()
+    train, board = st.columns(2)
+    train.page_link(
+        "views/train.py",
+        label="Train for it",
+        icon=":material/show_chart:",
+        query_params={**settings, **keys},
+    )
+    board.page_link(
+        "views/board.py", label="Its board", icon=":material/leaderboard:", query_params=keys
+    )
+
+
+def challenges_list(store: ClassStore, code: str) -> None:
+    """Each challenge: title, rules, open or closed, links, and my own entries."""
+    found = store.challenges(code)
+    if not found:
+        st.info("No challenge yet: your teacher is setting one up.")
+    for ch in found:
+        with st.container(border=True):
+            st.markdown(f"**{plain(ch['title'])}** ({'open' if ch['open'] else 'closed'})")
+            st.caption("Rules: " + "; ".join(ch["rules"].lines()))
+            links(code, ch)
+            _mine(store, code, ch["id"])
+
+
+def _mine(store: ClassStore, code: str, challenge_id: int) -> None:
+    mine = store.mine(code, challenge_id, class_state.me())
+    if not mine:
+        return
+    best = ranking(mine)
+    st.caption(
+        f"Your entries: {len(mine)}; your best on the board: "
+        + (f"{best[0].score:.2%}" if best else "none (removed)")
+    )
+    for e in mine:
+        if e.removed:
+            st.warning(
+                f"Your entry of {e.score:.2%} was removed by the teacher: {plain(e.removed)}"
+            )

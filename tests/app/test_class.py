@@ -1,0 +1,138 @@
+"""The Class and Board pages in AppTest, on the offline sample and a SQLite file: a teacher
+creates a class and a challenge, students (separate sessions) join, train and submit, the
+board ranks them; a rule-breaking run is refused; the teacher removes an entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_class.api import ClassStore
+from mlp_store import open_store
+from mlp_ui import board_view, class_train
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    board_view.board_data.clear()
+    class_train._challenge.clear()
+
+
+def _classes() -> ClassStore:
+    return ClassStore(open_store())
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _page(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = dict(query or {})
+    at.switch_page(page)
+    return _ok(at.run())
+
+
+def _texts(elements) -> str:
+    return " | ".join(str(e.value) for e in elements)
+
+
+def _teacher(rules: dict[str, int]) -> tuple[AppTest, str, int]:
+    at = _page("views/class.py")
+    at.text_input[2].input("Period 3")  # Join's code and name, then the class name
+    _ok(at.button[1].click().run())
+    code, _key = at.session_state["mlp_class_teacher"]
+    for name, value in rules.items():
+        at.number_input(key=f"class_rule_{name}").set_value(value)
+    submit = next(b for b in at.button if b.label == "Create the challenge")
+    _ok(submit.click().run())
+    store = _classes()
+    (challenge,) = store.challenges(code)
+    return at, code, challenge["id"]
+
+
+def _student(code: str, name: str) -> AppTest:
+    at = _page("views/class.py")
+    at.text_input[0].input(code)
+    at.text_input[1].input(name)
+    join = next(b for b in at.button if b.label == "Join")
+    return _ok(join.click().run())
+
+
+def _train(student: AppTest, code: str, cid: int, settings: dict) -> AppTest:
+    query = {**SMALL, **settings, "class": code, "challenge": str(cid)}
+    student.query_params = query
+    student.switch_page("views/train.py")
+    _ok(student.run())
+    _ok(student.button(key="train_start").click().run())
+    (run,) = [r for r in student.session_state["mlp_runs"].values()][-1:]
+    assert run.history.status == "done"
+    return student
+
+
+def _submit(at: AppTest) -> str:
+    button = next(b for b in at.button if b.label == "Submit to the board")
+    _ok(button.click().run())
+    said = [str(e.value) for e in [*at.success, *at.error]]
+    return next(line for line in said if line.startswith(("Submitted", "Refused")))
+
+
+def test_a_class_from_challenge_to_board():
+    teacher, code, cid = _teacher({"max_hidden": 50, "max_epochs": 2})
+    assert code in _texts(teacher.subheader)
+    results = {}
+    for name, hidden in (("Ada", 20), ("Bob", 30)):
+        at = _train(_student(code, name), code, cid, {"hidden": str(hidden)})
+        assert "Class challenge (open)" in _texts(at.info)
+        assert at.number_input(key="train_seed").disabled  # a fixed setting, locked
+        assert "the public half" in _texts(at.caption)  # the Train page's test digits
+        results[name] = _submit(at)
+        assert results[name].startswith("Submitted"), results[name]
+    board = _page("views/board.py", {"class": code, "challenge": str(cid)})
+    (table,) = board.dataframe
+    assert sorted(table.value["name"]) == ["Ada", "Bob"]
+    assert list(table.value["rank"]) == [1, 2]
+    assert "private half" in _texts(board.caption)
+    assert len(board.get("plotly_chart")) == 2
+    spread = json.loads(board.get("plotly_chart")[0].proto.spec)
+    assert len(spread["data"][1]["x"]) == 2
+
+
+def test_a_run_that_breaks_a_rule_is_refused_with_the_rule():
+    _, code, cid = _teacher({"max_hidden": 50})
+    at = _train(_student(code, "Eve"), code, cid, {"hidden": "60"})
+    said = _submit(at)
+    assert "Refused: 60 hidden units in a layer: the rule is at most 50" in said
+    assert _classes().entries(code, cid) == []
+
+
+def test_the_teacher_removes_an_entry_and_its_owner_reads_why():
+    teacher, code, cid = _teacher({})
+    student = _train(_student(code, "Mallory"), code, cid, {})
+    assert _submit(student).startswith("Submitted")
+    _ok(teacher.run())
+    reason = next(t for t in teacher.text_input if t.label.startswith("Reason"))
+    reason.input("copied from a neighbour")
+    _ok(next(b for b in teacher.button if b.label == "Remove").click().run())
+    (entry,) = _classes().entries(code, cid)
+    assert entry.removed == "copied from a neighbour"
+    student.switch_page("views/class.py")
+    _ok(student.run())
+    assert "removed by the teacher: copied from a neighbour" in _texts(student.warning)
+
+
+def test_a_wrong_code_says_only_that_it_is_wrong():
+    at = _student("ZZZZ-ZZZZ", "Ada")
+    assert _texts(at.error) == "Not joined: that class code is wrong."
+
+
+def test_the_board_without_a_challenge_says_where_to_open_it():
+    at = _page("views/board.py")
+    assert "open it from the challenge's Board link" in _texts(at.info)
