@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mlp_core.config import TrainConfig  # noqa: E402
-from mlp_core.data import load_mnist, prepare  # noqa: E402
+from mlp_core.data import prepare  # noqa: E402
+from mlp_core.mnist import load_mnist  # noqa: E402
 from mlp_core.serialize import SavedModel, model_to_bytes  # noqa: E402
 from mlp_core.training import fit  # noqa: E402
 

@@ -7,9 +7,9 @@ import numpy as np
 
 from mlp_class.api import NewEntry
 from mlp_core.challenge import Evidence, accuracy, n_params
+from mlp_core.history import History
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_core.training import History
 
 
 def entry(model: MLP, run: Evidence, history: History, X: np.ndarray, y: np.ndarray) -> NewEntry:

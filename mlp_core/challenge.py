@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from mlp_core.config import SCHEMA, TrainConfig
-from mlp_core.data import N_PIXELS
+from mlp_core.idx import N_PIXELS
 from mlp_core.provenance import Kind, TrainedOn, unseen
 from mlp_core.settings import Settings, format, parse, schema, setting
 

@@ -18,7 +18,7 @@ from mlp_class import scoring
 from mlp_class.api import Refused
 from mlp_core.challenge import Evidence, Rules, broken
 from mlp_core.config import TrainConfig
-from mlp_core.training import Status
+from mlp_core.history import Status
 from mlp_store import StoreError
 from mlp_ui import class_state, state
 from mlp_ui import data as ui_data

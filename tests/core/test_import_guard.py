@@ -55,12 +55,13 @@ NEIGHBOURS: dict[str, Layer] = {
     # the Libraries page's engine; its runs train on one BLAS thread through mlp_fast's
     # counted limiter (mlp_fast.threads), as every run of a server must
     "mlp_compare": only("mlp_core", "mlp_fast"),
+    "mlp_store": only("mlp_core"),  # students' work on a database (SQLAlchemy, Alembic)
+    "mlp_class": only("mlp_core", "mlp_store"),  # classes, challenges and the board's scores
     "mlp_ui": all_but("mlp_lab", ui=True),  # the app's pages and widgets
     "mlp_lab": all_but(),  # the command line and benchmarks, on top of everything
     "tests": all_but(ui=True, optional_inside_functions=False),
 }
-"""Package -> what it may import. A new package gets a line here (e.g. a database store
-over the engine: "mlp_store": only("mlp_core"))."""
+"""Package -> what it may import. A new package gets a line here."""
 
 UI_LIBRARIES = {"streamlit", "plotly", "streamlit_drawable_canvas"}
 OPTIONAL = {"torch", "keras", "sklearn"}
