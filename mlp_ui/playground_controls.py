@@ -26,12 +26,17 @@ from mlp_core.playground_config import (
     PlaygroundConfig,
 )
 from mlp_ui import classroom
+from mlp_ui import playground_points as own
 from mlp_ui import playground_state as state
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCHES = (1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200, 500, 1000)
 REG_LABELS = {"none": "None", "l1": "L1", "l2": "L2"}
+
+
+POINTS_KEY = "pts"
+"""The own points in a link: x1,x2,label;... (at most playground_points.URL_POINTS)."""
 
 
 def key(name: str) -> str:
@@ -56,10 +61,28 @@ def seed_widgets() -> None:
     query = classroom.page_query()
     if query or pg.config is None:
         config, problems = PlaygroundConfig.from_query(query)
+        problems += _own_from_link(pg, query)
         pg.link_problems = (problems, config)
     else:
         config = pg.config
     _set_widgets(config)
+
+
+def _own_from_link(pg: state.Playground, query: dict[str, Any]) -> list[str]:
+    """The own points a link carries (`pts=x1,x2,label;...`), or the starter points."""
+    raw = query.get(POINTS_KEY)
+    raw = raw[-1] if isinstance(raw, list) else raw
+    if not raw:
+        if not pg.own_version:
+            pg.set_own(list(own.STARTER), undoable=False)
+        return []
+    try:
+        pg.set_own(own.from_query(str(raw)), undoable=False)
+    except ValueError as exc:
+        if not pg.own_version:
+            pg.set_own(list(own.STARTER), undoable=False)
+        return [f"{POINTS_KEY}= in the link: {exc}. Using the starter points."]
+    return []
 
 
 def widget_values(config: PlaygroundConfig) -> dict[str, Any]:
@@ -89,7 +112,11 @@ def config() -> PlaygroundConfig | None:
     except ValueError as exc:
         st.error(f"These settings cannot train: {exc}")
         return None
-    classroom.write_query(cfg.to_query())  # a link to this page reproduces these settings
+    query = cfg.to_query()
+    pts = own.to_query(state.playground().own) if cfg.dataset == "own" else None
+    if pts:
+        query[POINTS_KEY] = pts
+    classroom.write_query(query)  # a link to this page reproduces these settings
     return cfg
 
 
@@ -124,6 +151,8 @@ def data_panel() -> None:
         width="stretch",
         help="Regenerate: new points, from the next seed",
     )
+    if st.session_state[key("dataset")] == "own":
+        own_panel()
     st.toggle("Show test data", key=key("show_test"))
     st.pills(
         "Input features",
@@ -134,6 +163,28 @@ def data_panel() -> None:
         format_func=lambda f: core.FEATURES[f][0],
         help="What the first layer is given. With x₁² and x₂² one layer separates the circle.",
     )
+
+
+def own_panel() -> None:
+    """The own points: how to add them, a CSV file of them, what was wrong with one."""
+    pg = state.playground()
+    st.caption(
+        f"{len(pg.own)} points. Choose a class under the plane and click (tap) the plane to "
+        "add a point; or load a CSV file of x1,x2,label lines (x1, x2 from -6 to 6, "
+        "label 0 to 3)."
+    )
+    upload = st.file_uploader("Points from a CSV file", key="pg_csv")
+    if upload is not None and upload.file_id != pg.csv_read:
+        try:
+            points = own.parse_csv(upload.getvalue())
+        except ValueError as exc:
+            st.error(f"{upload.name}: {exc}.")
+        else:
+            pg.csv_read = upload.file_id  # read once, not again on every rerun
+            pg.set_own(points)
+            st.rerun()
+    if pg.own_problem:
+        st.warning(pg.own_problem)
 
 
 def _regenerate() -> None:
@@ -245,7 +296,8 @@ def sync(cfg: PlaygroundConfig) -> state.Playground:
     changed (it keeps playing if it was), the new training settings otherwise."""
     pg = state.playground()
     with pg.lock:
-        if pg.run is None or pg.run.config.structure() != cfg.structure():
+        stale_own = cfg.dataset == "own" and pg.run_own_version != pg.own_version
+        if pg.run is None or pg.run.config.structure() != cfg.structure() or stale_own:
             _new_run(pg, cfg)
         elif pg.run.config != cfg:
             pg.run.retune(cfg)
@@ -254,12 +306,29 @@ def sync(cfg: PlaygroundConfig) -> state.Playground:
     return pg
 
 
+def own_points(pg: state.Playground, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The own points in an order shuffled by the seed (so the split into training and
+    test points takes from every click), or None with fewer than 2 points."""
+    if len(pg.own) < 2:
+        return None
+    order = np.random.default_rng(seed).permutation(len(pg.own))
+    return core.own_points([pg.own[i] for i in order])
+
+
 def _new_run(pg: state.Playground, cfg: PlaygroundConfig) -> None:
-    pg.run = core.PlaygroundRun(cfg, points(cfg.dataset, cfg.n_points, cfg.noise, cfg.seed))
+    if cfg.dataset == "own":
+        pts = own_points(pg, cfg.seed)
+        pg.run_own_version = pg.own_version
+    else:
+        pts = points(cfg.dataset, cfg.n_points, cfg.noise, cfg.seed)
+    pg.run = None if pts is None else core.PlaygroundRun(cfg, pts)
+    if pg.run is None:
+        pg.playing = False
     pg.message = ""
-    sizes = (len(cfg.features), *cfg.hidden, 1)
-    if pg.selected and (pg.selected[0] >= len(sizes) or pg.selected[1] >= sizes[pg.selected[0]]):
-        pg.selected = None
+    if pg.run is not None and pg.selected:
+        sizes = pg.run.model.sizes
+        if pg.selected[0] >= len(sizes) or pg.selected[1] >= sizes[pg.selected[0]]:
+            pg.selected = None
 
 
 def _act(action: Callable[[state.Playground], Any]) -> Callable[[], None]:

@@ -2,8 +2,9 @@
 stepping, resetting, links in and out, and the session's playground across pages.
 
 AppTest cannot wait for a fragment's timer: each `run()` runs the whole script, and the
-live fragment inside it trains one slice while the playground plays, as one redraw of
-the real page does.
+live fragment inside it trains one slice while the playground plays, as one frame of
+the real page does. What the page shows is read from what it hands the browser
+component (the epoch, losses, weights): the component draws from exactly that.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_core.playground_config import DATASETS
-from mlp_ui import playground_raster as raster
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -35,12 +35,14 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def _shown(at: AppTest) -> dict:
+    """What the page gave the browser component in its last run."""
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
 
 
 def _epoch(at: AppTest) -> int:
-    return int(_metric(at, "Epoch").replace(",", ""))
+    return _shown(at)["epoch"]
 
 
 def _playground(at: AppTest):
@@ -51,8 +53,11 @@ def test_opens_at_epoch_zero_with_every_picture():
     at = _open()
     assert at.title[0].value == "Playground"
     assert _epoch(at) == 0
-    assert len(at.image) == 1  # the output picture (the network is a chart when paused)
-    assert len(at.get("plotly_chart")) == 4  # network, loss, gradients, the unit shown large
+    shown = _shown(at)
+    assert [len(W) for W in shown["net"]["W"]] == [2, 4, 2]  # every weight, for the pictures
+    assert len(shown["data"]["train"]) == 250 and len(shown["data"]["test"]) == 250
+    assert shown["curves"][0]["name"] == "now" and shown["selected"] == [1, 0]
+    assert not at.image and not at.get("plotly_chart")  # the browser draws every picture
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -63,8 +68,11 @@ def test_every_data_set_trains_a_step(name):
     assert _epoch(at) == 1
     assert _playground(at).run.config.dataset == name
     assert at.query_params.get("data", "circles") == name  # the default is left out
-    label = "Test points" if name == "wave" else "Test accuracy"
-    assert _metric(at, label)
+    shown = _shown(at)
+    assert (shown["accuracy"] is None) == (name == "wave")
+    assert shown["classes"] == {"wave": 0, "spiral3": 3, "blobs3": 3}.get(
+        name, 4 if name.endswith("4") else 2
+    )
 
 
 def test_layers_are_added_and_removed_with_the_buttons():
@@ -190,13 +198,11 @@ def test_what_a_neuron_sees_follows_the_picker_and_frames_the_unit():
     picker = at.selectbox(key="pg_unit_(1, 0)")
     _ok(picker.set_value((2, 1)).run())
     assert _playground(at).selected == (2, 1)
-    network = json.loads(at.get("plotly_chart")[0].proto.spec)
-    (frame,) = network["layout"]["shapes"]  # around layer 2, neuron 2
-    x, y = raster.centres((2, 3, 2, 1))[2][1]
-    assert frame["x0"] < x < frame["x1"] and frame["y0"] < y < frame["y1"]
-    unit = json.loads(at.get("plotly_chart")[-1].proto.spec)
-    assert unit["layout"]["xaxis2"]["title"]["text"] == "weights from layer 1"
-    assert unit["data"][1]["y"] == ["neuron 1", "neuron 2", "neuron 3", "bias"]
+    shown = _shown(at)
+    assert shown["selected"] == [2, 1]  # framed in the picture, its formula shown
+    W = shown["net"]["W"][1]  # its weights come from layer 1's three neurons
+    assert len(W) == 3 and len(W[0]) == 2
+    assert at.selectbox(key="pg_unit_(2, 1)").value == (2, 1)
 
 
 def test_a_diverging_step_is_undone_and_explained():
