@@ -116,13 +116,15 @@ export function formula(net: Net, c: number, j: number): string {
   const W = net.W[c - 1];
   const src = c === 1 ? net.features.map((f) => FEATURES[f][0]) : W.map((_, i) => `h${c - 1},${i + 1}`);
   let text = "";
+  // The sign goes with the number as shown: -0.004 reads "+ 0.00", not "− 0.00".
+  const signed = (v: number) => (Math.round(v * 100) < 0 ? "−" : "+");
   W.forEach((row, i) => {
     const w = row[j];
     const mag = num(Math.abs(w));
-    text += i === 0 ? `${w < 0 ? "−" : ""}${mag} ${src[i]}` : ` ${w < 0 ? "−" : "+"} ${mag} ${src[i]}`;
+    text += i === 0 ? `${signed(w) === "−" ? "−" : ""}${mag} ${src[i]}` : ` ${signed(w)} ${mag} ${src[i]}`;
   });
   const bias = net.b[c - 1][j];
-  text += ` ${bias < 0 ? "−" : "+"} ${num(Math.abs(bias))}`;
+  text += ` ${signed(bias)} ${num(Math.abs(bias))}`;
   const kind = kindOf(net, c);
   if (kind === "linear") return text;
   if (kind === "softmax") return `softmax, class ${j}: exp(z${j}) / Σ exp(z), z${j} = ${text}`;
