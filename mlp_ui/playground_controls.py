@@ -233,16 +233,12 @@ def _resize(layer: int, change: int) -> None:
     _set_hidden(tuple(hidden))
 
 
-def network_width() -> float:
-    """The network column's width beside the output's (1): wider for more layers."""
-    return 1.1 + 0.12 * len(st.session_state[key("hidden")])
-
-
 def layer_buttons() -> None:
     """'+'/'-' for the number of hidden layers, then one pair per layer, in columns that
     line up with the network figure's (inputs, layer 1, ..., output)."""
     hidden = st.session_state[key("hidden")]
-    row = st.columns([1, 1, 4], vertical_alignment="center")
+    bar = st.container(horizontal=True, vertical_alignment="center")  # a row on a phone too
+    row = [bar, bar, bar]
     row[0].button(
         "",
         icon=":material/add:",
@@ -250,7 +246,6 @@ def layer_buttons() -> None:
         on_click=_add_layer,
         disabled=len(hidden) >= MAX_LAYERS,
         help="Add a hidden layer",
-        width="stretch",
     )
     row[1].button(
         "",
@@ -259,14 +254,13 @@ def layer_buttons() -> None:
         on_click=_remove_layer,
         disabled=not hidden,
         help="Remove the last hidden layer",
-        width="stretch",
     )
     row[2].markdown(f"**{len(hidden)} hidden layer{'' if len(hidden) == 1 else 's'}**")
     if not hidden:
         return
     cols = st.columns(len(hidden) + 2, gap="xsmall")
     for l, n in enumerate(hidden):
-        plus, minus = cols[l + 1].columns(2, gap="small")
+        plus = minus = cols[l + 1].container(horizontal=True, gap="small")
         plus.button(
             "",
             icon=":material/add:",

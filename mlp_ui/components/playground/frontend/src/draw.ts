@@ -95,7 +95,7 @@ export function layout(n: number[], width: number, big: boolean): Layout {
   const cols = n.length;
   const most = Math.max(...n);
   const colW = width / cols;
-  const tile = Math.max(22, Math.min(colW * 0.6, big ? 120 : 84, 430 / most));
+  const tile = Math.max(22, Math.min(colW * 0.6, big ? 120 : 84, (big ? 700 : 430) / most));
   const row = tile * 1.3;
   const head = big ? 34 : 24;
   const height = head + most * row + 8;

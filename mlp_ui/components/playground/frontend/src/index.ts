@@ -103,7 +103,7 @@ canvas:focus-visible, button:focus-visible, label:focus-within { outline: 3px so
 .own button { font: inherit; padding: 4px 12px; min-height: 34px; border: 1px solid #888; border-radius: 6px; background: #fff; cursor: pointer; }
 .acc table { border-collapse: collapse; font-size: 14px; margin-top: 6px; font-variant-numeric: tabular-nums; }
 .acc th, .acc td { border: 1px solid #999; padding: 2px 8px; text-align: right; }
-.acc caption { text-align: left; font-size: 14px; margin-bottom: 2px; }
+.acc caption { text-align: left; font-size: 14px; margin-bottom: 2px; caption-side: top; width: 16em; }
 .unitrow { display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap; }
 .formula { font-family: "Source Code Pro", monospace; font-size: 15px; margin: 0; overflow-wrap: anywhere; max-width: 100%; }
 .note { font-size: 16px; padding: 10px; background: #f0f2f6; }
