@@ -136,8 +136,9 @@ def browser(args: argparse.Namespace) -> None:
             ms, missed, loads = [], 0, []
             digits = list(DIGITS)
             for i in range(args.drawings):
-                page.get_by_role("button", name="Clear").click()
-                wait_for_app(page)
+                if i:
+                    page.get_by_role("button", name="Clear").click()
+                    wait_for_app(page)
                 page.wait_for_timeout(600)  # the new canvas sets its handlers up
                 box = page.locator("canvas.upper-canvas").first.bounding_box()
                 for points in DIGITS[digits[i % len(digits)]]:

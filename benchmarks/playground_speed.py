@@ -42,7 +42,6 @@ from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
 
 LINK = "data=spiral&layers=8,8,8"
 FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
-HIDDEN = (8, 8, 8)
 
 
 def _parse() -> argparse.Namespace:
@@ -51,6 +50,12 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=20.0, help="playing time per count")
     p.add_argument("--rev", default="", help="git revision of the app to run (default: this)")
     p.add_argument("--cpus", default="", help="taskset CPU list for the server, e.g. 0,1")
+    p.add_argument(
+        "--link",
+        default=LINK,
+        help="the Playground link each session opens; 'data=xor&layers=0&n=50' trains so "
+        "little that the server's CPU per frame is nearly all frame overhead",
+    )
     return p.parse_args()
 
 
@@ -66,8 +71,9 @@ def cpu_seconds(pid: int) -> float:
 class Player(st_ws.Session):
     """A tab on the Playground: the fragments' timers, the epoch each frame shows."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, link: str = LINK) -> None:
         super().__init__(url)
+        self.link = link
         self.timers: dict[str, float] = {}  # fragment id -> seconds between runs
         self.epoch = 0
         self.frames = 0
@@ -103,7 +109,7 @@ class Player(st_ws.Session):
 
     async def play(self, stop: asyncio.Event) -> None:
         """Press Play, then run the fastest fragment whenever its timer is due."""
-        await self.send(widgets=[st_ws.trigger(self.seen.widgets["Play"])], query=LINK)
+        await self.send(widgets=[st_ws.trigger(self.seen.widgets["Play"])], query=self.link)
         await self.run_finished(60)
         fastest = min(self.timers, key=self.timers.get)
         due = {f: time.monotonic() + t for f, t in self.timers.items()}
@@ -117,11 +123,11 @@ class Player(st_ws.Session):
                 self.frames += 1
 
 
-async def _measure(url: str, pid: int, n: int, seconds: float) -> dict:
-    players = [Player(url) for _ in range(n)]
+async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+    players = [Player(url, link) for _ in range(n)]
     for p in players:
         await p.open()
-        await p.send(query=LINK)
+        await p.send(query=link)
         await p.run_finished(120)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(p.play(stop)) for p in players]
@@ -148,13 +154,17 @@ async def _measure(url: str, pid: int, n: int, seconds: float) -> dict:
     }
 
 
-def epoch_ms() -> float:
-    """This machine's time for one epoch of the benchmark's network, alone."""
+def epoch_ms(link: str) -> float:
+    """This machine's time for one epoch of the link's network, alone."""
+    from urllib.parse import parse_qsl
+
     from mlp_core import playground as core
     from mlp_core.playground_config import PlaygroundConfig
 
-    config = PlaygroundConfig(dataset="spiral", hidden=HIDDEN)
-    run = core.PlaygroundRun(config, core.make_points("spiral", 500, 0, 1))
+    config, _ = PlaygroundConfig.read_query(dict(parse_qsl(link)))
+    run = core.PlaygroundRun(
+        config, core.make_points(config.dataset, config.n_points, config.noise, config.seed)
+    )
     run.train(20)
     t = time.perf_counter()
     run.train(200)
@@ -188,8 +198,8 @@ def main() -> None:
             ["git", "-C", str(ROOT), "archive", args.rev], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
-    per_epoch = epoch_ms()
-    print(f"app: {args.rev or 'this checkout'}; one epoch of 2-8-8-8-1 alone: {per_epoch:.2f} ms")
+    per_epoch = epoch_ms(args.link)
+    print(f"app: {args.rev or 'this checkout'}; {args.link}; one epoch alone: {per_epoch:.2f} ms")
     print(
         "| sessions | frames/s each (min / median) | epochs/s each (min / median) | "
         "slowest vs median | server CPU per frame | of it beyond training | server cores | load |"
@@ -198,7 +208,7 @@ def main() -> None:
     proc, url = _server(app_dir, args.cpus, work / "streamlit.log")
     try:
         for n in (int(s) for s in args.sessions.split(",")):
-            r = asyncio.run(_measure(url, proc.pid, n, args.seconds))
+            r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link))
             fps, eps = r["frames_per_s"], r["epochs_per_s"]
             med_e = statistics.median(eps)
             frames_total = sum(fps)
