@@ -100,6 +100,7 @@ def test_draw_screenshots(browser, app_url, width, query):
         value = page.locator(".st-key-draw_prediction [data-testid='stMetricValue']")
         expect(value).to_have_text("7", timeout=20_000)
         wait_for_app(page)
+        page.locator(".st-key-draw_bars .js-plotly-plot .bars").first.wait_for(timeout=30_000)
         screenshot(page, f"draw_{width}")
     finally:
         context.close()
