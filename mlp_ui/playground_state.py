@@ -40,6 +40,7 @@ class Playground:
     run_own_version: int = -1
     own_problem: str = ""  # why the last clicked point could not be added
     csv_read: str = ""  # the uploaded file whose points were taken
+    snapshot_points: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
     sent_data: str | None = None  # the data id the component last got the points of
     # Held while the run trains or changes: a click starts a new script run while the
     # previous one may still be inside its training slice, in another thread.
@@ -53,6 +54,9 @@ class Playground:
         c = run.config
         shape = "-".join(map(str, c.hidden)) or "no hidden layer"
         name = f"#{k} {c.dataset} {shape} {c.activation}, epoch {run.epoch}"
+        if c.dataset == "own":  # the points are not in the settings: kept with the run
+            name = f"{name}, {len(self.own)} points"
+            self.snapshot_points[name] = list(self.own)
         self.snapshots = [*self.snapshots, run.snapshot(name)][-MAX_SNAPSHOTS:]
 
     def set_own(self, points: list[tuple[float, float, int]], undoable: bool = True) -> None:

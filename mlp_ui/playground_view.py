@@ -196,3 +196,16 @@ def snapshots_panel() -> None:
     st.button(
         "Forget the snapshots", key="pg_forget", on_click=lambda: setattr(pg, "snapshots", [])
     )
+    kept = [s.name for s in pg.snapshots if s.name in pg.snapshot_points]
+    if kept:
+        pick, use = st.columns([3, 1], vertical_alignment="bottom")
+        name = pick.selectbox("Own points kept in a snapshot", kept, key="pg_snap_points")
+        use.button("Use these points", key="pg_use_points", on_click=_use_points, args=(name,))
+
+
+def _use_points(name: str) -> None:
+    """Put a snapshot's own points back on the plane (a new network trains on them)."""
+    pg = state.playground()
+    with pg.lock:
+        pg.set_own(pg.snapshot_points[name])
+    st.session_state["pg_dataset"] = "own"

@@ -222,3 +222,43 @@ def test_regenerate_draws_new_points_with_the_next_seed():
     _ok(at.button(key="pg_regenerate").click().run())
     assert at.number_input(key="pg_seed").value == 2 and at.query_params["seed"] == "2"
     assert not (_playground(at).run.X_train == before).all()
+
+
+POINTS = "-3,2,0;-2,3,0;2,-2,1;3,-3,1;0,4,2"
+
+
+def test_own_points_from_a_link_train_and_come_back_from_a_snapshot():
+    at = _open({"data": "own", "pts": POINTS})
+    pg = _playground(at)
+    assert len(pg.own) == 5 and pg.run.classes == 3 and pg.run.model.sizes[-1] == 3
+    assert _shown(at)["edit"]  # clicks on the plane add points
+    _ok(at.button(key="pg_step").click().run())
+    _ok(at.button(key="pg_snapshot").click().run())
+    pg.set_own([])
+    _ok(at.run())
+    assert pg.run is None and _shown(at)["net"] is None  # the plane alone, to click on
+    _ok(at.button(key="pg_use_points").click().run())
+    assert len(pg.own) == 5 and pg.run is not None and pg.run.epoch == 0
+    assert at.query_params["pts"] == POINTS  # few points: back in the link
+
+
+def test_a_bad_point_in_a_link_is_named_and_the_starter_points_used():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = {"data": "own", "pts": "1,2,0;1,2,9"}
+    _ = at.switch_page(PAGE).run()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "pts= in the link: line 2: label 9 must be 0, 1, 2 or 3" in text
+    assert len(_playground(at).own) == 8  # the starter points
+
+
+def test_play_stops_by_itself_after_the_epochs_asked_for():
+    at = _open({"data": "xor"})
+    _ok(at.number_input(key="pg_stop_epochs").set_value(3).run())
+    _ok(at.button(key="pg_play").click().run())
+    for _ in range(5):
+        if not _playground(at).playing:
+            break
+        _ok(at.run())
+    assert not _playground(at).playing and _epoch(at) == 3
+    assert "Stopped after 3 epochs" in " ".join(i.value for i in at.info)
