@@ -171,6 +171,30 @@ def epoch_ms(link: str) -> float:
     return 1000 * (time.perf_counter() - t) / 200
 
 
+def payload_ms(link: str, repeats: int = 200) -> float | None:
+    """This checkout's own part of a frame beyond training, in this process: building
+    what the component is sent (weights, losses, curves, confusion matrix) and its JSON.
+    None for an app without the component (an older revision)."""
+    from urllib.parse import parse_qsl
+
+    from mlp_core import playground as core
+    from mlp_core.playground_config import PlaygroundConfig
+
+    try:
+        from mlp_ui import playground_component as component
+    except ImportError:
+        return None
+    config, _ = PlaygroundConfig.read_query(dict(parse_qsl(link)))
+    run = core.PlaygroundRun(
+        config, core.make_points(config.dataset, config.n_points, config.noise, config.seed)
+    )
+    run.train(300)
+    t = time.perf_counter()
+    for _ in range(repeats):
+        json.dumps(component.payload(run, send_data=False, selected=(1, 0)))
+    return 1000 * (time.perf_counter() - t) / repeats
+
+
 def _server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     cmd = ["taskset", "-c", cpus] if cpus else []
@@ -199,6 +223,9 @@ def main() -> None:
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
     per_epoch = epoch_ms(args.link)
+    own = payload_ms(args.link) if not args.rev else None
+    if own is not None:
+        print(f"a frame's payload and its JSON, built in this process: {own:.2f} ms ({load()})")
     print(f"app: {args.rev or 'this checkout'}; {args.link}; one epoch alone: {per_epoch:.2f} ms")
     print(
         "| sessions | frames/s each (min / median) | epochs/s each (min / median) | "

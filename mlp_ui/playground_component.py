@@ -30,12 +30,12 @@ _component = st.components.v2.component(
 )
 
 
-def _thin(values: list, n: int = CURVE_POINTS) -> list:
-    """At most about n evenly spaced values, always the first and the last."""
-    if len(values) <= n:
-        return list(values)
-    idx = np.unique(np.linspace(0, len(values) - 1, n).round().astype(int))
-    return [values[i] for i in idx]
+def _picks(length: int, n: int = CURVE_POINTS) -> list[int] | None:
+    """Indices of at most n evenly spaced values of `length`, the first and the last
+    among them (spaced more than 1 apart, so no index twice); None: keep them all."""
+    if length <= n:
+        return None
+    return np.linspace(0, length - 1, n).round().astype(int).tolist()
 
 
 def _floats(values, digits: int = DIGITS) -> list:
@@ -44,11 +44,16 @@ def _floats(values, digits: int = DIGITS) -> list:
 
 def curve(name: str, curves: core.Curves) -> dict[str, Any]:
     """One run's loss curves, thinned, for the component."""
+    idx = _picks(len(curves.epoch))
+
+    def thin(values: list) -> list:
+        return list(values) if idx is None else [values[i] for i in idx]
+
     return {
         "name": name,
-        "epoch": _thin(curves.epoch),
-        "train": _floats(_thin(curves.train_loss)),
-        "test": _floats(_thin(curves.test_loss)),
+        "epoch": thin(curves.epoch),
+        "train": _floats(thin(curves.train_loss)),
+        "test": _floats(thin(curves.test_loss)),
     }
 
 
@@ -125,7 +130,9 @@ def payload(
         "epoch": run.epoch,
         "train_loss": float(run.curves.train_loss[-1]),
         "test_loss": float(run.curves.test_loss[-1]),
-        "accuracy": run.accuracy(),
+        "accuracy": float(np.trace(confusion) / confusion.sum())
+        if confusion is not None and confusion.sum()
+        else None,
         "confusion": None if confusion is None else confusion.tolist(),
         "curves": [curve("now", run.curves), *(curve(n, c) for n, c in snapshots)],
         "grad": _floats(run.curves.grad_rms[-1], 8),
