@@ -140,7 +140,9 @@ def browser(args: argparse.Namespace) -> None:
                     page.get_by_role("button", name="Clear").click()
                     wait_for_app(page)
                 page.wait_for_timeout(600)  # the new canvas sets its handlers up
-                box = page.locator("canvas.upper-canvas").first.bounding_box()
+                fresh = page.locator("canvas.upper-canvas").first
+                fresh.wait_for(timeout=60_000)
+                box = fresh.bounding_box()
                 for points in DIGITS[digits[i % len(digits)]]:
                     page.evaluate("() => { window.__up = 0; window.__answer = 0; }")
                     _stroke(page, box, points)
