@@ -131,7 +131,7 @@ def browser(args: argparse.Namespace) -> None:
             wait_for_app(page)
             page.goto(url + "/draw")
             wait_for_app(page)
-            page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
+            page.locator("canvas.draw-pad").first.wait_for(timeout=60_000)
             page.evaluate(WATCH)
             ms, missed, loads = [], 0, []
             digits = list(DIGITS)
@@ -140,7 +140,7 @@ def browser(args: argparse.Namespace) -> None:
                     page.get_by_role("button", name="Clear").click()
                     wait_for_app(page)
                 page.wait_for_timeout(600)  # the new canvas sets its handlers up
-                fresh = page.locator("canvas.upper-canvas").first
+                fresh = page.locator("canvas.draw-pad").first
                 fresh.wait_for(timeout=60_000)
                 box = fresh.bounding_box()
                 for points in DIGITS[digits[i % len(digits)]]:

@@ -25,8 +25,13 @@ BUNDLE = Path(__file__).parent / "components" / "playground" / "dist" / "playgro
 CURVE_POINTS = 200  # the loss curves are thinned to about this many epochs
 DIGITS = 4  # weights travel with 4 decimals: far below what the pictures can show
 
+# The leading comment line keeps a bundle from ever looking like a file path to
+# Streamlit (a string with a newline is inline code).
 _component = st.components.v2.component(
-    "mlp_lab_playground", html="", js=BUNDLE.read_text(encoding="utf-8"), isolate_styles=True
+    "mlp_lab_playground",
+    html="",
+    js="// MLP Lab's Playground\n" + BUNDLE.read_text(encoding="utf-8"),
+    isolate_styles=True,
 )
 
 

@@ -46,10 +46,10 @@ def test_a_digit_drawn_by_touch_gets_an_answer_under_the_canvas(browser, app_url
     try:
         page.goto(app_url + "/draw")
         wait_for_app(page)
-        canvas = page.locator("canvas.upper-canvas").first
+        canvas = page.locator("canvas.draw-pad").first
         canvas.wait_for(timeout=60_000)
         canvas.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)  # Fabric sets its handlers up after mounting
+        page.wait_for_timeout(300)  # the pad sets its handlers up after mounting
         cdp = context.new_cdp_session(page)
         box = canvas.bounding_box()
         for points in DIGITS["7"]:
