@@ -47,6 +47,8 @@ def _parse() -> argparse.Namespace:
     return p.parse_args()
 
 
+PAD = "canvas.draw-pad, canvas.upper-canvas"
+"""The drawing surface: our pad, or (revisions before it) the drawable canvas's."""
 WATCH = """() => {
   window.__up = 0; window.__answer = 0; window.__text = '';
   document.addEventListener('pointerup', () => { window.__up = performance.now(); }, true);
@@ -131,7 +133,7 @@ def browser(args: argparse.Namespace) -> None:
             wait_for_app(page)
             page.goto(url + "/draw")
             wait_for_app(page)
-            page.locator("canvas.draw-pad").first.wait_for(timeout=60_000)
+            page.locator(PAD).first.wait_for(timeout=60_000)
             page.evaluate(WATCH)
             ms, missed, loads = [], 0, []
             digits = list(DIGITS)
@@ -140,7 +142,7 @@ def browser(args: argparse.Namespace) -> None:
                     page.get_by_role("button", name="Clear").click()
                     wait_for_app(page)
                 page.wait_for_timeout(600)  # the new canvas sets its handlers up
-                fresh = page.locator("canvas.draw-pad").first
+                fresh = page.locator(PAD).first
                 fresh.wait_for(timeout=60_000)
                 box = fresh.bounding_box()
                 for points in DIGITS[digits[i % len(digits)]]:
