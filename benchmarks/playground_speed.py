@@ -1,29 +1,33 @@
-"""Benchmark, not a test: how fast the Playground trains and redraws.
+"""Benchmark, not a test: how many Playground frames a server gives 1, 10 and 30 sessions.
 
-Server side (no Streamlit), for 2-8-8-1 and for six hidden layers of eight, tanh, on the
-spiral (x1, x2 in):
+Each session does what a browser tab does, over Streamlit's own websocket protocol
+(tests/e2e/st_ws.py): it opens the Playground with a teacher's link (the spiral, three
+layers of eight), presses Play, and from then on asks for the playing fragment's next
+run whenever the server's auto-rerun timer says so (the browser keeps that timer). A
+frame is one finished fragment run: the server trained a slice and sent what the page
+draws. Per session: frames a second and epochs a second; over all: the slowest
+session's epochs against the median's (fairness), epochs per frame, and the server's
+CPU per frame, read from /proc/<pid>/stat; it includes the frame's training slice (at
+most playground_view.TRAIN_SECONDS of wall time). The part of a frame this app adds
+beyond training and Streamlit's own rerun (the payload and its JSON) is timed in this
+process.
 
-- step: one epoch (a pass over 500 training points in minibatches of 10), and one
-  minibatch alone (mlp_core.playground.sgd_step);
-- redraw: everything the live fragment computes per frame: every unit over a 61 x 61
-  mesh (one forward pass), the network picture (PNG) and the output picture (PNG); and
-  the network as the clickable chart shown when paused (figure to JSON).
+The browser's own drawing is not on the server and is not measured here. The machine's
+load average is printed with every row: the machine is shared, and the figures fall
+on a busy one.
 
-Browser: a real server on 127.0.0.1 and Debian's Chromium; the page opened with the
-network in the URL, Play pressed, then for 10 s the frames actually shown are counted
-(distinct epoch counter values, and distinct output images), with the time the page's
-main thread spent in long tasks, and the server process's CPU time. The target is at
-least 5 redraws a second. The machine's load average is printed beside: the figures
-fall on a busy machine.
-
-    python benchmarks/playground_speed.py [--repeats 30] [--no-browser]
+    python benchmarks/playground_speed.py [--sessions 1,10,30] [--seconds 20]
+        [--rev REV]   # run the app as it was at git revision REV (e.g. the one before)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,146 +36,221 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from mlp_core import playground as core  # noqa: E402
-from mlp_core.playground_config import PlaygroundConfig  # noqa: E402
-from mlp_ui import playground_figures as figures  # noqa: E402
-from mlp_ui import playground_view as view  # noqa: E402
+from tests.e2e import st_ws  # noqa: E402
+from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
 
-NETWORKS = {"2-8-8-1": (8, 8), "2-8x6-1": (8,) * 6}
-TARGET_FPS = 5.0
-COUNT_FRAMES = """(seconds) => new Promise(done => {
-  const epochs = new Set(), images = new Set(); let long = 0;
-  new PerformanceObserver(list => list.getEntries().forEach(e => long += e.duration))
-    .observe({entryTypes: ['longtask']});
-  const t0 = performance.now();
-  function tick() {
-    const m = document.querySelector("[data-testid='stMetricValue']");
-    if (m) epochs.add(m.textContent);
-    document.querySelectorAll("[data-testid='stImage'] img").forEach(i => images.add(i.src));
-    if (performance.now() - t0 < seconds * 1000) requestAnimationFrame(tick);
-    else done([epochs.size, images.size, long]);
-  }
-  requestAnimationFrame(tick);
-})"""
+LINK = "data=spiral&layers=8,8,8"
+FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 
 
 def _parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repeats", type=int, default=30, help="timed repeats per measurement")
-    p.add_argument("--no-browser", action="store_true", help="server-side figures only")
+    p.add_argument("--sessions", default="1,10,30", help="session counts, comma-separated")
+    p.add_argument("--seconds", type=float, default=20.0, help="playing time per count")
+    p.add_argument("--rev", default="", help="git revision of the app to run (default: this)")
+    p.add_argument("--cpus", default="", help="taskset CPU list for the server, e.g. 0,1")
+    p.add_argument(
+        "--link",
+        default=LINK,
+        help="the Playground link each session opens; 'data=xor&layers=0&n=50' trains so "
+        "little that the server's CPU per frame is nearly all frame overhead",
+    )
     return p.parse_args()
 
 
-def _ms(fn, repeats: int) -> float:
-    """Median wall time of fn() in milliseconds, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _run(hidden: tuple[int, ...]) -> core.PlaygroundRun:
-    """A spiral run with 500 training points (train share 50 % of 1000)."""
-    config = PlaygroundConfig(dataset="spiral", hidden=hidden, n_points=1000, train_pct=50)
-    run = core.PlaygroundRun(config, core.make_points("spiral", 1000, 0, 1))
-    run.train(20)
-    return run
-
-
-def _redraw(run: core.PlaygroundRun) -> figures.NetworkPicture:
-    """What the live fragment computes per frame."""
-    grids = run.grids(view.GRID)
-    tiles = [g[:, :: view.TILE_EVERY, :: view.TILE_EVERY] for g in grids]
-    picture = figures.network_picture(tiles, run.model.W, "tanh", "sigmoid")
-    figures.boundary_picture(grids[-1][0], (run.X_train, run.y_train), None, run.task)
-    return picture
-
-
-def _server_times(run: core.PlaygroundRun, repeats: int) -> tuple[float, ...]:
-    """Median ms of an epoch, a minibatch, a redraw, and the paused network chart."""
-    rng = np.random.default_rng(0)
-    epoch = _ms(
-        lambda: core.train_epoch(run.model, run.F_train, run.Y_train, run.config, rng), repeats
-    )
-    opt = core.SGD(run.model.W, run.model.b, run.config.lr)
-    X, Y = run.F_train[:10], run.Y_train[:10]
-    batch = _ms(lambda: core.sgd_step(run.model, opt, X, Y), repeats * 10)
-    redraw = _ms(lambda: _redraw(run), repeats)
-    picture, names = _redraw(run), view.unit_names(run)
-    chart = _ms(lambda: figures.network_figure(picture, names).to_json(), repeats)
-    return epoch, batch, redraw, chart
-
-
-def server_side(repeats: int) -> None:
-    print("Server side, median of", repeats, "(ms):")
-    print(
-        f"  {'network':10} {'epoch':>7} {'batch':>7} {'redraw':>7} {'paused chart':>13}"
-        f" {'frame':>7} {'of 200 ms':>9}"
-    )
-    for name, hidden in NETWORKS.items():
-        epoch, batch, redraw, chart = _server_times(_run(hidden), repeats)
-        frame = view.TRAIN_SECONDS * 1000 + redraw
-        print(
-            f"  {name:10} {epoch:7.2f} {batch:7.3f} {redraw:7.1f} {chart:13.1f}"
-            f" {frame:7.1f} {frame / 200:9.2f}"
-        )
-    print(
-        f"  (frame = the training budget per redraw, {view.TRAIN_SECONDS * 1000:.0f} ms, "
-        "plus the redraw; 200 ms is the 5-a-second budget)"
-    )
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def browser(seconds: float = 10.0) -> None:
-    from playwright.sync_api import sync_playwright
+class Player(st_ws.Session):
+    """A tab on the Playground: the fragments' timers, the epoch each frame shows."""
 
-    from tests.e2e.conftest import wait_for_app
-    from tests.e2e.server import CHROMIUM, launch_chromium, running_app
+    def __init__(self, url: str, link: str = LINK) -> None:
+        super().__init__(url)
+        self.link = link
+        self.timers: dict[str, float] = {}  # fragment id -> seconds between runs
+        self.epoch = 0
+        self.frames = 0
 
-    if not CHROMIUM.exists():
-        print(f"No Chromium at {CHROMIUM}: browser part skipped")
-        return
-    print(f"Browser (Chromium, {seconds:.0f} s of play):")
-    with running_app(Path(tempfile.mkdtemp())) as server, sync_playwright() as p:
-        b = launch_chromium(p)
-        page = b.new_page(viewport={"width": 1400, "height": 1400})
-        page.goto(server.url)
-        wait_for_app(page)
-        for name, hidden in NETWORKS.items():
-            layers = ",".join(map(str, hidden))
-            page.goto(f"{server.url}/playground?data=spiral&layers={layers}")
-            wait_for_app(page)
-            page.get_by_role("button", name="Play").click()
-            page.wait_for_timeout(1500)
-            load, cpu = os.getloadavg()[0], _cpu_seconds(server.pid)
-            epochs, images, long_ms = page.evaluate(COUNT_FRAMES, seconds)
-            server_cpu = (_cpu_seconds(server.pid) - cpu) / seconds
-            page.get_by_role("button", name="Pause").click()
-            fps = epochs / seconds
-            print(
-                f"  {name:10} {epochs:4d} frames shown ({fps:.1f}/s, {fps / TARGET_FPS:.2f} of "
-                f"the target), {images} distinct output images, main thread busy "
-                f"{long_ms / 1000 / seconds:.0%} in long tasks; the server used "
-                f"{server_cpu:.0%} of a core; load average {load:.1f} on {os.cpu_count()} CPUs"
-            )
-        b.close()
+    def _take(self, data: bytes) -> None:
+        super()._take(data)
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        kind = msg.WhichOneof("type")
+        if kind == "script_finished" and msg.script_finished == FRAGMENT_DONE:
+            self._run_done.set()  # a fragment's run finished
+        elif kind == "auto_rerun":
+            self.timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            el = msg.delta.new_element
+            if el.WhichOneof("type") == "bidi_component" and el.bidi_component.json:
+                self.epoch = json.loads(el.bidi_component.json).get("epoch", self.epoch)
+            elif el.WhichOneof("type") == "metric" and el.metric.label == "Epoch":
+                self.epoch = int(el.metric.body.replace(",", ""))
+
+    async def send(self, fragment: str = "", widgets=(), query: str = "") -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = "playground"
+        msg.rerun_script.widget_states.widgets.extend(widgets)
+        if fragment:
+            msg.rerun_script.fragment_id = fragment
+            msg.rerun_script.is_auto_rerun = True
+        self._run_done.clear()
+        await self._ws.send(msg.SerializeToString())
+
+    async def play(self, stop: asyncio.Event) -> None:
+        """Press Play, then run the fastest fragment whenever its timer is due."""
+        await self.send(widgets=[st_ws.trigger(self.seen.widgets["Play"])], query=self.link)
+        await self.run_finished(60)
+        fastest = min(self.timers, key=self.timers.get)
+        due = {f: time.monotonic() + t for f, t in self.timers.items()}
+        while not stop.is_set():
+            frag = min(due, key=due.get)
+            await asyncio.sleep(max(0.0, due[frag] - time.monotonic()))
+            await self.send(fragment=frag)
+            await self.run_finished(60)
+            due[frag] = time.monotonic() + self.timers[frag]
+            if frag == fastest:
+                self.frames += 1
+
+
+async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+    players = [Player(url, link) for _ in range(n)]
+    for p in players:
+        await p.open()
+        await p.send(query=link)
+        await p.run_finished(120)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(p.play(stop)) for p in players]
+    await asyncio.sleep(2.0)  # every session has started playing
+    start_frames = [p.frames for p in players]
+    start_epochs = [p.epoch for p in players]
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(seconds)
+    cpu1, t1 = cpu_seconds(pid), time.monotonic()
+    frames = [p.frames - f for p, f in zip(players, start_frames, strict=True)]
+    epochs = [p.epoch - e for p, e in zip(players, start_epochs, strict=True)]
+    stop.set()
+    await asyncio.wait(tasks, timeout=30)
+    for p in players:
+        await p.close()
+    dt = t1 - t0
+    return {
+        "sessions": n,
+        "frames_per_s": [f / dt for f in frames],
+        "epochs_per_s": [e / dt for e in epochs],
+        "cpu_per_frame_ms": 1000 * (cpu1 - cpu0) / max(sum(frames), 1),
+        "server_cores": (cpu1 - cpu0) / dt,
+        "load": load(),
+    }
+
+
+def epoch_ms(link: str) -> float:
+    """This machine's time for one epoch of the link's network, alone."""
+    from urllib.parse import parse_qsl
+
+    from mlp_core import playground as core
+    from mlp_core.playground_config import PlaygroundConfig
+
+    config, _ = PlaygroundConfig.read_query(dict(parse_qsl(link)))
+    run = core.PlaygroundRun(
+        config, core.make_points(config.dataset, config.n_points, config.noise, config.seed)
+    )
+    run.train(20)
+    t = time.perf_counter()
+    run.train(200)
+    return 1000 * (time.perf_counter() - t) / 200
+
+
+def payload_ms(link: str, repeats: int = 200) -> float | None:
+    """This checkout's own part of a frame beyond training, in this process: building
+    what the component is sent (weights, losses, curves, confusion matrix) and its JSON.
+    None for an app without the component (an older revision)."""
+    from urllib.parse import parse_qsl
+
+    from mlp_core import playground as core
+    from mlp_core.playground_config import PlaygroundConfig
+
+    try:
+        from mlp_ui import playground_component as component
+    except ImportError:
+        return None
+    config, _ = PlaygroundConfig.read_query(dict(parse_qsl(link)))
+    run = core.PlaygroundRun(
+        config, core.make_points(config.dataset, config.n_points, config.noise, config.seed)
+    )
+    run.train(300)
+    t = time.perf_counter()
+    for _ in range(repeats):
+        json.dumps(component.payload(run, send_data=False, selected=(1, 0)))
+    return 1000 * (time.perf_counter() - t) / repeats
+
+
+def _server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    cmd = ["taskset", "-c", cpus] if cpus else []
+    cmd += [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py")]
+    cmd += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+    cmd += ["--server.port", str(port), "--server.fileWatcherType", "none"]
+    cmd += ["--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLP_LAB_CACHE": str(log.parent / "cache")}
+    proc = subprocess.Popen(
+        cmd, cwd=app_dir, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    _wait_healthy(url, proc)
+    return proc, url
 
 
 def main() -> None:
     args = _parse()
-    server_side(args.repeats)
-    if not args.no_browser:
-        browser()
+    work = Path(tempfile.mkdtemp(prefix="pg_speed_"))
+    app_dir = ROOT
+    if args.rev:
+        app_dir = work / "app"
+        app_dir.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.rev], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
+    per_epoch = epoch_ms(args.link)
+    own = payload_ms(args.link) if not args.rev else None
+    if own is not None:
+        print(f"a frame's payload and its JSON, built in this process: {own:.2f} ms ({load()})")
+    print(f"app: {args.rev or 'this checkout'}; {args.link}; one epoch alone: {per_epoch:.2f} ms")
+    print(
+        "| sessions | frames/s each (min / median) | epochs/s each (min / median) | "
+        "slowest vs median | epochs per frame | server CPU per frame | server cores | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    proc, url = _server(app_dir, args.cpus, work / "streamlit.log")
+    try:
+        for n in (int(s) for s in args.sessions.split(",")):
+            r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link))
+            fps, eps = r["frames_per_s"], r["epochs_per_s"]
+            med_e = statistics.median(eps)
+            frames_total = sum(fps)
+            per_frame = sum(eps) / frames_total if frames_total else float("nan")
+            print(
+                f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | "
+                f"{min(eps):.0f} / {med_e:.0f} | {min(eps) / med_e if med_e else 0:.2f} | "
+                f"{per_frame:.1f} | {r['cpu_per_frame_ms']:.1f} ms | "
+                f"{r['server_cores']:.2f} | {r['load']} |",
+                flush=True,
+            )
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 if __name__ == "__main__":

@@ -4,16 +4,18 @@ Data sets are generated here with NumPy (TensorFlow Playground's circle, XOR, Ga
 and spiral recipes, and the moons of mlp_core.moons) in the square [-6, 6]^2, from
 `np.random.default_rng(seed)`: the same seed gives the same points on any machine and
 any scikit-learn version, and the core keeps to NumPy. Inputs go through a feature map
-(x1, x2, x1^2, ...). The network is mlp_core's MLP with one output unit: sigmoid +
-binary cross-entropy for the classification sets (labels 0 and 1), identity + squared
-error for the regression set. One epoch is one pass over the training points in
-shuffled minibatches, as one step of TensorFlow Playground.
+(x1, x2, x1^2, ...). The network is mlp_core's MLP: one sigmoid output unit with binary
+cross-entropy for two classes (labels 0 and 1), k softmax units with cross-entropy for
+k = 3 or 4 classes, one identity unit with squared error for the regression set. The
+"own" set has no generator: its points come from the student (clicked or uploaded). One
+epoch is one pass over the training points in shuffled minibatches, as one step of
+TensorFlow Playground.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,13 +83,42 @@ def _wave(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, n
     return X, t + rng.normal(0, noise, n)
 
 
+def _spiral_arms(k: int):
+    """k arms winding 1.25 turns out to radius 5, arm c turned by 2 pi c / k."""
+
+    def make(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        y = np.arange(n) % k
+        i = (np.arange(n) // k) / max((n - 1) // k, 1)
+        r = 0.3 + 4.7 * i
+        t = 1.25 * 2 * np.pi * i + 2 * np.pi * y / k
+        X = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        return X + rng.uniform(-1, 1, (n, 2)) * noise * 3, y.astype(np.intp)
+
+    return make
+
+
+def _blob_ring(k: int):
+    """k Gaussian blobs at radius 3.5, at angles 2 pi c / k (+ pi / 4); noise widens them."""
+
+    def make(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        y = np.arange(n) % k
+        angle = 2 * np.pi * y / k + np.pi / 4
+        centre = 3.5 * np.column_stack([np.cos(angle), np.sin(angle)])
+        return centre + rng.normal(0, 0.5 + 2.5 * noise, (n, 2)), y.astype(np.intp)
+
+    return make
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """A generator make(n, noise in [0, 0.5], rng) -> X (n, 2), y (n,); its task."""
+    """A generator make(n, noise in [0, 0.5], rng) -> X (n, 2), y (n,); its task and its
+    number of classes (labels 0 .. classes - 1). `make` None: the student's own points,
+    whose classes are those they used."""
 
     label: str
-    task: str  # "classify" (y in {0, 1}) or "regress" (y real)
-    make: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    task: str  # "classify" (y in {0, ..., classes - 1}) or "regress" (y real)
+    make: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]] | None
+    classes: int = 2
 
 
 DATASETS: dict[str, Dataset] = {
@@ -96,11 +127,39 @@ DATASETS: dict[str, Dataset] = {
     "blobs": Dataset("Two blobs", "classify", _blobs),
     "spiral": Dataset("Spiral", "classify", _spiral),
     "moons": Dataset("Moons", "classify", _moons),
-    "wave": Dataset("Wave (regression)", "regress", _wave),
+    "wave": Dataset("Wave (regression)", "regress", _wave, classes=0),
+    "spiral3": Dataset("Spiral, 3 classes", "classify", _spiral_arms(3), classes=3),
+    "spiral4": Dataset("Spiral, 4 classes", "classify", _spiral_arms(4), classes=4),
+    "blobs3": Dataset("Blobs, 3 classes", "classify", _blob_ring(3), classes=3),
+    "blobs4": Dataset("Blobs, 4 classes", "classify", _blob_ring(4), classes=4),
+    "own": Dataset("Your own points", "classify", None, classes=0),
 }
+MAX_CLASSES = 4
 
 TASK_LOSS = {"classify": "sigmoid_bce", "regress": "identity_mse"}
-"""The output unit and loss of each task (keys of mlp_core.losses.LOSSES)."""
+"""The output unit and loss of each task (keys of mlp_core.losses.LOSSES); classification
+with more than two classes uses softmax_ce."""
+
+
+def own_points(
+    points: Sequence[Sequence[float]], n_max: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
+    """The student's points [(x1, x2, label), ...] as X (n, 2) float64 and y (n,), read-only,
+    in the order given. Raises ValueError naming the first bad point."""
+    rows = list(points)
+    if len(rows) > n_max:
+        raise ValueError(f"at most {n_max} points; got {len(rows)}")
+    X = np.zeros((len(rows), 2))
+    y = np.zeros(len(rows), dtype=np.intp)
+    for i, row in enumerate(rows):
+        x1, x2, label = row
+        if not (DOMAIN[0] <= x1 <= DOMAIN[1] and DOMAIN[0] <= x2 <= DOMAIN[1]):
+            raise ValueError(f"point {i + 1}: x1 and x2 must be between -6 and 6")
+        if label not in range(MAX_CLASSES):
+            raise ValueError(f"point {i + 1}: the label must be 0, 1, 2 or 3; got {label}")
+        X[i], y[i] = (x1, x2), label
+    X.flags.writeable = y.flags.writeable = False
+    return X, y
 
 
 def make_points(name: str, n: int, noise_pct: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +169,10 @@ def make_points(name: str, n: int, noise_pct: int, seed: int) -> tuple[np.ndarra
     copy can be shared by every session.
     """
     rng = np.random.default_rng(seed)
-    X, y = DATASETS[name].make(n, noise_pct / 100, rng)
+    make = DATASETS[name].make
+    if make is None:
+        raise ValueError(f"{name!r} has no generator: its points come from the student")
+    X, y = make(n, noise_pct / 100, rng)
     order = rng.permutation(n)
     X, y = np.clip(X[order], *DOMAIN), y[order]
     X.flags.writeable = y.flags.writeable = False
@@ -140,13 +202,16 @@ def feature_map(X: np.ndarray, names: tuple[str, ...], dtype=DTYPE) -> np.ndarra
 # --- the network and one training step ---------------------------------------------------
 
 
-def new_network(config: PlaygroundConfig, dtype=DTYPE) -> MLP:
-    """The config's network: len(features) inputs, its hidden layers, one output unit.
+def new_network(config: PlaygroundConfig, dtype=DTYPE, classes: int | None = None) -> MLP:
+    """The config's network: len(features) inputs, its hidden layers, the output: one unit
+    (two classes, or regression) or `classes` softmax units (3 or 4 classes; by default
+    the data set's).
 
     Xavier initialisation (as TensorFlow Playground's), from the config's seed.
     """
-    sizes = (len(config.features), *config.hidden, 1)
-    loss = TASK_LOSS[DATASETS[config.dataset].task]
+    k = DATASETS[config.dataset].classes if classes is None else classes
+    sizes = (len(config.features), *config.hidden, k if k > 2 else 1)
+    loss = "softmax_ce" if k > 2 else TASK_LOSS[DATASETS[config.dataset].task]
     return MLP.create(sizes, config.activation, loss, init="xavier", seed=config.seed, dtype=dtype)
 
 
@@ -206,8 +271,9 @@ class Snapshot:
 class PlaygroundRun:
     """One playground: the split data with its features, the network, the epoch count.
 
-    points: X (n, 2), y (n,) from `make_points`; the first config.n_train train, the
-    rest test. `train` runs whole epochs; a step that makes the weights or the loss
+    points: X (n, 2), y (n,) from `make_points` (or `own_points`); the first
+    train_pct % train (at least one, and at least one left to test), the rest test.
+    `train` runs whole epochs; a step that makes the weights or the loss
     non-finite is undone and reported instead.
     """
 
@@ -217,13 +283,17 @@ class PlaygroundRun:
         self.config = config
         self.task = DATASETS[config.dataset].task
         X, y = points
-        k = config.n_train
+        n = len(X)  # config.n_points, or the number of the student's own points
+        k = min(max(1, round(n * config.train_pct / 100)), n - 1)
         self.X_train, self.y_train, self.X_test, self.y_test = X[:k], y[:k], X[k:], y[k:]
         self.F_train = feature_map(self.X_train, config.features, dtype)
         self.F_test = feature_map(self.X_test, config.features, dtype)
-        self.Y_train = self.y_train[:, None].astype(dtype)
-        self.Y_test = self.y_test[:, None].astype(dtype)
-        self.model = new_network(config, dtype)
+        known = DATASETS[config.dataset].classes
+        self.classes = (
+            (known or max(int(y.max(initial=1)) + 1, 2)) if self.task == "classify" else 0
+        )
+        self.Y_train, self.Y_test = self._targets(self.y_train), self._targets(self.y_test)
+        self.model = new_network(config, dtype, self.classes)
         self.rng = np.random.default_rng(config.seed)
         self.epoch = 0
         self.curves = Curves()
@@ -249,6 +319,12 @@ class PlaygroundRun:
                 break
         return ""
 
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """Labels or values (n,) -> targets (n, 1), or one-hot (n, k) for k > 2 classes."""
+        if self.classes > 2:
+            return np.eye(self.classes, dtype=self.F_train.dtype)[y]
+        return y[:, None].astype(self.F_train.dtype)
+
     def losses(self) -> tuple[float, float]:
         """Mean data loss per point on the training and the test points."""
         return self.loss(self.F_train, self.Y_train), self.loss(self.F_test, self.Y_test)
@@ -262,7 +338,21 @@ class PlaygroundRun:
         if self.task != "classify":
             return None
         F, y = (self.F_train, self.y_train) if train else (self.F_test, self.y_test)
-        return float(np.mean((self.model.forward(F)[-1][:, 0] > 0.5) == y))
+        return float(np.mean(self.predict(F) == y)) if len(y) else None
+
+    def predict(self, F: np.ndarray) -> np.ndarray:
+        """Class of each row of features F (n, k): P > 0.5, or the most probable class."""
+        A = self.model.forward(F)[-1]
+        return np.argmax(A, axis=1) if self.classes > 2 else (A[:, 0] > 0.5).astype(np.intp)
+
+    def confusion(self, train: bool = False) -> np.ndarray | None:
+        """Test (or training) points counted by (true class, predicted class), (k, k);
+        None for regression."""
+        if self.task != "classify":
+            return None
+        F, y = (self.F_train, self.y_train) if train else (self.F_test, self.y_test)
+        k = max(self.classes, 2)
+        return np.bincount(y * k + self.predict(F), minlength=k * k).reshape(k, k)
 
     def retune(self, config: PlaygroundConfig) -> None:
         """Take new learning rate, regularisation, batch size (same structure only)."""

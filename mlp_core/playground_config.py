@@ -12,8 +12,21 @@ from dataclasses import dataclass
 
 from mlp_core.settings import Field, Settings, schema, setting
 
-DATASETS = ("circles", "xor", "blobs", "spiral", "moons", "wave")
-"""Data sets (mlp_core.playground.DATASETS has their generators); `wave` is regression."""
+DATASETS = (
+    "circles",
+    "xor",
+    "blobs",
+    "spiral",
+    "moons",
+    "wave",
+    "spiral3",
+    "spiral4",
+    "blobs3",
+    "blobs4",
+    "own",
+)
+"""Data sets (mlp_core.playground.DATASETS has their generators); `wave` is regression,
+`spiral3` ... `blobs4` have 3 or 4 classes, `own` holds the student's points."""
 
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
 """Input features (mlp_core.playground.FEATURES has their functions)."""

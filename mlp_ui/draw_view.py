@@ -6,11 +6,15 @@ rest wraps the canvas and the uploader so the page stays a list of calls.
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from mlp_core.network import MLP
 from mlp_digits import (
@@ -135,37 +139,61 @@ would light up pixels whose weights never saw ink in training.
 # -- Streamlit side -------------------------------------------------------------------
 EXAMPLE_KEY = "draw_example"
 """Session key: the name of the stored drawing on the canvas, if a "Try this" put one."""
-CANVAS_CSS = """
-/* The canvas's own floating toolbar (undo, edit, its own reset) pops up over whatever
-   is above the canvas; the page has one Clear button, so the toolbar is clipped away. */
-[class*="st-key-draw_canvas_"] { overflow: hidden; }
-"""
+PAD_JS = Path(__file__).parent / "components" / "playground" / "dist" / "draw_canvas.js"
+"""Our drawing pad (source: components/playground/frontend/src/draw_canvas.ts). It sends
+the picture at every pen lift, at once: streamlit-drawable-canvas 0.13 waited 200 ms
+after each stroke before sending it."""
+# The leading comment line keeps the one-line bundle from looking like a file path to
+# Streamlit (a string with a newline is inline code).
+_pad = st.components.v2.component(
+    "mlp_lab_draw_canvas",
+    html="",
+    js="// MLP Lab's drawing pad\n" + PAD_JS.read_text(encoding="utf-8"),
+    isolate_styles=True,
+)
+
+
+def png_data_uri(rgba: np.ndarray) -> str:
+    """RGBA pixels (H, W, 4) uint8 as a PNG data URL, as the pad sends its picture."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def pad_pixels(drawing: dict | None) -> np.ndarray | None:
+    """The pad's state value {'data': PNG data URL} -> RGBA pixels (H, W, 4), or None."""
+    url = (drawing or {}).get("data")
+    if not url or ";base64," not in url:
+        return None
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(";base64,", 1)[1]))))
 
 
 def canvas(stroke_width: int) -> Picture:
-    """Draw the canvas (white pen on black); the drawing, or why it cannot be read."""
-    from streamlit_drawable_canvas import st_canvas  # a component: needs a running app
-
+    """Draw the pad (white pen on black); the drawing, or why it cannot be read."""
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
     example = draw_examples.EXAMPLES.get(st.session_state.get(EXAMPLE_KEY))
-    st.html(f"<style>{CANVAS_CSS}</style>")
-    result = st_canvas(
-        stroke_width=stroke_width,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_PX,
+    start = draw_examples.rasterise(example, CANVAS_PX) if example else None
+    result = _pad(
+        key=f"{CANVAS_KEY}_{generation}",  # Clear: a new key, a new empty pad
+        data={
+            "size": CANVAS_PX,
+            "pen": stroke_width,
+            "image": None if start is None else png_data_uri(start),
+            "label": "Drawing pad: draw one digit with the mouse, a finger or a pen",
+        },
         width=CANVAS_PX,
-        drawing_mode="freedraw",
-        initial_drawing=draw_examples.fabric_drawing(example) if example else None,
-        return_image_data=True,
-        key=f"{CANVAS_KEY}_{generation}",
+        on_drawing_change=_noop,
     )
-    rgba = result.image_data
-    if rgba is None and example is not None:  # shown, but not sent until a new stroke
-        rgba = draw_examples.rasterise(example, CANVAS_PX)
+    rgba = pad_pixels(result.get("drawing") if result is not None else None)
+    if rgba is None:
+        rgba = start  # shown, but not sent until a new stroke
     grey = canvas_grey(rgba)
     message = dot_message(grey, stroke_width)
     return Picture(None, message) if message else Picture(grey)
+
+
+def _noop() -> None:
+    """The pad's state is read from its result; the callback only declares `drawing`."""
 
 
 def clear_canvas() -> None:

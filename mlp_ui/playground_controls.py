@@ -17,11 +17,15 @@ import streamlit as st
 from mlp_core import playground as core
 from mlp_core.playground_config import FEATURES, SCHEMA, PlaygroundConfig
 from mlp_ui import classroom
+from mlp_ui import playground_points as own
 from mlp_ui import playground_state as state
 from mlp_ui.playground_table import draw, key
 
 HIDDEN = SCHEMA["hidden"]
 """Neurons per layer from HIDDEN.low to HIDDEN.high, at most HIDDEN.most layers."""
+
+POINTS_KEY = "pts"
+"""The own points in a link: x1,x2,label;... (at most playground_points.URL_POINTS)."""
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -42,10 +46,28 @@ def seed_widgets() -> None:
     query = classroom.page_query()
     if query or pg.config is None:
         config, problems = PlaygroundConfig.read_query(query)
+        problems = [*problems, *_own_from_link(pg, query)]
         pg.link_problems = (problems, config)
     else:
         config = pg.config
     _set_widgets(config)
+
+
+def _own_from_link(pg: state.Playground, query: dict[str, Any]) -> list[str]:
+    """The own points a link carries (`pts=x1,x2,label;...`), or the starter points."""
+    raw = query.get(POINTS_KEY)
+    raw = raw[-1] if isinstance(raw, list) else raw
+    if not raw:
+        if not pg.own_version:
+            pg.set_own(list(own.STARTER), undoable=False)
+        return []
+    try:
+        pg.set_own(own.from_query(str(raw)), undoable=False)
+    except ValueError as exc:
+        if not pg.own_version:
+            pg.set_own(list(own.STARTER), undoable=False)
+        return [f"{POINTS_KEY}= in the link: {exc}. Using the starter points."]
+    return []
 
 
 def widget_values(config: PlaygroundConfig) -> dict[str, Any]:
@@ -75,7 +97,11 @@ def config() -> PlaygroundConfig | None:
     except ValueError as exc:
         st.error(f"These settings cannot train: {exc}")
         return None
-    classroom.write_query(cfg.to_query())  # a link to this page reproduces these settings
+    query = cfg.to_query()
+    pts = own.to_query(state.playground().own) if cfg.dataset == "own" else None
+    if pts:
+        query[POINTS_KEY] = pts
+    classroom.write_query(query)  # a link to this page reproduces these settings
     return cfg
 
 
@@ -96,8 +122,32 @@ def data_panel() -> None:
         width="stretch",
         help="Regenerate: new points, from the next seed",
     )
+    if st.session_state[key("dataset")] == "own":
+        own_panel()
     draw("show_test")
     draw("features")
+
+
+def own_panel() -> None:
+    """The own points: how to add them, a CSV file of them, what was wrong with one."""
+    pg = state.playground()
+    st.caption(
+        f"{len(pg.own)} points. Choose a class under the plane and click (tap) the plane to "
+        "add a point; or load a CSV file of x1,x2,label lines (x1, x2 from -6 to 6, "
+        "label 0 to 3)."
+    )
+    upload = st.file_uploader("Points from a CSV file", key="pg_csv")
+    if upload is not None and upload.file_id != pg.csv_read:
+        try:
+            points = own.parse_csv(upload.getvalue())
+        except ValueError as exc:
+            st.error(f"{upload.name}: {exc}.")
+        else:
+            pg.csv_read = upload.file_id  # read once, not again on every rerun
+            pg.set_own(points)
+            st.rerun()
+    if pg.own_problem:
+        st.warning(pg.own_problem)
 
 
 def _regenerate() -> None:
@@ -136,16 +186,12 @@ def _resize(layer: int, change: int) -> None:
     _set_hidden(tuple(hidden))
 
 
-def network_width() -> float:
-    """The network column's width beside the output's (1): wider for more layers."""
-    return 1.1 + 0.12 * len(st.session_state[key("hidden")])
-
-
 def layer_buttons() -> None:
-    """'+'/'-' for the number of hidden layers, then one pair per layer, in columns that
-    line up with the network figure's (inputs, layer 1, ..., output)."""
+    """'+'/'-' for the number of hidden layers, then one pair per layer (each pair a row,
+    on a phone too)."""
     hidden = st.session_state[key("hidden")]
-    row = st.columns([1, 1, 4], vertical_alignment="center")
+    bar = st.container(horizontal=True, vertical_alignment="center")  # a row on a phone too
+    row = [bar, bar, bar]
     row[0].button(
         "",
         icon=":material/add:",
@@ -153,7 +199,6 @@ def layer_buttons() -> None:
         on_click=_add_layer,
         disabled=len(hidden) >= HIDDEN.most,
         help="Add a hidden layer",
-        width="stretch",
     )
     row[1].button(
         "",
@@ -162,14 +207,13 @@ def layer_buttons() -> None:
         on_click=_remove_layer,
         disabled=not hidden,
         help="Remove the last hidden layer",
-        width="stretch",
     )
     row[2].markdown(f"**{len(hidden)} hidden layer{'' if len(hidden) == 1 else 's'}**")
     if not hidden:
         return
     cols = st.columns(len(hidden) + 2, gap="xsmall")
     for l, n in enumerate(hidden):
-        plus, minus = cols[l + 1].columns(2, gap="small")
+        plus = minus = cols[l + 1].container(horizontal=True, gap="small")
         plus.button(
             "",
             icon=":material/add:",
@@ -199,7 +243,8 @@ def sync(cfg: PlaygroundConfig) -> state.Playground:
     changed (it keeps playing if it was), the new training settings otherwise."""
     pg = state.playground()
     with pg.lock:
-        if pg.run is None or pg.run.config.structure() != cfg.structure():
+        stale_own = cfg.dataset == "own" and pg.run_own_version != pg.own_version
+        if pg.run is None or pg.run.config.structure() != cfg.structure() or stale_own:
             _new_run(pg, cfg)
         elif pg.run.config != cfg:
             pg.run.retune(cfg)
@@ -208,12 +253,29 @@ def sync(cfg: PlaygroundConfig) -> state.Playground:
     return pg
 
 
+def own_points(pg: state.Playground, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The own points in an order shuffled by the seed (so the split into training and
+    test points takes from every click), or None with fewer than 2 points."""
+    if len(pg.own) < 2:
+        return None
+    order = np.random.default_rng(seed).permutation(len(pg.own))
+    return core.own_points([pg.own[i] for i in order])
+
+
 def _new_run(pg: state.Playground, cfg: PlaygroundConfig) -> None:
-    pg.run = core.PlaygroundRun(cfg, points(cfg.dataset, cfg.n_points, cfg.noise, cfg.seed))
+    if cfg.dataset == "own":
+        pts = own_points(pg, cfg.seed)
+        pg.run_own_version = pg.own_version
+    else:
+        pts = points(cfg.dataset, cfg.n_points, cfg.noise, cfg.seed)
+    pg.run = None if pts is None else core.PlaygroundRun(cfg, pts)
+    if pg.run is None:
+        pg.playing = False
     pg.message = ""
-    sizes = (len(cfg.features), *cfg.hidden, 1)
-    if pg.selected and (pg.selected[0] >= len(sizes) or pg.selected[1] >= sizes[pg.selected[0]]):
-        pg.selected = None
+    if pg.run is not None and pg.selected:
+        sizes = pg.run.model.sizes
+        if pg.selected[0] >= len(sizes) or pg.selected[1] >= sizes[pg.selected[0]]:
+            pg.selected = None
 
 
 def _act(action: Callable[[state.Playground], Any]) -> Callable[[], None]:

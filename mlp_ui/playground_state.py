@@ -33,6 +33,16 @@ class Playground:
     selected: tuple[int, int] | None = None  # (column, unit) shown large
     clicked: tuple | None = None  # the last click on the network figure, applied once
     link_problems: tuple[list[str], PlaygroundConfig | None] = ([], None)
+    # The "own" data set: the student's points, the earlier lists (for Undo), a version
+    # that changes with every edit, and the version the run was made from.
+    own: list[tuple[float, float, int]] = field(default_factory=list)
+    own_history: list[list[tuple[float, float, int]]] = field(default_factory=list)
+    own_version: int = 0
+    run_own_version: int = -1
+    own_problem: str = ""  # why the last clicked point could not be added
+    csv_read: str = ""  # the uploaded file whose points were taken
+    snapshot_points: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
+    sent_data: str | None = None  # the data id the component last got the points of
     # Held while the run trains or changes: a click starts a new script run while the
     # previous one may still be inside its training slice, in another thread.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -45,6 +55,9 @@ class Playground:
         c = run.config
         shape = "-".join(map(str, c.hidden)) or "no hidden layer"
         name = f"#{k} {c.dataset} {shape} {c.activation}, epoch {run.epoch}"
+        if c.dataset == "own":  # the points are not in the settings: kept with the run
+            name = f"{name}, {len(self.own)} points"
+            self.snapshot_points[name] = list(self.own)
         self.snapshots = [*self.snapshots, run.snapshot(name)][-MAX_SNAPSHOTS:]
         saved_playground.keep(self.snapshots[-1])
 
@@ -52,6 +65,19 @@ class Playground:
         """Drop the snapshots, here and where they are saved."""
         self.snapshots = []
         saved_playground.forget_all()
+
+    def set_own(self, points: list[tuple[float, float, int]], undoable: bool = True) -> None:
+        """New own points (the previous list kept for Undo)."""
+        if undoable:
+            self.own_history = [*self.own_history, self.own][-50:]
+        self.own = list(points)
+        self.own_version += 1
+
+    def undo_own(self) -> None:
+        if self.own_history:
+            self.own = self.own_history[-1]
+            self.own_history = self.own_history[:-1]
+            self.own_version += 1
 
 
 def playground() -> Playground:

@@ -1,214 +1,171 @@
-"""The Playground page's live part: three fragments that rerun on their own while it plays.
+"""The Playground page's live part: one fragment that reruns on its own while it plays.
 
 `_frame` reruns every FRAME_SECONDS (only it, not the page): it trains for at most
-TRAIN_SECONDS, evaluates every unit over the plane in one forward pass, and redraws the
-epoch counter, the network and the output, as images. `_curves` redraws the loss curves
-every CURVE_SECONDS, `_below` the gradient sizes and the unit shown large every
-BELOW_SECONDS: each plotly chart costs the browser tens of milliseconds per redraw
-(benchmarks/playground_speed.py), which would hold the frames back. Paused, all three
-draw once per page run.
+TRAIN_SECONDS with mlp_core's NumPy step and hands the new weights, the losses and the
+epoch to the browser component (mlp_ui.playground_component), which computes and draws
+every picture itself. The server's frame is: train a slice, send a few hundred numbers.
+The points travel once per data set. Paused, the fragment draws once per page run.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from mlp_core import playground as core
 from mlp_ui import classroom
-from mlp_ui import playground_figures as figures
-from mlp_ui import playground_raster as raster
+from mlp_ui import playground_component as component
+from mlp_ui import playground_points as own
 from mlp_ui import playground_state as state
 
-FRAME_SECONDS = 0.05  # the timer starts when a redraw has reached the browser
-CURVE_SECONDS = 1.0
-BELOW_SECONDS = 3.0
-TRAIN_SECONDS = 0.02  # training per redraw, at most (the rest is drawing)
-MAX_EPOCHS = 50  # per redraw
-GRID = 61  # the output and the large unit: 61 x 61 points over [-6, 6]^2
-TILE_EVERY = 3  # the small tiles take every 3rd point: 21 x 21
-CHART = {"displayModeBar": False}
-# Images go to the browser inline, as data URIs: given as bytes, st.image serves each from
-# a URL that the next frame deletes, and a browser still fetching it showed a broken image.
+FRAME_SECONDS = 0.02  # the timer starts when a frame has reached the browser
+TRAIN_SECONDS = 0.01  # training per frame, at most
+MAX_EPOCHS = 50  # per frame
+STOP_LOSS_KEY, STOP_EPOCHS_KEY = "pg_stop_loss", "pg_stop_epochs"
 
 
-def live(slots: dict) -> None:
-    """The three fragments. `slots` are containers made by the page run: 'status',
-    'network', 'output' (all three drawn by `_frame`), 'curves', 'below'."""
-    every = {True: (FRAME_SECONDS, CURVE_SECONDS, BELOW_SECONDS), False: (None,) * 3}
-    frame, curves, below = every[state.playground().playing]
-    # Only _frame writes into containers made outside it; the other two are called inside
-    # theirs. (With several fragments writing outside, a click on the network chart was
-    # lost.) Each has its own key, so a click reruns the fragment that drew the chart.
-    st.fragment(run_every=frame, key="pg_frame")(_frame)(slots)
-    with slots["curves"]:
-        st.fragment(run_every=curves, key="pg_curves")(_curves)()
-    with slots["below"]:
-        st.fragment(run_every=below, key="pg_below")(_below)()
+def live() -> None:
+    """The fragment, in the page where it is called."""
+    pg = state.playground()
+    pg.sent_data = None  # a page run may draw the component anew: send the points with it
+    st.fragment(run_every=FRAME_SECONDS if pg.playing else None, key="pg_frame")(_frame)()
 
 
-def _frame(slots: dict) -> None:
+def _stop_reason(run: core.PlaygroundRun) -> str:
+    """Why playing stops here ('' to go on): the stop condition set under the picture."""
+    loss = st.session_state.get(STOP_LOSS_KEY) or 0.0
+    epochs = st.session_state.get(STOP_EPOCHS_KEY) or 0
+    if loss and run.curves.test_loss[-1] <= loss:
+        return f"Stopped: the test loss reached {run.curves.test_loss[-1]:.4f} (at most {loss:g})."
+    if epochs and run.epoch >= epochs:
+        return f"Stopped after {run.epoch:,} epochs, as set."
+    return ""
+
+
+def _frame() -> None:
     pg = state.playground()
     with pg.lock:
-        if pg.run is None:
-            return
-        if pg.playing:
-            pg.message = pg.run.train(MAX_EPOCHS, TRAIN_SECONDS)
-            if pg.message:  # diverged: stop, and rerun the page to show Play again
-                pg.playing = False
-                st.rerun()
         run = pg.run
-        grids = run.grids(GRID)
-        with slots["status"]:
-            _status(pg, run)
-        with slots["network"]:
-            _network(pg, run, grids)
-        with slots["output"]:
-            _output(run, grids[-1][0])
+        if run is not None and pg.playing:
+            epochs = MAX_EPOCHS
+            limit = st.session_state.get(STOP_EPOCHS_KEY) or 0
+            if limit:
+                epochs = max(min(epochs, limit - run.epoch), 0)
+            pg.message = run.train(epochs, TRAIN_SECONDS) if epochs else ""
+            stop = pg.message or _stop_reason(run)
+            if stop:  # diverged or done: stop, and rerun the page to show Play again
+                pg.playing, pg.message = False, stop
+                st.rerun(scope="app")
+        data = _payload(pg, run)
+    if pg.message and not pg.playing:
+        st.error(pg.message) if "infinite" in pg.message else st.info(pg.message)
+    result = component.show(data)
+    _events(pg, result)
 
 
-def _curves() -> None:
-    pg = state.playground()
-    with pg.lock:
-        if pg.run is None:
-            return
-        snaps = [(s.name.split(" ")[0], s.curves) for s in pg.snapshots]  # "#2", as the table
-        curves = [("now", pg.run.curves), *snaps]
-        classroom.chart(figures.loss_figure(curves), key="pg_loss", config=CHART)
-
-
-def _below() -> None:
-    pg = state.playground()
-    with pg.lock:
-        if pg.run is None:
-            return
-        _gradients_and_unit(pg, pg.run, pg.run.grids(GRID))
-
-
-def _status(pg: state.Playground, run: core.PlaygroundRun) -> None:
-    train, test = run.curves.train_loss[-1], run.curves.test_loss[-1]
-    c_epoch, c_train, c_test, c_acc = st.columns([1, 1, 1, 1.2])
-    c_epoch.metric("Epoch", f"{run.epoch:,}")
-    c_train.metric("Training loss", f"{train:.3f}")
-    c_test.metric("Test loss", f"{test:.3f}")
-    acc = run.accuracy()
-    c_acc.metric(
-        "Test accuracy" if acc is not None else "Test points",
-        f"{acc:.1%}" if acc is not None else f"{len(run.y_test)}",
-        help=f"On the {len(run.y_test)} test points, which the network never trains on.",
+def _payload(pg: state.Playground, run: core.PlaygroundRun | None) -> dict:
+    big = classroom.projector()
+    edit = pg.config is not None and pg.config.dataset == "own"
+    snaps = [(s.name.split(" ")[0], s.curves) for s in pg.snapshots]  # "#2", as the table
+    if run is None:
+        rows = [[x1, x2, c] for x1, x2, c in pg.own]
+        ident = f"own-{pg.own_version}"
+        return component.payload(
+            None,
+            send_data=True,
+            selected=None,
+            big=big,
+            edit=edit,
+            empty=(ident, {"train": rows, "test": []}),
+            note="Add points of at least two classes: choose a class, then click (tap) the plane.",
+        )
+    ident = component.data_id(run)
+    send = pg.sent_data != ident
+    pg.sent_data = ident
+    if pg.selected not in units(run):
+        pg.selected = units(run)[0]
+    return component.payload(
+        run, send_data=send, selected=pg.selected, snapshots=snaps, big=big, edit=edit
     )
-    if pg.message:
-        st.error(pg.message)
+
+
+def _events(pg: state.Playground, result) -> None:
+    """A unit clicked, a point added, Undo, Clear, or points asked for again."""
+    if result is None:
+        return
+    need, unit, point = result.get("need"), result.get("unit"), result.get("point")
+    if need:
+        pg.sent_data = None  # the next frame sends the points
+        st.rerun(scope="fragment")
+    if unit and pg.run is not None and tuple(unit) in units(pg.run):
+        pg.selected = (int(unit[0]), int(unit[1]))
+        st.rerun(scope="app")  # the picker under the picture follows
+    if point:
+        with pg.lock:
+            if point.get("op") == "undo":
+                pg.undo_own()
+            else:
+                try:
+                    pg.set_own(own.edit(pg.own, point))
+                except (ValueError, KeyError, TypeError) as exc:
+                    pg.own_problem = f"That point was not added: {exc}."
+        st.rerun(scope="app")
 
 
 def unit_names(run: core.PlaygroundRun) -> list[list[str]]:
-    """names[c][j]: input features, then 'layer c, neuron j', then 'output'."""
+    """names[c][j]: input features, then 'layer c, neuron j', then the output(s)."""
     sizes = run.model.sizes
     names = [[core.FEATURES[f][0] for f in run.config.features]]
     names += [
         [f"layer {c}, neuron {j + 1}" for j in range(n)] for c, n in enumerate(sizes[1:-1], 1)
     ]
-    return [*names, ["output"]]
+    k = sizes[-1]
+    return [*names, [f"output {j + 1} (class {j})" for j in range(k)] if k > 1 else ["output"]]
 
 
-def _output_kind(run: core.PlaygroundRun) -> str:
-    return "sigmoid" if run.task == "classify" else "linear"
-
-
-def _units(run: core.PlaygroundRun) -> list[tuple[int, int]]:
+def units(run: core.PlaygroundRun) -> list[tuple[int, int]]:
     """(column, unit) of every unit that can be shown large: hidden and output."""
     return [(c, j) for c, n in enumerate(run.model.sizes) if c for j in range(n)]
 
 
-def _network(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
-    """While playing, the picture alone (an image costs the browser least); paused, as a
-    chart whose units can be hovered and clicked. The unit shown large is settled first:
-    the chart frames it, and a chart that changes between two runs loses its click."""
-    if pg.selected not in _units(run):
-        pg.selected = _units(run)[0]
-    tiles = [g[:, ::TILE_EVERY, ::TILE_EVERY] for g in grids]
-    picture = figures.network_picture(tiles, run.model.W, run.config.activation, _output_kind(run))
-    if pg.playing:
-        st.image(raster.data_uri(picture.png), width="content")
-        hint = "Pause to click a unit and see it large."
-    else:
-        fig = figures.network_figure(picture, unit_names(run), pg.selected)
-        event = classroom.chart(
-            fig, key="pg_network", on_select="rerun", selection_mode="points", config=CHART
-        )
-        _clicked(pg, event.selection.points if event else [])
-        hint = "Click a unit to see it large below."
-    st.caption(
-        "Each square is a unit's output over the whole input plane (blue positive, orange "
-        f"negative); lines are weights, thicker for larger ones. {hint}"
-    )
-
-
-def _clicked(pg: state.Playground, points: list) -> None:
-    """Select the unit of a new click (not an input; a click is applied only once), and
-    rerun the page: the unit shown large is drawn by another fragment."""
-    click = tuple(points[0].get("customdata", ())) if points else None
-    new = click and click != pg.clicked and click[0] > 0
-    pg.clicked = click
-    if new:
-        pg.selected = (int(click[0]), int(click[1]))
-        st.rerun()
-
-
-def _output(run: core.PlaygroundRun, output: np.ndarray) -> None:
-    test = (run.X_test, run.y_test) if run.config.show_test else None
-    picture = figures.boundary_picture(output, (run.X_train, run.y_train), test, run.task)
-    st.container(key="pg_boundary").image(raster.data_uri(picture))
-    what = (
-        "blue where it says class 1, orange class 0, pale on the boundary"
-        if run.task == "classify"
-        else "its value from -1 (orange) to 1 (blue); the points are coloured by their targets"
-    )
-    st.caption(
-        f"The output over the plane: {what}. Training points have a white edge, test "
-        "points a black one."
-    )
-
-
-def _gradients_and_unit(
-    pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]
-) -> None:
-    grad_col, unit_col = st.columns([1, 1.6], gap="large")
-    with grad_col:
-        st.markdown("**Gradient size per layer** (last epoch)")
-        classroom.chart(
-            figures.gradient_figure(run.curves.grad_rms[-1]), key="pg_grad", config=CHART
-        )
-        st.caption(
-            "With sigmoid and many layers the bars on the left shrink by orders of "
-            "magnitude: those layers barely learn (vanishing gradients)."
-        )
-    with unit_col:
-        _unit(pg, run, grids)
-
-
-def _unit(pg: state.Playground, run: core.PlaygroundRun, grids: list[np.ndarray]) -> None:
-    """'What a neuron sees': one unit large, with its incoming weights."""
-    names = unit_names(run)
-    options = _units(run)
+def unit_picker() -> None:
+    """'What a neuron computes': pick the unit shown large (as a click on it does)."""
+    pg = state.playground()
+    run = pg.run
+    if run is None:
+        return
+    names, options = unit_names(run), units(run)
+    if pg.selected not in options:
+        pg.selected = options[0]
     picked = st.selectbox(
-        "What a neuron sees",
+        "What a neuron computes",
         options,
         index=options.index(pg.selected),
         format_func=lambda cj: names[cj[0]][cj[1]],
         key=f"pg_unit_{pg.selected}",
+        help="Or click a unit in the network picture (arrow keys and Enter there too).",
     )
-    if picked != pg.selected:  # the network figure (another fragment) frames the unit
+    if picked != pg.selected:
         pg.selected = picked
         st.rerun()
-    c, j = picked
-    kind = _output_kind(run) if c == len(names) - 1 else run.config.activation
-    below = c - 1  # the layer the weights come from
-    sources = names[0] if below == 0 else [f"neuron {k + 1}" for k in range(len(names[below]))]
-    W, b = run.model.W[below][:, j], float(run.model.b[below][j])
-    where = "the inputs" if below == 0 else f"layer {below}"
-    fig = figures.neuron_figure(grids[c][j], kind, W, b, sources, where)
-    classroom.chart(fig, key="pg_unit_fig", config=CHART)
+
+
+def stop_inputs(columns) -> None:
+    """The stop condition: a test loss to stop at, or a number of epochs (0: none)."""
+    columns[0].number_input(
+        "Stop at test loss (0: never)",
+        min_value=0.0,
+        max_value=10.0,
+        step=0.01,
+        format="%.3f",
+        key=STOP_LOSS_KEY,
+    )
+    columns[1].number_input(
+        "Stop after epochs (0: never)",
+        min_value=0,
+        max_value=1_000_000,
+        step=100,
+        key=STOP_EPOCHS_KEY,
+    )
 
 
 def snapshots_panel() -> None:
@@ -237,3 +194,16 @@ def snapshots_panel() -> None:
         },
     )
     st.button("Forget the snapshots", key="pg_forget", on_click=pg.forget_snapshots)
+    kept = [s.name for s in pg.snapshots if s.name in pg.snapshot_points]
+    if kept:
+        pick, use = st.columns([3, 1], vertical_alignment="bottom")
+        name = pick.selectbox("Own points kept in a snapshot", kept, key="pg_snap_points")
+        use.button("Use these points", key="pg_use_points", on_click=_use_points, args=(name,))
+
+
+def _use_points(name: str) -> None:
+    """Put a snapshot's own points back on the plane (a new network trains on them)."""
+    pg = state.playground()
+    with pg.lock:
+        pg.set_own(pg.snapshot_points[name])
+    st.session_state["pg_dataset"] = "own"

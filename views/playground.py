@@ -1,8 +1,9 @@
 """Playground: train a small network on 2-D data and watch every neuron learn, live.
 
 Settings and buttons from mlp_ui.playground_controls, the live part (a fragment that
-trains and redraws) from mlp_ui.playground_view, "Try this" from mlp_ui.playground_try,
-the numbers from mlp_core.playground.
+trains a slice and sends the weights to our browser component, which draws) from
+mlp_ui.playground_view, "Try this" from mlp_ui.playground_try, the numbers from
+mlp_core.playground.
 """
 
 import streamlit as st
@@ -16,27 +17,26 @@ st.title("Playground")
 classroom.try_this("playground", pt.EXPERIMENTS)
 pc.seed_widgets()
 notes = st.container()
-big = classroom.projector()  # projected: the numbers get their own row, the data a fold
-buttons = st.columns([1, 1, 1, 1.15, 0.5 if big else 4.6], vertical_alignment="center")
-status = st.container() if big else buttons[4].container()
-pc.hyper_bar(st.columns(5, gap="medium"))
-left, main = (None, st.container()) if big else st.columns([1.1, 3.4], gap="medium")
-with left or st.expander("**Data and input features**", icon=":material/tune:"):
-    pc.data_panel()
-net_col, out_col = main.columns([pc.network_width(), 1], gap="medium")
-with net_col:
-    pc.layer_buttons()
+big = classroom.projector()  # projected: the pictures get the whole width
 config = pc.config()
 if config is not None:
     pc.sync(config)
 with notes:
     pc.link_problems()
-pc.run_buttons(buttons[:4])
+row = st.container(horizontal=True, key="pg_buttons")  # a row, even on a phone
+pc.run_buttons([row] * 4)
 
-slots = {"status": status, "network": net_col.container()}
-slots["output"], slots["curves"] = out_col.container(), out_col.container()
-slots["below"] = st.container()
-pv.live(slots)
+main, side = (st.container(), None) if big else st.columns([3.3, 1.2], gap="medium")
+with main:
+    pv.live()
+    pc.layer_buttons()
+    picker, stop_loss, stop_epochs = st.columns([1.4, 1, 1], vertical_alignment="bottom")
+    with picker:
+        pv.unit_picker()
+    pv.stop_inputs([stop_loss, stop_epochs])
+with side or st.expander("**Data, input features, learning rate**", icon=":material/tune:"):
+    pc.hyper_bar([st.container()] * 5)
+    pc.data_panel()
 
 with classroom.why("How to use it, and what the pictures are"):
     st.markdown(
@@ -45,7 +45,10 @@ with classroom.why("How to use it, and what the pictures are"):
         "weights between them change as it trains. Changing the data, the features or the "
         "network starts a new one; the learning rate, regularisation and batch size apply "
         "at once. The test points are never trained on: the test loss and accuracy say how "
-        "well it does on points it has not seen."
+        "well it does on points it has not seen. With **Your own points**, choose a class "
+        "under the plane and click (tap) to add points, or load a CSV file of x1,x2,label "
+        "lines. The server trains (the NumPy step of the Code panels); your browser draws "
+        "every picture from the weights it sends."
     )
 st.subheader("Snapshots")
 pv.snapshots_panel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,9 +67,11 @@ def test_first_visit_shows_a_hint_not_a_guess():
     assert "Draw a digit" in at.info[0].value
     assert not [s for s in at.selectbox if s.label == "Model"]  # only the default: no menu
     assert at.slider(key="draw_pen").value == dv.STROKE_DEFAULT
-    # the drawable canvas, a components-v2 element (beside the identity cookie's, mlp_ui.saved)
-    names = [c.proto.component_name for c in at.get("bidi_component")]
-    assert sum(n.endswith("streamlit_drawable_canvas") for n in names) == 1, names
+    # our drawing pad, a components-v2 element (beside the identity cookie's, mlp_ui.saved)
+    (canvas,) = [
+        c for c in at.get("bidi_component") if c.proto.component_name == "mlp_lab_draw_canvas"
+    ]
+    assert json.loads(canvas.proto.json)["pen"] == dv.STROKE_DEFAULT
 
 
 @needs_default
@@ -248,3 +251,10 @@ def test_stored_drawings_become_canvas_paths_at_their_own_place():
     assert rgba.shape == (dv.CANVAS_PX, dv.CANVAS_PX, 4) and rgba.dtype == np.uint8
     x, y = (round(v) for v in example.strokes[0][0])
     assert rgba[y, x, 0] == 255 and rgba[5, 5, 0] == 0  # ink on the stroke, black elsewhere
+
+
+def test_the_pads_picture_is_read_as_the_canvas_picture_was():
+    """A PNG data URL, as the pad sends at a pen lift, gives back its pixels exactly."""
+    rgba = draw("seven", 40, 40, 200, 20)
+    assert (dv.pad_pixels({"data": dv.png_data_uri(rgba)}) == rgba).all()
+    assert dv.pad_pixels(None) is None and dv.pad_pixels({"data": "nonsense"}) is None

@@ -146,7 +146,8 @@ def test_playground_projector_from_the_url():
     at = _open(PLAYGROUND, {"projector": "1"})
     assert at.toggle(key="projector_switch").value
     assert [e.label for e in at.expander if "Data" in e.label]  # the data panel is folded
-    assert _spec(at, 1)["layout"]["xaxis"]["tickfont"]["size"] == BIG_TICKS  # the loss
+    (component,) = at.get("bidi_component")  # the browser draws it large (bigger fonts)
+    assert json.loads(component.proto.json)["big"] is True
     assert at.query_params["projector"] == "1"
 
 

@@ -2,8 +2,9 @@
 stepping, resetting, links in and out, and the session's playground across pages.
 
 AppTest cannot wait for a fragment's timer: each `run()` runs the whole script, and the
-live fragment inside it trains one slice while the playground plays, as one redraw of
-the real page does.
+live fragment inside it trains one slice while the playground plays, as one frame of
+the real page does. What the page shows is read from what it hands the browser
+component (the epoch, losses, weights): the component draws from exactly that.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_core.playground_config import DATASETS
-from mlp_ui import playground_raster as raster
 from mlp_ui import playground_state
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -36,12 +36,14 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def _shown(at: AppTest) -> dict:
+    """What the page gave the browser component in its last run."""
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
 
 
 def _epoch(at: AppTest) -> int:
-    return int(_metric(at, "Epoch").replace(",", ""))
+    return _shown(at)["epoch"]
 
 
 def _playground(at: AppTest):
@@ -52,8 +54,11 @@ def test_opens_at_epoch_zero_with_every_picture():
     at = _open()
     assert at.title[0].value == "Playground"
     assert _epoch(at) == 0
-    assert len(at.image) == 1  # the output picture (the network is a chart when paused)
-    assert len(at.get("plotly_chart")) == 4  # network, loss, gradients, the unit shown large
+    shown = _shown(at)
+    assert [len(W) for W in shown["net"]["W"]] == [2, 4, 2]  # every weight, for the pictures
+    assert len(shown["data"]["train"]) == 250 and len(shown["data"]["test"]) == 250
+    assert shown["curves"][0]["name"] == "now" and shown["selected"] == [1, 0]
+    assert not at.image and not at.get("plotly_chart")  # the browser draws every picture
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -64,8 +69,11 @@ def test_every_data_set_trains_a_step(name):
     assert _epoch(at) == 1
     assert _playground(at).run.config.dataset == name
     assert at.query_params.get("data", "circles") == name  # the default is left out
-    label = "Test points" if name == "wave" else "Test accuracy"
-    assert _metric(at, label)
+    shown = _shown(at)
+    assert (shown["accuracy"] is None) == (name == "wave")
+    assert shown["classes"] == {"wave": 0, "spiral3": 3, "blobs3": 3}.get(
+        name, 4 if name.endswith("4") else 2
+    )
 
 
 def test_layers_are_added_and_removed_with_the_buttons():
@@ -191,13 +199,11 @@ def test_what_a_neuron_sees_follows_the_picker_and_frames_the_unit():
     picker = at.selectbox(key="pg_unit_(1, 0)")
     _ok(picker.set_value((2, 1)).run())
     assert _playground(at).selected == (2, 1)
-    network = json.loads(at.get("plotly_chart")[0].proto.spec)
-    (frame,) = network["layout"]["shapes"]  # around layer 2, neuron 2
-    x, y = raster.centres((2, 3, 2, 1))[2][1]
-    assert frame["x0"] < x < frame["x1"] and frame["y0"] < y < frame["y1"]
-    unit = json.loads(at.get("plotly_chart")[-1].proto.spec)
-    assert unit["layout"]["xaxis2"]["title"]["text"] == "weights from layer 1"
-    assert unit["data"][1]["y"] == ["neuron 1", "neuron 2", "neuron 3", "bias"]
+    shown = _shown(at)
+    assert shown["selected"] == [2, 1]  # framed in the picture, its formula shown
+    W = shown["net"]["W"][1]  # its weights come from layer 1's three neurons
+    assert len(W) == 3 and len(W[0]) == 2
+    assert at.selectbox(key="pg_unit_(2, 1)").value == (2, 1)
 
 
 def test_a_diverging_step_is_undone_and_explained():
@@ -217,3 +223,43 @@ def test_regenerate_draws_new_points_with_the_next_seed():
     _ok(at.button(key="pg_regenerate").click().run())
     assert at.number_input(key="pg_seed").value == 2 and at.query_params["seed"] == "2"
     assert not (_playground(at).run.X_train == before).all()
+
+
+POINTS = "-3,2,0;-2,3,0;2,-2,1;3,-3,1;0,4,2"
+
+
+def test_own_points_from_a_link_train_and_come_back_from_a_snapshot():
+    at = _open({"data": "own", "pts": POINTS})
+    pg = _playground(at)
+    assert len(pg.own) == 5 and pg.run.classes == 3 and pg.run.model.sizes[-1] == 3
+    assert _shown(at)["edit"]  # clicks on the plane add points
+    _ok(at.button(key="pg_step").click().run())
+    _ok(at.button(key="pg_snapshot").click().run())
+    pg.set_own([])
+    _ok(at.run())
+    assert pg.run is None and _shown(at)["net"] is None  # the plane alone, to click on
+    _ok(at.button(key="pg_use_points").click().run())
+    assert len(pg.own) == 5 and pg.run is not None and pg.run.epoch == 0
+    assert at.query_params["pts"] == POINTS  # few points: back in the link
+
+
+def test_a_bad_point_in_a_link_is_named_and_the_starter_points_used():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = {"data": "own", "pts": "1,2,0;1,2,9"}
+    _ = at.switch_page(PAGE).run()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "pts= in the link: line 2: label 9 must be 0, 1, 2 or 3" in text
+    assert len(_playground(at).own) == 8  # the starter points
+
+
+def test_play_stops_by_itself_after_the_epochs_asked_for():
+    at = _open({"data": "xor"})
+    _ok(at.number_input(key="pg_stop_epochs").set_value(3).run())
+    _ok(at.button(key="pg_play").click().run())
+    for _ in range(5):
+        if not _playground(at).playing:
+            break
+        _ok(at.run())
+    assert not _playground(at).playing and _epoch(at) == 3
+    assert "Stopped after 3 epochs" in " ".join(i.value for i in at.info)

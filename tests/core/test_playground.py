@@ -16,6 +16,7 @@ from mlp_core.optimizers import SGD
 from mlp_core.playground_config import DATASETS, FEATURES, PlaygroundConfig
 
 CLASSIFY = [name for name, d in pg.DATASETS.items() if d.task == "classify"]
+MADE = [name for name, d in pg.DATASETS.items() if d.make is not None]  # not "own"
 
 
 def _run(**settings) -> pg.PlaygroundRun:
@@ -33,7 +34,7 @@ def test_the_table_and_the_config_list_the_same_data_sets_and_features():
     assert set(pg.FEATURES) == set(FEATURES)
 
 
-@pytest.mark.parametrize("name", list(pg.DATASETS))
+@pytest.mark.parametrize("name", MADE)
 @pytest.mark.parametrize("noise", [0, 50])
 def test_every_data_set_has_its_shape_labels_and_range(name, noise):
     X, y = pg.make_points(name, 301, noise, seed=4)
@@ -41,11 +42,13 @@ def test_every_data_set_has_its_shape_labels_and_range(name, noise):
     assert np.isfinite(X).all() and (np.abs(X) <= 6).all()
     assert not X.flags.writeable and not y.flags.writeable  # shared by every session
     if name in CLASSIFY:
-        assert set(np.unique(y)) == {0, 1}
-        assert 0.3 < y.mean() < 0.7  # both classes, in similar numbers
+        k = pg.DATASETS[name].classes
+        assert set(np.unique(y)) == set(range(k))
+        counts = np.bincount(y)
+        assert counts.min() > 0.6 * 301 / k  # every class, in similar numbers
 
 
-@pytest.mark.parametrize("name", list(pg.DATASETS))
+@pytest.mark.parametrize("name", MADE)
 def test_the_same_seed_gives_the_same_points_and_another_seed_others(name):
     X1, y1 = pg.make_points(name, 200, 20, seed=7)
     X2, y2 = pg.make_points(name, 200, 20, seed=7)  # same code twice: bit equality
@@ -75,6 +78,50 @@ def test_moons_are_the_tutorial_moons_scaled():
     X, y = pg.make_points("moons", 200, 0, 3)
     assert X[:, 0].min() == pytest.approx(-4.5, abs=0.01)
     assert X[:, 0].max() == pytest.approx(4.5, abs=0.01)
+
+
+def test_own_points_are_kept_as_given_and_a_bad_one_is_named():
+    X, y = pg.own_points([(1.5, -2.0, 0), (3.0, 4.0, 3)])
+    np.testing.assert_array_equal(X, [[1.5, -2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(y, [0, 3])
+    with pytest.raises(ValueError, match="point 2: x1 and x2 must be between -6 and 6"):
+        pg.own_points([(0, 0, 1), (7, 0, 1)])
+    with pytest.raises(ValueError, match="point 1: the label must be 0, 1, 2 or 3; got 4"):
+        pg.own_points([(0, 0, 4)])
+    with pytest.raises(ValueError, match="no generator"):
+        pg.make_points("own", 10, 0, 1)
+
+
+def test_own_points_split_by_their_number_and_give_one_output_per_class():
+    X, y = pg.own_points([(i - 5.0, 0.0, i % 3) for i in range(10)])
+    run = pg.PlaygroundRun(PlaygroundConfig(dataset="own", train_pct=70), (X, y))
+    assert len(run.y_train) == 7 and len(run.y_test) == 3
+    assert run.classes == 3 and run.model.sizes == (2, 4, 2, 3)
+    assert run.model.loss == "softmax_ce"
+
+
+@pytest.mark.parametrize("name", ["spiral3", "spiral4", "blobs3", "blobs4"])
+def test_more_classes_train_a_softmax_output_on_one_hot_targets(name):
+    run = _run(dataset=name, hidden=(8, 8), n_points=300)
+    k = pg.DATASETS[name].classes
+    assert run.model.sizes[-1] == k and run.model.loss == "softmax_ce"
+    np.testing.assert_array_equal(run.Y_train.argmax(axis=1), run.y_train)
+    assert run.train(60) == ""
+    assert run.curves.train_loss[-1] < run.curves.train_loss[0]
+    A = run.model.forward(run.F_test)[-1]
+    np.testing.assert_allclose(A.sum(axis=1), 1, rtol=1e-5)
+    assert run.accuracy() == pytest.approx(float(np.mean(A.argmax(axis=1) == run.y_test)))
+
+
+def test_blobs_in_four_classes_are_learned_and_the_confusion_matrix_counts_each_point():
+    run = _run(dataset="blobs4", hidden=(8,), n_points=400)
+    run.train(100)
+    m = run.confusion()
+    assert m.shape == (4, 4) and m.sum() == len(run.y_test)
+    np.testing.assert_array_equal(m.sum(axis=1), np.bincount(run.y_test, minlength=4))
+    assert np.trace(m) / m.sum() == pytest.approx(run.accuracy())
+    assert run.accuracy() >= 0.95  # on the test points, never trained on
+    assert _run(dataset="wave").confusion() is None
 
 
 def test_the_split_follows_the_training_share():

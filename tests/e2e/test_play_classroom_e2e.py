@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.playground_page import PLANE, epoch
 
 pytestmark = pytest.mark.e2e
 
@@ -17,8 +18,7 @@ TALL = {"width": 1400, "height": 2300}
 
 
 def _epoch(page) -> int:
-    box = page.locator("[data-testid='stMetric']").filter(has_text="Epoch").first
-    return int(box.locator("[data-testid='stMetricValue']").text_content().replace(",", ""))
+    return epoch(page)  # as the Playground's component shows it
 
 
 def test_playground_try_this_sets_up_xor_and_plays(page, app_url):
@@ -26,7 +26,7 @@ def test_playground_try_this_sets_up_xor_and_plays(page, app_url):
     wait_for_app(page)
     page.goto(app_url + "/playground?projector=1")
     wait_for_app(page)
-    page.locator(".st-key-pg_boundary img").first.wait_for(timeout=60_000)
+    page.locator(PLANE).first.wait_for(timeout=60_000)
     assert "2 hidden layers" in page.content()
     page.get_by_role("button", name="XOR, no hidden").click()
     page.get_by_text("Look for:").wait_for()

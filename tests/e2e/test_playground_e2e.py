@@ -1,71 +1,65 @@
 """The Playground in a real browser: a teacher's link (spiral, three layers of eight),
-Play, the loss falling and the boundary moving within 10 s, Pause holding, and the epoch
-count surviving a trip to another page. Screenshots go to artifacts/ (git-ignored).
+Play moving the pictures (the canvases' pixels change between frames, drawn by our
+component from the weights the server sends), Pause holding, the epoch count surviving a
+trip to another page, a unit's formula equal to the model's weights, keyboard Play
+keeping the focus, and nothing fetched from anywhere but the app's own server.
+Screenshots go to artifacts/ (git-ignored).
 """
 
 from __future__ import annotations
 
-import time
+import re
+from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 
+from mlp_core import playground as core
+from mlp_core.playground_config import PlaygroundConfig
 from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.playground_page import (
+    NETWORK,
+    PLANE,
+    TALL,
+    epoch,
+    open_playground,
+    pixels,
+    status,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
 LINK = "/playground?data=spiral&layers=8,8,8"
-BOUNDARY = ".st-key-pg_boundary img"
-TALL = {"width": 1400, "height": 2300}  # the app scrolls inside its own container
-
-
-def _metric(page, label: str) -> str:
-    box = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return box.locator("[data-testid='stMetricValue']").text_content().strip()
-
-
-def _epoch(page) -> int:
-    return int(_metric(page, "Epoch").replace(",", ""))
-
-
-def _boundary(page) -> str:
-    return page.locator(BOUNDARY).first.get_attribute("src")
-
-
-def _open(page, app_url: str) -> None:
-    page.goto(app_url)
-    wait_for_app(page)
-    page.goto(app_url + LINK)
-    wait_for_app(page)
-    page.locator(BOUNDARY).first.wait_for(timeout=60_000)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
 
 
 def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     page.set_viewport_size(TALL)
-    _open(page, app_url)
+    open_playground(page, app_url, LINK)
     assert "3 hidden layers" in page.content()
-    assert _epoch(page) == 0
-    loss0, image0 = float(_metric(page, "Test loss")), _boundary(page)
-    page.wait_for_timeout(1000)
+    assert epoch(page) == 0
+    loss0, plane0, net0 = float(status(page, "test")), pixels(page), pixels(page, NETWORK)
     screenshot(page, "playground_rest")
 
     page.get_by_role("button", name="Play").click()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if float(_metric(page, "Test loss")) < loss0 and _boundary(page) != image0:
-            break
-        page.wait_for_timeout(200)
-    assert float(_metric(page, "Test loss")) < loss0, "the test loss did not fall within 10 s"
-    assert _boundary(page) != image0, "the boundary image did not change"
-    assert _epoch(page) > 0
+    assert wait_until(lambda: epoch(page) > 0 and pixels(page) != plane0, 15, page), (
+        "the plane's pixels did not change"
+    )
+    frames = set()
+    for _ in range(20):  # the pictures keep moving, frame after frame
+        frames.add((epoch(page), pixels(page), pixels(page, NETWORK)))
+        page.wait_for_timeout(150)
+    assert len({f[1] for f in frames}) >= 3 and len({f[2] for f in frames}) >= 3, frames
+    assert wait_until(lambda: float(status(page, "test")) < loss0, 20, page)
+    assert pixels(page, NETWORK) != net0
     screenshot(page, "playground_playing")
 
     page.get_by_role("button", name="Pause").click()
     page.get_by_role("button", name="Play").wait_for()
     wait_for_app(page)
-    paused = _epoch(page)
+    paused, picture = epoch(page), pixels(page)
     page.wait_for_timeout(1500)
-    assert _epoch(page) == paused, "still training after Pause"
+    assert epoch(page) == paused and pixels(page) == picture, "still training after Pause"
 
     page.locator("[data-testid='stSidebarNav'] a", has_text="Learning rate").first.click()
     page.wait_for_url("**/learning_rate")
@@ -73,33 +67,81 @@ def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     page.locator("[data-testid='stSidebarNav'] a", has_text="Playground").first.click()
     page.wait_for_url("**/playground**")
     wait_for_app(page)
-    page.locator(BOUNDARY).first.wait_for()
-    assert _epoch(page) == paused, "the epoch count was lost on the way back"
+    page.locator(PLANE).first.wait_for()
+    assert wait_until(lambda: epoch(page) == paused, 10, page), "the epoch count was lost"
     assert "3 hidden layers" in page.content()
     assert "data=spiral" in page.url  # the settings are back in the URL
 
 
-def test_clicking_a_unit_shows_it_large(page, app_url):
+def _formula_numbers(text: str) -> list[float]:
+    """The numbers of 'tanh(−0.87 x₁ − 0.32 x₂ + 0.05)', signs included."""
+    return [
+        (-1 if s == "−" else 1) * float(v) for s, v in re.findall(r"(−|\+)? ?(\d+\.\d\d)", text)
+    ]
+
+
+def test_clicking_a_unit_shows_its_formula_with_the_models_weights(page, app_url):
     page.set_viewport_size(TALL)
-    page.goto(app_url)
+    open_playground(page, app_url, "/playground?layers=4,3")
     wait_for_app(page)
-    page.goto(app_url + "/playground?layers=4,3")
+    box = page.locator(NETWORK).first.bounding_box()
+    # Columns: inputs, layer 1, layer 2, output, each a quarter of the width; layer 2's
+    # three units are centred, so its second one sits at the picture's middle height.
+    page.mouse.click(box["x"] + box["width"] * 2.5 / 4, box["y"] + box["height"] / 2 + 12)
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="What a neuron")
+    assert wait_until(
+        lambda: picker.locator("input").first.input_value() == "layer 2, neuron 2", 20, page
+    )
+    formula = page.locator("[data-k='formula']").first
+    assert wait_until(lambda: formula.get_attribute("data-unit") == "2,1", 10, page)
+    model = core.new_network(PlaygroundConfig(hidden=(4, 3)))  # epoch 0: the seed's weights
+    expected = [*model.W[1][:, 1], model.b[1][1]]
+    np.testing.assert_allclose(_formula_numbers(formula.text_content())[:5], expected, atol=0.006)
+    assert formula.text_content().startswith("tanh(")
+    screenshot(page, "playground_formula")
+
+    page.get_by_role("button", name="Step").click()  # the formula follows the training
     wait_for_app(page)
-    chart = page.locator(".js-plotly-plot").first  # the network, clickable while paused
-    units = chart.locator(".scatterlayer path.point")
-    units.nth(9).wait_for()
-    wait_for_app(page)
-    page.wait_for_timeout(1000)  # the chart settled (plotly attaches its handlers)
-    box = units.nth(2 + 4 + 1).bounding_box()  # inputs 2, layer 1 4, then layer 2's second
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="What a neuron sees")
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _picked(picker) != "layer 2, neuron 2":
-        page.wait_for_timeout(200)
-    assert _picked(picker) == "layer 2, neuron 2"
-    wait_for_app(page)
-    assert page.get_by_text("weights from layer 1").count() >= 1
+    assert wait_until(lambda: epoch(page) == 1, 10, page)
+    assert _formula_numbers(formula.text_content())[:5] != pytest.approx(expected, abs=1e-4)
 
 
-def _picked(picker) -> str:
-    return picker.locator("input").first.input_value()
+def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
+    open_playground(page, app_url, "/playground?data=xor")
+    play = page.get_by_role("button", name="Play")
+    play.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Pause").wait_for()
+    focused = "() => document.activeElement && document.activeElement.innerText"
+    assert wait_until(lambda: "Pause" in (page.evaluate(focused) or ""), 5, page)
+    page.keyboard.press("Space")  # the focused Pause button pauses
+    page.get_by_role("button", name="Play").wait_for()
+    assert wait_until(lambda: "Play" in (page.evaluate(focused) or ""), 5, page)
+
+
+def test_nothing_is_fetched_from_outside_the_app(browser, app_url):
+    """Every request of the page is routed: any not to 127.0.0.1 is refused and counted."""
+    context = browser.new_context(viewport=TALL)
+    outside: list[str] = []
+
+    def route(r):
+        if urlparse(r.request.url).hostname in ("127.0.0.1", None) or r.request.url.startswith(
+            ("data:", "blob:")
+        ):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    try:
+        open_playground(page, app_url, "/playground?data=spiral3&layers=8,8")
+        before = pixels(page)
+        page.get_by_role("button", name="Play").click()
+        assert wait_until(lambda: epoch(page) > 3 and pixels(page) != before, 20, page)
+        page.get_by_role("button", name="Pause").click()
+        wait_for_app(page)
+    finally:
+        context.close()
+    assert outside == []

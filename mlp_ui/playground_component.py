@@ -1,0 +1,165 @@
+"""The Playground's pictures, drawn in the browser by a component of ours.
+
+The component (mlp_ui/components/playground: TypeScript, bundled by esbuild into
+dist/playground.js, committed; `npm run build` in its frontend/ folder rebuilds it) is
+given numbers only: the points once per data set, then on every frame the weights, the
+epoch, the losses and the curves. It computes every unit's picture over the plane and
+draws the network, the output, the curves, the gradient bars and the unit shown large
+with its formula. Nothing comes from a CDN: the bundle is sent inline with the element.
+
+`payload` is pure (arrays in, a JSON-ready dict out); `show` mounts the component.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from mlp_core import playground as core
+
+BUNDLE = Path(__file__).parent / "components" / "playground" / "dist" / "playground.js"
+CURVE_POINTS = 200  # the loss curves are thinned to about this many epochs
+DIGITS = 4  # weights travel with 4 decimals: far below what the pictures can show
+
+# The leading comment line keeps a bundle from ever looking like a file path to
+# Streamlit (a string with a newline is inline code).
+_component = st.components.v2.component(
+    "mlp_lab_playground",
+    html="",
+    js="// MLP Lab's Playground\n" + BUNDLE.read_text(encoding="utf-8"),
+    isolate_styles=True,
+)
+
+
+def _picks(length: int, n: int = CURVE_POINTS) -> list[int] | None:
+    """Indices of at most n evenly spaced values of `length`, the first and the last
+    among them (spaced more than 1 apart, so no index twice); None: keep them all."""
+    if length <= n:
+        return None
+    return np.linspace(0, length - 1, n).round().astype(int).tolist()
+
+
+def _floats(values, digits: int = DIGITS) -> list:
+    return np.round(np.asarray(values, dtype=np.float64), digits).tolist()
+
+
+def curve(name: str, curves: core.Curves) -> dict[str, Any]:
+    """One run's loss curves, thinned, for the component."""
+    idx = _picks(len(curves.epoch))
+
+    def thin(values: list) -> list:
+        return list(values) if idx is None else [values[i] for i in idx]
+
+    return {
+        "name": name,
+        "epoch": thin(curves.epoch),
+        "train": _floats(thin(curves.train_loss)),
+        "test": _floats(thin(curves.test_loss)),
+    }
+
+
+def data_id(run: core.PlaygroundRun) -> str:
+    """Names the run's points: equal ids, equal points (the component caches them)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for a in (run.X_train, run.y_train, run.X_test, run.y_test):
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()
+
+
+def points(run: core.PlaygroundRun) -> dict[str, list]:
+    """The run's training and test points as [x1, x2, label or target] rows."""
+
+    def rows(X: np.ndarray, y: np.ndarray) -> list:
+        y = y.astype(int) if run.task == "classify" else np.round(y, 3)
+        return [[*map(float, np.round(x, 3)), v] for x, v in zip(X, y.tolist(), strict=True)]
+
+    return {"train": rows(run.X_train, run.y_train), "test": rows(run.X_test, run.y_test)}
+
+
+def output_kind(run: core.PlaygroundRun) -> str:
+    if run.task != "classify":
+        return "linear"
+    return "softmax" if run.classes > 2 else "sigmoid"
+
+
+def payload(
+    run: core.PlaygroundRun | None,
+    *,
+    send_data: bool,
+    selected: tuple[int, int] | None,
+    snapshots: list[tuple[str, core.Curves]] = (),
+    big: bool = False,
+    edit: bool = False,
+    empty: tuple[str, dict[str, list]] = ("", {"train": [], "test": []}),
+    note: str = "",
+) -> dict[str, Any]:
+    """What the component draws. Without a run (own data with too few points) the plane
+    `empty` = (id, points) is drawn alone, with `note` in place of the network."""
+    if run is None:
+        ident, pts = empty
+        return {
+            "data_id": ident,
+            "data": pts,
+            "net": None,
+            "classes": 2,
+            "epoch": 0,
+            "train_loss": None,
+            "test_loss": None,
+            "accuracy": None,
+            "confusion": None,
+            "curves": [],
+            "grad": [],
+            "selected": None,
+            "show_test": True,
+            "big": big,
+            "edit": edit,
+            "note": note,
+        }
+    model = run.model
+    confusion = run.confusion()
+    return {
+        "data_id": data_id(run),
+        "data": points(run) if send_data else None,
+        "net": {
+            "features": list(run.config.features),
+            "activation": run.config.activation,
+            "output": output_kind(run),
+            "W": [_floats(W) for W in model.W],
+            "b": [_floats(b) for b in model.b],
+        },
+        "classes": run.classes,
+        "epoch": run.epoch,
+        "train_loss": float(run.curves.train_loss[-1]),
+        "test_loss": float(run.curves.test_loss[-1]),
+        "accuracy": float(np.trace(confusion) / confusion.sum())
+        if confusion is not None and confusion.sum()
+        else None,
+        "confusion": None if confusion is None else confusion.tolist(),
+        "curves": [curve("now", run.curves), *(curve(n, c) for n, c in snapshots)],
+        "grad": _floats(run.curves.grad_rms[-1], 8),
+        "selected": list(selected) if selected else None,
+        "show_test": run.config.show_test,
+        "big": big,
+        "edit": edit,
+        "note": note,
+    }
+
+
+def show(data: dict[str, Any], key: str = "pg_live") -> Any:
+    """Mount (or update) the component; its result carries the events of this run:
+    `unit` [column, unit] clicked, `point` {op: add/undo/clear, ...}, `need` a data id."""
+    return _component(
+        key=key,
+        data=data,
+        on_unit_change=_noop,
+        on_point_change=_noop,
+        on_need_change=_noop,
+    )
+
+
+def _noop() -> None:
+    """Events are read from the result after mounting; the callbacks only declare them."""
