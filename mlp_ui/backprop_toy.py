@@ -537,7 +537,7 @@ def show_explanations(params: dict[str, np.ndarray]) -> None:
 
 def show_final(run: toys.BackpropRun, lr: float) -> None:
     """Where the 100 epochs ended: losses, the prediction and the weights (the book's too)."""
-    st.subheader(f"After all {BP_EPOCHS} epochs")
+    st.header(f"After all {BP_EPOCHS} epochs")
     m1, m2, m3 = st.columns(3)
     m1.metric("Initial loss", f"{run.loss[0]:.4f}", help=f"The book: about {BOOK_INITIAL_LOSS}")
     m2.metric("Final loss", f"{run.final_loss:.6f}")

@@ -105,10 +105,17 @@ def write_query(query: Mapping[str, Any]) -> None:
         st.query_params.from_dict(wanted)
 
 
-BASE_CSS = """
-.stMarkdown p, .stMarkdown li { color: #1f1f1f; }
-[data-testid="stCaptionContainer"] { color: #3d3d3d; }
+FOCUS = "#a8283a"
+"""The keyboard focus ring: the theme's primary colour, 6.9:1 on white (WCAG asks 3:1)."""
+BASE_CSS = f"""
+a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
+[role="radio"]:focus-visible, [role="option"]:focus-visible, [role="slider"]:focus-visible,
+summary:focus-visible, [tabindex]:focus-visible, input:focus-visible, textarea:focus-visible,
+label:has(input:focus-visible) {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px; }}
 """
+"""Focus visible on every control (Streamlit's own ring is faint on the sidebar links and
+the switches). Text colours come from the theme (.streamlit/config.toml), not from here."""
 PROJECTOR_CSS = """
 html { font-size: 20px; }
 .stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"], label p {
@@ -138,6 +145,7 @@ def style(fig: go.Figure, big: bool) -> go.Figure:
     s = SCREENS[big]
     spec = fig.to_dict()
     layout = spec.setdefault("layout", {})
+    layout.setdefault("dragmode", False)  # a swipe scrolls the page, not the chart
     _merge(layout, "font", size=s.text, color=INK)
     _merge(layout.setdefault("legend", {}), "font", size=s.text)
     _merge(layout.setdefault("hoverlabel", {}), "font", size=s.text)
@@ -185,16 +193,39 @@ def _scale_trace(trace: Any, data: dict, s: Screen) -> None:
         data["marker"] = {**data.get("marker", {}), "size": size * s.marker_scale}
 
 
-def chart(fig: go.Figure, where: Any = None, styled: bool = False, **kwargs: Any) -> Any:
+def chart(
+    fig: go.Figure,
+    where: Any = None,
+    styled: bool = False,
+    *,
+    alt: str | None = None,
+    table: Any = None,
+    **kwargs: Any,
+) -> Any:
     """Show `fig` styled for this session's screen (in `where`, a container; default st).
 
     `styled`: the figure's (cached, shared) builder already called `style` for this
     screen; it is shown as it is, never changed (restyling would thicken its lines again).
+    `alt`: the chart's text alternative (what it shows now), shown under it; `table`: its
+    numbers (a DataFrame), in a fold under it. `config` is merged over theme.CHART_CONFIG
+    (no toolbar, no wheel zoom).
     """
     if not styled:
         fig = style(fig, projector())
-    kwargs.setdefault("config", theme.CHART_CONFIG)
-    return (where or st).plotly_chart(fig, **kwargs)
+    kwargs["config"] = {**theme.CHART_CONFIG, **kwargs.get("config", {})}
+    where = where or st
+    shown = where.plotly_chart(fig, **kwargs)
+    if alt:
+        where.caption(alt)
+    if table is not None:
+        numbers(table, where)
+    return shown
+
+
+def numbers(table: Any, where: Any = None) -> None:
+    """A chart's numbers as a table, folded away (for screen readers and exact values)."""
+    with (where or st).expander("The numbers", icon=":material/table:"):
+        st.dataframe(table, hide_index=True)
 
 
 # -- "Try this" and "Why?" ---------------------------------------------------------------

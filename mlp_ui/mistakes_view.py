@@ -283,14 +283,14 @@ def show_matrix(cm: np.ndarray, big: bool) -> None:
 
 def show_class_accuracy(cm: np.ndarray) -> None:
     """How often each true digit is read right, as bars."""
-    st.subheader("How often each digit is read right")
+    st.header("How often each digit is read right")
     fig = figs.class_accuracy(class_accuracy(cm), cm.sum(axis=1))
     classroom.chart(fig, config=NO_TOOLBAR)
 
 
 def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
     """One digit of the gallery page, large, with its probabilities and the runner-up."""
-    st.subheader("One digit up close")
+    st.header("One digit up close")
     keep_valid(PICK_KEY, shown)
     i = st.selectbox("Digit", shown, key=PICK_KEY, format_func=lambda i: describe(i, pred))
     second, p2 = runner_up(pred.proba[i])

@@ -30,7 +30,7 @@ from mlp_core.training import Status
 from mlp_ui import classroom, figures, state, theme, turns
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
-from mlp_ui.train_text import short_label, status_text
+from mlp_ui.train_text import progress_text, short_label, status_text
 
 
 @dataclass(frozen=True)
@@ -143,13 +143,14 @@ def _compare_picker() -> list[int]:
     runs = state.runs()
     key = widget_key("compare")
     st.session_state[key] = [i for i in st.session_state.get(key, []) if i in runs]
+    if not runs:  # nothing to pick: no greyed-out (unreadable, 2.3:1) menu
+        return []
     return st.multiselect(
         "Overlay other runs",
         list(runs),
         key=key,
         format_func=lambda i: short_label(runs[i]),
         placeholder="Pick earlier runs to compare their curves",
-        disabled=not runs,
     )
 
 
@@ -166,21 +167,20 @@ def draw_status(view: LiveView) -> None:
 
 
 def draw_progress(view: LiveView, run: state.Run | None) -> None:
-    """Epochs done and how far into the current one, as a bar and in words."""
+    """Epochs done and how far into the current one, as a bar and in words a student
+    needs (epochs, time, validation accuracy); how it was computed goes to the details."""
     if run is None or run.trainer is None:
         view.progress.empty()
         return
     t = run.trainer
     target = max(t.target_epochs, t.epoch, 1)
     seconds = sum(e.seconds for e in run.history.epochs)
-    text = f"{t.epoch} of {target} epochs done"
-    if run.history.status in (Status.RUNNING, Status.STOPPED):
-        text += f", {t.progress:.0%} of the way through epoch {t.epoch + 1}"
-    if seconds:
-        text += f" · {seconds:.1f} s of training"
-    if t.epoch or t.progress:
-        text += f" · trained by: {t.backend_used}"
-    view.progress.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
+    text = progress_text(t.epoch, target, t.progress, run.history, seconds, len(t.y_valid))
+    with view.progress.container():
+        st.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
+        if t.epoch or t.progress:
+            with st.expander("Details", icon=":material/memory:"):
+                st.caption(f"Trained by: {t.backend_used}.")
 
 
 def draw_curves(view: LiveView) -> None:

@@ -49,7 +49,38 @@ def status_text(run: Run) -> str:
             f"Run #{run.id} finished {count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
             f"training: test accuracy {pct(run.test_acc)} on {run.test_on}."
         )
+    if h.status is Status.DIVERGED and h.diverged_at is not None:
+        lr = f" ({run.config.lr:g})" if run.config else ""
+        return (
+            f"Run #{run.id} diverged in epoch {diverged_epoch(h.diverged_at)}: the loss "
+            f"stopped being a finite number. The learning rate{lr} is probably too large "
+            f"for these settings; the weights from the end of epoch {len(h.epochs)} were kept."
+        )
     return f"Run #{run.id}: {h.message or h.status}"
+
+
+def diverged_epoch(at: float) -> int:
+    """The epoch (counted from 1) a run diverged in, from `History.diverged_at` (epochs
+    done + the fraction of the next: 1.00 is the end of epoch 1, before its check)."""
+    return max(1, math.ceil(at))
+
+
+def progress_text(
+    done: int, target: int, within: float, history: History, seconds: float, n_valid: int
+) -> str:
+    """The progress bar's words: epochs, time and the last validation accuracy (measured
+    on `n_valid` validation digits, never trained on)."""
+    text = f"{done} of {target} epochs done"
+    if history.status in (Status.RUNNING, Status.STOPPED):
+        text += f", {within:.0%} of the way through epoch {done + 1}"
+    if history.status is Status.DIVERGED and history.diverged_at is not None:
+        text += f"; diverged in epoch {diverged_epoch(history.diverged_at)}"
+    if seconds:
+        text += f" · {seconds:.1f} s of training"
+    if history.epochs:
+        acc = history.epochs[-1].valid_acc
+        text += f" · validation accuracy {acc:.1%} on {n_valid:,} validation digits"
+    return text
 
 
 def overfit_note(history: History, n_valid: int = 5000) -> str | None:

@@ -52,7 +52,7 @@ with classroom.why():
         "trains, stays a straight line."
     )
 
-st.subheader("The seven sizes side by side")
+st.header("The seven sizes side by side")
 with classroom.why("Why do more units fit better, and when is it too well?"):
     st.markdown(
         "One hidden unit draws little more than the logistic-regression line, two bend it "

@@ -49,7 +49,7 @@ classroom.chart(fig, styled=True, key="toy_lr_chart", config={"displayModeBar": 
 lrt.play_when_drawn(fig.layout.meta)
 st.caption(lrt.VIEW_CAPTIONS[view] + ("" if shown else " No rate picked: the book's three."))
 
-st.subheader(f"Where each rate ends after {epochs} epochs")
+st.header(f"Where each rate ends after {epochs} epochs")
 st.caption(f"Slopes measured with {lrt.GRADIENT_LABELS[gradient]}.")
 runs = [lrt.lr_run(lr, epochs, gradient) for lr in (*lrt.BOOK_RATES, float(custom))]
 st.table(lt.lr_summary(runs))
