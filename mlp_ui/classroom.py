@@ -28,6 +28,7 @@ QUERY_KEY = "projector"
 """The URL key: `?projector=1` opens any page in projector mode."""
 _STATE = "mlp_projector"
 _TRIED = "mlp_tried"
+_SEEN = "mlp_tried_seen"
 
 
 @dataclass(frozen=True)
@@ -243,8 +244,11 @@ class Experiment:
     icon: str = ":material/science:"
 
 
-def try_this(page: str, experiments: Sequence[Experiment]) -> None:
-    """A row of "Try this" buttons; under them, what the last one clicked shows."""
+def try_this(page: str, experiments: Sequence[Experiment], why_after: bool = False) -> None:
+    """A row of "Try this" buttons; under them, what the last one clicked shows.
+
+    `why_after`: the box says what to look for, and the why only once the student says
+    they have watched (a button), so the explanation comes after the experiment."""
     cols = st.columns([0.6] + [1] * len(experiments), vertical_alignment="center")
     cols[0].markdown("**Try this**")
     for i, (col, exp) in enumerate(zip(cols[1:], experiments, strict=True)):
@@ -257,15 +261,30 @@ def try_this(page: str, experiments: Sequence[Experiment]) -> None:
             width="stretch",
         )
     tried = st.session_state.get(_TRIED, {}).get(page)
-    if tried is not None and tried < len(experiments):
-        exp = experiments[tried]
+    if tried is None or tried >= len(experiments):
+        return
+    exp = experiments[tried]
+    if not why_after:
         st.info(f"**Look for:** {exp.look_for}  \n**Why:** {exp.why}", icon=":material/visibility:")
+        return
+    seen = st.session_state.get(_SEEN) == (page, tried)
+    text = f"**Look for:** {exp.look_for}" + (f"  \n**Why:** {exp.why}" if seen else "")
+    st.info(text, icon=":material/visibility:")
+    if not seen:
+        st.button(
+            "I have watched it: why?",
+            key=f"try_{page}_why",
+            icon=":material/help:",
+            on_click=st.session_state.__setitem__,
+            args=(_SEEN, (page, tried)),
+        )
 
 
 def _run_experiment(page: str, i: int, exp: Experiment) -> None:
     for key, value in exp.settings.items():
         st.session_state[key] = value
     st.session_state.setdefault(_TRIED, {})[page] = i
+    st.session_state.pop(_SEEN, None)
     if exp.action is not None:
         exp.action()
 

@@ -14,7 +14,7 @@ from mlp_ui.shell import through_app
 through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Backprop")
-classroom.try_this("backprop", bp.EXPERIMENTS)
+classroom.try_this("backprop", bp.EXPERIMENTS, why_after=True)
 
 running, done = bp.bp_running(), bp.bp_epoch() >= bp.BP_EPOCHS
 c1, c2, c3, c4 = st.columns([1.3, 1.3, 0.8, 1.2], vertical_alignment="bottom")

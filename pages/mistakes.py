@@ -25,7 +25,7 @@ pred = mv.cached_predictions(key, choice.model, ds.X_test, ds.y_test)
 images = data.mnist().X_test.reshape(-1, ROWS, COLS)
 cm = mv.confusion(pred.y_true, pred.y_pred)
 big = classroom.projector()
-classroom.try_this("mistakes", mv.experiments(cm))
+classroom.try_this("mistakes", mv.experiments(cm), why_after=True)
 
 n_wrong = int((pred.y_pred != pred.y_true).sum())
 a, b, c = st.columns([1, 1, 1.4], vertical_alignment="center")
