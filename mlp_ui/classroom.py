@@ -133,6 +133,22 @@ button p { font-size: 1.1rem !important; }
 """
 
 
+# -- touch devices ---------------------------------------------------------------------
+TOUCH_AGENTS = re.compile(r"Mobi|Android|iPhone|iPad|Tablet", re.IGNORECASE)
+
+
+def touch() -> bool:
+    """Whether the browser says it is a phone or a tablet (its User-Agent header)."""
+    return bool(TOUCH_AGENTS.search(st.context.headers.get("User-Agent") or ""))
+
+
+def tap(click: str = "click") -> str:
+    """The word for pressing on this device: "tap" on a touch device, else `click`."""
+    if not touch():
+        return click
+    return "Tap" if click[:1].isupper() else "tap"
+
+
 # -- charts ------------------------------------------------------------------------------
 def style(fig: go.Figure, big: bool) -> go.Figure:
     """`fig` restyled for a screen, as a new figure (`fig` is left as it was): larger,

@@ -333,6 +333,7 @@ def sync_pill() -> None:
     hidden = st.session_state.get(MOONS_HIDDEN_KEY)
     st.session_state[MOONS_PILL_KEY] = hidden if hidden in GALLERY_HIDDEN else None
 
+
 WHY_BOUNDARY = (
     "200 points in two interleaved half-moons. A network with one tanh hidden layer "
     "learns a curved boundary; the number of hidden units decides how curved. The "

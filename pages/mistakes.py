@@ -5,6 +5,7 @@ import streamlit as st
 
 from mlp_core.data import COLS, ROWS
 from mlp_ui import classroom, data, widgets
+from mlp_ui import mistakes_try as mtry
 from mlp_ui import mistakes_view as mv
 from mlp_ui.shell import through_app
 
@@ -25,7 +26,7 @@ pred = mv.cached_predictions(key, choice.model, ds.X_test, ds.y_test)
 images = data.mnist().X_test.reshape(-1, ROWS, COLS)
 cm = mv.confusion(pred.y_true, pred.y_pred)
 big = classroom.projector()
-classroom.try_this("mistakes", mv.experiments(cm), why_after=True)
+classroom.try_this("mistakes", mtry.experiments(cm), why_after=True)
 
 n_wrong = int((pred.y_pred != pred.y_true).sum())
 a, b, c = st.columns([1, 1, 1.4], vertical_alignment="center")
@@ -47,7 +48,7 @@ with tab_mistakes:
     with gallery:
         shown = mv.show_gallery(pred, cm, images, big)
     with classroom.why("Why? Reading the matrix and the gallery"):
-        st.markdown(mv.WHY_MATRIX)
+        st.markdown(mtry.WHY_MATRIX)
     if shown:
         mv.show_digit(shown, pred, images)
     mv.show_class_accuracy(cm)

@@ -36,7 +36,7 @@ def _train(pg) -> None:
 
 
 def _learning_rate(pg) -> None:
-    pg.locator(".updatemenu-button", has_text="Play").first.click()
+    _key_button(pg, "toy_lr_chart_play").click()
     pg.wait_for_timeout(1500)  # frames play in the browser; axe looks mid-animation
 
 
@@ -46,8 +46,8 @@ def _backprop(pg) -> None:
 
 
 def _boundary(pg) -> None:
-    pg.locator(".st-key-try_moons_0").get_by_role("button").click()
-    pg.get_by_text("Look for:").wait_for()
+    _key_button(pg, "toy_moons_boundary_play").click()
+    pg.wait_for_timeout(1500)
 
 
 def _playground(pg) -> None:
