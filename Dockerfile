@@ -9,7 +9,7 @@ RUN pip install -r requirements.txt
 COPY app.py ./
 COPY .streamlit .streamlit
 COPY assets assets
-COPY pages pages
+COPY views views
 COPY mlp_core mlp_core
 COPY mlp_digits mlp_digits
 COPY mlp_fast mlp_fast

@@ -1,4 +1,9 @@
-"""MLP Lab: the entry point declares the pages and draws the shared sidebar."""
+"""MLP Lab: the entry point declares the pages and draws the shared sidebar.
+
+The page files live in views/, not pages/: Streamlit would run a pages/ folder as a
+legacy multipage app (its own menu, no app.py) for a first visitor's deep link on a
+fresh server; with st.navigation over another folder every run goes through here.
+"""
 
 from pathlib import Path
 
@@ -8,11 +13,10 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from mlp_fast.threads import one_blas_thread_from_now
-from mlp_ui import classroom, playground_state, shell, state, turns, widgets
+from mlp_ui import classroom, playground_state, state, turns, widgets
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
-shell.through_app()
 one_blas_thread_from_now()  # the worker pool has the cores; the pages' products take one
 # The icon is a file of ours, served by the app itself: a named icon comes from a font
 # server on the internet, which a classroom without a network cannot reach.
@@ -22,21 +26,21 @@ st.set_page_config(page_title="MLP Lab", page_icon=str(FAVICON), layout="wide")
 # Streamlit's browser side answers its address with "Page not found": a hidden twin gives
 # Train the address /train too, so a teacher's /train?hidden=300 opens it cleanly.
 TRAIN = st.Page(
-    "pages/train.py", title="Train", icon=":material/show_chart:", url_path="home", default=True
+    "views/train.py", title="Train", icon=":material/show_chart:", url_path="home", default=True
 )
-TRAIN_ALIAS = st.Page("pages/train.py", title="Train", url_path="train", visibility="hidden")
-LIBRARIES = st.Page("pages/libraries.py", title="Libraries", icon=":material/library_books:")
-PLAYGROUND = st.Page("pages/playground.py", title="Playground", icon=":material/toys:")
+TRAIN_ALIAS = st.Page("views/train.py", title="Train", url_path="train", visibility="hidden")
+LIBRARIES = st.Page("views/libraries.py", title="Libraries", icon=":material/library_books:")
+PLAYGROUND = st.Page("views/playground.py", title="Playground", icon=":material/toys:")
 PAGES = [
     TRAIN,
-    st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:"),
-    st.Page("pages/backprop.py", title="Backprop", icon=":material/account_tree:"),
+    st.Page("views/learning_rate.py", title="Learning rate", icon=":material/speed:"),
+    st.Page("views/backprop.py", title="Backprop", icon=":material/account_tree:"),
     st.Page(
-        "pages/decision_boundary.py", title="Decision boundary", icon=":material/scatter_plot:"
+        "views/decision_boundary.py", title="Decision boundary", icon=":material/scatter_plot:"
     ),
     PLAYGROUND,
-    st.Page("pages/mistakes.py", title="Mistakes", icon=":material/error:"),
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("views/mistakes.py", title="Mistakes", icon=":material/error:"),
+    st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
     LIBRARIES,
     TRAIN_ALIAS,
 ]

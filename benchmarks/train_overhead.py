@@ -71,18 +71,10 @@ print(json.dumps({"seconds": time.perf_counter() - wall, "cpu": time.process_tim
 
 APPTEST = """
 import json, sys, time
-import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from mlp_core.training import Trainer
 from mlp_ui import train_live as tc
 
-class DeclaredPages(PagesManager):  # as in tests/app/test_app_pages.py
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-app_test_module.PagesManager = DeclaredPages
 spent = {"step": 0.0, "draw": 0.0}
 
 def timed(fn, key):

@@ -275,7 +275,7 @@ class Comparison:
     config: TrainConfig
     runs: dict[str, MlpCoreRun | _LibraryRun]
     data_source: str = ""
-    status: str = "running"  # running | stopped | done
+    status: Status = Status.RUNNING  # RUNNING, STOPPED (by the page) or DONE
     test_scores: dict = field(default_factory=dict)  # (library, epochs) -> test accuracy
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -296,7 +296,7 @@ class Comparison:
         for run in todo:
             run.step(max_seconds / len(todo))
         if self.finished:
-            self.status = "done"
+            self.status = Status.DONE
 
 
 def seconds_per_epoch(history: History) -> float | None:

@@ -23,7 +23,7 @@ from mlp_ui import backprop_toy_labels as bl
 from mlp_ui import classroom
 from mlp_ui.figures import positive_list
 from mlp_ui.theme import colour
-from mlp_ui.toy_common import log_ticks
+from mlp_ui.toy_common import log_range, log_ticks
 
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"  # edge colours: weight > 0, weight < 0
 
@@ -197,7 +197,7 @@ def backprop_loss_figure(run: BackpropRun, epoch: int, big: bool = False) -> go.
     losses = np.append(run.loss, run.final_loss)
     x = np.arange(len(losses))
     done = min(max(epoch, 0), len(losses) - 1)
-    y = _log_range(losses)
+    y = log_range(losses)
     fig = go.Figure(
         [
             go.Scatter(
@@ -225,13 +225,6 @@ def backprop_loss_figure(run: BackpropRun, epoch: int, big: bool = False) -> go.
         yaxis=dict(title_text="loss (log)", type="log", range=y, fixedrange=True, **log_ticks(*y)),
     )
     return fig
-
-
-def _log_range(values: np.ndarray) -> list[float]:
-    """A log axis range (decades) holding every finite positive value, padded."""
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v) & (v > 0)]
-    return [float(np.log10(v.min())) - 0.3, float(np.log10(v.max())) + 0.3]
 
 
 @st.cache_resource(show_spinner=False, max_entries=2000)

@@ -22,7 +22,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from mlp_ui import theme
+from mlp_ui import screen_style, theme
 
 QUERY_KEY = "projector"
 """The URL key: `?projector=1` opens any page in projector mode."""
@@ -31,25 +31,8 @@ _TRIED = "mlp_tried"
 _SEEN = "mlp_tried_seen"
 
 
-@dataclass(frozen=True)
-class Screen:
-    """Sizes in CSS pixels for one mode. `text`: tick labels, legends, annotations."""
-
-    text: int
-    axis_title: int
-    title: int
-    line_scale: float
-    min_line: float
-    marker_scale: float
-
-
-SCREENS = {
-    False: Screen(text=15, axis_title=16, title=18, line_scale=1.0, min_line=0, marker_scale=1),
-    True: Screen(text=20, axis_title=22, title=24, line_scale=1.6, min_line=3, marker_scale=1.5),
-}
-"""Normal mode, and projector mode (axis text at least 18 px)."""
-INK = "#111111"
-"""Chart text: near black, for contrast on a washed-out projector."""
+SCREENS = screen_style.SCREENS
+style = screen_style.style  # the screen's style for a figure already built (pure)
 
 
 # -- projector mode ----------------------------------------------------------------------
@@ -150,66 +133,6 @@ def tap(click: str = "click") -> str:
 
 
 # -- charts ------------------------------------------------------------------------------
-def style(fig: go.Figure, big: bool) -> go.Figure:
-    """`fig` restyled for a screen, as a new figure (`fig` is left as it was): larger,
-    darker text everywhere; with `big`, projector sizes and thicker lines and markers.
-    Pure: no Streamlit.
-
-    It edits the figure's plain dict and builds the result without plotly's checks: the
-    builder's figure was checked already, and checking every property set again took
-    5-6 ms a figure, the largest part of a Train page's redraw (a class of thirty redraws
-    about seven times a second)."""
-    s = SCREENS[big]
-    spec = fig.to_dict()
-    layout = spec.setdefault("layout", {})
-    layout.setdefault("dragmode", False)  # a swipe scrolls the page, not the chart
-    _merge(layout, "font", size=s.text, color=INK)
-    _merge(layout.setdefault("legend", {}), "font", size=s.text)
-    _merge(layout.setdefault("hoverlabel", {}), "font", size=s.text)
-    if (layout.get("title") or {}).get("text"):
-        _merge(layout["title"], "font", size=s.title)
-    for name in [k for k in layout if AXIS.fullmatch(k)] or ["xaxis", "yaxis"]:
-        axis = layout.setdefault(name, {})
-        axis["tickfont"] = {"size": s.text, "color": INK}
-        axis.setdefault("title", {})["font"] = {"size": s.axis_title, "color": INK}
-    if notes := layout.pop("annotations", None):  # (an empty list: none, as plotly says)
-        layout["annotations"] = [_bigger_note(n, s.text) for n in notes]
-    for trace, data in zip(fig.data, spec.get("data", []), strict=True):
-        _scale_trace(trace, data, s)
-    return go.Figure(spec, _validate=False)
-
-
-def _merge(parent: dict, key: str, **values: Any) -> None:
-    """parent[key] updated with `values` (as plotly's update_layout merges a font)."""
-    parent[key] = {**(parent.get(key) or {}), **values}
-
-
-def _bigger_note(note: dict, size: int) -> dict:
-    """An annotation (as a dict) with its text at least `size` px."""
-    font = dict(note.get("font") or {})
-    font["size"] = max(font.get("size") or 0, size)
-    return {**note, "font": font}
-
-
-AXIS = re.compile(r"[xy]axis\d*")
-
-
-def _scale_trace(trace: Any, data: dict, s: Screen) -> None:
-    """In `data` (the trace as a dict): thicker lines and bigger markers for a scatter
-    trace; colour bars' text too (`trace`, the plotly object, says which it has)."""
-    if hasattr(trace, "colorbar") and trace.colorbar is not None:
-        data["colorbar"] = {**data.get("colorbar", {}), "tickfont": {"size": s.text, "color": INK}}
-    if trace.type not in ("scatter", "scattergl") or s.line_scale == 1:
-        return
-    mode = trace.mode or "lines"
-    if "lines" in mode:
-        width = max((trace.line.width or 2) * s.line_scale, s.min_line)
-        data["line"] = {**data.get("line", {}), "width": width}
-    size = trace.marker.size
-    if "markers" in mode and isinstance(size, int | float):
-        data["marker"] = {**data.get("marker", {}), "size": size * s.marker_scale}
-
-
 def chart(
     fig: go.Figure,
     where: Any = None,

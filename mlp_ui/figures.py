@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from mlp_core.data import N_PIXELS, ROWS
 from mlp_core.training import History
 from mlp_ui import theme
+from mlp_ui.screen_style import screen_spec
 
 LOSS_AXIS = "Loss (log scale)"
 ACC_AXIS = "Accuracy"
@@ -35,6 +36,7 @@ def training_curves(
     x_max: float | None = None,
     within_epochs: bool = False,
     big: bool = False,
+    styled: bool = False,
 ) -> go.Figure:
     """Loss (left) and training vs validation accuracy (right), one colour per run.
 
@@ -45,8 +47,9 @@ def training_curves(
     epoch ends. Validation accuracy is only measured at epoch ends. A run that diverged
     gets a vertical "diverged here" line on both plots. `x_max` fixes the epoch axis
     (e.g. to the target epochs, so the curves grow into it). `big`: room for
-    projector-sized text (`classroom.style(fig, True)`). Everything is assembled as
-    plain dicts and validated once, by `go.Figure`.
+    projector-sized text (`classroom.style(fig, True)`). `styled`: styled for the screen
+    as it is built (`screen_style.screen_spec`; the Train page redraws it several times
+    a second). Everything is assembled as plain dicts and validated once, by `go.Figure`.
     """
     colours = colours or [theme.colour(i) for i in range(99)]
     if not within_epochs:
@@ -72,7 +75,8 @@ def training_curves(
                 "font": {"color": theme.MUTED, "size": theme.FONT_SIZE + 1},
             }
         )
-    return go.Figure(data=traces, layout=layout)
+    spec = {"data": traces, "layout": layout}
+    return go.Figure(screen_spec(spec, big) if styled else spec)
 
 
 def _training_line(history: History) -> tuple[list[float], np.ndarray, np.ndarray, str]:

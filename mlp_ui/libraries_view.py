@@ -9,8 +9,6 @@ slices. Every slice and every change of status happens under the comparison's lo
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +21,10 @@ from mlp_compare.runs import Comparison, seconds_per_epoch
 from mlp_core import provenance
 from mlp_core.config import TrainConfig
 from mlp_core.losses import LOSSES
-from mlp_core.training import new_model
+from mlp_core.training import Status, new_model
 from mlp_ui import classroom, library_figures, state
 from mlp_ui import data as ui_data
+from mlp_ui.slices import train_in_slices
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def run_controls(config: TrainConfig | None) -> View:
     pick, start, stop = st.columns([2.2, 1, 1], vertical_alignment="bottom")
     options = ["scikit-learn", "PyTorch"] if has_torch else ["scikit-learn"]
     pick.multiselect("Beside mlp_core", options, default=options, key="lib_pick")
-    running = (c := state.comparison()) is not None and c.status == "running"
+    running = (c := state.comparison()) is not None and c.status is Status.RUNNING
     start.button(
         "Start",
         key="lib_start",
@@ -143,8 +142,8 @@ def _stop() -> None:
     found = state.comparison()
     if found is not None:
         with found.lock:
-            if found.status == "running":
-                found.status = "stopped"
+            if found.status is Status.RUNNING:
+                found.status = Status.STOPPED
 
 
 def draw(view: View) -> None:
@@ -173,13 +172,15 @@ def _status(found: Comparison) -> str:
     """What the runs are doing, the epochs each has done, and why any of them ended early."""
     target = found.config.epochs
     parts = [f"{name} {len(run.history.epochs)} of {target}" for name, run in found.runs.items()]
-    what = {"running": "Training", "stopped": "Stopped", "done": "Done"}[found.status]
+    what = {Status.RUNNING: "Training", Status.STOPPED: "Stopped", Status.DONE: "Done"}[
+        found.status
+    ]
     ended = [
         run.history.message
         if run.history.message.startswith(name)
         else f"{name}: {run.history.message}"
         for name, run in found.runs.items()
-        if run.history.status in ("diverged", "early_stopped")
+        if run.history.status in (Status.DIVERGED, Status.EARLY_STOPPED)
     ]
     return f"**{what}.** Epochs done: " + ", ".join(parts) + ". " + " ".join(ended)
 
@@ -191,7 +192,7 @@ def table(found: Comparison) -> list[dict]:
     rows = []
     for name, run in found.runs.items():
         spe = seconds_per_epoch(run.history)
-        acc = _test_accuracy(found, name) if found.status != "running" else None
+        acc = _test_accuracy(found, name) if found.status is not Status.RUNNING else None
         last = run.history.epochs[-1] if run.history.epochs else None
         rows.append(
             {
@@ -219,29 +220,29 @@ def _test_accuracy(found: Comparison, name: str) -> float | None:
     return found.test_scores[key]
 
 
-def _slices() -> Iterable[int]:
-    return itertools.count() if PACE.max_slices is None else range(PACE.max_slices)
-
-
 def train_comparison(view: View) -> None:
-    """Step the running comparison slice by slice, redrawing the view; call it last."""
+    """Step the running comparison slice by slice, redrawing the view after an epoch ends;
+    call it last. When it is finished or stopped the page reruns (the table gets test
+    accuracy)."""
     found = state.comparison()
-    if found is None or found.status != "running":
+    if found is None or found.status is not Status.RUNNING:
         return
-    for _ in _slices():
+    shown = _epochs(found)
+
+    def train_slice() -> bool:
         with found.lock:
-            if found.status != "running":
-                break
-            epochs = _epochs(found)
+            if found.status is not Status.RUNNING:
+                return False
             found.step(PACE.seconds)
-            changed = _epochs(found) != epochs
-        if found.status != "running":
-            break
-        if changed:
+        return found.status is Status.RUNNING
+
+    def redraw() -> None:
+        nonlocal shown
+        if (now := _epochs(found)) != shown:
+            shown = now
             draw(view)
-    else:
-        return  # only with PACE.max_slices: the next script run goes on
-    st.rerun()  # finished or stopped: redraw the whole page (the table gets test accuracy)
+
+    train_in_slices(train_slice, redraw, PACE.max_slices)
 
 
 def _epochs(found: Comparison) -> tuple[int, ...]:

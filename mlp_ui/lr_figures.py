@@ -20,7 +20,7 @@ from mlp_core.toys import LrToyRun, lr_toy_loss_curve
 from mlp_ui.figures import finite_list, positive_list
 from mlp_ui.lr_toy_text import TARGET_W
 from mlp_ui.theme import DIVERGED, colour
-from mlp_ui.toy_common import log_ticks, plain_number, play_controls
+from mlp_ui.toy_common import log_range, log_ticks, plain_number, play_controls
 
 W_LIMIT = 1e5
 """Weights beyond +-W_LIMIT are off the chart: marked 'diverged', not plotted."""
@@ -269,7 +269,7 @@ def _panel_axes(fig, k: int, run: LrToyRun, grid: np.ndarray, view: str, log_epo
             _text_at(fig, k, x_mid, float(np.mean(w_range)))
             return
         top = LOSS_LIMIT if kept.size < values.size else None
-        y = _log_range([*kept[kept > 0], *([top] if top else [])])
+        y = log_range([*kept[kept > 0], *([top] if top else [])])
     fig.update_yaxes(type="log", range=y, row=1, col=k, **log_ticks(*y))
     _text_at(fig, k, x_mid, float(10 ** np.mean(y)))
 
@@ -301,14 +301,6 @@ def _epoch_axis(fig: go.Figure, k: int, epochs: int, log: bool) -> float:
     return epochs / 2
 
 
-def _log_range(values, pad: float = 0.3) -> list[float]:
-    """Log-axis range (in decades) around the positive values."""
-    v = np.array([x for x in values if x is not None and x > 0], dtype=np.float64)
-    if v.size == 0:
-        return [-1.0, 1.0]
-    return [float(np.log10(v.min()) - pad), float(np.log10(v.max()) + pad)]
-
-
 def _lin_range(values) -> list[float]:
     """Linear range around the values with 8 % padding."""
     v = np.array([x for x in values if x is not None], dtype=np.float64)
@@ -326,4 +318,4 @@ def _curve_range(run: LrToyRun, grid: np.ndarray) -> list[float]:
     curves = np.where(curves > LOSS_LIMIT, np.nan, curves)
     lo = max(float(np.nanmin(np.where(curves > 0, curves, np.inf))), 1e-8)
     hi = float(np.nanmax(np.where(np.isfinite(curves), curves, 0)))
-    return _log_range([lo, max(hi, lo * 10)])
+    return log_range([lo, max(hi, lo * 10)])

@@ -15,27 +15,13 @@ import numpy as np
 import streamlit as st
 
 from mlp_core import playground as core
-from mlp_core.playground_config import (
-    ACTIVATIONS,
-    DATASETS,
-    FEATURES,
-    MAX_LAYERS,
-    MAX_NEURONS,
-    REGULARIZERS,
-    SCHEMA,
-    PlaygroundConfig,
-)
+from mlp_core.playground_config import FEATURES, SCHEMA, PlaygroundConfig
 from mlp_ui import classroom
 from mlp_ui import playground_state as state
+from mlp_ui.playground_table import draw, key
 
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-BATCHES = (1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200, 500, 1000)
-REG_LABELS = {"none": "None", "l1": "L1", "l2": "L2"}
-
-
-def key(name: str) -> str:
-    return f"pg_{name}"
+HIDDEN = SCHEMA["hidden"]
+"""Neurons per layer from HIDDEN.low to HIDDEN.high, at most HIDDEN.most layers."""
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -55,7 +41,7 @@ def seed_widgets() -> None:
     pg = state.playground()
     query = classroom.page_query()
     if query or pg.config is None:
-        config, problems = PlaygroundConfig.from_query(query)
+        config, problems = PlaygroundConfig.read_query(query)
         pg.link_problems = (problems, config)
     else:
         config = pg.config
@@ -96,26 +82,12 @@ def config() -> PlaygroundConfig | None:
 # -- the panels -----------------------------------------------------------------------
 
 
-def _on_grid(options: tuple, name: str) -> list:
-    """The options plus the current value, which a link may have put off the grid."""
-    return sorted({*options, st.session_state[key(name)]})
-
-
 def data_panel() -> None:
     """Data set, noise, split, size, seed and Regenerate; the input features."""
-    st.pills(
-        "Data",
-        DATASETS,
-        required=True,
-        wrap=True,
-        key=key("dataset"),
-        format_func=lambda n: core.DATASETS[n].label,
-    )
-    st.slider("Noise (%)", 0, 50, key=key("noise"))
-    st.slider("Training share (%)", 10, 90, key=key("train_pct"))
-    st.slider("Number of points", 50, 1000, key=key("n_points"))
+    for name in ("dataset", "noise", "train_pct", "n_points"):
+        draw(name)
     seed_col, regen_col = st.columns([1.2, 1], vertical_alignment="bottom")
-    seed_col.number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    draw("seed", seed_col)
     regen_col.button(
         "New",
         icon=":material/refresh:",
@@ -124,39 +96,21 @@ def data_panel() -> None:
         width="stretch",
         help="Regenerate: new points, from the next seed",
     )
-    st.toggle("Show test data", key=key("show_test"))
-    st.pills(
-        "Input features",
-        FEATURES,
-        selection_mode="multi",
-        wrap=True,
-        key=key("features"),
-        format_func=lambda f: core.FEATURES[f][0],
-        help="What the first layer is given. With x₁² and x₂² one layer separates the circle.",
-    )
+    draw("show_test")
+    draw("features")
 
 
 def _regenerate() -> None:
-    st.session_state[key("seed")] = (st.session_state[key("seed")] + 1) % 2**31
+    seeds = SCHEMA["seed"].high + 1
+    st.session_state[key("seed")] = (st.session_state[key("seed")] + 1) % seeds
 
 
 def hyper_bar(columns: list) -> None:
     """Learning rate, activation, regularisation and its rate, batch size, in a row."""
-    c_lr, c_act, c_reg, c_rate, c_batch = columns
-    c_lr.select_slider(
-        "Learning rate", _on_grid(LEARNING_RATES, "lr"), key=key("lr"), format_func="{:g}".format
-    )
-    c_act.selectbox("Activation", ACTIVATIONS, key=key("activation"))
-    c_reg.selectbox(
-        "Regularisation", REGULARIZERS, key=key("regularizer"), format_func=REG_LABELS.get
-    )
-    c_rate.select_slider(
-        "Regularisation rate",
-        _on_grid(REG_RATES, "reg_rate"),
-        key=key("reg_rate"),
-        format_func="{:g}".format,
-    )
-    c_batch.select_slider("Batch size", _on_grid(BATCHES, "batch_size"), key=key("batch_size"))
+    for name, column in zip(
+        ("lr", "activation", "regularizer", "reg_rate", "batch_size"), columns, strict=True
+    ):
+        draw(name, column)
 
 
 # -- hidden layers: +/- buttons -------------------------------------------------------
@@ -168,8 +122,8 @@ def _set_hidden(hidden: tuple[int, ...]) -> None:
 
 def _add_layer() -> None:
     hidden = st.session_state[key("hidden")]
-    if len(hidden) < MAX_LAYERS:
-        _set_hidden((*hidden, hidden[-1] if hidden else 4))
+    if len(hidden) < HIDDEN.most:
+        _set_hidden((*hidden, hidden[-1] if hidden else HIDDEN.default[0]))
 
 
 def _remove_layer() -> None:
@@ -178,7 +132,7 @@ def _remove_layer() -> None:
 
 def _resize(layer: int, change: int) -> None:
     hidden = list(st.session_state[key("hidden")])
-    hidden[layer] = min(max(hidden[layer] + change, 1), MAX_NEURONS)
+    hidden[layer] = min(max(hidden[layer] + change, HIDDEN.low), HIDDEN.high)
     _set_hidden(tuple(hidden))
 
 
@@ -197,7 +151,7 @@ def layer_buttons() -> None:
         icon=":material/add:",
         key="pg_add_layer",
         on_click=_add_layer,
-        disabled=len(hidden) >= MAX_LAYERS,
+        disabled=len(hidden) >= HIDDEN.most,
         help="Add a hidden layer",
         width="stretch",
     )
@@ -222,7 +176,7 @@ def layer_buttons() -> None:
             key=f"pg_more_{l}",
             on_click=_resize,
             args=(l, 1),
-            disabled=n >= MAX_NEURONS,
+            disabled=n >= HIDDEN.high,
             help=f"A neuron more in layer {l + 1}",
         )
         minus.button(
@@ -231,7 +185,7 @@ def layer_buttons() -> None:
             key=f"pg_fewer_{l}",
             on_click=_resize,
             args=(l, -1),
-            disabled=n <= 1,
+            disabled=n <= HIDDEN.low,
             help=f"A neuron fewer in layer {l + 1}",
         )
         cols[l + 1].caption(f"{n}" if len(hidden) > 3 else f"{n} neuron{'' if n == 1 else 's'}")

@@ -144,7 +144,7 @@ def set_comparison(value: Comparison | None) -> None:
 def pause_comparison() -> None:
     """Mark the side-by-side runs stopped (the Libraries page was left); they are kept."""
     found = comparison()
-    if found is not None and found.status == "running":
+    if found is not None and found.status is Status.RUNNING:
         with found.lock:  # waits for a slice still running in the previous script run
-            if found.status == "running":
-                found.status = "stopped"
+            if found.status is Status.RUNNING:
+                found.status = Status.STOPPED

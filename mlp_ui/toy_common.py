@@ -39,6 +39,16 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> dict:
     }
 
 
+def log_range(values: Sequence[float | None], pad: float = 0.3) -> list[float]:
+    """A log axis range (in decades) holding every finite positive value, `pad` decades
+    either side; [-1, 1] when there is none."""
+    v = np.array([x for x in values if x is not None], dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return [-1.0, 1.0]
+    return [float(np.log10(v.min()) - pad), float(np.log10(v.max()) + pad)]
+
+
 def frame_epochs(epochs: int, n: int = 150, spacing: str = "log") -> np.ndarray:
     """Which epochs (1-based) become animation frames: at most n of them, always 1 and last.
 

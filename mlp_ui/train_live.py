@@ -15,7 +15,6 @@ Every run stays in the session with its settings and history.
 from __future__ import annotations
 
 import functools
-import itertools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from mlp_core.config import TrainConfig
 from mlp_core.data import N_CLASSES, N_PIXELS
 from mlp_core.training import Status
 from mlp_ui import classroom, figures, state, theme, turns
+from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
 from mlp_ui.train_text import progress_text, short_label, status_text
@@ -199,12 +199,8 @@ def draw_curves(view: LiveView) -> None:
     labels, colours = [short_label(r) for r in shown], [theme.run_colour(r.id) for r in shown]
     histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
     big = classroom.projector()
-    fig = figures.training_curves(histories, colours, x_max, within_epochs=True, big=big)
-    classroom.chart(fig, view.chart, width="stretch")
-
-
-def _slices() -> Iterable[int]:
-    return itertools.count() if PACE.max_slices is None else range(PACE.max_slices)
+    fig = figures.training_curves(histories, colours, x_max, True, big, styled=True)
+    classroom.chart(fig, view.chart, styled=True, width="stretch")
 
 
 def train_active(view: LiveView) -> None:
@@ -212,29 +208,33 @@ def train_active(view: LiveView) -> None:
 
     Each slice runs under the run's lock and only while the run is still the active one:
     a Stop, a page switch or a new run (handled in the next script run, perhaps while
-    this one is still in `Trainer.step`) waits for the slice, and this loop then ends.
+    this one is still in `Trainer.step`) waits for the slice, and the loop then ends.
     """
     run = state.active_run()
     if run is None or run.trainer is None:
         return
     drawn = time.monotonic()
-    for _ in _slices():
+
+    def train_slice() -> bool:
         with run.lock:
             if not _training(run):
-                break
+                return False
             run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
             if run.trainer.finished:
                 state.set_active(None)
                 score(run)
-                break
+                return False
+        return True
+
+    def redraw() -> None:
+        nonlocal drawn
         if PACE.seconds or time.monotonic() - drawn >= PACE.interval(mlp_fast.active_runs()):
             with turns.heavy():  # never while holding the run's lock
                 draw_curves(view)
                 draw_progress(view, run)
             drawn = time.monotonic()
-    else:
-        return  # only with PACE.max_slices: the next script run goes on
-    st.rerun()  # finished, stopped or replaced: redraw the whole page
+
+    train_in_slices(train_slice, redraw, PACE.max_slices)
 
 
 def _training(run: state.Run) -> bool:

@@ -1,11 +1,8 @@
-"""Fixtures of every AppTest module: the offline MNIST sample, and pages as the app
-declares them."""
+"""Fixtures of every AppTest module: the offline MNIST sample."""
 
 from __future__ import annotations
 
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 
 from mlp_ui import data as ui_data
 
@@ -21,27 +18,3 @@ def offline_sample(tmp_path_factory):
         yield
     ui_data.mnist.clear()
     ui_data.dataset.clear()
-
-
-class _DeclaredPagesOnly(PagesManager):
-    """A PagesManager that knows the app declares its pages with st.navigation.
-
-    AppTest resets `PagesManager.uses_pages_directory` before every run, and since this
-    repository has a pages/ folder it is then set again: every run would start in
-    Streamlit's legacy folder mode, and mlp_ui.shell.through_app() would rerun it, which
-    drops an `if st.button(...)` click. A real server sets the flag once per process
-    (tests/e2e/test_deep_link_e2e.py covers that first run). This restores the server's
-    behaviour after its first run.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-@pytest.fixture(scope="module", autouse=True)
-def declared_pages():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(app_test_module, "PagesManager", _DeclaredPagesOnly)
-        yield
-    PagesManager.uses_pages_directory = None

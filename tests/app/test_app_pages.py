@@ -10,14 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGES = [
-    "pages/train.py",
-    "pages/learning_rate.py",
-    "pages/backprop.py",
-    "pages/decision_boundary.py",
-    "pages/playground.py",
-    "pages/mistakes.py",
-    "pages/draw.py",
-    "pages/libraries.py",
+    "views/train.py",
+    "views/learning_rate.py",
+    "views/backprop.py",
+    "views/decision_boundary.py",
+    "views/playground.py",
+    "views/mistakes.py",
+    "views/draw.py",
+    "views/libraries.py",
 ]
 
 
@@ -43,5 +43,5 @@ def test_page_runs_without_exception(page):
 
 
 def test_every_page_file_is_tested():
-    on_disk = {f"pages/{p.name}" for p in (APP.parent / "pages").glob("*.py")}
+    on_disk = {f"views/{p.name}" for p in (APP.parent / "views").glob("*.py")}
     assert on_disk == set(PAGES)

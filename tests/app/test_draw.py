@@ -18,7 +18,7 @@ from mlp_ui.state import Run
 from tests.digits.drawing import draw
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-PAGE = "pages/draw.py"
+PAGE = "views/draw.py"
 UPLOAD_TAB = "Upload a picture"
 
 needs_default = pytest.mark.skipif(

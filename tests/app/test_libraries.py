@@ -10,10 +10,11 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_compare import conversions as cv
 from mlp_compare import runs
+from mlp_core.training import Status
 from mlp_ui import libraries_view as lv
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-PAGE = "pages/libraries.py"
+PAGE = "views/libraries.py"
 SMALL = {"epochs": "2", "n": "1000", "hidden": "30"}
 LIBRARIES = ["mlp_core", "scikit-learn", *(["PyTorch"] if cv.torch_available() else [])]
 
@@ -70,7 +71,7 @@ def test_a_run_trains_every_library_and_fills_the_table():
     at = _open(SMALL)
     _ok(at.button(key="lib_start").click().run())
     found = _comparison(at)
-    assert found.status == "done" and list(found.runs) == LIBRARIES
+    assert found.status is Status.DONE and list(found.runs) == LIBRARIES
     curves = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert len(curves) == 3 * len(LIBRARIES) and all(t["x"] == [1, 2] for t in curves)
     table = at.dataframe[0].value
@@ -90,18 +91,18 @@ def sliced(monkeypatch):
 def test_stop_and_a_page_switch_keep_the_runs(sliced):
     at = _ok(_open({"epochs": "5"}).button(key="lib_start").click().run())
     found = _comparison(at)
-    assert found.status == "running" and not at.button(key="lib_stop").disabled
+    assert found.status is Status.RUNNING and not at.button(key="lib_stop").disabled
     _ok(at.button(key="lib_stop").click().run())
-    assert found.status == "stopped" and "Stopped." in _texts(at.markdown)
+    assert found.status is Status.STOPPED and "Stopped." in _texts(at.markdown)
     progress = [r.history.epochs[:] for r in found.runs.values()]
     _ok(at.run())  # stopped means stopped
     assert [r.history.epochs for r in found.runs.values()] == progress
     _ok(at.button(key="lib_start").click().run())  # a new comparison replaces it
     again = _comparison(at)
-    assert again is not found and again.status == "running"
-    at.switch_page("pages/draw.py")
+    assert again is not found and again.status is Status.RUNNING
+    at.switch_page("views/draw.py")
     _ok(at.run())
-    assert again.status == "stopped"  # leaving the page pauses the runs
+    assert again.status is Status.STOPPED  # leaving the page pauses the runs
     at.switch_page(PAGE)
     _ok(at.run())
     assert _comparison(at) is again and "Stopped." in _texts(at.markdown)
@@ -128,7 +129,7 @@ def test_a_run_that_blows_up_says_which_library_and_why():
     at = _open({"lr": "10", "epochs": "2", "n": "1000"})
     _ok(at.button(key="lib_start").click().run())
     found = _comparison(at)
-    assert found.status == "done"
+    assert found.status is Status.DONE
     status = _texts(at.markdown)
     diverged = [n for n, r in found.runs.items() if r.history.status == "diverged"]
     assert "mlp_core" in diverged and "Training diverged at epoch" in status

@@ -21,7 +21,7 @@ from mlp_ui import mistakes_view as mv
 from mlp_ui.state import Run
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-PAGE = "pages/mistakes.py"
+PAGE = "views/mistakes.py"
 
 
 def _random_case(n: int = 3000, seed: int = 0) -> tuple[MLP, np.ndarray, np.ndarray]:

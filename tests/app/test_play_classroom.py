@@ -54,7 +54,7 @@ def _click(at: AppTest, page: str, i: int) -> AppTest:
 
 # --- decision boundary --------------------------------------------------------------------
 
-MOONS = "pages/decision_boundary.py"
+MOONS = "views/decision_boundary.py"
 
 
 def test_moons_title_gives_the_accuracy_at_the_pass_shown():
@@ -103,7 +103,7 @@ def test_moons_projector_from_the_url():
 
 # --- playground ---------------------------------------------------------------------------
 
-PLAYGROUND = "pages/playground.py"
+PLAYGROUND = "views/playground.py"
 
 
 def test_playground_try_this_sets_everything_and_plays():
@@ -152,7 +152,7 @@ def test_playground_projector_from_the_url():
 
 # --- libraries ----------------------------------------------------------------------------
 
-LIBRARIES = "pages/libraries.py"
+LIBRARIES = "views/libraries.py"
 OTHER = "PyTorch" if cv.torch_available() else "scikit-learn"
 
 

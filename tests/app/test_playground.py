@@ -19,7 +19,7 @@ from mlp_ui import playground_raster as raster
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
-PAGE = "pages/playground.py"
+PAGE = "views/playground.py"
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:
@@ -132,8 +132,8 @@ def test_a_bad_link_value_is_reported_with_the_value_used():
     _ = at.switch_page(PAGE).run()
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
-    assert "noise='80'" in text and "between 0 and 50" in text and "Using '0'" in text
-    assert "layers='9,9'" in text and "between 1 and 8" in text
+    assert "noise=80: noise in percent must be a whole number from 0 to 50; using 0" in text
+    assert "layers=9,9: " in text and "each a whole number from 1 to 8; using 4,2" in text
     assert _playground(at).run.config.dataset == "spiral"  # the good value is kept
     _ok(at.slider(key="pg_noise").set_value(10).run())
     assert not at.warning  # gone once the settings change
@@ -168,7 +168,7 @@ def test_the_playground_survives_a_page_switch_and_pauses_there():
     _ok(at.button(key="pg_play").click().run())
     _ok(at.run())
     epoch = _epoch(at)
-    _ok(at.switch_page("pages/learning_rate.py").run())
+    _ok(at.switch_page("views/learning_rate.py").run())
     assert not _playground(at).playing
     _ok(at.switch_page(PAGE).run())
     assert _epoch(at) == epoch  # paused while away, nothing lost

@@ -147,7 +147,7 @@ def _plotly_spec(at: AppTest, index: int) -> dict:
 
 @pytest.fixture(scope="module")
 def lr_page() -> AppTest:
-    at = _page("pages/learning_rate.py")
+    at = _page("views/learning_rate.py")
     return at.button(key="toy_lr_reveal_button").click().run()  # after the student's guess
 
 
@@ -190,7 +190,7 @@ def test_learning_rate_chart_is_animated(lr_page):
 
 
 def test_exact_gradient_switch():
-    at = _page("pages/learning_rate.py")
+    at = _page("views/learning_rate.py")
     at.toggle(key="toy_lr_exact").set_value(True).run()
     at.button(key="toy_lr_reveal_button").click().run()
     assert not at.exception
@@ -210,7 +210,7 @@ def test_exact_gradient_switch():
 
 
 def test_custom_learning_rate_and_epochs():
-    at = _page("pages/learning_rate.py")
+    at = _page("views/learning_rate.py")
     at.number_input(key="toy_lr_custom").set_value(0.2).run()
     at.slider(key="toy_lr_epochs").set_value(100).run()
     assert not at.exception
@@ -224,7 +224,7 @@ def test_custom_learning_rate_and_epochs():
 
 
 def test_backprop_starts_from_the_books_weights():
-    at = _page("pages/backprop.py")
+    at = _page("views/backprop.py")
     assert _metric(at, "Epochs done") == "0 / 100"
     assert float(_metric(at, "Loss (ŷ − 0)²")) == pytest.approx(0.33, abs=0.005)
     assert not [m for m in at.metric if m.label == "Final loss"]  # no spoiler at epoch 0
@@ -234,7 +234,7 @@ def test_backprop_starts_from_the_books_weights():
 
 
 def test_backprop_gradients_both_ways_match_independent_ones():
-    at = _page("pages/backprop.py")
+    at = _page("views/backprop.py")
     grads = at.dataframe[1].value
     W, _ = book_backprop(0)
     _, _, rows = _book_step(_toy_loss, W, 0.01)
@@ -246,7 +246,7 @@ def test_backprop_gradients_both_ways_match_independent_ones():
 
 
 def test_backprop_step_run_all_reset():
-    at = _page("pages/backprop.py")
+    at = _page("views/backprop.py")
     at.button(key="toy_bp_step").click().run()
     assert _metric(at, "Epochs done") == "1 / 100"
     W1, _ = book_backprop(1)
@@ -278,7 +278,7 @@ def test_backprop_step_run_all_reset():
 
 
 def test_backprop_chain_rule_mode_reaches_the_same_weights():
-    at = _page("pages/backprop.py", toy_bp_epoch=100)
+    at = _page("views/backprop.py", toy_bp_epoch=100)
     at.selectbox(key="toy_bp_mode").set_value("chain").run()
     assert not at.exception
     final = at.dataframe[-1].value
@@ -293,7 +293,7 @@ QUICK = {"toy_moons_passes": 1000}  # seconds, not the 20,000-pass published run
 
 
 def test_decision_boundary_gallery_matches_the_tutorial_loop():
-    at = _page("pages/decision_boundary.py", **QUICK)
+    at = _page("views/decision_boundary.py", **QUICK)
     assert len(at.get("plotly_chart")) == 2  # the seven sizes only once asked for
     at.button(key="toy_moons_reveal_button").click().run()
     gallery = at.dataframe[-1].value.set_index("hidden units")
@@ -308,7 +308,7 @@ def test_decision_boundary_gallery_matches_the_tutorial_loop():
 
 
 def test_decision_boundary_published_size_is_one_click_away():
-    at = _page("pages/decision_boundary.py", **QUICK)
+    at = _page("views/decision_boundary.py", **QUICK)
     assert _plotly_spec(at, 0)["layout"]["title"]["text"].startswith("3 hidden")
     at.button_group(key="toy_moons_pill").set_value(20).run()
     assert not at.exception
@@ -321,7 +321,7 @@ def test_decision_boundary_published_size_is_one_click_away():
 
 
 def test_decision_boundary_any_size_and_settings():
-    at = _page("pages/decision_boundary.py", toy_moons_passes=500)
+    at = _page("views/decision_boundary.py", toy_moons_passes=500)
     at.slider(key="toy_moons_hidden").set_value(7).run()
     at.select_slider(key="toy_moons_reg").set_value(0.0).run()
     assert not at.exception

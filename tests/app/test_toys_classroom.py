@@ -42,7 +42,7 @@ def _try(at: AppTest, page: str, i: int) -> AppTest:
 
 
 def test_learning_rate_projector_from_url():
-    normal, big = _page("pages/learning_rate.py"), _page("pages/learning_rate.py", True)
+    normal, big = _page("views/learning_rate.py"), _page("views/learning_rate.py", True)
     assert (
         big.toggle(key="projector_switch").value and not normal.toggle(key="projector_switch").value
     )
@@ -53,7 +53,7 @@ def test_learning_rate_projector_from_url():
 
 
 def test_backprop_projector_from_url():
-    normal, big = _page("pages/backprop.py"), _page("pages/backprop.py", True)
+    normal, big = _page("views/backprop.py"), _page("views/backprop.py", True)
     assert big.toggle(key="projector_switch").value
     sizes = {
         mode: {a["font"]["size"] for a in _spec(at, 0)["layout"]["annotations"]}
@@ -72,7 +72,7 @@ def test_backprop_projector_from_url():
     [(0, "lr = 0.01", "w"), (1, "lr = 0.1", "bowl"), (2, "lr = 1", "w")],
 )
 def test_learning_rate_try_this_sets_the_rate_and_plays(i, title, view):
-    at = _page("pages/learning_rate.py")
+    at = _page("views/learning_rate.py")
     assert _titles(at) == ["lr = 0.01", "lr = 0.1", "lr = 1"]  # the story, three panels
     _try(at, "lr", i)
     assert _titles(at) == [title]  # one large panel for the experiment
@@ -91,7 +91,7 @@ def test_learning_rate_try_this_sets_the_rate_and_plays(i, title, view):
 
 
 def test_learning_rate_heading_has_no_nested_brackets():
-    at = _page("pages/learning_rate.py")
+    at = _page("views/learning_rate.py")
     headings = [h.value for h in at.header]
     assert "Where each rate ends after 1000 epochs" in headings
     assert all(h.count("(") <= 1 for h in headings)
@@ -105,7 +105,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 def test_backprop_try_one_step_by_hand():
-    at = _page("pages/backprop.py")
+    at = _page("views/backprop.py")
     at.session_state["toy_bp_epoch"] = 40  # wherever the class was
     _try(at, "backprop", 0)
     assert _metric(at, "Epochs done") == "1 / 100"
@@ -116,7 +116,7 @@ def test_backprop_try_one_step_by_hand():
 
 @pytest.mark.parametrize(("i", "lr"), [(1, 0.01), (2, 0.1)])
 def test_backprop_try_run_all_starts_the_animation(i, lr):
-    at = _page("pages/backprop.py")
+    at = _page("views/backprop.py")
     _try(at, "backprop", i)
     assert at.session_state["toy_bp_running"] and at.session_state[bp.BP_LR_KEY] == lr
     assert at.selectbox(key=bp.BP_LR_KEY).value == lr
@@ -127,7 +127,7 @@ def test_backprop_try_run_all_starts_the_animation(i, lr):
 
 
 def test_backprop_bigger_rate_reaches_the_target_sooner():
-    at = _page("pages/backprop.py")
+    at = _page("views/backprop.py")
     _try(at, "backprop", 2)
     at.session_state["toy_bp_epoch"] = 99  # the timer's last tick follows
     at.run()
@@ -137,7 +137,7 @@ def test_backprop_bigger_rate_reaches_the_target_sooner():
 
 
 def test_learning_rate_with_no_rate_picked_shows_the_books_three():
-    at = _page("pages/learning_rate.py")
+    at = _page("views/learning_rate.py")
     at.button_group(key=lrt.SHOW_KEY).set_value([]).run()
     assert not at.exception
     assert _titles(at) == ["lr = 0.01", "lr = 0.1", "lr = 1"]

@@ -101,13 +101,13 @@ def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch)
     at = _ok(_open(SMALL).button(key="train_start").click().run())
     run = next(iter(_runs(at).values()))
     _ok(at.run())
-    at.switch_page("pages/learning_rate.py")
+    at.switch_page("views/learning_rate.py")
     _ok(at.run())
     assert run.history.status == "stopped" and "left the Train page" in run.history.message
     progress = run.trainer.progress
     _ok(at.run())  # nothing trains while the user is elsewhere
     assert run.trainer.progress == progress
-    at.switch_page("pages/train.py")
+    at.switch_page("views/train.py")
     _ok(at.run())
     assert _runs(at) == {run.id: run} and at.session_state["mlp_current_run"] == run.id
     assert "left the Train page" in _texts(at.warning)
@@ -143,7 +143,7 @@ def test_stop_or_leaving_waits_for_a_step_still_running(sliced, leave):
     if leave == "stop":
         at.button(key="train_stop").click()
     else:
-        at.switch_page("pages/draw.py")
+        at.switch_page("views/draw.py")
     _ok(at.run())
     thread.join()
     assert run.history.status == "stopped"  # not overwritten by the step that was running

@@ -43,38 +43,38 @@ def test_a_teachers_link_round_trips():
     )
     query = c.to_query()
     assert query["data"] == "spiral" and query["layers"] == "8,8,8" and query["f"] == "x1,x2,sinx1"
-    back, problems = PlaygroundConfig.from_query(query)
+    back, problems = PlaygroundConfig.read_query(query)
     assert back == c and problems == []
 
 
 def test_no_hidden_layer_is_written_as_zero():
     c = PlaygroundConfig(hidden=())
     assert c.to_query()["layers"] == "0"
-    assert PlaygroundConfig.from_query({"layers": "0"})[0].hidden == ()
-    assert PlaygroundConfig.from_query({"layers": ""})[0].hidden == ()
+    assert PlaygroundConfig.read_query({"layers": "0"})[0].hidden == ()
+    assert PlaygroundConfig.read_query({"layers": ""})[0].hidden == ()
 
 
 @pytest.mark.parametrize(
     ("query", "field", "words"),
     [
-        ({"noise": "80"}, "noise", "between 0 and 50"),
-        ({"layers": "8,8,8,8,8,8,8"}, "hidden", "at most 6 hidden layers"),
-        ({"layers": "9"}, "hidden", "between 1 and 8"),
-        ({"layers": "4,x"}, "hidden", "x"),
+        ({"noise": "80"}, "noise", "noise in percent must be a whole number from 0 to 50"),
+        ({"layers": "8,8,8,8,8,8,8"}, "hidden", "from 0 to 6 hidden layers"),
+        ({"layers": "9"}, "hidden", "each a whole number from 1 to 8"),
+        ({"layers": "4,x"}, "hidden", "each a whole number from 1 to 8"),
         ({"f": "x1,x3"}, "features", "one or more of"),
         ({"data": "iris"}, "dataset", "one of"),
-        ({"lr": "nan"}, "lr", "between"),
-        ({"test": "maybe"}, "show_test", ""),
+        ({"lr": "nan"}, "lr", "from 1e-05 to 10"),
+        ({"test": "maybe"}, "show_test", "1 or 0"),
     ],
 )
 def test_a_bad_value_in_a_link_falls_back_and_says_so(query, field, words):
-    config, problems = PlaygroundConfig.from_query({"data": "xor", **query})
+    config, problems = PlaygroundConfig.read_query({"data": "xor", **query})
     default = getattr(PlaygroundConfig(), field)
     assert getattr(config, field) == default
     assert len(problems) == 1
     key, raw = next(iter(query.items()))
-    assert problems[0].startswith(f"{key}={raw!r}") and words in problems[0]
-    assert "Using" in problems[0]
+    assert problems[0].startswith(f"{key}={raw}: ") and words in problems[0]
+    assert "; using " in problems[0] and "\n" not in problems[0]
     if field != "dataset":
         assert config.dataset == "xor"  # the good values are kept
 

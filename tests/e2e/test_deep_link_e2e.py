@@ -1,8 +1,8 @@
 """A teacher's link opened first on a freshly started server still gets the whole app.
 
 Streamlit runs a `pages/` folder in its legacy mode until the first st.navigation call
-after the server starts; without mlp_ui.shell.through_app() this first visitor would
-get the page alone, with no sidebar and raw file names in the menu.
+after the server starts, so the page files live in views/: a first visitor to a page's
+own address gets app.py's sidebar and menu, not the page alone with raw file names.
 """
 
 from __future__ import annotations

@@ -19,12 +19,7 @@ TALL = {"width": 1400, "height": 3400}  # the app scrolls inside its own contain
 
 
 def _open(page, app_url: str, title: str) -> None:
-    """Open the app and go to a page through the sidebar, as a person would.
-
-    (A deep link such as /learning_rate into a freshly started server runs the page
-    without app.py: Streamlit treats the pages/ folder as a v1 multipage app until
-    st.navigation has run once.)
-    """
+    """Open the app and go to a page through the sidebar, as a person would."""
     page.goto(app_url)
     wait_for_app(page)
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()

@@ -190,8 +190,9 @@ def test_builders_are_pure():
 
 @pytest.mark.parametrize("big", [False, True])
 def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
-    """`classroom.style` builds its figure without plotly's checks (for speed): what it
-    builds must still pass them, unchanged, and the builder's figure stays as it was."""
+    """`classroom.style` gives a figure plotly accepts, unchanged by its checks, the same
+    as a builder that styles its own dicts (`styled=True`), and the builder's figure
+    stays as it was."""
     from mlp_ui import classroom
     from mlp_ui.digit_figures import confusion_matrix
 
@@ -210,3 +211,6 @@ def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
         assert json.loads(checked.to_json()) == json.loads(styled.to_json())
         size = classroom.SCREENS[big].text
         assert styled.layout.font.size == size and styled.layout.xaxis.tickfont.size == size
+    curves = figures.training_curves([("#1", _history(3))], ["#111111"], 5, True, big)
+    built_styled = figures.training_curves([("#1", _history(3))], ["#111111"], 5, True, big, True)
+    assert json.loads(built_styled.to_json()) == json.loads(classroom.style(curves, big).to_json())

@@ -7,9 +7,6 @@ from mlp_core.data import COLS, ROWS
 from mlp_ui import classroom, data, widgets
 from mlp_ui import mistakes_try as mtry
 from mlp_ui import mistakes_view as mv
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Mistakes")
 choice = widgets.choose_model("mistakes_model")

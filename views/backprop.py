@@ -9,9 +9,6 @@ import streamlit as st
 
 from mlp_ui import backprop_toy as bp
 from mlp_ui import classroom
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Backprop")
 classroom.try_this("backprop", bp.EXPERIMENTS, why_after=True)

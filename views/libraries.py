@@ -11,14 +11,11 @@ import streamlit as st
 from mlp_ui import classroom
 from mlp_ui import libraries_try as lt
 from mlp_ui import libraries_view as lv
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("The same network in scikit-learn and PyTorch")
 classroom.try_this("libraries", lt.experiments())
 config = lv.settings()
-st.page_link("pages/train.py", label="Change the settings on the Train page", icon="⚙️")
+st.page_link("views/train.py", label="Change the settings on the Train page", icon="⚙️")
 view = lv.run_controls(config)
 with classroom.why():
     st.markdown(

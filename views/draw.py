@@ -5,9 +5,6 @@ import streamlit as st
 from mlp_ui import classroom, widgets
 from mlp_ui import digit_figures as figs
 from mlp_ui import draw_view as dv
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Draw")
 classroom.try_this("draw", dv.experiments())

@@ -11,9 +11,6 @@ import streamlit as st
 from mlp_ui import animation, classroom
 from mlp_ui import lr_toy as lrt
 from mlp_ui import lr_toy_text as lt
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Learning rate")
 classroom.try_this("lr", lrt.EXPERIMENTS, why_after=True)

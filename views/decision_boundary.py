@@ -8,9 +8,6 @@ import streamlit as st
 
 from mlp_ui import animation, classroom
 from mlp_ui import moons_toy as mt
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Decision boundary")
 st.markdown("Two half-moons no straight line can separate, and a network's boundary between them.")

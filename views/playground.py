@@ -11,9 +11,6 @@ from mlp_ui import classroom
 from mlp_ui import playground_controls as pc
 from mlp_ui import playground_try as pt
 from mlp_ui import playground_view as pv
-from mlp_ui.shell import through_app
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Playground")
 classroom.try_this("playground", pt.EXPERIMENTS)

@@ -16,14 +16,11 @@ from mlp_ui import classroom, turns
 from mlp_ui.code_view import code_panel
 from mlp_ui.model_upload import upload_panel
 from mlp_ui.runs_table import runs_panel
-from mlp_ui.shell import through_app
 from mlp_ui.train_live import live_view, train_active
 from mlp_ui.train_results import current_model
 from mlp_ui.train_runs import buttons
 from mlp_ui.train_settings import settings
 from mlp_ui.train_try import try_this
-
-through_app()  # a first deep link on a fresh server still goes through app.py
 
 st.title("Train a network")
 try_this()
