@@ -268,19 +268,24 @@ def show_matrix(cm: np.ndarray, big: bool) -> None:
     """The clickable confusion matrix, large, with the chosen cell outlined."""
     cell = (class_filter(TRUE_KEY), class_filter(PRED_KEY))
     fig = figs.confusion_matrix(cm, cell if None not in cell else None, MATRIX_PX[big])
+    alt, table = mt.matrix_alt(cm), mt.matrix_table(cm)
     classroom.chart(
-        fig,
-        width=int(fig.layout.width),
-        key=CM_KEY,
-        on_select=on_matrix_click,
-        selection_mode="points",
-        alt=mt.matrix_alt(cm),
-        table=mt.matrix_table(cm),
+        fig, width=int(fig.layout.width), key=CM_KEY, alt=alt, table=table, **_pick(on_matrix_click)
     )
     st.caption(
-        f"{classroom.tap('Click')} a cell to see its digits, or pick them in the "
-        "menus True digit and Network's answer. Colour: mistakes only; grey: right answers."
+        ("Pick a cell" if classroom.touch() else "Click a cell to see its digits, or pick it")
+        + " in the menus True digit and Network's answer. Colour: mistakes only; grey: right "
+        "answers."
     )
+
+
+def _pick(callback) -> dict:
+    """A chart's click-to-pick, on a mouse's screen only: on a touch screen a chart that
+    takes clicks also takes the swipe that should scroll the page, and the menus next to
+    it pick the same things."""
+    if classroom.touch():
+        return {}
+    return {"on_select": callback, "selection_mode": "points"}
 
 
 def show_class_accuracy(cm: np.ndarray) -> None:
@@ -342,10 +347,8 @@ def show_gallery(pred: Predictions, cm: np.ndarray, images: np.ndarray, big: boo
     shown = shown_all[where].tolist()
     filtered = (true_class, pred_class) != (None, None)
     note, clear = st.columns([1.4, 1] if filtered else [1, 0.01], vertical_alignment="center")
-    note.caption(
-        f"{len(shown_all):,} digits. {classroom.tap('Click')} one, or pick it "
-        "in the Digit menu below, to look closer."
-    )
+    how = "Pick one" if classroom.touch() else "Click one, or pick it"
+    note.caption(f"{len(shown_all):,} digits. {how} in the Digit menu below to look closer.")
     if filtered:
         clear.button("Clear filters", on_click=clear_filters)
     _draw_gallery(shown, pred, images, cols, big)
@@ -365,6 +368,5 @@ def _draw_gallery(shown: list[int], pred: Predictions, images, cols: int, big: b
         fig,
         width=int(fig.layout.width),
         key=GALLERY_KEY,
-        on_select=lambda: on_gallery_click(shown),
-        selection_mode="points",
+        **_pick(lambda: on_gallery_click(shown)),
     )

@@ -157,9 +157,10 @@ def _compare_picker() -> list[int]:
 def draw_status(view: LiveView) -> None:
     run = state.active_run() or state.current_run()
     if run is None:
+        where = "below" if classroom.touch() else "on the left"
         view.status.info(
-            "No run yet: choose settings on the left and press **Start**, or try an "
-            "experiment above. The loss and accuracy curves grow below as it trains."
+            f"No run yet: choose settings {where} and {classroom.tap('press')} **Start**, or "
+            "try an experiment above. The loss and accuracy curves grow below as it trains."
         )
         return
     status = run.history.status

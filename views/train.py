@@ -25,7 +25,13 @@ from mlp_ui.train_try import try_this
 st.title("Train a network")
 try_this()
 
-settings_col, main_col = st.columns([1.15, 3.2], gap="medium")
+if classroom.touch():  # a phone or tablet: Start and the curves first, the settings under
+    main_col = st.container()
+    settings_col = st.expander(
+        "**Settings**: the network, the training, the data", icon=":material/tune:"
+    )
+else:
+    settings_col, main_col = st.columns([1.15, 3.2], gap="medium")
 with settings_col:
     config = settings()
 with main_col:

@@ -254,7 +254,7 @@ def test_backprop_step_run_all_reset():
     assert at.session_state["toy_bp_epoch"] == 1
 
     at.button(key="toy_bp_all").click().run()  # starts the animation (a timed fragment)
-    assert at.session_state["toy_bp_running"] and at.button(key="toy_bp_stop")
+    assert at.session_state["toy_bp_running"] and at.button(key="toy_bp_all").label == "Stop"
     assert _metric(at, "Epochs done") == "3 / 100"  # its first tick drew; AppTest has no timer
     assert "Final loss" not in [m.label for m in at.metric]
     at.session_state["toy_bp_epoch"] = 99  # as the timer would bring it; the next tick ends it

@@ -120,9 +120,9 @@ def test_backprop_try_run_all_starts_the_animation(i, lr):
     _try(at, "backprop", i)
     assert at.session_state["toy_bp_running"] and at.session_state[bp.BP_LR_KEY] == lr
     assert at.selectbox(key=bp.BP_LR_KEY).value == lr
-    assert at.button(key="toy_bp_stop") and _metric(at, "Epochs done") == "2 / 100"
+    assert at.button(key="toy_bp_all").label == "Stop" and _metric(at, "Epochs done") == "2 / 100"
     assert "Final loss" not in [m.label for m in at.metric]  # no spoiler while it runs
-    at.button(key="toy_bp_stop").click().run()
+    at.button(key="toy_bp_all").click().run()  # the same button, now Stop
     assert not at.session_state["toy_bp_running"] and _metric(at, "Epochs done") == "2 / 100"
 
 

@@ -139,8 +139,8 @@ def test_backprop_run_all_stops(page, app_url):
     page.wait_for_function(
         "() => /\\b([3-9]|[1-9][0-9]) \\/ 100/.test(document.body.innerText)", timeout=30_000
     )
-    page.locator(".st-key-toy_bp_stop button").click()
-    page.locator(".st-key-toy_bp_all button").wait_for()
+    page.locator(".st-key-toy_bp_all button", has_text="Stop").first.click()  # same button
+    page.locator(".st-key-toy_bp_all button", has_text="Run all").first.wait_for()
     # The browser may still be drawing redraws the server sent before the click: wait
     # until the shown epoch settles, then it must stay there.
     stopped, deadline = -1, time.monotonic() + 10

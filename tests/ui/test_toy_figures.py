@@ -15,7 +15,7 @@ import pytest
 
 from mlp_core import moons
 from mlp_core.toys import backprop_toy, initial_toy_params, lr_toy, toy_forward
-from mlp_ui import backprop_toy as bpt
+from mlp_ui import backprop_figures as bpt
 from mlp_ui import figures
 from mlp_ui import lr_figures as lrt
 from mlp_ui import moons_figures as mt
