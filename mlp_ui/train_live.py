@@ -30,7 +30,13 @@ from mlp_ui import classroom, figures, state, theme, turns
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
-from mlp_ui.train_text import progress_text, short_label, status_text
+from mlp_ui.train_text import (
+    curves_alt,
+    curves_table,
+    progress_text,
+    short_label,
+    status_text,
+)
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,15 @@ def draw_curves(view: LiveView) -> None:
     histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
     big = classroom.projector()
     fig = figures.training_curves(histories, colours, x_max, True, big, styled=True)
-    classroom.chart(fig, view.chart, styled=True, width="stretch")
+    focus = shown[0] if shown else None
+    n_valid = len(focus.trainer.y_valid) if focus and focus.trainer else None
+    with view.chart.container():
+        if focus is None:
+            classroom.chart(fig, styled=True, width="stretch")
+            return
+        alt = curves_alt(labels[0], focus.history, n_valid)
+        table = curves_table(focus.history)
+        classroom.chart(fig, styled=True, width="stretch", alt=alt, table=table)
 
 
 def train_active(view: LiveView) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from mlp_core.config import BOOK, TrainConfig
 from mlp_core.training import History, Status
 
@@ -110,6 +112,40 @@ def overfit_note(history: History, n_valid: int = 5000) -> str | None:
         f"rose from {best.train_acc:.1%} to {last.train_acc:.1%}: the network is learning "
         "its training digits by heart rather than what makes a digit. More training "
         "examples, some L2, or fewer epochs help."
+    )
+
+
+def curves_alt(label: str, history: History, n_valid: int | None) -> str:
+    """The training chart in a sentence (its text alternative): what the loss and the
+    validation accuracy did so far."""
+    if not history.points and not history.epochs:
+        return "Chart of the loss and accuracy over the epochs: no run yet."
+    losses = [p.loss for p in history.points] or [e.loss for e in history.epochs]
+    text = f"Chart of run {label}: the loss went from {losses[0]:.3g} to {losses[-1]:.3g}"
+    if history.epochs:
+        last = history.epochs[-1]
+        on = f" on {n_valid:,} validation digits" if n_valid else ""
+        text += (
+            f" in {count(len(history.epochs), 'epoch')}; validation accuracy "
+            f"{last.valid_acc:.1%}{on} after epoch {last.epoch}"
+        )
+    return text + "."
+
+
+def curves_table(history: History) -> pd.DataFrame:
+    """The chart's numbers, one row per epoch."""
+    return pd.DataFrame(
+        [
+            {
+                "epoch": e.epoch,
+                "loss": round(e.loss, 4),
+                "training accuracy": pct(e.train_acc),
+                "validation accuracy": pct(e.valid_acc),
+                "seconds": round(e.seconds, 2),
+            }
+            for e in history.epochs
+        ],
+        columns=["epoch", "loss", "training accuracy", "validation accuracy", "seconds"],
     )
 
 
