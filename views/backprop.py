@@ -8,13 +8,14 @@ fragment redraws the network and the loss every TICK seconds until epoch 100.
 import streamlit as st
 
 from mlp_ui import backprop_toy as bp
+from mlp_ui import backprop_view as bv
 from mlp_ui import classroom
 from mlp_ui.backprop_figures import NET_COLUMN
 
 st.title("Backprop")
 classroom.try_this("backprop", bp.EXPERIMENTS, why_after=True)
 
-guess = bp.predict()  # first a guess; the run's end says who was right
+guess = bv.predict()  # first a guess; the run's end says who was right
 running, done = bp.bp_running(), bp.bp_epoch() >= bp.BP_EPOCHS
 c1, c2, c3, c4 = st.columns([1.3, 1.3, 0.8, 1.2], vertical_alignment="bottom")
 c1.button("Step one epoch", on_click=bp.bp_step, key="toy_bp_step", disabled=done or running)
@@ -51,8 +52,8 @@ def live() -> None:
 
 
 live()
-st.caption(bp.NETWORK_CAPTION)
+st.caption(bv.NETWORK_CAPTION)
 run = bp.bp_run(mode, lr)
-bp.show_explanations(bp.bp_params(run, bp.bp_epoch()))
+bv.show_explanations(bp.bp_params(run, bp.bp_epoch()))
 if bp.bp_epoch() >= bp.BP_EPOCHS and not bp.bp_running():
-    bp.show_final(run, lr, guess)  # only once the run gets there: no spoiler
+    bv.show_final(run, lr, guess)  # only once the run gets there: no spoiler

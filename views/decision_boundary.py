@@ -8,6 +8,7 @@ import streamlit as st
 
 from mlp_ui import animation, classroom
 from mlp_ui import moons_toy as mt
+from mlp_ui import moons_view as mv
 
 st.title("Decision boundary")
 st.markdown("Two half-moons no straight line can separate, and a network's boundary between them.")
@@ -31,7 +32,7 @@ with st.spinner(f"Training {hidden} hidden units..."):
 
 net_col, base_col = st.columns([3, 2], gap="large")
 animation.controls(mt.BOUNDARY_KEY, boundary.layout.meta, net_col)
-alt = mt.boundary_alt(hidden, settings)
+alt = mv.boundary_alt(hidden, settings)
 table = mt.snapshot_table(mt.moons_run(hidden, settings), settings.reg)
 classroom.chart(boundary, net_col, styled=True, key=mt.BOUNDARY_KEY, alt=alt, table=table)
 baseline_fig, baseline_acc = mt.baseline(big)
@@ -40,7 +41,7 @@ base_col.caption(
     f"The baseline: logistic regression draws one straight line, {baseline_acc:.1%} right."
 )
 with classroom.why():
-    st.markdown(mt.WHY_BOUNDARY)
+    st.markdown(mv.WHY_BOUNDARY)
 
 st.header("The seven sizes side by side")
-mt.show_gallery(settings, big, gallery_seconds)
+mv.show_gallery(settings, big, gallery_seconds)
