@@ -159,6 +159,7 @@ def lr_toy_figure(
     log_epochs: bool = True,
     view: str = "w",
     big: bool = False,
+    stacked: bool = False,
 ) -> go.Figure:
     """The 1-D toy for a few learning rates side by side (one large panel each), animated.
 
@@ -167,10 +168,10 @@ def lr_toy_figure(
     Values that leave the chart are pinned to its edge and labelled "diverged".
     ``epochs_shown`` (1-based) are the animation frames (see ``frame_epochs``);
     ``log_epochs`` puts the epoch axis on a log scale (pairs with log-spaced frames);
-    ``big``: projector sizes (markers, buttons).
+    ``big``: projector sizes (markers, buttons); ``stacked``: panels one under the other.
     """
     shown = np.asarray([int(e) for e in epochs_shown])
-    fig = _lr_layout(runs, view, big)
+    fig = _lr_layout(runs, view, big, stacked)
     grids = [_w_grid(run) for run in runs]
     panels = [
         _bowl_panel(run, grid, colour(k), big)
@@ -194,11 +195,11 @@ def _animate(fig: go.Figure, panels: list, shown: np.ndarray) -> None:
     per shown epoch, carrying only the moving traces' data."""
     for k, (static, _, _) in enumerate(panels):
         for trace in static:
-            fig.add_trace(trace, row=1, col=k + 1)
+            fig.add_trace(trace, **_cell(fig, k + 1))
     first = len(fig.data)
     for k, (_, moving, _) in enumerate(panels):
         for trace in moving:
-            fig.add_trace(trace, row=1, col=k + 1)
+            fig.add_trace(trace, **_cell(fig, k + 1))
 
     def moving_data(e: int) -> list[dict]:
         return [d for _, _, frame in panels for d in frame(int(e))]
@@ -223,21 +224,29 @@ def _controls_y(fig: go.Figure) -> float:
     return -95 / (fig.layout.height - m.t - m.b)
 
 
-def _lr_layout(runs: Sequence[LrToyRun], view: str, big: bool) -> go.Figure:
-    """One row of panels, one per learning rate, titled by the rate."""
+def _cell(fig: go.Figure, k: int) -> dict:
+    """Where panel k (from 1) is: row 1, column k; or row k when the panels are stacked."""
+    return {"row": k, "col": 1} if (fig.layout.meta or {}).get("stacked") else {"row": 1, "col": k}
+
+
+def _lr_layout(runs: Sequence[LrToyRun], view: str, big: bool, stacked: bool) -> go.Figure:
+    """One panel per learning rate, titled by the rate: side by side, or one under the
+    other (`stacked`: a phone's width holds one panel)."""
     n = len(runs)
-    fig = make_subplots(
-        rows=1,
-        cols=n,
-        subplot_titles=[f"lr = {r.lr:g}" for r in runs],
-        horizontal_spacing=0.05 if n > 2 else 0.08,
-    )
+    titles = [f"lr = {r.lr:g}" for r in runs]
+    if stacked:
+        fig = make_subplots(rows=n, cols=1, subplot_titles=titles, vertical_spacing=0.3 / n)
+    else:
+        fig = make_subplots(
+            rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.05 if n > 2 else 0.08
+        )
+    fig.layout.meta = {"stacked": stacked}  # read by _cell while the figure is built
     for note in fig.layout.annotations:
         note.font = dict(size=26 if big else 20, color="#111111")
     y_title = {"w": "w after the epoch", "loss": "loss before the update (log)"}
     fig.update_yaxes(title_text=y_title.get(view, "loss at w (log)"), row=1, col=1)
     fig.update_layout(
-        height=600 if big else 560,
+        height=(600 if big else 560) if not stacked else 120 + 340 * n,
         margin=dict(t=50, b=160, l=70, r=20),
         hovermode="closest",
         showlegend=False,
@@ -252,10 +261,12 @@ PLAIN = ",~f"
 def _panel_axes(fig, k: int, run: LrToyRun, grid: np.ndarray, view: str, log_epochs: bool):
     """Fixed ranges (frames never rescale an axis), plain ticks, the answer w = 3."""
     if view == "bowl":
-        fig.update_xaxes(range=[grid[0], grid[-1]], tickformat=PLAIN, title_text="w", row=1, col=k)
+        fig.update_xaxes(
+            range=[grid[0], grid[-1]], tickformat=PLAIN, title_text="w", **_cell(fig, k)
+        )
         y = _curve_range(run, grid)
         x_mid = float(grid.mean())
-        fig.add_vline(x=TARGET_W, line_dash="dot", line_color="#2ca02c", row=1, col=k)
+        fig.add_vline(x=TARGET_W, line_dash="dot", line_color="#2ca02c", **_cell(fig, k))
     else:
         x_mid = _epoch_axis(fig, k, len(run.loss), log_epochs)
         values = np.asarray(run.w if view == "w" else run.loss, dtype=np.float64)
@@ -264,13 +275,13 @@ def _panel_axes(fig, k: int, run: LrToyRun, grid: np.ndarray, view: str, log_epo
         if view == "w":
             off = bool(_off_chart(values, limit).any())
             w_range = [-1.1 * limit, 1.1 * limit] if off else _lin_range([*kept, TARGET_W, 0.0])
-            fig.update_yaxes(range=w_range, tickformat=PLAIN, row=1, col=k)
-            fig.add_hline(y=TARGET_W, line_dash="dot", line_color="#2ca02c", row=1, col=k)
+            fig.update_yaxes(range=w_range, tickformat=PLAIN, **_cell(fig, k))
+            fig.add_hline(y=TARGET_W, line_dash="dot", line_color="#2ca02c", **_cell(fig, k))
             _text_at(fig, k, x_mid, float(np.mean(w_range)))
             return
         top = LOSS_LIMIT if kept.size < values.size else None
         y = log_range([*kept[kept > 0], *([top] if top else [])])
-    fig.update_yaxes(type="log", range=y, row=1, col=k, **log_ticks(*y))
+    fig.update_yaxes(type="log", range=y, **_cell(fig, k), **log_ticks(*y))
     _text_at(fig, k, x_mid, float(10 ** np.mean(y)))
 
 
@@ -291,8 +302,7 @@ def _epoch_axis(fig: go.Figure, k: int, epochs: int, log: bool) -> float:
             tickvals=ticks,
             ticktext=[plain_number(e) for e in ticks],
             title_text="epoch (log)",
-            row=1,
-            col=k,
+            **_cell(fig, k),
         )
         return float(np.sqrt(epochs))
     fig.update_xaxes(

@@ -50,7 +50,13 @@ def lr_run(lr: float, epochs: int, gradient: str) -> toys.LrToyRun:
 
 @st.cache_resource(show_spinner="Drawing the animation...", max_entries=32)
 def lr_figure(
-    rates: tuple[float, ...], epochs: int, gradient: str, spacing: str, view: str, big: bool
+    rates: tuple[float, ...],
+    epochs: int,
+    gradient: str,
+    spacing: str,
+    view: str,
+    big: bool,
+    stacked: bool = False,
 ) -> go.Figure:
     """The animated figure for these rates, styled for the screen (cached: ~0.5 s to build).
 
@@ -61,8 +67,8 @@ def lr_figure(
     """
     runs = [lr_run(lr, epochs, gradient) for lr in rates]
     frames = frame_epochs(epochs, n=150, spacing=spacing)
-    fig = lr_toy_figure(runs, frames, spacing == "log", view, big)
-    fig.layout.meta = figure_name(rates, epochs, gradient, spacing, view, big)
+    fig = lr_toy_figure(runs, frames, spacing == "log", view, big, stacked)
+    fig.layout.meta = figure_name(rates, epochs, gradient, spacing, view, big, stacked)
     return classroom.style(fig, big)
 
 
@@ -72,7 +78,7 @@ def figure_name(*settings) -> str:
 
 
 VIEW_CAPTIONS = {
-    "w": "The dot is w after each epoch; the faint line, the whole run; dotted green: "
+    "w": "The dot is w after each epoch, the line where it has been; dotted green: "
     "the answer, w = 3.",
     "loss": "The loss before each update, on a log axis (each step down is ten times smaller).",
     "bowl": "The bowl: the loss for every w, with b held at its value that epoch. The big dot is "

@@ -43,7 +43,7 @@ with c4.popover("More", icon=":material/tune:", width="stretch"):
 gradient = "exact" if exact else "forward"
 rates = lrt.rates_shown(shown, custom)
 big = classroom.projector()
-fig = lrt.lr_figure(rates, epochs, gradient, spacing, view, big)
+fig = lrt.lr_figure(rates, epochs, gradient, spacing, view, big, classroom.touch())
 guess = lrt.predict(rates)  # first a guess, then the run shows who was right
 animation.controls(lrt.CHART_KEY, fig.layout.meta)
 classroom.chart(fig, styled=True, key=lrt.CHART_KEY, alt=lt.lr_alt(rates, epochs, view))
