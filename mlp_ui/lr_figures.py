@@ -235,7 +235,7 @@ def _lr_layout(runs: Sequence[LrToyRun], view: str, big: bool, stacked: bool) ->
     n = len(runs)
     titles = [f"lr = {r.lr:g}" for r in runs]
     if stacked:
-        fig = make_subplots(rows=n, cols=1, subplot_titles=titles, vertical_spacing=0.3 / n)
+        fig = make_subplots(rows=n, cols=1, subplot_titles=titles, vertical_spacing=0.42 / n)
     else:
         fig = make_subplots(
             rows=1, cols=n, subplot_titles=titles, horizontal_spacing=0.05 if n > 2 else 0.08
