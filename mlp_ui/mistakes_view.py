@@ -210,7 +210,8 @@ def filter_row(big: bool) -> tuple[int | None, int | None, str, int]:
     keep = {"persist_state": "session"}  # back on this page, the gallery is as it was
     f1.selectbox("True digit", options, key=TRUE_KEY, on_change=reset_page, **keep)
     f2.selectbox("Network's answer", options, key=PRED_KEY, on_change=reset_page, **keep)
-    st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big])
+    # a phone or tablet: three to a row, so the titles do not run into each other
+    st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big or classroom.touch()])
     with f3.popover("", icon=":material/tune:", help="Order and size of the gallery"):
         order = st.selectbox("Order", list(ORDERS), key=ORDER_KEY, **keep)
         grid = st.selectbox("Grid", list(GRIDS), key=GRID_KEY, **keep)
