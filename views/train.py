@@ -25,7 +25,8 @@ from mlp_ui.train_try import try_this
 st.title("Train a network")
 try_this()
 
-if classroom.touch():  # a phone or tablet: Start and the curves first, the settings under
+top = st.container()  # Start and Stop: first on the screen and in the keyboard's order
+if classroom.touch():  # a phone or tablet: the curves next, the settings under them
     main_col = st.container()
     settings_col = st.expander(
         "**Settings**: the network, the training, the data", icon=":material/tune:"
@@ -34,8 +35,9 @@ else:
     settings_col, main_col = st.columns([1.15, 3.2], gap="medium")
 with settings_col:
     config = settings()
-with main_col:
+with top:
     buttons(config)
+with main_col:
     view = live_view(config)
     with classroom.why("Why? What the curves show"):
         st.markdown(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, wait_for_app
 
@@ -26,7 +27,7 @@ MAIN_ACTION = {
     "Mistakes": ("/mistakes", "mistakes_true"),
     "Libraries": ("/libraries?epochs=1", "lib_start"),
 }
-MOST_TABS = 25
+MOST_TABS = 12
 """From the page's title to its main action: the sidebar's links come before the title."""
 SCROLLER = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
@@ -104,6 +105,9 @@ def test_touch_devices_are_told_to_tap(phone, app_url):
 
 def _walk(pg, target: str) -> tuple[int, dict]:
     """Tab from the page's title until `target` (a Streamlit key) has the focus."""
+    control = pg.locator(f".st-key-{target} button, .st-key-{target} input").first
+    expect(control).to_be_enabled(timeout=60_000)  # widgets take no focus while a run redraws
+    wait_for_app(pg)
     pg.locator("h1").first.click()  # the page's start: the sidebar's links come before it
     for tabs in range(1, 80):
         pg.keyboard.press("Tab")
