@@ -14,6 +14,7 @@ first screen shows the thing itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ QUERY_KEY = "projector"
 """The URL key: `?projector=1` opens any page in projector mode."""
 _STATE = "mlp_projector"
 _TRIED = "mlp_tried"
+_SEEN = "mlp_tried_seen"
 
 
 SCREENS = screen_style.SCREENS
@@ -87,10 +89,17 @@ def write_query(query: Mapping[str, Any]) -> None:
         st.query_params.from_dict(wanted)
 
 
-BASE_CSS = """
-.stMarkdown p, .stMarkdown li { color: #1f1f1f; }
-[data-testid="stCaptionContainer"] { color: #3d3d3d; }
+FOCUS = "#a8283a"
+"""The keyboard focus ring: the theme's primary colour, 6.9:1 on white (WCAG asks 3:1)."""
+BASE_CSS = f"""
+a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
+[role="radio"]:focus-visible, [role="option"]:focus-visible, [role="slider"]:focus-visible,
+summary:focus-visible, [tabindex]:focus-visible, input:focus-visible, textarea:focus-visible,
+label:has(input:focus-visible) {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px; }}
 """
+"""Focus visible on every control (Streamlit's own ring is faint on the sidebar links and
+the switches). Text colours come from the theme (.streamlit/config.toml), not from here."""
 PROJECTOR_CSS = """
 html { font-size: 20px; }
 p, li { font-size: 1.15rem !important; color: #000 !important; }
@@ -106,17 +115,56 @@ paragraphs, list items and headings a little more and in black; `header`, Stream
 top bar, is hidden to give the projected page its room (no setting hides it per session)."""
 
 
+# -- touch devices ---------------------------------------------------------------------
+TOUCH_AGENTS = re.compile(r"Mobi|Android|iPhone|iPad|Tablet", re.IGNORECASE)
+
+
+def touch() -> bool:
+    """Whether the browser says it is a phone or a tablet (its User-Agent header)."""
+    return bool(TOUCH_AGENTS.search(st.context.headers.get("User-Agent") or ""))
+
+
+def tap(click: str = "click") -> str:
+    """The word for pressing on this device: "tap" on a touch device, else `click`."""
+    if not touch():
+        return click
+    return "Tap" if click[:1].isupper() else "tap"
+
+
 # -- charts ------------------------------------------------------------------------------
-def chart(fig: go.Figure, where: Any = None, styled: bool = False, **kwargs: Any) -> Any:
+def chart(
+    fig: go.Figure,
+    where: Any = None,
+    styled: bool = False,
+    *,
+    alt: str | None = None,
+    table: Any = None,
+    **kwargs: Any,
+) -> Any:
     """Show `fig` styled for this session's screen (in `where`, a container; default st).
 
     `styled`: the figure's (cached, shared) builder already called `style` for this
     screen; it is shown as it is, never changed (restyling would thicken its lines again).
+    `alt`: the chart's text alternative (what it shows now), shown under it; `table`: its
+    numbers (a DataFrame), in a fold under it. `config` is merged over theme.CHART_CONFIG
+    (no toolbar, no wheel zoom).
     """
     if not styled:
         fig = style(fig, projector())
-    kwargs.setdefault("config", theme.CHART_CONFIG)
-    return (where or st).plotly_chart(fig, **kwargs)
+    kwargs["config"] = {**theme.CHART_CONFIG, **kwargs.get("config", {})}
+    where = where or st
+    shown = where.plotly_chart(fig, **kwargs)
+    if alt:
+        where.caption(alt)
+    if table is not None:
+        numbers(table, where)
+    return shown
+
+
+def numbers(table: Any, where: Any = None) -> None:
+    """A chart's numbers as a table, folded away (for screen readers and exact values)."""
+    with (where or st).expander("The numbers", icon=":material/table:"):
+        st.dataframe(table, hide_index=True)
 
 
 # -- "Try this" and "Why?" ---------------------------------------------------------------
@@ -134,8 +182,11 @@ class Experiment:
     icon: str = ":material/science:"
 
 
-def try_this(page: str, experiments: Sequence[Experiment]) -> None:
-    """A row of "Try this" buttons; under them, what the last one clicked shows."""
+def try_this(page: str, experiments: Sequence[Experiment], why_after: bool = False) -> None:
+    """A row of "Try this" buttons; under them, what the last one clicked shows.
+
+    `why_after`: the box says what to look for, and the why only once the student says
+    they have watched (a button), so the explanation comes after the experiment."""
     cols = st.columns([0.6] + [1] * len(experiments), vertical_alignment="center")
     cols[0].markdown("**Try this**")
     for i, (col, exp) in enumerate(zip(cols[1:], experiments, strict=True)):
@@ -148,15 +199,30 @@ def try_this(page: str, experiments: Sequence[Experiment]) -> None:
             width="stretch",
         )
     tried = st.session_state.get(_TRIED, {}).get(page)
-    if tried is not None and tried < len(experiments):
-        exp = experiments[tried]
+    if tried is None or tried >= len(experiments):
+        return
+    exp = experiments[tried]
+    if not why_after:
         st.info(f"**Look for:** {exp.look_for}  \n**Why:** {exp.why}", icon=":material/visibility:")
+        return
+    seen = st.session_state.get(_SEEN) == (page, tried)
+    text = f"**Look for:** {exp.look_for}" + (f"  \n**Why:** {exp.why}" if seen else "")
+    st.info(text, icon=":material/visibility:")
+    if not seen:
+        st.button(
+            "I have watched it: why?",
+            key=f"try_{page}_why",
+            icon=":material/help:",
+            on_click=st.session_state.__setitem__,
+            args=(_SEEN, (page, tried)),
+        )
 
 
 def _run_experiment(page: str, i: int, exp: Experiment) -> None:
     for key, value in exp.settings.items():
         st.session_state[key] = value
     st.session_state.setdefault(_TRIED, {})[page] = i
+    st.session_state.pop(_SEEN, None)
     if exp.action is not None:
         exp.action()
 

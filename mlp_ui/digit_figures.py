@@ -25,8 +25,8 @@ from PIL import Image
 # closes that window: seen on a fresh server when Draw was left for Mistakes quickly.
 
 CLASSES = tuple(str(k) for k in range(10))
-PRED_COLOUR = "#d62728"  # the network's answer
-TRUE_COLOUR = "#2ca02c"  # the right answer
+PRED_COLOUR = "#D55E00"  # the network's answer: Okabe-Ito vermillion
+TRUE_COLOUR = "#0072B2"  # the right answer: Okabe-Ito blue (never red against green)
 BAR_COLOUR = "#9aa5b1"
 INK = "Greys"  # plotly colour scale: 0 white, 1 black
 
@@ -69,21 +69,29 @@ def probability_bars(
 ) -> go.Figure:
     """The probability of every class as bars. proba (k,) summing to 1.
 
-    The predicted class is red; the true class, when known and different, green. Every
-    class keeps its tick label, however large the text. `height` in pixels.
+    The predicted class is vermillion and labelled "answer"; the true class, when known
+    and different, blue and labelled "label" (colours told apart with any colour vision,
+    and named on the bars themselves). Every class keeps its tick label, however large
+    the text. `height` in pixels.
     """
     proba = np.asarray(proba, dtype=float)
     colours = [BAR_COLOUR] * len(proba)
+    text = [f"{p:.0%}" if p >= 0.05 else "" for p in proba]  # no crowded small labels
     if true_class is not None:
         colours[true_class] = TRUE_COLOUR
+        text[true_class] = f"label<br>{proba[true_class]:.0%}"
     if predicted is not None:
         colours[predicted] = PRED_COLOUR
+        said = "answer = label" if predicted == true_class else "answer"
+        text[predicted] = (
+            f"{said} {proba[predicted]:.0%}" if true_class is not None else text[predicted]
+        )
     fig = go.Figure(
         go.Bar(
             x=list(CLASSES[: len(proba)]),
             y=proba,
             marker_color=colours,
-            text=[f"{p:.0%}" if p >= 0.05 else "" for p in proba],  # no crowded small labels
+            text=text,
             textposition="outside",
             constraintext="none",
             cliponaxis=False,
@@ -308,7 +316,6 @@ def class_accuracy(accuracy: np.ndarray, counts: np.ndarray | None = None) -> go
     hover = "class %{x}: %{y:.2%}"
     if counts is not None:
         hover += " of %{customdata} digits"
-    low = float(np.nanmin(accuracy)) if len(accuracy) else 0.0
     fig = go.Figure(
         go.Bar(
             x=labels,
@@ -323,8 +330,7 @@ def class_accuracy(accuracy: np.ndarray, counts: np.ndarray | None = None) -> go
         )
     )
     fig.update_xaxes(title_text=TRUE_TITLE, type="category", tickmode="linear", dtick=1)
-    # the axis ends at 100 %; the labels of the bars sit above it, in the top margin
-    fig.update_yaxes(
-        title_text="accuracy", tickformat=".0%", range=[max(0.0, min(low, 1.0) - 0.05), 1.0]
-    )
+    # from 0 (a bar's length is its accuracy: a cut axis made 96 % look half of 99 %) to
+    # 100 %; the labels of the bars sit above it, in the top margin
+    fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0.0, 1.0])
     return _compact(fig, 260, top=30)

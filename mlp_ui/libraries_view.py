@@ -306,7 +306,8 @@ def code(config: TrainConfig) -> None:
     for tab, library in zip(tabs, codegen.LIBRARIES, strict=True):
         with tab:
             st.caption(_run_hint(library))
-            st.code(codegen.script(library, config), language="python", height=560)
+            # the whole script, lines wrapped: a scrolling box is out of reach of the keyboard
+            st.code(codegen.script(library, config), language="python", wrap_lines=True)
     st.markdown("**Where the libraries differ, and what the code does about it**")
     st.markdown(
         "\n".join(f"- **{d.setting}** ({d.libraries}): {d.text}" for d in notes.differences(config))

@@ -98,6 +98,28 @@ def lr_outcomes(runs: list[toys.LrToyRun]) -> str:
     return "\n".join(f"- **lr = {run.lr:g}**: {lr_outcome(run)}" for run in runs)
 
 
+def lr_verdict(runs: list[toys.LrToyRun], guess: str | None) -> str:
+    """A paragraph on the student's guess ("lr = 0.1" or "none of them"), or ""."""
+    if guess is None:
+        return ""
+    reached = [f"lr = {r.lr:g}" for r in runs if abs(float(r.w[-1]) - TARGET_W) < 0.01]
+    right = guess in reached or (guess == "none of them" and not reached)
+    which = " and ".join(reached) or "none of them"
+    verdict = "right" if right else "not this time"
+    return f"\n\nYou guessed **{guess}**: {verdict}. Reached w = 3: {which}."
+
+
+def lr_alt(rates: tuple[float, ...], epochs: int, view: str) -> str:
+    """The chart's text alternative: what it shows (the ending is for the student to see)."""
+    what = {"w": "the weight w after each epoch", "loss": "the loss before each update"}
+    names = ", ".join(f"{lr:g}" for lr in rates)
+    return (
+        f"Chart: {what.get(view, 'the loss bowl and each step on it')} for learning "
+        f"rate{'s' if len(rates) > 1 else ''} {names}, over {epochs:,} epochs, one panel "
+        "each. Play draws it epoch by epoch; the table below it gives where each rate ends."
+    )
+
+
 EXACT_EXPLANATION = """
 **Why lr = 1 freezes with the book's gradient.** The book never differentiates. It adds
 0.0001 to the weight, reruns the model and divides the change in loss by 0.0001. The

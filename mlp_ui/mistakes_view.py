@@ -18,6 +18,7 @@ from mlp_core.mnist import MnistData
 from mlp_core.network import MLP
 from mlp_ui import classroom
 from mlp_ui import digit_figures as figs
+from mlp_ui import mistakes_text as mt
 from mlp_ui.draw_view import percent
 
 ORDERS = {"most confident first": "confidence", "by index": "index"}
@@ -210,7 +211,8 @@ def filter_row(big: bool) -> tuple[int | None, int | None, str, int]:
     keep = {"persist_state": "session"}  # back on this page, the gallery is as it was
     f1.selectbox("True digit", options, key=TRUE_KEY, on_change=reset_page, **keep)
     f2.selectbox("Network's answer", options, key=PRED_KEY, on_change=reset_page, **keep)
-    st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big])
+    # a phone or tablet: three to a row, so the titles do not run into each other
+    st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big or classroom.touch()])
     with f3.popover("", icon=":material/tune:", help="Order and size of the gallery"):
         order = st.selectbox("Order", list(ORDERS), key=ORDER_KEY, **keep)
         grid = st.selectbox("Grid", list(GRIDS), key=GRID_KEY, **keep)
@@ -259,46 +261,55 @@ def examples_of(y: np.ndarray, k: int, n: int = 25) -> np.ndarray:
     return np.flatnonzero(np.asarray(y) == k)[:n]
 
 
-NO_TOOLBAR = {"displayModeBar": False}
-
-
 def show_grid(fig) -> None:
-    """A digit_grid figure at the width it was laid out for, without the plotly toolbar."""
-    classroom.chart(fig, width=int(fig.layout.width), config=NO_TOOLBAR)
+    """A digit_grid figure at the width it was laid out for."""
+    classroom.chart(fig, width=int(fig.layout.width))
 
 
 def show_matrix(cm: np.ndarray, big: bool) -> None:
     """The clickable confusion matrix, large, with the chosen cell outlined."""
     cell = (class_filter(TRUE_KEY), class_filter(PRED_KEY))
     fig = figs.confusion_matrix(cm, cell if None not in cell else None, MATRIX_PX[big])
+    alt, table = mt.matrix_alt(cm), mt.matrix_table(cm)
     classroom.chart(
-        fig,
-        width=int(fig.layout.width),
-        key=CM_KEY,
-        on_select=on_matrix_click,
-        selection_mode="points",
-        config=NO_TOOLBAR,
+        fig, width=int(fig.layout.width), key=CM_KEY, alt=alt, table=table, **_pick(on_matrix_click)
     )
-    st.caption("Click a cell to see its digits. Colour: mistakes only; grey: right answers.")
+    st.caption(
+        ("Pick a cell" if classroom.touch() else "Click a cell to see its digits, or pick it")
+        + " in the menus True digit and Network's answer. Colour: mistakes only; grey: right "
+        "answers."
+    )
+
+
+def _pick(callback) -> dict:
+    """A chart's click-to-pick, on a mouse's screen only: on a touch screen a chart that
+    takes clicks also takes the swipe that should scroll the page, and the menus next to
+    it pick the same things."""
+    if classroom.touch():
+        return {}
+    return {"on_select": callback, "selection_mode": "points"}
 
 
 def show_class_accuracy(cm: np.ndarray) -> None:
     """How often each true digit is read right, as bars."""
-    st.subheader("How often each digit is read right")
-    fig = figs.class_accuracy(class_accuracy(cm), cm.sum(axis=1))
-    classroom.chart(fig, config=NO_TOOLBAR)
+    st.header("How often each digit is read right")
+    accuracy, counts = class_accuracy(cm), cm.sum(axis=1)
+    fig = figs.class_accuracy(accuracy, counts)
+    alt, table = mt.class_accuracy_alt(accuracy, counts), mt.class_accuracy_table(accuracy, counts)
+    classroom.chart(fig, alt=alt, table=table)
 
 
 def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
     """One digit of the gallery page, large, with its probabilities and the runner-up."""
-    st.subheader("One digit up close")
+    st.header("One digit up close")
     keep_valid(PICK_KEY, shown)
     i = st.selectbox("Digit", shown, key=PICK_KEY, format_func=lambda i: describe(i, pred))
     second, p2 = runner_up(pred.proba[i])
     left, right = st.columns([1, 2])
-    classroom.chart(figs.digit_image(images[i], f"test digit {i}"), left, config=NO_TOOLBAR)
+    classroom.chart(figs.digit_image(images[i], f"test digit {i}"), left)
     bars = figs.probability_bars(pred.proba[i], pred.y_pred[i], pred.y_true[i])
-    classroom.chart(bars, right, config=NO_TOOLBAR)
+    alt = mt.probability_alt(pred.proba[i], int(pred.y_pred[i]), int(pred.y_true[i]))
+    classroom.chart(bars, right, alt=alt, table=mt.probability_table(pred.proba[i]))
     right.markdown(
         f"The network said **{pred.y_pred[i]}** with {percent(pred.confidence[i])} "
         f"confidence; the label is **{pred.y_true[i]}**. Runner-up: **{second}** "
@@ -318,69 +329,7 @@ def show_dataset(raw: MnistData) -> None:
     show_grid(figs.digit_grid(train[examples_of(raw.y_train, digit, 25)], cols=5, tile_px=80))
 
 
-# -- "Try this" and "Why?" -------------------------------------------------------------------
 TAB_KEY, GALLERY_TAB = "mistakes_tab", "Misclassified digits"
-
-
-def _filters(true: int | None, said: int | None) -> dict:
-    """Session values that show the gallery's mistakes of (true, said), surest first."""
-    return {
-        TAB_KEY: GALLERY_TAB,
-        TRUE_KEY: ALL if true is None else str(true),
-        PRED_KEY: ALL if said is None else str(said),
-        ORDER_KEY: next(iter(ORDERS)),
-        PAGE_KEY: 1,
-    }
-
-
-def experiments(cm: np.ndarray) -> list[classroom.Experiment]:
-    """The Mistakes page's experiments, from this model's confusion matrix (k, k)."""
-    off = np.where(np.eye(len(cm), dtype=bool), -1, cm)
-    t, p = (int(v) for v in np.unravel_index(off.argmax(), cm.shape))
-    worst = int(np.nanargmin(class_accuracy(cm)))
-    return [
-        classroom.Experiment(
-            "Most common mix-up",
-            f"The {cm[t, p]:,} test {t}s it read as {p} (the outlined cell). Which strokes "
-            f"make these {t}s look like a {p}?",
-            f"The network adds up evidence pixel by pixel. A {t} and a {p} share much of "
-            "their ink, so a slightly unusual stroke in the right place tips the sum.",
-            _filters(t, p),
-        ),
-        classroom.Experiment(
-            "Surest mistakes",
-            "Digits it got wrong while more than 99% sure. Many look odd to us too; for "
-            "some, the label itself looks doubtful.",
-            "Softmax shares out 100% over ten digits: the network has no 'I don't know'. "
-            "Its confidence says how far one score beats the others, not how often it is right "
-            "on a strange digit.",
-            _filters(None, None),
-        ),
-        classroom.Experiment(
-            "The hardest digit",
-            f"All the {worst}s it got wrong: the row of {worst} in the matrix shows what "
-            "they are taken for.",
-            f"{worst} is the digit it reads right least often on these test digits. The digits "
-            "it is confused with share strokes with it.",
-            _filters(worst, None),
-        ),
-    ]
-
-
-WHY_MATRIX = """
-**The confusion matrix** counts every test digit once: its row is the digit's true label,
-its column the network's answer. The diagonal holds the right answers (grey numbers);
-every coloured cell is a kind of mistake, darker for more. Clicking a cell fills the
-gallery with exactly those digits.
-
-**The gallery** shows the test digits the network got wrong: "a 2, read as 8" means the
-label says 2 and the network answered 8, then how sure it was (the softmax probability of
-its answer). Ordered surest first, the top of the gallery is where the network is most
-wrong while most sure of itself.
-
-**These test digits were never used in training**, so the mistakes are the ones the
-network would make on new handwriting, not ones it could have memorised.
-"""
 
 
 # -- the gallery -----------------------------------------------------------------------------
@@ -400,7 +349,8 @@ def show_gallery(pred: Predictions, cm: np.ndarray, images: np.ndarray, big: boo
     shown = shown_all[where].tolist()
     filtered = (true_class, pred_class) != (None, None)
     note, clear = st.columns([1.4, 1] if filtered else [1, 0.01], vertical_alignment="center")
-    note.caption(f"{len(shown_all):,} digits. Click one to look closer.")
+    how = "Pick one" if classroom.touch() else "Click one, or pick it"
+    note.caption(f"{len(shown_all):,} digits. {how} in the Digit menu below to look closer.")
     if filtered:
         clear.button("Clear filters", on_click=clear_filters)
     _draw_gallery(shown, pred, images, cols, big)
@@ -420,7 +370,5 @@ def _draw_gallery(shown: list[int], pred: Predictions, images, cols: int, big: b
         fig,
         width=int(fig.layout.width),
         key=GALLERY_KEY,
-        on_select=lambda: on_gallery_click(shown),
-        selection_mode="points",
-        config=NO_TOOLBAR,
+        **_pick(lambda: on_gallery_click(shown)),
     )

@@ -52,6 +52,7 @@ def screen_spec(spec: dict[str, Any], big: bool) -> dict[str, Any]:
     s = SCREENS[big]
     spec = copy.copy(spec)
     layout = spec["layout"] = copy.deepcopy(dict(spec.get("layout") or {}))
+    layout.setdefault("dragmode", False)  # a swipe scrolls the page, not the chart (i26)
     _merge(layout, "font", size=s.text, color=INK)
     _merge(layout.setdefault("legend", {}), "font", size=s.text)
     _merge(layout.setdefault("hoverlabel", {}), "font", size=s.text)

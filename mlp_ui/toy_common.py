@@ -63,6 +63,10 @@ def frame_epochs(epochs: int, n: int = 150, spacing: str = "log") -> np.ndarray:
     return np.unique(np.round(grid).astype(int))
 
 
+PLAY, PAUSE, REPLAY = "\u25b6 Play", "\u275a\u275a Pause", "\u21ba Replay"
+"""The labels of the animation menu's buttons (mlp_ui.animation presses them by label)."""
+
+
 def play_controls(
     labels: Sequence[str],
     names: Sequence[str],
@@ -71,13 +75,16 @@ def play_controls(
     y: float,
     from_start: bool = False,
     size: int | None = None,
+    menu_hidden: bool = False,
 ):
     """A play/pause menu and a slider driving frames ``names``, at height y (paper units).
 
     Play resumes from the current frame, or replays from the first with ``from_start``.
     The slider's current-value label ("Epoch 12") sits at its right end, clear of the
     buttons. ``size``: the buttons' and label's text in px, for buttons a room can read
-    (the slider then starts further right, after the bigger buttons).
+    (the slider then starts further right, after the bigger buttons). ``menu_hidden``: the
+    page hides the menu and presses it with buttons of its own (mlp_ui.animation), so the
+    slider takes the whole width. The menu also holds a Replay (from the first frame).
     """
     play = {
         "frame": {"duration": duration, "redraw": redraw},
@@ -100,8 +107,9 @@ def play_controls(
         pad={"r": 8, "t": 8},
         showactive=False,
         buttons=[
-            dict(label="\u25b6 Play", method="animate", args=[None, play]),
-            dict(label="\u275a\u275a Pause", method="animate", args=[[None], pause]),
+            dict(label=PLAY, method="animate", args=[None, play]),
+            dict(label=PAUSE, method="animate", args=[[None], pause]),
+            dict(label=REPLAY, method="animate", args=[None, {**play, "fromcurrent": False}]),
         ],
     )
     steps = [
@@ -129,6 +137,8 @@ def play_controls(
         pad={"t": 8},
         currentvalue={"prefix": "Epoch ", "font": {"size": size or 14}, "xanchor": "right"},
     )
+    if menu_hidden:
+        slider.update(x=0.0, len=1.0)
     if size:
         menu.update(font={"size": size, "color": "#111111"}, bgcolor="#e8eaf0")
         menu.update(bordercolor="#555555", pad={"r": 12, "t": 8})

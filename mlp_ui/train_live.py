@@ -30,7 +30,13 @@ from mlp_ui import class_train, classroom, figures, model_figures, saved, state,
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
-from mlp_ui.train_text import short_label, status_text
+from mlp_ui.train_text import (
+    curves_alt,
+    curves_table,
+    progress_text,
+    short_label,
+    status_text,
+)
 
 
 @dataclass(frozen=True)
@@ -143,22 +149,24 @@ def _compare_picker() -> list[int]:
     runs = state.runs()
     key = widget_key("compare")
     st.session_state[key] = [i for i in st.session_state.get(key, []) if i in runs]
+    if not runs:  # nothing to pick: no greyed-out (unreadable, 2.3:1) menu
+        return []
     return st.multiselect(
         "Overlay other runs",
         list(runs),
         key=key,
         format_func=lambda i: short_label(runs[i]),
         placeholder="Pick earlier runs to compare their curves",
-        disabled=not runs,
     )
 
 
 def draw_status(view: LiveView) -> None:
     run = state.active_run() or state.current_run()
     if run is None:
+        where = "below" if classroom.touch() else "on the left"
         view.status.info(
-            "No run yet: choose settings on the left and press **Start**, or try an "
-            "experiment above. The loss and accuracy curves grow below as it trains."
+            f"No run yet: choose settings {where} and {classroom.tap('press')} **Start**, or "
+            "try an experiment above. The loss and accuracy curves grow below as it trains."
         )
         return
     status = run.history.status
@@ -166,21 +174,20 @@ def draw_status(view: LiveView) -> None:
 
 
 def draw_progress(view: LiveView, run: state.Run | None) -> None:
-    """Epochs done and how far into the current one, as a bar and in words."""
+    """Epochs done and how far into the current one, as a bar and in words a student
+    needs (epochs, time, validation accuracy); how it was computed goes to the details."""
     if run is None or run.trainer is None:
         view.progress.empty()
         return
     t = run.trainer
     target = max(t.target_epochs, t.epoch, 1)
     seconds = sum(e.seconds for e in run.history.epochs)
-    text = f"{t.epoch} of {target} epochs done"
-    if run.history.status in (Status.RUNNING, Status.STOPPED):
-        text += f", {t.progress:.0%} of the way through epoch {t.epoch + 1}"
-    if seconds:
-        text += f" · {seconds:.1f} s of training"
-    if t.epoch or t.progress:
-        text += f" · trained by: {t.backend_used}"
-    view.progress.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
+    text = progress_text(t.epoch, target, t.progress, run.history, seconds, len(t.y_valid))
+    with view.progress.container():
+        st.progress(min((t.epoch + t.progress) / target, 1.0), text=text)
+        if t.epoch or t.progress:
+            with st.expander("Details", icon=":material/memory:"):
+                st.caption(f"Trained by: {t.backend_used}.")
 
 
 def draw_curves(view: LiveView) -> None:
@@ -200,7 +207,15 @@ def draw_curves(view: LiveView) -> None:
     histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
     big = classroom.projector()
     fig = figures.training_curves(histories, colours, x_max, True, big, styled=True)
-    classroom.chart(fig, view.chart, styled=True, width="stretch")
+    focus = shown[0] if shown else None
+    n_valid = len(focus.trainer.y_valid) if focus and focus.trainer else None
+    with view.chart.container():
+        if focus is None:
+            classroom.chart(fig, styled=True, width="stretch")
+            return
+        alt = curves_alt(labels[0], focus.history, n_valid)
+        table = curves_table(focus.history)
+        classroom.chart(fig, styled=True, width="stretch", alt=alt, table=table)
 
 
 def train_active(view: LiveView) -> None:

@@ -32,7 +32,7 @@ def buttons(config: TrainConfig | None) -> None:
         on_click=start,
         disabled=config is None,
         width="stretch",
-        help="Train a new run with the settings on the left. Earlier runs are kept.",
+        help="Train a new run with the settings chosen. Earlier runs are kept.",
     )
     stop.button(
         "Stop",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from mlp_core.config import BOOK, TrainConfig
 from mlp_core.history import History, Status
 
@@ -49,12 +51,43 @@ def status_text(run: Run) -> str:
             f"Run #{run.id} finished {count(len(h.epochs), 'epoch')} in {seconds:.1f} s of "
             f"training: test accuracy {pct(run.test_acc)} on {run.test_on}."
         )
+    if h.status is Status.DIVERGED and h.diverged_at is not None:
+        lr = f" ({run.config.lr:g})" if run.config else ""
+        return (
+            f"Run #{run.id} diverged in epoch {diverged_epoch(h.diverged_at)}: the loss "
+            f"stopped being a finite number. The learning rate{lr} is probably too large "
+            f"for these settings; the weights from the end of epoch {len(h.epochs)} were kept."
+        )
     return f"Run #{run.id}: {h.message or h.status}"
 
 
 def _from_file(run: Run) -> bool:
     """A model loaded from a file (not trained here, now or in an earlier session)."""
     return run.trainer is None and (run.saved_id is None or run.source.startswith("loaded from"))
+
+
+def diverged_epoch(at: float) -> int:
+    """The epoch (counted from 1) a run diverged in, from `History.diverged_at` (epochs
+    done + the fraction of the next: 1.00 is the end of epoch 1, before its check)."""
+    return max(1, math.ceil(at))
+
+
+def progress_text(
+    done: int, target: int, within: float, history: History, seconds: float, n_valid: int
+) -> str:
+    """The progress bar's words: epochs, time and the last validation accuracy (measured
+    on `n_valid` validation digits, never trained on)."""
+    text = f"{done} of {target} epochs done"
+    if history.status in (Status.RUNNING, Status.STOPPED):
+        text += f", {within:.0%} of the way through epoch {done + 1}"
+    if history.status is Status.DIVERGED and history.diverged_at is not None:
+        text += f"; diverged in epoch {diverged_epoch(history.diverged_at)}"
+    if seconds:
+        text += f" · {seconds:.1f} s of training"
+    if history.epochs:
+        acc = history.epochs[-1].valid_acc
+        text += f" · validation accuracy {acc:.1%} on {n_valid:,} validation digits"
+    return text
 
 
 def overfit_note(history: History, n_valid: int = 5000) -> str | None:
@@ -84,6 +117,40 @@ def overfit_note(history: History, n_valid: int = 5000) -> str | None:
         f"rose from {best.train_acc:.1%} to {last.train_acc:.1%}: the network is learning "
         "its training digits by heart rather than what makes a digit. More training "
         "examples, some L2, or fewer epochs help."
+    )
+
+
+def curves_alt(label: str, history: History, n_valid: int | None) -> str:
+    """The training chart in a sentence (its text alternative): what the loss and the
+    validation accuracy did so far."""
+    if not history.points and not history.epochs:
+        return "Chart of the loss and accuracy over the epochs: no run yet."
+    losses = [p.loss for p in history.points] or [e.loss for e in history.epochs]
+    text = f"Chart of run {label}: the loss went from {losses[0]:.3g} to {losses[-1]:.3g}"
+    if history.epochs:
+        last = history.epochs[-1]
+        on = f" on {n_valid:,} validation digits" if n_valid else ""
+        text += (
+            f" in {count(len(history.epochs), 'epoch')}; validation accuracy "
+            f"{last.valid_acc:.1%}{on} after epoch {last.epoch}"
+        )
+    return text + "."
+
+
+def curves_table(history: History) -> pd.DataFrame:
+    """The chart's numbers, one row per epoch."""
+    return pd.DataFrame(
+        [
+            {
+                "epoch": e.epoch,
+                "loss": round(e.loss, 4),
+                "training accuracy": pct(e.train_acc),
+                "validation accuracy": pct(e.valid_acc),
+                "seconds": round(e.seconds, 2),
+            }
+            for e in history.epochs
+        ],
+        columns=["epoch", "loss", "training accuracy", "validation accuracy", "seconds"],
     )
 
 

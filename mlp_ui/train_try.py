@@ -57,4 +57,4 @@ def experiments() -> tuple[classroom.Experiment, ...]:
 
 def try_this() -> None:
     """The row of "Try this" buttons and what the last one clicked shows."""
-    classroom.try_this("train", experiments())
+    classroom.try_this("train", experiments(), why_after=True)

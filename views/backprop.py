@@ -8,26 +8,24 @@ fragment redraws the network and the loss every TICK seconds until epoch 100.
 import streamlit as st
 
 from mlp_ui import backprop_toy as bp
+from mlp_ui import backprop_view as bv
 from mlp_ui import classroom
+from mlp_ui.backprop_figures import NET_COLUMN
 
 st.title("Backprop")
-classroom.try_this("backprop", bp.EXPERIMENTS)
+classroom.try_this("backprop", bp.EXPERIMENTS, why_after=True)
 
+guess = bv.predict()  # first a guess; the run's end says who was right
 running, done = bp.bp_running(), bp.bp_epoch() >= bp.BP_EPOCHS
 c1, c2, c3, c4 = st.columns([1.3, 1.3, 0.8, 1.2], vertical_alignment="bottom")
 c1.button("Step one epoch", on_click=bp.bp_step, key="toy_bp_step", disabled=done or running)
-if running:
-    c2.button(
-        "Stop", on_click=bp.bp_stop, type="primary", icon=":material/stop:", key="toy_bp_stop"
-    )
-else:
-    c2.button(
-        f"Run all {bp.BP_EPOCHS}",
-        on_click=bp.bp_run_all,
-        type="primary",
-        icon=":material/play_arrow:",
-        key="toy_bp_all",
-    )
+c2.button(  # one button, Run all <-> Stop: the keyboard's focus stays on it
+    "Stop" if running else f"Run all {bp.BP_EPOCHS}",
+    on_click=bp.bp_stop if running else bp.bp_run_all,
+    type="primary",
+    icon=":material/stop:" if running else ":material/play_arrow:",
+    key="toy_bp_all",
+)
 c3.button("Reset", on_click=bp.bp_reset, key="toy_bp_reset")
 with c4.popover("Settings", icon=":material/tune:", width="stretch"):
     st.selectbox("Learning rate", list(bp.BP_LRS), format_func=bp.BP_LRS.get, key=bp.BP_LR_KEY)
@@ -43,7 +41,7 @@ def live() -> None:
     epoch = bp.bp_epoch()
     forward = bp.bp_forward(mode, lr, epoch)
     net, loss = bp.live_figures(mode, lr, epoch, big)
-    left, right = st.columns([bp.NET_COLUMN, 1 - bp.NET_COLUMN], vertical_alignment="center")
+    left, right = st.columns([NET_COLUMN, 1 - NET_COLUMN], vertical_alignment="center")
     classroom.chart(
         net, left, styled=True, width="content", key="toy_bp_net", config={"displayModeBar": False}
     )
@@ -54,8 +52,8 @@ def live() -> None:
 
 
 live()
-st.caption(bp.NETWORK_CAPTION)
+st.caption(bv.NETWORK_CAPTION)
 run = bp.bp_run(mode, lr)
-bp.show_explanations(bp.bp_params(run, bp.bp_epoch()))
+bv.show_explanations(bp.bp_params(run, bp.bp_epoch()))
 if bp.bp_epoch() >= bp.BP_EPOCHS and not bp.bp_running():
-    bp.show_final(run, lr)  # only once the run gets there: no spoiler
+    bv.show_final(run, lr, guess)  # only once the run gets there: no spoiler

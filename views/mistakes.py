@@ -5,6 +5,7 @@ import streamlit as st
 
 from mlp_core.idx import COLS, ROWS
 from mlp_ui import classroom, data, widgets
+from mlp_ui import mistakes_try as mtry
 from mlp_ui import mistakes_view as mv
 
 st.title("Mistakes")
@@ -22,7 +23,7 @@ pred = mv.cached_predictions(key, choice.model, ds.X_test, ds.y_test)
 images = data.mnist().X_test.reshape(-1, ROWS, COLS)
 cm = mv.confusion(pred.y_true, pred.y_pred)
 big = classroom.projector()
-classroom.try_this("mistakes", mv.experiments(cm))
+classroom.try_this("mistakes", mtry.experiments(cm), why_after=True)
 
 n_wrong = int((pred.y_pred != pred.y_true).sum())
 a, b, c = st.columns([1, 1, 1.4], vertical_alignment="center")
@@ -44,7 +45,7 @@ with tab_mistakes:
     with gallery:
         shown = mv.show_gallery(pred, cm, images, big)
     with classroom.why("Why? Reading the matrix and the gallery"):
-        st.markdown(mv.WHY_MATRIX)
+        st.markdown(mtry.WHY_MATRIX)
     if shown:
         mv.show_digit(shown, pred, images)
     mv.show_class_accuracy(cm)

@@ -26,11 +26,19 @@ st.title("Train a network")
 class_train.banner()  # a class challenge's name and rules, when opened from its link
 try_this()
 
-settings_col, main_col = st.columns([1.15, 3.2], gap="medium")
+top = st.container()  # Start and Stop: first on the screen and in the keyboard's order
+if classroom.touch():  # a phone or tablet: the curves next, the settings under them
+    main_col = st.container()
+    settings_col = st.expander(
+        "**Settings**: the network, the training, the data", icon=":material/tune:"
+    )
+else:
+    settings_col, main_col = st.columns([1.15, 3.2], gap="medium")
 with settings_col:
     config = settings()
-with main_col:
+with top:
     buttons(config)
+with main_col:
     view = live_view(config)
     with classroom.why("Why? What the curves show"):
         st.markdown(

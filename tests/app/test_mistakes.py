@@ -270,6 +270,8 @@ def test_try_this_most_common_mix_up_filters_its_cell():
         str(p),
     )
     assert f"{cm[t, p]:,} digits. Click one" in " ".join(c.value for c in at.caption)
+    assert f"read as {p}" in at.info[0].value and "Why:" not in at.info[0].value
+    at.button(key="try_mistakes_why").click().run()  # the why once the student has looked
     assert f"read as {p}" in at.info[0].value and "Why:" in at.info[0].value
 
 

@@ -147,7 +147,8 @@ def _plotly_spec(at: AppTest, index: int) -> dict:
 
 @pytest.fixture(scope="module")
 def lr_page() -> AppTest:
-    return _page("views/learning_rate.py")
+    at = _page("views/learning_rate.py")
+    return at.button(key="toy_lr_reveal_button").click().run()  # after the student's guess
 
 
 def test_learning_rate_tables_match_the_books_loop(lr_page):
@@ -191,6 +192,7 @@ def test_learning_rate_chart_is_animated(lr_page):
 def test_exact_gradient_switch():
     at = _page("views/learning_rate.py")
     at.toggle(key="toy_lr_exact").set_value(True).run()
+    at.button(key="toy_lr_reveal_button").click().run()
     assert not at.exception
     summary = at.table[0].value
     assert summary.loc["1", "w at the end"] == "nan"  # spelled out, not an empty cell
@@ -252,7 +254,7 @@ def test_backprop_step_run_all_reset():
     assert at.session_state["toy_bp_epoch"] == 1
 
     at.button(key="toy_bp_all").click().run()  # starts the animation (a timed fragment)
-    assert at.session_state["toy_bp_running"] and at.button(key="toy_bp_stop")
+    assert at.session_state["toy_bp_running"] and at.button(key="toy_bp_all").label == "Stop"
     assert _metric(at, "Epochs done") == "3 / 100"  # its first tick drew; AppTest has no timer
     assert "Final loss" not in [m.label for m in at.metric]
     at.session_state["toy_bp_epoch"] = 99  # as the timer would bring it; the next tick ends it
@@ -292,7 +294,9 @@ QUICK = {"toy_moons_passes": 1000}  # seconds, not the 20,000-pass published run
 
 def test_decision_boundary_gallery_matches_the_tutorial_loop():
     at = _page("views/decision_boundary.py", **QUICK)
-    gallery = at.dataframe[0].value.set_index("hidden units")
+    assert len(at.get("plotly_chart")) == 2  # the seven sizes only once asked for
+    at.button(key="toy_moons_reveal_button").click().run()
+    gallery = at.dataframe[-1].value.set_index("hidden units")
     assert list(gallery.index) == [1, 2, 3, 4, 5, 20, 50]
     for hidden in (1, 3, 20):
         accuracy, loss = tutorial_moons(hidden, 1000)
@@ -322,7 +326,9 @@ def test_decision_boundary_any_size_and_settings():
     at.select_slider(key="toy_moons_reg").set_value(0.0).run()
     assert not at.exception
     accuracy, loss = tutorial_moons(7, 500, reg=0.0)
-    title = _plotly_spec(at, 0)["layout"]["title"]["text"]
+    spec = _plotly_spec(at, 0)
+    assert spec["layout"]["title"]["text"].startswith("7 hidden, pass 0:")  # opens unplayed
+    title = spec["frames"][-1]["layout"]["title"]["text"]  # where Play ends
     assert title == f"7 hidden, pass 500: {accuracy:.1%} right, loss {loss:.3f}"
     baseline = _plotly_spec(at, 1)["layout"]["title"]["text"]
     assert baseline.startswith("Logistic regression") and "%" in baseline

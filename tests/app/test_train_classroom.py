@@ -110,8 +110,10 @@ def test_try_this_sets_the_settings_and_starts_the_run():
     (run,) = _runs(at)
     assert run.model.sizes == (784, 10, 10) and run.history.status == "done"
     assert run.config.epochs == 10 and run.config.n_train == 3500
-    assert "Look for:" in _texts(at.info) and "7,960 weights and biases" in _texts(at.info)
+    assert "Look for:" in _texts(at.info) and "7,960 weights and biases" not in _texts(at.info)
     assert at.query_params["hidden"] == "10"  # and the link says so
+    _ok(at.button(key="try_train_why").click().run())  # the why once the run has been seen
+    assert "7,960 weights and biases" in _texts(at.info)
 
 
 def test_try_this_huge_learning_rate_diverges_with_a_message():

@@ -50,9 +50,9 @@ def test_decision_boundary_title_follows_the_animation(page, app_url):
     page.goto(app_url + "/decision_boundary")
     wait_for_app(page)
     title = page.locator(".js-plotly-plot").first.locator(".gtitle")
-    title.filter(has_text="pass 20,000").wait_for(timeout=180_000)
+    title.filter(has_text="pass 0:").wait_for(timeout=180_000)  # opens unplayed
     wait_for_app(page)
-    page.locator(".js-plotly-plot").first.locator(".updatemenu-button").first.click()  # Play
+    page.locator(".st-key-toy_moons_boundary_play button").first.click()  # our Play
     seen = set()
     deadline = time.monotonic() + 8
     while time.monotonic() < deadline:

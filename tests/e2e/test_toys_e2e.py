@@ -50,7 +50,8 @@ def test_learning_rate_animation_plays_and_pauses(page, app_url):
     assert _epoch_label(chart) == 1
     before = _marker_positions(chart)
 
-    chart.locator(".updatemenu-button", has_text="Play").click()
+    assert not chart.locator(".updatemenu-button").first.is_visible()  # plotly's are hidden
+    page.locator(".st-key-toy_lr_chart_play button").click()  # ours: reachable by keyboard
     page.wait_for_function(
         """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
                  .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 1)""",
@@ -60,8 +61,8 @@ def test_learning_rate_animation_plays_and_pauses(page, app_url):
     assert moving > 1, "the slider did not move after Play"
     assert _marker_positions(chart) != before, "the markers did not move"
 
-    # force: while frames play, a busy machine may never let the chart look "stable"
-    chart.locator(".updatemenu-button", has_text="Pause").click(force=True)
+    page.locator(".st-key-toy_lr_chart_play button", has_text="Pause").click()
+    wait_for_app(page)
     page.wait_for_timeout(300)
     paused = _epoch_label(chart)
     page.wait_for_timeout(800)
@@ -93,8 +94,9 @@ def test_learning_rate_exact_gradient_explains_lr_one(page, app_url):
     page.get_by_role("button", name="More").click()
     page.get_by_text("Exact gradient", exact=True).click()
     wait_for_app(page)
-    page.get_by_text("overflowed: w reached").wait_for(timeout=30_000)
     page.keyboard.press("Escape")
+    page.locator(".st-key-toy_lr_reveal_button button").first.click()  # after the guess
+    page.get_by_text("overflowed: w reached").wait_for(timeout=30_000)
     assert page.get_by_text("Why lr = 1 freezes with the book's gradient").is_visible()
     page.set_viewport_size(TALL)
     charts_settled(page)
@@ -141,8 +143,8 @@ def test_backprop_run_all_stops(page, app_url):
     page.wait_for_function(
         "() => /\\b([3-9]|[1-9][0-9]) \\/ 100/.test(document.body.innerText)", timeout=30_000
     )
-    page.locator(".st-key-toy_bp_stop button").click()
-    page.locator(".st-key-toy_bp_all button").wait_for()
+    page.locator(".st-key-toy_bp_all button", has_text="Stop").first.click()  # same button
+    page.locator(".st-key-toy_bp_all button", has_text="Run all").first.wait_for()
     # The browser may still be drawing redraws the server sent before the click: wait
     # until the shown epoch settles, then it must stay there.
     stopped, deadline = -1, time.monotonic() + 10
@@ -156,6 +158,10 @@ def test_backprop_run_all_stops(page, app_url):
 
 def _gallery_visible(page, start: float) -> tuple[float, float]:
     """Wait for the gallery; return (seconds since start, training seconds the page reports)."""
+    reveal = page.locator(".st-key-toy_moons_reveal_button button")
+    reveal.or_(page.locator(CHART).nth(2)).first.wait_for(timeout=120_000)
+    if reveal.count():  # a guess first: the gallery comes on a click (in this session, once)
+        reveal.first.click()
     page.locator(CHART).nth(2).locator(".main-svg").first.wait_for(state="visible", timeout=120_000)
     elapsed = time.perf_counter() - start
     caption = page.get_by_text("Trained all seven in").inner_text()

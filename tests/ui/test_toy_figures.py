@@ -15,10 +15,10 @@ import pytest
 
 from mlp_core import moons
 from mlp_core.toys import backprop_toy, initial_toy_params, lr_toy, toy_forward
-from mlp_ui import backprop_toy as bpt
+from mlp_ui import backprop_figures as bpt
 from mlp_ui import figures
-from mlp_ui import lr_toy as lrt
-from mlp_ui import moons_toy as mt
+from mlp_ui import lr_figures as lrt
+from mlp_ui import moons_figures as mt
 from mlp_ui import toy_common as common
 
 RATES = (0.01, 0.1, 1.0, 0.05)
@@ -113,7 +113,7 @@ def test_lr_figure_has_one_large_panel_per_rate(lr_fig):
     assert isinstance(lr_fig, go.Figure)
     frames = common.frame_epochs(1000)
     assert len(lr_fig.frames) == len(frames)
-    assert len(lr_fig.data) == 4 * len(RATES)  # faint run + trail, dot, note per rate
+    assert len(lr_fig.data) == 3 * len(RATES)  # trail, dot, note per rate: no faint ending
     assert all(len(f.traces) == 3 * len(RATES) for f in lr_fig.frames)
     assert [f.name for f in lr_fig.frames] == [str(e) for e in frames]
     assert "yaxis2" in lr_fig.layout and "xaxis5" not in lr_fig.layout  # one row only
@@ -269,9 +269,9 @@ def test_boundary_figure_animates_snapshots(moons_grids):
     assert len(fig.frames) == 3 and fig.frames[0].traces == (0,)
     assert isinstance(fig.data[0], go.Contour) and len(fig.data[1].x) == len(X)
     assert fig.data[0].contours.start == fig.data[0].contours.end == 0  # the line P = 0.5
-    assert fig.layout.sliders[0].active == 2  # opens on the trained boundary
+    assert fig.layout.sliders[0].active == 0  # opens untrained: the ending is to be watched
     assert fig.layout.xaxis.title.text == "x\u2081" and fig.layout.yaxis.title.text == "x\u2082"
-    np.testing.assert_array_equal(fig.data[0].z, fig.frames[-1].data[0].z)
+    np.testing.assert_array_equal(fig.data[0].z, fig.frames[0].data[0].z)
     assert_all_finite(fig)
     fig.to_json()
 

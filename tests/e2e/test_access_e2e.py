@@ -1,0 +1,152 @@
+"""Phones and keyboards in a real browser: a swipe over a chart scrolls the page, a
+keyboard walk from the page's title reaches its main action with the focus drawn, and
+Play pressed by keyboard keeps the focus on the button (now Pause).
+
+The walks (Tabs from the title to the main action, and what the focus looks like) are
+written to artifacts/keyboard_walk.json for people to read.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, wait_for_app
+
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+MAIN_ACTION = {
+    "Train": ("/?epochs=2", "train_start"),
+    "Learning rate": ("/learning_rate", "toy_lr_chart_play"),
+    "Backprop": ("/backprop", "toy_bp_all"),
+    "Decision boundary": ("/decision_boundary", "toy_moons_boundary_play"),
+    "Mistakes": ("/mistakes", "mistakes_true"),
+    "Libraries": ("/libraries?epochs=1", "lib_start"),
+}
+MOST_TABS = 12
+"""From the page's title to its main action: the sidebar's links come before the title."""
+SCROLLER = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return Math.max(window.scrollY, main ? main.scrollTop : 0,
+                  document.scrollingElement.scrollTop);
+}"""
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const key = [...el.closest('[class*="st-key-"]')?.classList || []]
+    .find(c => c.startsWith('st-key-'));
+  const s = getComputedStyle(el);
+  return {key: key ? key.slice(7) : null, tag: el.tagName, text: (el.innerText || '').trim(),
+          outline: s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor};
+}"""
+
+
+def _open(pg, app_url: str, path: str) -> None:
+    pg.goto(app_url)
+    wait_for_app(pg)
+    pg.goto(app_url + path)
+    wait_for_app(pg)
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        user_agent=PHONE_UA,
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def _swipe(pg, x: float, y: float, dy: float, steps: int = 10) -> None:
+    """A finger put down at (x, y), moved dy pixels in `steps`, lifted (real touch events)."""
+    cdp = pg.context.new_cdp_session(pg)
+    touch = "Input.dispatchTouchEvent"
+    cdp.send(touch, {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for k in range(1, steps + 1):
+        cdp.send(touch, {"type": "touchMove", "touchPoints": [{"x": x, "y": y + dy * k / steps}]})
+        pg.wait_for_timeout(16)
+    cdp.send(touch, {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+@pytest.mark.parametrize("path", ["/mistakes", "/?epochs=2"])
+def test_a_swipe_over_a_chart_scrolls_the_page(phone, app_url, path):
+    _open(phone, app_url, path)
+    chart = phone.locator(".js-plotly-plot").first
+    chart.wait_for()
+    chart.scroll_into_view_if_needed()
+    phone.wait_for_timeout(500)
+    box = chart.bounding_box()
+    before = phone.evaluate(SCROLLER)
+    _swipe(phone, box["x"] + box["width"] / 2, min(box["y"] + box["height"] / 2, 700), -300)
+    phone.wait_for_timeout(500)
+    after = phone.evaluate(SCROLLER)
+    assert after > before + 100, f"the page did not scroll under the swipe: {before} -> {after}"
+    assert not phone.get_by_text("Double-click to zoom back out").count()
+
+
+def test_touch_devices_are_told_to_tap(phone, app_url):
+    _open(phone, app_url, "/")
+    phone.get_by_text("choose settings below and tap Start").wait_for()
+    _open(phone, app_url, "/mistakes")
+    phone.get_by_text("Pick a cell in the menus").wait_for()
+    assert not phone.get_by_text("Click a cell").count()
+
+
+def _walk(pg, target: str) -> tuple[int, dict]:
+    """Tab from the page's title until `target` (a Streamlit key) has the focus."""
+    control = pg.locator(f".st-key-{target} button, .st-key-{target} input").first
+    expect(control).to_be_enabled(timeout=60_000)  # widgets take no focus while a run redraws
+    wait_for_app(pg)
+    pg.locator("h1").first.click()  # the page's start: the sidebar's links come before it
+    for tabs in range(1, 80):
+        pg.keyboard.press("Tab")
+        focused = pg.evaluate(FOCUSED)
+        if focused and focused["key"] == target:
+            return tabs, focused
+    raise AssertionError(f"{target} not reached in 80 Tabs")
+
+
+def test_a_keyboard_walk_reaches_each_main_action_with_the_focus_drawn(page, app_url):
+    walks = {}
+    for name, (path, target) in MAIN_ACTION.items():
+        _open(page, app_url, path)
+        page.locator(f".st-key-{target}").first.wait_for()
+        tabs, focused = _walk(page, target)
+        walks[name] = {"tabs": tabs, "focus": focused}
+        assert tabs <= MOST_TABS, (name, tabs)
+        assert "solid" in focused["outline"] and "3px" in focused["outline"], (name, focused)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "keyboard_walk.json").write_text(json.dumps(walks, indent=1))
+    print(json.dumps(walks, indent=1))
+
+
+def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
+    _open(page, app_url, "/learning_rate")
+    _walk(page, "toy_lr_chart_play")
+    page.keyboard.press("Enter")
+    page.locator(".st-key-toy_lr_chart_play button", has_text="Pause").first.wait_for()
+    wait_for_app(page)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
+                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 3)""",
+        timeout=20_000,
+    )
+    focused = page.evaluate(FOCUSED)
+    assert focused and focused["key"] == "toy_lr_chart_play", focused
+    assert "Pause" in focused["text"]
+    page.keyboard.press("Space")  # the same key again pauses, focus still there
+    page.locator(".st-key-toy_lr_chart_play button", has_text="Play").first.wait_for()
+    wait_for_app(page)
+    focused = page.evaluate(FOCUSED)
+    assert focused and focused["key"] == "toy_lr_chart_play" and "Play" in focused["text"]
