@@ -63,7 +63,7 @@ NEIGHBOURS: dict[str, Layer] = {
 }
 """Package -> what it may import. A new package gets a line here."""
 
-UI_LIBRARIES = {"streamlit", "plotly", "streamlit_drawable_canvas"}
+UI_LIBRARIES = {"streamlit", "plotly"}
 OPTIONAL = {"torch", "keras", "sklearn"}
 """Libraries the app runs without (the Libraries page and the benchmark use them when
 installed): imported only inside the functions that need them."""
