@@ -11,8 +11,8 @@ and `python -m mlp_lab train` call it):
     runs of a whole class in fair turns outside the server's interpreter lock (a run
     that joins a class closes its split helper);
   - else (no pool on this system) the same step in this process, on one thread.
-  The pool and this process run mlp_fast.layers' `FasterStep`: mlp_core's step with
-  its faster forms of sigmoid and softmax.
+  The pool and this process run mlp_core's own `PlainStep` (the code the Train page
+  shows), so they agree to the bit with each other and with `OneThread`.
 - `OneThread`: `mlp_core.training.PlainStep` in this process on one BLAS thread, when
   $MLP_LAB_FAST=0 switches the rest off: exactly the code students read.
 
@@ -39,7 +39,6 @@ from contextlib import contextmanager
 
 from mlp_core.training import AfterBatch, Minibatches, PlainStep
 from mlp_fast import pool, split_process
-from mlp_fast.layers import FasterStep
 from mlp_fast.processes import cpus
 from mlp_fast.threads import one_blas_thread, one_blas_thread_from_now
 
@@ -161,7 +160,7 @@ class FastBackend(_Counted):
     def _unsplit(self, job: Minibatches, after_batch: AfterBatch) -> int:
         """The minibatches through the pool (or the plain step where there is none)."""
         if self._pooled is None:
-            n = FasterStep().run(job, after_batch)
+            n = PlainStep().run(job, after_batch)
             self.batches[PLAIN] += n
             return n
         n = self._pooled.run(job, after_batch)

@@ -52,8 +52,7 @@ import numpy as np
 
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
-from mlp_core.training import AfterBatch, BackendError, Minibatches
-from mlp_fast.layers import FasterStep
+from mlp_core.training import AfterBatch, BackendError, Minibatches, PlainStep
 from mlp_fast.processes import cpus, start_python
 
 CHUNK_SECONDS = 0.1
@@ -213,7 +212,7 @@ def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
         return True
 
     job = Minibatches(chunk.model, chunk.optimizer, X, y, chunk.batches, chunk.reduction)
-    FasterStep().run(job, after_batch)
+    PlainStep().run(job, after_batch)
     return Trained(chunk.model, chunk.optimizer, results, time.perf_counter() - t0)
 
 
@@ -442,7 +441,7 @@ class PoolRun:
             except NoWorkers as exc:
                 self.unavailable = str(exc)
                 rest = replace(job, batches=job.batches[done:])
-                return done + FasterStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
+                return done + PlainStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
             _copy_into(job.model, job.optimizer, trained)
             self._per_batch = trained.seconds / max(len(batches), 1)
             for i, (loss, correct) in enumerate(trained.results):

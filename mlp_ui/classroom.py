@@ -102,7 +102,8 @@ label:has(input:focus-visible) {{
 the switches). Text colours come from the theme (.streamlit/config.toml), not from here."""
 PROJECTOR_CSS = """
 html { font-size: 20px; }
-p, li { font-size: 1.15rem !important; color: #000 !important; }
+p, li { font-size: 1.15rem !important; }
+p:not(button p), li { color: #000 !important; }  /* a button keeps its theme colours */
 button p { font-size: 1.1rem !important; }
 h1 { font-size: 2.6rem !important; }
 code { font-size: 1rem !important; }

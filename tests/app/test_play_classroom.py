@@ -148,7 +148,9 @@ def test_playground_projector_from_the_url():
     at = _open(PLAYGROUND, {"projector": "1"})
     assert at.toggle(key="projector_switch").value
     assert [e.label for e in at.expander if "Data" in e.label]  # the data panel is folded
-    (component,) = at.get("bidi_component")  # the browser draws it large (bigger fonts)
+    (component,) = [  # the Playground's (the identity cookie's is one too)
+        c for c in at.get("bidi_component") if c.proto.component_name.endswith("mlp_lab_playground")
+    ]  # the browser draws it large (bigger fonts)
     assert json.loads(component.proto.json)["big"] is True
     assert at.query_params["projector"] == "1"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.deployment import WHY_NOT, run_local
-from tests.e2e.st_ws import Session, first_visit, trigger
+from tests.e2e.st_ws import Session, first_visit, run_in_own_loop, trigger
 
 ROOT = Path(__file__).resolve().parents[2]
 FINISHED = r"Run #(\d+) finished"
@@ -84,7 +84,7 @@ async def _class_with_a_failure(url: str, run_dir: Path) -> None:
 
 def test_sessions_stick_to_a_replica_and_survive_another_one_stopping(proxy):
     url, run_dir = proxy
-    asyncio.run(asyncio.wait_for(_class_with_a_failure(url, run_dir), 300))
+    run_in_own_loop(_class_with_a_failure(url, run_dir), 300)
 
 
 def _alive(pid: int) -> bool:

@@ -13,6 +13,7 @@ Used only against servers on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 import time
 import urllib.request
@@ -27,6 +28,14 @@ from websockets.typing import Subprotocol
 FINISHED_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
 REPLICA_HEADER = "X-MLP-Lab-Replica"
 """Set by deploy/haproxy.cfg on every answer: the name of the replica that gave it."""
+
+
+def run_in_own_loop(coro, timeout: float):
+    """Run a coroutine to its end on an event loop of its own thread, with a time limit:
+    a browser test earlier in the session (Playwright's sync API) keeps an event loop
+    running in the main thread, where `asyncio.run` refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, timeout)).result()
 
 
 def first_visit(url: str, cookie: str = "", timeout: float = 10.0) -> tuple[str, str]:

@@ -22,7 +22,7 @@ import signal
 from pathlib import Path
 
 import mlp_fast
-from tests.e2e.st_ws import Session, int_value, trigger
+from tests.e2e.st_ws import Session, int_value, run_in_own_loop, trigger
 
 ANOTHER = mlp_fast.CLASS
 STOPPED = "The training worker process stopped while training your run"
@@ -61,7 +61,7 @@ async def _class(url: str) -> list[Session]:
 
 
 def test_sessions_training_at_once_each_get_their_own_run(app_url):
-    students = asyncio.run(asyncio.wait_for(_class(app_url), 300))
+    students = run_in_own_loop(_class(app_url), 300)
     assert not any(s.seen.errors for s in students), [s.seen.errors for s in students]
     assert sum(s.seen.shown(ANOTHER) for s in students) >= 1
 
@@ -152,4 +152,4 @@ async def _kill_a_worker(url: str, server_pid: int) -> None:
 
 def test_a_killed_worker_stops_one_run_which_continues(app_server):
     server, _ = app_server
-    asyncio.run(asyncio.wait_for(_kill_a_worker(server.url, server.pid), 300))
+    run_in_own_loop(_kill_a_worker(server.url, server.pid), 300)

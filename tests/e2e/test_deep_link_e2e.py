@@ -21,6 +21,8 @@ MENU = [
     "Mistakes",
     "Draw",
     "Libraries",
+    "Class",
+    "Board",
 ]
 
 

@@ -104,6 +104,7 @@ def _px(locator) -> float:
 
 def test_projector_mode_gallery_and_matrix_read_from_the_back(page, app_url, tmp_path):
     true, said = _busiest_cell(tmp_path)
+    page.set_viewport_size({"width": 1920, "height": 1080})  # a projector's screen
     open_page(page, f"{app_url}/?projector=1", "Mistakes")
     page.locator(".st-key-mistakes_gallery .main-svg").first.wait_for()
     wait_for_app(page)

@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, wait_for_app
 
@@ -95,7 +96,14 @@ def test_learning_rate_exact_gradient_explains_lr_one(page, app_url):
     page.get_by_text("Exact gradient", exact=True).click()
     wait_for_app(page)
     page.keyboard.press("Escape")
-    page.locator(".st-key-toy_lr_reveal_button button").first.click()  # after the guess
+    reveal = page.locator(".st-key-toy_lr_reveal_button button").first  # after the guess
+    for _ in range(5):  # a click during the toggle's rerun can be drawn over: press again
+        reveal.click()
+        try:
+            reveal.wait_for(state="detached", timeout=6_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.get_by_text("overflowed: w reached").wait_for(timeout=30_000)
     assert page.get_by_text("Why lr = 1 freezes with the book's gradient").is_visible()
     page.set_viewport_size(TALL)
