@@ -12,7 +12,9 @@ from mlp_core.config import HIDDEN_ACTIVATIONS, LOSS_NAMES
 from mlp_ui.engine_source import ROOT, pieces
 
 
-@pytest.mark.parametrize(("activation", "loss"), itertools.product(HIDDEN_ACTIVATIONS, LOSS_NAMES))
+@pytest.mark.parametrize(
+    ("activation", "loss"), list(itertools.product(HIDDEN_ACTIVATIONS, LOSS_NAMES))
+)
 def test_every_piece_is_the_file_s_own_lines(activation, loss):
     found = pieces(activation, loss)
     assert [p.name for p in found][:2] == ["train_batch", "MLP.forward"]
