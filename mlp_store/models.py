@@ -66,30 +66,27 @@ class RunRow(Base):
     size: Mapped[int]  # bytes of model and JSON together, for the per-student bound
 
 
-class SnapshotRow(Base):
+class Kept:
+    """The columns of a small thing a student keeps: a name and a JSON payload."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(owner(), index=True)
+    created: Mapped[float]
+    name: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    size: Mapped[int]
+
+
+class SnapshotRow(Kept, Base):
     """A Playground snapshot (its settings, epoch and curves)."""
 
     __tablename__ = "snapshots"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    identity_id: Mapped[int] = mapped_column(owner(), index=True)
-    created: Mapped[float]
-    name: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    size: Mapped[int]
 
-
-class ComparisonRow(Base):
+class ComparisonRow(Kept, Base):
     """A Libraries comparison a student kept (the runs' settings and curves)."""
 
     __tablename__ = "comparisons"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    identity_id: Mapped[int] = mapped_column(owner(), index=True)
-    created: Mapped[float]
-    name: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    size: Mapped[int]
 
 
 class TransferCode(Base):
