@@ -34,6 +34,12 @@ SCROLLER = """() => {
   return Math.max(window.scrollY, main ? main.scrollTop : 0,
                   document.scrollingElement.scrollTop);
 }"""
+ROOM_BELOW = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const rooms = [main, document.scrollingElement].filter(Boolean)
+    .map((el) => el.scrollHeight - el.clientHeight - el.scrollTop);
+  return Math.max(...rooms);
+}"""
 FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
@@ -87,11 +93,19 @@ def test_a_swipe_over_a_chart_scrolls_the_page(phone, app_url, path):
     chart.scroll_into_view_if_needed()
     phone.wait_for_timeout(500)
     box = chart.bounding_box()
-    before = phone.evaluate(SCROLLER)
-    _swipe(phone, box["x"] + box["width"] / 2, min(box["y"] + box["height"] / 2, 700), -300)
+    before, room = phone.evaluate(SCROLLER), phone.evaluate(ROOM_BELOW)
+    # A finger moving up scrolls down; at the page's foot (no room below) it moves down.
+    top, bottom = max(box["y"], 0) + 10, min(box["y"] + box["height"], 844) - 10
+    if room > 150:
+        y = bottom
+        dy = -min(300, y - 10)
+    else:
+        y = top
+        dy = min(300, 834 - y)
+    _swipe(phone, box["x"] + box["width"] / 2, y, dy)
     phone.wait_for_timeout(500)
-    after = phone.evaluate(SCROLLER)
-    assert after > before + 100, f"the page did not scroll under the swipe: {before} -> {after}"
+    moved = (phone.evaluate(SCROLLER) - before) * (-1 if dy > 0 else 1)
+    assert moved > 100, f"the page did not scroll under the swipe: {before} moved {moved}"
     assert not phone.get_by_text("Double-click to zoom back out").count()
 
 
