@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from mlp_core import holdout, provenance
+from mlp_core.config import scaling_of
 from mlp_core.data import Dataset, prepare
 from mlp_core.mnist import MnistData, fetch_mnist, load_mnist
 from mlp_core.network import MLP
@@ -50,6 +51,8 @@ def fetch_full_mnist(progress=None) -> MnistData:
     mnist.clear()
     dataset.clear()
     test_half.clear()
+    public_images.clear()
+    default_model_score.clear()
     return mnist()
 
 
@@ -70,6 +73,20 @@ def test_half(scaling: str, half: holdout.Half) -> tuple[np.ndarray, np.ndarray,
     return X, y, holdout.describe(half, whole, data.y_test)
 
 
+def public_test(scaling: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """The test digits every page reports on: the public half, X (n, 784), y (n,), and
+    their name ("5,001 MNIST test digits (the public half)"). The private half is a class
+    board's alone: a page that scored on it would let students tune to it."""
+    return test_half(scaling, "public")
+
+
+@st.cache_resource(show_spinner=False)
+def public_images() -> np.ndarray:
+    """The raw pictures (n, 28, 28) uint8 of the public half, in public_test's order."""
+    raw = mnist()
+    return raw.X_test[holdout.indices(raw.y_test, "public")].reshape(-1, 28, 28)
+
+
 def test_score(
     model: MLP, scaling: str, trained_on: provenance.TrainedOn | None
 ) -> tuple[float | None, str]:
@@ -77,7 +94,7 @@ def test_score(
     model trained on them (the offline sample is made of MNIST training images) or cannot
     be scored. The private half is a class board's (mlp_core.holdout)."""
     data = dataset(scaling, "float32")
-    X_test, y_test, digits = test_half(scaling, "public")
+    X_test, y_test, digits = public_test(scaling)
     if model.sizes[0] != data.X_test.shape[1]:
         return None, f"not measured: the model takes {model.sizes[0]} inputs, not digits"
     if provenance.unseen(trained_on, data.kind) is False:
@@ -89,6 +106,16 @@ def test_score(
     if trained_on is None:
         digits += " (the model file does not say which digits it trained on)"
     return acc, digits
+
+
+@st.cache_resource(show_spinner=False)
+def default_model_score() -> tuple[float | None, str]:
+    """The pretrained default's accuracy on the public half (its file's own number is on
+    all 10,000 test digits, the private half included: never shown)."""
+    saved = default_model()
+    if saved is None:
+        return None, "no pretrained model"
+    return test_score(saved.model, scaling_of(saved.config), saved_trained_on(saved))
 
 
 def saved_trained_on(saved: SavedModel) -> provenance.TrainedOn | None:

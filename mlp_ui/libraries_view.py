@@ -18,7 +18,6 @@ from streamlit.delta_generator import DeltaGenerator
 from mlp_compare import codegen, notes, one_step
 from mlp_compare import conversions as cv
 from mlp_compare.runs import Comparison, seconds_per_epoch
-from mlp_core import provenance
 from mlp_core.config import TrainConfig
 from mlp_core.history import Status
 from mlp_core.losses import LOSSES
@@ -167,7 +166,8 @@ def draw(view: View) -> None:
     with view.table.container():
         st.dataframe(table(found), hide_index=True, width="stretch")
         st.caption(
-            "Test accuracy: on the test digits, which none of the networks trained on, "
+            "Test accuracy: on the public half of the test digits, which none of the "
+            "networks trained on (the other half is kept for class boards), "
             "once the runs stop. Seconds per epoch: the median, training plus one pass "
             "over the validation digits, every library on one thread (the Train page "
             "spreads mlp_core over two cores)."
@@ -193,8 +193,7 @@ def _status(found: Comparison) -> str:
 
 def table(found: Comparison) -> list[dict]:
     """One row per library: test accuracy (when not training), seconds per epoch, size."""
-    data = ui_data.dataset(found.config.scaling, found.config.dtype)
-    digits = f"test accuracy ({provenance.name_test_set(data.kind, len(data.y_test))})"
+    digits = f"test accuracy ({ui_data.public_test(found.config.scaling)[2]})"
     rows = []
     for name, run in found.runs.items():
         spe = seconds_per_epoch(run.history)
@@ -220,9 +219,10 @@ def _test_accuracy(found: Comparison, name: str) -> float | None:
         return None
     key = (name, len(run.history.epochs))
     if key not in found.test_scores:
-        data = ui_data.dataset(found.config.scaling, found.config.dtype)
+        X, y, _ = ui_data.public_test(found.config.scaling)  # the private half: boards only
+        X = X.astype(found.config.np_dtype, copy=False)
         with found.lock:
-            found.test_scores[key] = run.accuracy(data.X_test, data.y_test)
+            found.test_scores[key] = run.accuracy(X, y)
     return found.test_scores[key]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from mlp_core import provenance
+from mlp_core import holdout, provenance
 from mlp_core.idx import COLS, ROWS
 from mlp_core.mnist import MnistData
 from mlp_core.network import MLP
@@ -155,14 +155,15 @@ def test_set(choice, ds) -> tuple[bool, str]:
     """Whether the test digits of `ds` are unseen by the chosen model, and what to say:
     their name, or why they cannot be used (the offline sample is MNIST training images)."""
     seen = provenance.unseen(choice.trained_on, ds.kind)
-    digits = provenance.name_test_set(ds.kind, len(ds.y_test))
+    whole = provenance.name_test_set(ds.kind, len(ds.y_test))
+    digits = holdout.describe("public", whole, ds.y_test)
     if seen is False:
         return False, (
             f"This model trained on {choice.trained_on.describe()}, and the offline "
             f"sample's digits are among them: its mistakes on the {digits} would say "
             "nothing about digits it never saw, so none are shown. Train a model on this "
             "page's data (Train page), or fetch full MNIST (sidebar) to see the mistakes "
-            "on its 10,000 test digits."
+            "on the public half of its 10,000 test digits."
         )
     if seen is None:
         digits += " (the model file does not say which digits it trained on)"

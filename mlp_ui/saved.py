@@ -181,6 +181,9 @@ def to_run(stored: ms.StoredRun) -> state.Run:
             "restarted): Continue trains on from its last saved weights"
         )
     prov = rec.provenance or {}
+    test_acc, test_on = prov.get("test_acc"), str(prov.get("test_on", ""))
+    if test_acc is not None and "(the public half)" not in test_on:
+        test_acc, test_on = None, ""  # saved before the halves: scored again on the public one
     run = state.Run(
         summary.number,
         rec.name,
@@ -190,8 +193,8 @@ def to_run(stored: ms.StoredRun) -> state.Run:
         source=_source(str(prov.get("source") or "")),
         data=str(prov.get("data", "")),
         trained_on=TrainedOn.from_dict(prov.get("trained_on")),
-        test_acc=prov.get("test_acc"),
-        test_on=str(prov.get("test_on", "")),
+        test_acc=test_acc,
+        test_on=test_on,
         created=summary.created,
     )
     run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend

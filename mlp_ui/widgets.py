@@ -135,8 +135,8 @@ def _model_status() -> None:
         return
     saved = data.default_model()
     if saved is not None:
-        acc, on = saved.metadata.get("test_acc"), saved.metadata.get("test_on")
-        acc_text = f", test accuracy {acc:.2%} on {on}" if acc and on else ""
+        acc, on = data.default_model_score()  # on the public half, never the file's number
+        acc_text = f", test accuracy {acc:.2%} on {on}" if acc is not None else ""
         st.caption(
             f"None trained yet: pages use the pretrained default "
             f"({'-'.join(map(str, saved.model.sizes))}{acc_text})."

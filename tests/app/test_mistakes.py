@@ -172,8 +172,8 @@ def test_page_with_a_session_model_and_class_filters():
     if ui_data.default_model() is not None:
         assert at.selectbox(key="mistakes_model").value.startswith("Your model")
     assert float(_metric(at, "Test accuracy").rstrip("%")) < 40  # untrained: mostly wrong
-    ds = ui_data.dataset("pm1")
-    pred = mv.predict_all(model, ds.X_test, ds.y_test)
+    X, y, _ = ui_data.public_test("pm1")  # the page's digits: the public half
+    pred = mv.predict_all(model, X, y)
     cm = mv.confusion(pred.y_true, pred.y_pred)
     off = np.where(np.eye(10, dtype=bool), -1, cm)
     t, p = np.unravel_index(off.argmax(), cm.shape)  # the most common confusion
@@ -216,7 +216,9 @@ def test_offline_the_default_is_scored_on_digits_it_never_saw():
     accuracy = float(_metric(at, "Test accuracy").rstrip("%"))
     assert 90 < accuracy < 100  # 98.1 % measured: not the 100 % of digits it trained on
     text = " ".join(m.value for m in at.markdown)
-    assert "1,000 offline-sample test digits, which this model never trained on" in text
+    # the public half only: no page shows a score on the private half (a class board's)
+    assert "502 offline-sample test digits (the public half), which this model never" in text
+    assert _metric(at, "Misclassified (of 502)")
 
 
 def test_a_model_that_trained_on_the_sample_digits_gets_no_accuracy_offline():
@@ -255,8 +257,8 @@ def _click(at: AppTest, label: str) -> AppTest:
 def _session_case() -> tuple[AppTest, mv.Predictions, np.ndarray]:
     model, _, _ = _random_case(1)
     at = _open(model)
-    ds = ui_data.dataset("pm1")
-    pred = mv.predict_all(model, ds.X_test, ds.y_test)
+    X, y, _ = ui_data.public_test("pm1")  # the page's digits: the public half
+    pred = mv.predict_all(model, X, y)
     return at, pred, mv.confusion(pred.y_true, pred.y_pred)
 
 

@@ -57,6 +57,7 @@ def test_a_finished_run_is_found_again_by_the_same_browser():
     for a, b in zip(back.model.parameters(), run.model.parameters(), strict=True):
         np.testing.assert_array_equal(a, b)  # the same weights
     assert back.test_acc == run.test_acc and back.test_on == run.test_on
+    assert back.test_on.endswith("(the public half)")  # never a score on the private half
     assert f"Run #{run.id} finished 2 epochs" in " ".join(s.value for s in again.success)
     (table,) = [d.value for d in again.dataframe if "run" in d.value.columns]  # the runs table
     assert list(table["run"]) == [f"#{run.id}"] and list(table["status"]) == ["done"]

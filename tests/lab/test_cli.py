@@ -154,6 +154,24 @@ def test_train_on_the_offline_sample(trained):
     assert "sample" in final["data_source"]
     assert final["valid_acc"] == trained[1]["valid_acc"]
     assert final["test_acc"] > 0.8  # 2 epochs of the default 784-100-10 on 3,500 digits
+    # the public half of the test digits; the private half is a class board's alone
+    assert final["test_on"] == "502 offline-sample test digits (the public half)"
+    assert "book_test_acc" not in final  # only the book's own run scores all of them
+
+
+def test_train_scores_the_public_half_it_names(trained, offline, monkeypatch):
+    """The number is the saved model's accuracy on exactly the public half."""
+    from mlp_core import holdout
+    from mlp_core.data import prepare
+    from mlp_core.mnist import load_mnist
+
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    monkeypatch.setenv("MLP_LAB_CACHE", offline[1]["MLP_LAB_CACHE"])
+    saved = load_model(offline[0] / "model.npz")
+    data = prepare(load_mnist(download=False), scaling=saved.config.scaling)
+    assert data.kind == "sample"
+    X, y = holdout.take(data.X_test, data.y_test, "public")
+    assert trained[-1]["test_acc"] == float((saved.model.predict(X) == y).mean())
 
 
 def test_train_out_saves_a_loadable_model(trained, offline):
@@ -389,3 +407,25 @@ def test_the_core_refuses_the_same_sizes_for_library_callers():
     with pytest.raises(ValueError, match="between 1 and 1,000; got 5,000"):
         train_moons(*make_moons_np(), 5000)
     assert lr_toy(0.1, 0).w.shape == (0,)  # 0 epochs: an empty run, for library callers
+
+
+def test_only_the_books_own_run_is_also_scored_on_every_test_digit(offline, monkeypatch):
+    """The book scores its run on all 10,000 test digits (SPEC.md): `--preset book`
+    unchanged keeps that number, and says that the private half is among them."""
+    from mlp_core.config import BOOK
+    from mlp_core.data import prepare
+    from mlp_core.mnist import load_mnist
+    from mlp_core.training import Trainer
+    from mlp_lab import cli
+
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    monkeypatch.setenv("MLP_LAB_CACHE", offline[1]["MLP_LAB_CACHE"])
+    data = prepare(load_mnist(download=False), scaling=BOOK.scaling)
+    trainer = Trainer(BOOK.replace(n_train=500, epochs=1), data)
+    trainer.run()
+    book = cli._test_scores(trainer, data, book=True)
+    assert book["book_test_acc"] == trainer.accuracy(data.X_test, data.y_test)
+    assert book["book_test_on"].startswith("all 1,000 offline-sample test digits, as the book")
+    assert "private half is among them" in book["book_test_on"]
+    plain = cli._test_scores(trainer, data, book=False)
+    assert set(plain) == {"test_acc", "test_on"} and plain["test_acc"] == book["test_acc"]
