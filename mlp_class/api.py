@@ -180,6 +180,21 @@ class ClassStore:
                 raise Refused("no such entry in this class")
             row.removed = reason
 
+    def saved_model(self, code: str, key: str, submission_id: int) -> tuple[bytes, int]:
+        """A submission's model file and its epochs, for the teacher to train it again."""
+        if not str(submission_id).isdigit():
+            raise Refused("no such entry in this class")
+        with self._read() as s:
+            room = self._teacher(s, code, key)
+            row = s.execute(
+                select(Submission.model, Submission.epochs)
+                .join(Challenge, Challenge.id == Submission.challenge_id)
+                .where(Submission.id == _int(submission_id), Challenge.class_id == room.id)
+            ).first()
+            if row is None:
+                raise Refused("no such entry in this class")
+            return bytes(row[0]), int(row[1])
+
     def _challenge_of(self, s: Session, room: ClassRoom, challenge_id: int) -> Challenge:
         row = s.get(Challenge, int(challenge_id))
         if row is None or row.class_id != room.id:

@@ -13,7 +13,7 @@ from mlp_class.api import ClassStore, Refused
 from mlp_core.challenge import RULES, Rules
 from mlp_core.config import SCHEMA, TrainConfig
 from mlp_store import StoreError
-from mlp_ui import class_state, state
+from mlp_ui import class_retrain, class_state, state
 from mlp_ui.class_text import plain
 from mlp_ui.class_view import links
 
@@ -115,6 +115,8 @@ def _challenge_box(store: ClassStore, code: str, key: str, ch: dict) -> None:
             _act(lambda: store.set_open(code, key, ch["id"], not ch["open"]))
         _watch(store, code, key, ch["id"])
         _remove(store, code, key, ch["id"])
+        with st.expander("Re-train a submission here, to check it bit for bit"):
+            class_retrain.panel(store, code, key, ch["id"])
 
 
 @st.fragment(run_every=2.0)

@@ -4,6 +4,7 @@ board ranks them; a rule-breaking run is refused; the teacher removes an entry."
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from mlp_class.api import ClassStore
 from mlp_store import open_store
 from mlp_ui import board_view, class_train
+from tests.fast.test_exact import _Busy
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
@@ -136,3 +138,21 @@ def test_a_wrong_code_says_only_that_it_is_wrong():
 def test_the_board_without_a_challenge_says_where_to_open_it():
     at = _page("views/board.py")
     assert "open it from the challenge's Board link" in _texts(at.info)
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "busy"])
+def test_the_teacher_retrains_a_submission_bit_for_bit(busy):
+    """Re-train in the teacher's view: the saved weights again, to the bit, and the same
+    private score, also while another run of the server trains all along."""
+    teacher, code, cid = _teacher({})
+    student = _train(_student(code, "Ada"), code, cid, {})
+    assert _submit(student).startswith("Submitted")
+    (entry,) = _classes().entries(code, cid)
+    _ok(teacher.run())
+    button = teacher.button(key=f"class_retrain_{entry.id}")
+    with _Busy() if busy else contextlib.nullcontext():
+        _ok(button.click().run())
+    said = _texts(teacher.success)
+    assert f"#{entry.id}: the same weights, bit for bit" in said, _texts(teacher.error)
+    assert f"private half: {entry.score:.2%} re-trained, {entry.score:.2%} on the board" in said
+    assert "exact: one route for the whole run" in _texts(teacher.caption)
