@@ -25,6 +25,7 @@ from mlp_fast.backend import (
     OneThread,
     active_runs,
     choose,
+    warm,
     worth_splitting,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "OneThread",
     "active_runs",
     "choose",
+    "warm",
     "worth_splitting",
 ]

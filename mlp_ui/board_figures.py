@@ -20,8 +20,16 @@ AXES = {
 }
 
 
+def seconds(s: float) -> float:
+    """Training seconds as shown: two significant digits under 10 s (a tiny run's 0.04 s
+    is not 0), one decimal above."""
+    return float(f"{s:.2g}") if s < 10 else round(s, 1)
+
+
 def _label(e: Entry) -> str:
-    return f"{html.escape(e.name)}: {e.score:.2%}, {e.params:,} parameters, {e.seconds:.1f} s"
+    return (
+        f"{html.escape(e.name)}: {e.score:.2%}, {e.params:,} parameters, {seconds(e.seconds):g} s"
+    )
 
 
 def spread(entries: Sequence[Entry], best: Sequence[Entry], x: str = "params") -> go.Figure:

@@ -48,7 +48,7 @@ def _table(best: list[Entry]) -> list[dict]:
             "name": e.name,
             "accuracy (%)": round(100 * e.score, 2),
             "parameters": e.params,
-            "seconds": round(e.seconds, 1),
+            "seconds": board_figures.seconds(e.seconds),
             "epochs": e.epochs,
             "submitted": _ago(e.created),
         }

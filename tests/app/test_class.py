@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_class.api import ClassStore
 from mlp_store import open_store
-from mlp_ui import board_view, class_train
+from mlp_ui import board_figures, board_view, class_train
 from tests.fast.test_exact import _Busy
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -156,3 +156,27 @@ def test_the_teacher_retrains_a_submission_bit_for_bit(busy):
     assert f"#{entry.id}: the same weights, bit for bit" in said, _texts(teacher.error)
     assert f"private half: {entry.score:.2%} re-trained, {entry.score:.2%} on the board" in said
     assert "exact: one route for the whole run" in _texts(teacher.caption)
+
+
+def test_a_tiny_runs_seconds_are_not_shown_as_zero():
+    """A run of a few hundredths of a second (1,000 digits, 20 units) showed "0" seconds
+    on the board: the table rounded to tenths. Two significant digits, and the entry's
+    seconds are the sum of its epochs' (training and the validation pass)."""
+    from mlp_class.api import Entry
+
+    entry = Entry(1, 1, "Ada", 0.9, 15910, 0.043, 2, 0.0, {}, {"epochs": []}, None)
+    (row,) = board_view._table([entry])
+    assert row["seconds"] == 0.043
+    assert board_figures.seconds(123.456) == 123.5 and board_figures.seconds(2.345) == 2.3
+
+
+def test_the_board_shows_the_seconds_the_run_trained():
+    _, code, cid = _teacher({})
+    at = _train(_student(code, "Ada"), code, cid, {})
+    (run,) = list(at.session_state["mlp_runs"].values())[-1:]
+    assert _submit(at).startswith("Submitted")
+    (entry,) = _classes().entries(code, cid)
+    assert entry.seconds == sum(e.seconds for e in run.history.epochs) > 0
+    board = _page("views/board.py", {"class": code, "challenge": str(cid)})
+    (shown,) = board.dataframe[0].value["seconds"]
+    assert shown == board_figures.seconds(entry.seconds) > 0

@@ -258,3 +258,28 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.fixture
+def no_pool(monkeypatch: pytest.MonkeyPatch):
+    """A server whose pool has not started yet (one worker when it does)."""
+    pool.close_pool()
+    monkeypatch.setenv(pool.ENV_WORKERS, "1")
+    yield
+    pool.close_pool()
+
+
+def test_warm_starts_the_workers_and_shares_the_data_before_a_run_is_timed(no_pool):
+    """A challenge's run is timed from its first minibatch: the pool's start and the copy
+    of the data into shared memory (the first run of a server) happen in `warm` before."""
+    import mlp_fast
+
+    data = digits_like(dtype=np.float32)
+    assert pool._POOL is None  # a new server: no worker yet
+    mlp_fast.warm(data.X_train, data.y_train)
+    assert pool._POOL is not None and pool._POOL.ready(timeout=0)
+    shared = dict(pool._SHARED)
+    trainer = Trainer(CONFIG.replace(dtype="float32"), data, backend=mlp_fast.choose(exact=True))
+    trainer.run()
+    trainer.backend.close()
+    assert dict(pool._SHARED) == shared  # the run found its data shared already
