@@ -429,6 +429,35 @@ class ClassStore:
             )
             return [_entry(row) for row in s.execute(query).all()]
 
+    def board_version(self, code: str, challenge_id: int) -> tuple | None:
+        """A few numbers that change whenever the challenge's board would (a submission
+        added, removed or deleted; the challenge closed, reopened or past its end), from
+        one small query: a board's viewers check it often and redraw only on a change.
+        None: no such challenge in this class."""
+        if not str(challenge_id).isdigit():
+            return None
+        with self._read() as s:
+            row = s.execute(
+                select(
+                    Challenge.open,
+                    Challenge.ends_at,
+                    func.count(Submission.id),
+                    func.max(Submission.id),
+                    func.count(Submission.removed),
+                )
+                .join(ClassRoom, ClassRoom.id == Challenge.class_id)
+                .outerjoin(Submission, Submission.challenge_id == Challenge.id)
+                .where(
+                    ClassRoom.code == (words.read_code(code) or ""),
+                    Challenge.id == _int(challenge_id),
+                )
+                .group_by(Challenge.id, Challenge.open, Challenge.ends_at)
+            ).first()
+        if row is None:
+            return None
+        is_open, ends_at, *counts = row
+        return (bool(is_open and (ends_at is None or time.time() <= ends_at)), *counts)
+
     def mine(self, code: str, challenge_id: int, owner: Identity) -> list[Entry]:
         """This browser's own submissions (with the teacher's reasons for removed ones)."""
         with self._read() as s:

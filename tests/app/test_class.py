@@ -23,6 +23,7 @@ SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
 @pytest.fixture(autouse=True)
 def fresh_caches():
     board_view.board_data.clear()
+    board_view.board_version.clear()
     class_train._challenge.clear()
 
 

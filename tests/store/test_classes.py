@@ -267,3 +267,34 @@ def test_the_teacher_sees_how_far_each_student_trains(classes, store, room):
     classes.report_progress(code, outsider, 9.0, 10)  # not a member: nothing noted
     (row,) = classes.members(code, key, ch)
     assert (row["name"], row["progress"], row["of"], row["entries"]) == ("Ada", 1.5, 10, 0)
+
+
+def test_the_board_version_moves_with_every_change_a_board_shows(classes, store, room):
+    """One small query a board's viewers check every second: it changes when the board
+    would (a submission, a removal, a student forgotten, the challenge closed or
+    reopened) and only then; None for a challenge not in the class."""
+    code, key, ch = room
+    ada, bob = _who(store), _who(store)
+    classes.join(code, ada, "Ada")
+    classes.join(code, bob, "Bob")
+    seen = [classes.board_version(code, ch)]
+    assert classes.board_version(code, ch) == seen[-1]  # nothing happened: the same
+    classes.report_progress(code, ada, 1.0, 10)  # training progress is not the board's
+    assert classes.board_version(code, ch) == seen[-1]
+    sid = classes.submit(code, ch, ada, _entry(0.9))
+    seen.append(classes.board_version(code, ch))
+    classes.submit(code, ch, bob, _entry(0.8))
+    seen.append(classes.board_version(code, ch))
+    classes.remove_entry(code, key, sid, "copied")
+    seen.append(classes.board_version(code, ch))
+    classes.set_open(code, key, ch, False)
+    seen.append(classes.board_version(code, ch))
+    classes.set_open(code, key, ch, True)
+    seen.append(classes.board_version(code, ch))
+    forget(store, bob)
+    seen.append(classes.board_version(code, ch))
+    assert len(set(seen)) == len(seen) - 1  # all differ, but reopened == as before closing
+    assert seen[-3] != seen[-2] and seen[-2] == seen[-4]
+    other_code, _ = classes.create_class("Other", _who(store))
+    assert classes.board_version(other_code, ch) is None
+    assert classes.board_version(code, "1 OR 1=1") is None
