@@ -119,12 +119,14 @@ class Session:
         keep: bool = False,
         source: str = "",
         headers: dict[str, str] | None = None,
+        query: str = "",
     ) -> None:
         """`source`: the local address to connect from (127.0.0.2 etc.: another machine,
         as a proxy on 127.0.0.1 sees it), the system's choice when ''; `headers`: more
-        headers for the websocket's request."""
+        headers for the websocket's request; `query`: the page address's query string
+        (without '?'), sent with every script run unless one is named."""
         self.url, self.cookie, self.keep = url.rstrip("/"), cookie, keep
-        self.source, self.headers = source, dict(headers or {})
+        self.source, self.headers, self.query = source, dict(headers or {}), query
         self.seen = Seen()
         self.closed: asyncio.Event | None = None
         self.close_code: int | None = None
@@ -157,13 +159,17 @@ class Session:
             await asyncio.wait([self._reader], timeout=5)
 
     async def rerun(
-        self, widgets: list[WidgetState] = (), page: str = "", query: str = "", fragment: str = ""
+        self,
+        widgets: list[WidgetState] = (),
+        page: str = "",
+        query: str | None = None,
+        fragment: str = "",
     ) -> None:
         """Ask for a script run of `page` ('' = the default page) with these widget states
         and this query string (without '?'); with `fragment`, a run of that timed fragment
         only, as the browser asks for when its timer fires (`Seen.fragments`)."""
         msg = BackMsg()
-        msg.rerun_script.query_string = query
+        msg.rerun_script.query_string = self.query if query is None else query
         msg.rerun_script.page_name = page
         msg.rerun_script.widget_states.widgets.extend(widgets)
         if fragment:
