@@ -98,7 +98,10 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--label", default="", help="name of this configuration in the table row")
     p.add_argument("--board", action="store_true", help="a class challenge, its board open")
     p.add_argument("--database-url", default="", help="with --url --board: the server's database")
-    return p.parse_args()
+    args = p.parse_args()
+    if args.board and args.url and not args.database_url:
+        p.error("--board with --url needs --database-url (where the class is made)")
+    return args
 
 
 # -- the machine: load, the server's processes, memory and CPU from /proc ----------------
