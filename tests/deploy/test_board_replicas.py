@@ -19,6 +19,7 @@ Skips without haproxy, PostgreSQL or Chromium.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 
@@ -115,7 +116,8 @@ def test_a_submission_on_one_replica_is_on_the_board_of_another(browser, deploym
     line = (
         f"student on {mine}, board on {other} (3 replicas, PostgreSQL): on the board "
         f"{shown - submitted:.2f} s after the page said 'Submitted' "
-        f"({shown - clicked:.2f} s after the click); target 2 s"
+        f"({shown - clicked:.2f} s after the click); target 2 s; load average "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     print(line)
     ARTIFACTS.mkdir(exist_ok=True)
