@@ -38,9 +38,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-
 from mlp_class.api import ClassStore, NewEntry  # noqa: E402
 from mlp_core.challenge import Rules  # noqa: E402
 from mlp_store import identity_for, new_secret, open_store  # noqa: E402
@@ -105,58 +102,33 @@ def submit(classes: ClassStore, code: str, challenge: int, name: str, k: int) ->
 
 # -- a viewer: a browser tab on the board ---------------------------------------------------
 class Viewer(Session):
-    """A Session that reruns its page's run_every fragments as the browser does."""
+    """A board's tab: reruns the page's timed fragments as the browser does (its
+    timers start again with every full run, and do not catch up when late)."""
 
     def __init__(self, url: str, query: str) -> None:
-        super().__init__(url, keep=False)
-        self.query = query
-        self.fragments: dict[str, float] = {}  # fragment id -> interval (s)
-        self.due: dict[str, float] = {}  # fragment id -> when its next rerun is asked
+        super().__init__(url, query=query)
         self.asked = 0
-        self.page_hash = ""
+        self._runs_seen = 0
         self._ticker: asyncio.Task | None = None
 
     async def open_board(self) -> None:
         await self.open()
         self._ticker = asyncio.create_task(self._tick())
-        await self._send("")
+        await self.rerun(page="board")
         await self.run_finished(timeout=120)
 
-    async def _send(self, fragment: str) -> None:
-        msg = BackMsg()
-        msg.rerun_script.query_string = self.query
-        msg.rerun_script.page_name = "board"
-        if fragment:  # as the browser: the page it shows, by its script's hash
-            msg.rerun_script.page_script_hash = self.page_hash
-            msg.rerun_script.fragment_id = fragment
-            msg.rerun_script.is_auto_rerun = True
-        self.asked += 1
-        await self._ws.send(msg.SerializeToString())
-
-    def _take(self, data: bytes) -> None:
-        super()._take(data)
-        msg = ForwardMsg()
-        msg.ParseFromString(data)
-        full_run = msg.WhichOneof("type") == "new_session" and not msg.metadata.run.fragment_ids
-        if full_run:  # the browser forgets the earlier run's timers (cleanupAutoReruns)
-            self.fragments.clear()
-            self.due.clear()
-        elif msg.WhichOneof("type") == "navigation":  # the page shown (st.navigation's)
-            self.page_hash = msg.navigation.page_script_hash
-        elif msg.WhichOneof("type") == "auto_rerun":
-            self.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
-        elif msg.WhichOneof("type") == "stop_auto_rerun":
-            self.fragments.clear()
-
     async def _tick(self) -> None:
-        """Every fragment's interval, ask for its rerun (the browser's setInterval)."""
+        due: dict[str, float] = {}
         while not self.closed.is_set():
             await asyncio.sleep(0.05)
-            for fragment, interval in list(self.fragments.items()):
-                at = self.due.setdefault(fragment, time.monotonic() + interval)
+            for fragment, interval in list(self.seen.fragments.items()):
+                at = due.setdefault(fragment, time.monotonic() + interval)
                 if time.monotonic() >= at:
-                    self.due[fragment] = max(at + interval, time.monotonic())
-                    await self._send(fragment)
+                    due[fragment] = max(at + interval, time.monotonic())
+                    self.asked += 1
+                    await self.rerun(page="board", fragment=fragment)
+            for gone in set(due) - set(self.seen.fragments):
+                del due[gone]
 
     async def close(self) -> None:
         if self._ticker is not None:

@@ -523,7 +523,7 @@ async def keep_board(board: Session, stop: asyncio.Event) -> None:
     until `stop`."""
     due: dict[str, float] = {}
     while not stop.is_set():
-        for fragment, every in board.seen.fragments.items():
+        for fragment, every in list(board.seen.fragments.items()):
             if now() >= due.setdefault(fragment, now() + every):
                 due[fragment] = now() + every
                 await board.rerun(page="board", fragment=fragment)

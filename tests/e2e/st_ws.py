@@ -131,6 +131,7 @@ class Session:
         self.closed: asyncio.Event | None = None
         self.close_code: int | None = None
         self.replica = ""  # behind deploy/haproxy.cfg: the replica the websocket went to
+        self.page_hash = ""  # the script hash of the page shown (from `navigation`)
         self._ws = None
         self._reader: asyncio.Task | None = None
         self._waiters: list[tuple[re.Pattern[bytes], asyncio.Future]] = []
@@ -172,7 +173,9 @@ class Session:
         msg.rerun_script.query_string = self.query if query is None else query
         msg.rerun_script.page_name = page
         msg.rerun_script.widget_states.widgets.extend(widgets)
-        if fragment:
+        if fragment:  # as the browser: with the page it shows (st.navigation's hash),
+            # which a full rerun the fragment asks for (st.rerun()) keeps
+            msg.rerun_script.page_script_hash = self.page_hash
             msg.rerun_script.fragment_id = fragment
             msg.rerun_script.is_auto_rerun = True
         self._run_done.clear()
@@ -222,6 +225,10 @@ class Session:
         kind = msg.WhichOneof("type")
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self._element(msg.delta.new_element)
+        elif kind == "new_session" and not msg.metadata.run.fragment_ids:
+            self.seen.fragments.clear()  # a full run: the browser drops the old timers
+        elif kind == "navigation":
+            self.page_hash = msg.navigation.page_script_hash  # the page this run shows
         elif kind == "auto_rerun":
             self.seen.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         elif kind == "script_finished" and msg.script_finished == FINISHED_OK:

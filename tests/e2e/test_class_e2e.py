@@ -1,8 +1,9 @@
 """A class in Debian's Chromium against `streamlit run`: a teacher creates a class and a
 challenge; three students (separate browser contexts, so separate identities) join, train
 and submit; the board, open on a fourth context, ranks them by itself; a run that breaks
-a rule is refused; the teacher removes one entry and exports the CSV. Screenshots of the
-board and the teacher's view in projector mode go to artifacts/."""
+a rule is refused; the teacher removes one entry, re-trains another on the server (the
+same weights, bit for bit) and exports the CSV. Screenshots of the board and the
+teacher's view in projector mode go to artifacts/."""
 
 from __future__ import annotations
 
@@ -52,6 +53,17 @@ def test_three_students_a_board_a_refusal_a_removal_and_the_csv(app_url, browser
     teacher.get_by_text(re.compile(r"4 joined; 1 not submitted yet")).first.wait_for()
     teacher.mouse.move(1, 1)
     screenshot(teacher, "class_teacher_projector")
+
+    # the teacher trains Bob's entry again on the server: the same weights, to the bit
+    teacher.get_by_text("Re-train a submission here, to check it bit for bit").click()
+    retrain = teacher.locator('[class*="st-key-class_retrain_"]').get_by_role("button")
+    retrain.nth(1).click()
+    same = teacher.get_by_text(re.compile(r"the same weights, bit for bit"))
+    same.first.wait_for(timeout=120_000)
+    assert "15,910 of 15,910 parameters" in same.first.inner_text()  # 784-20-10
+    same.first.scroll_into_view_if_needed()
+    teacher.mouse.move(1, 1)
+    screenshot(teacher, "class_teacher_retrain_projector")
 
     with teacher.expect_download() as download:
         teacher.get_by_role("button", name="Every submission (CSV)").click()
