@@ -52,6 +52,7 @@ def fetch_full_mnist(progress=None) -> MnistData:
     dataset.clear()
     test_half.clear()
     public_images.clear()
+    public_index.clear()
     default_model_score.clear()
     return mnist()
 
@@ -81,10 +82,17 @@ def public_test(scaling: str) -> tuple[np.ndarray, np.ndarray, str]:
 
 
 @st.cache_resource(show_spinner=False)
+def public_index() -> np.ndarray:
+    """Each public test digit's number in the whole test set, in public_test's order."""
+    found = holdout.indices(mnist().y_test, "public")
+    found.setflags(write=False)
+    return found
+
+
+@st.cache_resource(show_spinner=False)
 def public_images() -> np.ndarray:
     """The raw pictures (n, 28, 28) uint8 of the public half, in public_test's order."""
-    raw = mnist()
-    return raw.X_test[holdout.indices(raw.y_test, "public")].reshape(-1, 28, 28)
+    return mnist().X_test[public_index()].reshape(-1, 28, 28)
 
 
 def test_score(

@@ -40,6 +40,7 @@ class Predictions:
     y_true: np.ndarray
     y_pred: np.ndarray
     proba: np.ndarray
+    index: np.ndarray | None = None  # each row's number in MNIST's test set (None: i)
 
     @property
     def confidence(self) -> np.ndarray:
@@ -51,10 +52,13 @@ class Predictions:
         return float(np.mean(self.y_pred == self.y_true)) if len(self.y_true) else float("nan")
 
 
-def predict_all(model: MLP, X: np.ndarray, y: np.ndarray) -> Predictions:
-    """Run the model on every digit. X (n, 784) already scaled, y (n,) labels."""
+def predict_all(
+    model: MLP, X: np.ndarray, y: np.ndarray, index: np.ndarray | None = None
+) -> Predictions:
+    """Run the model on every digit. X (n, 784) already scaled, y (n,) labels; index (n,):
+    each digit's number in the whole test set (the page shows the public half)."""
     proba = model.predict_proba(X)
-    return Predictions(np.asarray(y), proba.argmax(axis=1), proba)
+    return Predictions(np.asarray(y), proba.argmax(axis=1), proba, index)
 
 
 def fingerprint(model: MLP) -> str:
@@ -131,8 +135,9 @@ def tile_px(cols: int, big: bool) -> int:
 
 def describe(i: int, pred: Predictions) -> str:
     """One line about test digit i, for menus and hovers."""
+    number = int(pred.index[i]) if pred.index is not None else i
     return (
-        f"test digit {i}: true {pred.y_true[i]}, predicted {pred.y_pred[i]} "
+        f"test digit {number}: true {pred.y_true[i]}, predicted {pred.y_pred[i]} "
         f"({percent(pred.confidence[i])})"
     )
 
@@ -174,9 +179,11 @@ def test_set(choice, ds) -> tuple[bool, str]:
 
 # -- Streamlit side -------------------------------------------------------------------
 @st.cache_data(max_entries=16, show_spinner="Classifying the test digits...")
-def cached_predictions(key: str, _model: MLP, _X: np.ndarray, _y: np.ndarray) -> Predictions:
+def cached_predictions(
+    key: str, _model: MLP, _X: np.ndarray, _y: np.ndarray, _index: np.ndarray | None = None
+) -> Predictions:
     """predict_all, cached by `key` (model fingerprint + data) and shared by sessions."""
-    return predict_all(_model, _X, _y)
+    return predict_all(_model, _X, _y, _index)
 
 
 TRUE_KEY, PRED_KEY, PAGE_KEY = "mistakes_true", "mistakes_pred", "mistakes_page"

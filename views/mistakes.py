@@ -19,7 +19,7 @@ if not unseen:
     st.stop()
 X_public, y_public, _ = data.public_test(choice.scaling)  # never the private half
 key = f"{mv.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/public/{len(y_public)}"
-pred = mv.cached_predictions(key, choice.model, X_public, y_public)
+pred = mv.cached_predictions(key, choice.model, X_public, y_public, data.public_index())
 images = data.public_images()
 cm = mv.confusion(pred.y_true, pred.y_pred)
 big = classroom.projector()

@@ -310,3 +310,13 @@ def test_projector_mode_from_the_url_shows_fewer_larger_digits():
     assert at.selectbox(key=mv.GRID_KEY).value == mv.DEFAULT_GRID[True] == "3 x 3"
     assert mv.tile_px(3, True) >= 140 and mv.tile_px(4, False) >= 100
     assert mv.MATRIX_PX[False] >= 500 and mv.MATRIX_PX[True] >= 500
+
+
+def test_a_digit_is_named_by_its_number_in_mnists_test_set():
+    """The page shows the public half; a digit keeps its number in the whole test set."""
+    proba = np.array([[0.9, 0.1], [0.2, 0.8]], dtype=np.float32)
+    pred = mv.Predictions(np.array([1, 0]), np.array([0, 1]), proba, np.array([7, 42]))
+    assert mv.describe(1, pred).startswith("test digit 42: true 0, predicted 1")
+    assert mv.describe(1, mv.Predictions(pred.y_true, pred.y_pred, proba)).startswith(
+        "test digit 1:"
+    )
