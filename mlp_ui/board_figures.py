@@ -44,11 +44,11 @@ def spread(entries: Sequence[Entry], best: Sequence[Entry], x: str = "params") -
     ]
     layout = dict(
         title=dict(text="Every entry vs " + title.split(" (")[0].lower()),
-        xaxis=dict(title=dict(text=title), type=scale),
+        xaxis=dict(title=dict(text=title), type=scale, tickformat=",~r" if x == "params" else ""),
         yaxis=dict(title=dict(text="Private half (%)")),
         height=theme.CHART_HEIGHT,
-        legend=dict(orientation="h", y=-0.25),
-        margin=dict(t=60, l=90, r=20, b=80),
+        legend=dict(orientation="h", y=-0.3, yanchor="top"),  # below the axis title
+        margin=dict(t=60, l=90, r=20, b=110),
     )
     return go.Figure(dict(data=traces, layout=layout))
 
@@ -86,7 +86,7 @@ def top_curves(top: Sequence[Entry]) -> go.Figure:
         xaxis=dict(title=dict(text="Epoch")),
         yaxis=dict(title=dict(text="Validation accuracy (%)")),
         height=theme.CHART_HEIGHT,
-        legend=dict(orientation="h", y=-0.25),
-        margin=dict(t=60, l=90, r=20, b=80),
+        legend=dict(orientation="h", y=-0.3, yanchor="top"),  # below the axis title
+        margin=dict(t=60, l=90, r=20, b=110),
     )
     return go.Figure(dict(data=traces, layout=layout))

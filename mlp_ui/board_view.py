@@ -123,7 +123,10 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
     picked = st.dataframe(
         _table(best),
         hide_index=True,
-        column_config={"parameters": st.column_config.NumberColumn(format="localized")},
+        column_config={
+            "accuracy (%)": st.column_config.NumberColumn(format="%.2f"),  # 95.00, not 95
+            "parameters": st.column_config.NumberColumn(format="localized"),
+        },
         on_select="rerun",
         selection_mode="single-row",
         key="board_ranking",
