@@ -123,6 +123,7 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
     picked = st.dataframe(
         _table(best),
         hide_index=True,
+        height="content",  # every student finds their row, without a scroll inside a table
         column_config={
             "accuracy (%)": st.column_config.NumberColumn(format="%.2f"),  # 95.00, not 95
             "parameters": st.column_config.NumberColumn(format="localized"),
