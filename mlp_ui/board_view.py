@@ -8,7 +8,7 @@ counts from one small query, `ClassStore.board_version`, shared by every viewer 
 server for VERSION_TTL seconds through st.cache_data) and compares it with the version
 its page shows; only when it changed does the page redraw (`st.rerun`), reading the
 entries once per version for all viewers (`board_data`, cached by the version). A
-submission appears within VERSION_TTL + REFRESH (1.5 s) and a redraw, on every replica
+submission appears within VERSION_TTL + REFRESH (1.25 s) and a redraw, on every replica
 (benchmarks/board_viewers.py measures the cost and the delay).
 """
 
@@ -25,7 +25,7 @@ from mlp_store import StoreError
 from mlp_ui import board_figures, class_state, classroom
 from mlp_ui.class_text import plain
 
-VERSION_TTL = 0.5
+VERSION_TTL = 0.25
 REFRESH = 1.0
 TOP = 5
 _SHOWN = "mlp_board_shown"  # (code, challenge id, version) this session's page shows
