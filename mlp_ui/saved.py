@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+import mlp_fast
 import mlp_store as ms
 from mlp_core.config import TrainConfig
 from mlp_core.history import History, Status
@@ -195,7 +196,15 @@ def to_run(stored: ms.StoredRun) -> state.Run:
         created=summary.created,
     )
     run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
+    run.saved_exact = _exact(prov, rec.backend)
     return run
+
+
+def _exact(provenance: dict, backend: str) -> bool:
+    """Whether a saved run's back-end was exact. Runs saved before `exact` was recorded
+    have only the back-end's words: the split's name in them says it took part."""
+    recorded = provenance.get("exact")
+    return recorded if isinstance(recorded, bool) else mlp_fast.SPLIT not in backend
 
 
 def _source(recorded: str) -> str:
@@ -217,6 +226,7 @@ def record(run: state.Run) -> ms.RunRecord:
             "trained_on": run.trained_on.to_dict() if run.trained_on else None,
             "test_acc": run.test_acc,
             "test_on": run.test_on,
+            "exact": run.exact,
         }
     return ms.RunRecord(
         name=run.name[: ms.runs.MAX_NAME],

@@ -41,6 +41,8 @@ COMPARISON_KEY = "mlp_library_comparison"
 """The keys of the runs, the current and the training run, the comparison: public so that
 tests can read a session's state through AppTest (the accessors need a script run)."""
 _LINK_PROBLEMS = "mlp_train_link_problems"
+TRAINED_HERE = "trained in this session"
+"""`Run.source` of a run this server trained (else "loaded from ...", or a saved run's)."""
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Run:
     history: History
     config: TrainConfig | None = None
     trainer: Trainer | None = None
-    source: str = "trained in this session"
+    source: str = TRAINED_HERE
     data: str = ""  # which data it was trained on
     trained_on: TrainedOn | None = None  # which digits it learned from, when known
     test_acc: float | None = None  # on `test_on`, digits it never trained on
@@ -63,6 +65,7 @@ class Run:
     saved_id: int | None = None
     starred: bool = False
     backend: str = ""  # which back-end trained it, for a run saved earlier (no Trainer)
+    saved_exact: bool = True  # and whether that back-end was exact (`Backend.exact`)
     saved_at: float = 0.0  # time.monotonic() of the last save attempt
     unsaved: bool = False  # the last save failed: the next one tries again
     # One save of this run at a time: each takes the run's state when it gets this lock,
@@ -76,6 +79,12 @@ class Run:
     @property
     def architecture(self) -> str:
         return "-".join(map(str, self.model.sizes))
+
+    @property
+    def exact(self) -> bool:
+        """Whether every minibatch ran mlp_core's own step, so that re-training it gives the
+        same bits (mlp_core.training.Backend.exact); True for a model loaded from a file."""
+        return self.trainer.backend.exact if self.trainer is not None else self.saved_exact
 
     @property
     def label(self) -> str:

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_class.api import ClassStore
+from mlp_core.history import Status
 from mlp_store import open_store
 from mlp_ui import board_view, class_train
 
@@ -73,7 +74,7 @@ def _train(student: AppTest, code: str, cid: int, settings: dict) -> AppTest:
     _ok(student.run())
     _ok(student.button(key="train_start").click().run())
     (run,) = [r for r in student.session_state["mlp_runs"].values()][-1:]
-    assert run.history.status == "done"
+    assert run.history.status is Status.DONE
     return student
 
 

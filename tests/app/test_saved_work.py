@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mlp_store as ms
+from mlp_core.history import Status
 from mlp_ui import saved, train_live
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -44,7 +45,7 @@ def _secret(at: AppTest) -> str:
 def _trained() -> tuple[AppTest, object]:
     at = _ok(_open().button(key="train_start").click().run())
     (run,) = _runs(at).values()
-    assert run.history.status == "done" and run.saved_id is not None
+    assert run.history.status is Status.DONE and run.saved_id is not None
     return at, run
 
 
@@ -57,6 +58,7 @@ def test_a_finished_run_is_found_again_by_the_same_browser():
     for a, b in zip(back.model.parameters(), run.model.parameters(), strict=True):
         np.testing.assert_array_equal(a, b)  # the same weights
     assert back.test_acc == run.test_acc and back.test_on == run.test_on
+    assert back.exact == run.exact  # whether the code on screen trained it, bit for bit
     assert f"Run #{run.id} finished 2 epochs" in " ".join(s.value for s in again.success)
     (table,) = [d.value for d in again.dataframe if "run" in d.value.columns]  # the runs table
     assert list(table["run"]) == [f"#{run.id}"] and list(table["status"]) == ["done"]
@@ -73,7 +75,7 @@ def test_a_saved_run_is_continued_in_a_new_session(monkeypatch):
     again = _open(_secret(at), {**SMALL, "epochs": "1"})
     _ok(again.button(key="train_continue").click().run())
     (back,) = _runs(again).values()
-    assert back.history.status == "done" and len(back.history.epochs) == 3
+    assert back.history.status is Status.DONE and len(back.history.epochs) == 3
     third = _open(_secret(at))
     assert len(next(iter(_runs(third).values())).history.epochs) == 3  # saved at its end
 
@@ -84,7 +86,7 @@ def test_a_run_saved_mid_training_comes_back_cut_short(monkeypatch):
     _ok(at.run())  # a second slice: saved after each
     again = _open(_secret(at))
     (back,) = _runs(again).values()
-    assert back.history.status == "stopped" and "cut short" in back.history.message
+    assert back.history.status is Status.STOPPED and "cut short" in back.history.message
     assert again.button(key="train_continue").disabled is False
 
 
@@ -98,7 +100,7 @@ def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypat
     monkeypatch.setattr(saved, "RETRY_EVERY", 0.0)  # tried again at once, not 10 s later
     at = _ok(_open().button(key="train_start").click().run())
     (run,) = _runs(at).values()
-    assert run.history.status == "done" and run.unsaved  # training went on
+    assert run.history.status is Status.DONE and run.unsaved  # training went on
     (line,) = [w.value for w in at.warning if "Not saved" in w.value]
     assert "cannot be reached" in line and "\n" not in line
     monkeypatch.setattr(ms, "save_run", real)
@@ -165,7 +167,7 @@ def test_an_unreachable_postgresql_is_one_line_and_training_goes_on(monkeypatch)
     monkeypatch.setenv("MLP_LAB_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{port}/lab")
     at = _ok(_open().button(key="train_start").click().run())
     (run,) = _runs(at).values()
-    assert run.history.status == "done" and len(run.history.epochs) == 2 and run.unsaved
+    assert run.history.status is Status.DONE and len(run.history.epochs) == 2 and run.unsaved
     lines = [w.value for w in at.warning if "not being saved" in w.value or "Not saved" in w.value]
     assert len(lines) == 1 and "cannot be reached" in lines[0] and "\n" not in lines[0]
 
@@ -182,7 +184,7 @@ def _libraries(secret: str | None = None) -> AppTest:
 
 def test_a_finished_comparison_is_kept_and_listed_in_a_later_session():
     at = _ok(_libraries().button(key="lib_start").click().run())
-    assert at.session_state["mlp_library_comparison"].status.value == "done"
+    assert at.session_state["mlp_library_comparison"].status is Status.DONE
     again = _libraries(_secret(at))
     (panel,) = [e for e in again.expander if e.label.startswith("Comparisons you kept")]
     assert panel.label == "Comparisons you kept (1)"

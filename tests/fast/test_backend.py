@@ -90,9 +90,10 @@ def test_a_second_active_run_goes_to_the_pool_until_the_first_ends() -> None:
     second.step(max_batches=2)
     assert second.backend.helper is None
     assert second.backend_used == f"{mlp_fast.POOL} ({mlp_fast.CLASS})"
+    assert second.backend.exact and not first.backend.exact  # the pool runs PlainStep
     first.run()  # the first run ends: it no longer counts
     second.run()
-    assert second.backend.batches[mlp_fast.SPLIT] > 0
+    assert second.backend.batches[mlp_fast.SPLIT] > 0 and not second.backend.exact
     assert second.backend_used.startswith("fast back-end (2 processes) for ")
 
 
