@@ -52,7 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
+from tests.e2e.server import free_port, streamlit_command, wait_healthy  # noqa: E402
 from tests.e2e.st_ws import (  # noqa: E402
     PageError,
     Session,
@@ -223,16 +223,13 @@ def _taskset(cpus: str) -> list[str]:
 
 def _streamlit(app: Path, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
     """One `streamlit run app.py` on a free loopback port: (command, env, health URLs)."""
-    port = _free_port()
-    cmd = [*_taskset(cpus), sys.executable, "-m", "streamlit", "run", "app.py"]
-    cmd += ["--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}"]
-    cmd += ["--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
-    return cmd, _env(app), [f"http://127.0.0.1:{port}"]
+    port = free_port()
+    return streamlit_command(app, port, cpus), _env(app), [f"http://127.0.0.1:{port}"]
 
 
 def _deployed(replicas: int, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
     """deploy/run_local.sh: HAProxy and `replicas` servers (proxy URL first)."""
-    ports = [_free_port() for _ in range(4)]
+    ports = [free_port() for _ in range(4)]
     env = {**_env(ROOT), "REPLICAS": str(replicas), "LB_PORT": str(ports[0])}
     env |= {f"APP{i}_PORT": str(port) for i, port in enumerate(ports[1:], start=1)}
     env |= {"PYTHON": sys.executable, "RUN_DIR": str(Path("/tmp") / f"classroom-{os.getpid()}")}
@@ -253,7 +250,7 @@ def server(args: argparse.Namespace, log: Path):
         proc = subprocess.Popen(cmd, cwd=args.app, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         for url in reversed(urls):  # the replicas first, then the proxy
-            _wait_healthy(url, proc, timeout=120)
+            wait_healthy(url, proc, timeout=120)
         if args.deploy:
             wait_balanced(urls[0], args.deploy)
         yield urls[0], proc.pid

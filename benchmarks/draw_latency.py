@@ -103,23 +103,14 @@ def browser(args: argparse.Namespace) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.playground_speed import _server, load
+    from benchmarks.playground_speed import load, start_server
+    from tests.e2e import server
     from tests.e2e.conftest import wait_for_app
-    from tests.e2e.server import launch_chromium
+    from tests.e2e.server import app_at, launch_chromium
     from tests.e2e.strokes import DIGITS
 
     work = Path(tempfile.mkdtemp(prefix="draw_latency_"))
-    app_dir = ROOT
-    if args.rev:
-        import subprocess
-
-        app_dir = work / "app"
-        app_dir.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.rev], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
-    proc, url = _server(app_dir, "", work / "streamlit.log")
+    proc, url = start_server(app_at(args.rev, work), "", work / "streamlit.log")
     stop = threading.Event()
     loader = None
     try:
@@ -163,8 +154,7 @@ def browser(args: argparse.Namespace) -> None:
         stop.set()
         if loader is not None:
             loader.join(60)
-        proc.terminate()
-        proc.wait(10)
+        server.stop(proc)
     print(
         f"app: {args.rev or 'this checkout'}; {args.load} Playground sessions playing; "
         f"{len(ms)} strokes answered, {missed} without a visible change in 10 s"

@@ -38,8 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from tests.e2e import st_ws  # noqa: E402
-from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
+from tests.e2e import server, st_ws  # noqa: E402
 
 LINK = "data=spiral&layers=8,8,8"
 FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -196,33 +195,17 @@ def payload_ms(link: str, repeats: int = 200) -> float | None:
     return 1000 * (time.perf_counter() - t) / repeats
 
 
-def _server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    cmd = ["taskset", "-c", cpus] if cpus else []
-    cmd += [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py")]
-    cmd += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    cmd += ["--server.port", str(port), "--server.fileWatcherType", "none"]
-    cmd += ["--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLP_LAB_CACHE": str(log.parent / "cache")}
-    proc = subprocess.Popen(
-        cmd, cwd=app_dir, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+def start_server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
+    """The app's server with a cache of its own beside `log`: (process, URL)."""
+    return server.start_app(
+        app_dir, log, {**os.environ, "MLP_LAB_CACHE": str(log.parent / "cache")}, cpus
     )
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc)
-    return proc, url
 
 
 def main() -> None:
     args = _parse()
     work = Path(tempfile.mkdtemp(prefix="pg_speed_"))
-    app_dir = ROOT
-    if args.rev:
-        app_dir = work / "app"
-        app_dir.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.rev], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
+    app_dir = server.app_at(args.rev, work)
     per_epoch = epoch_ms(args.link)
     own = payload_ms(args.link) if not args.rev else None
     if own is not None:
@@ -233,7 +216,7 @@ def main() -> None:
         "slowest vs median | epochs per frame | server CPU per frame | server cores | load |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    proc, url = _server(app_dir, args.cpus, work / "streamlit.log")
+    proc, url = start_server(app_dir, args.cpus, work / "streamlit.log")
     try:
         for n in (int(s) for s in args.sessions.split(",")):
             r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link))
@@ -249,8 +232,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop(proc)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ PROGRESS_EVERY = 2.0
 
 
 @st.cache_data(ttl=5, max_entries=256, show_spinner=False)
-def _challenge(code: str, cid: int) -> dict | None:
+def challenge_data(code: str, cid: int) -> dict | None:
+    """Challenge `cid` of class `code`, shared by every session for 5 s (None: not found)."""
     found = class_state.store()
     try:
         return found.challenge(code, cid) if found else None
@@ -43,7 +44,7 @@ def _challenge(code: str, cid: int) -> dict | None:
 def current() -> dict | None:
     """The challenge this session's Train page is in (None: none, or not found)."""
     link = class_state.challenge()
-    return _challenge(*link) if link else None
+    return challenge_data(*link) if link else None
 
 
 def rules() -> Rules | None:

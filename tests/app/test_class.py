@@ -22,7 +22,7 @@ SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
 @pytest.fixture(autouse=True)
 def fresh_caches():
     board_view.board_data.clear()
-    class_train._challenge.clear()
+    class_train.challenge_data.clear()
 
 
 def _classes() -> ClassStore:

@@ -61,7 +61,7 @@ def test_sklearn_tally_is_sklearns_own_loss(data):
     """The loss counted per minibatch (as mlp_core counts it) is scikit-learn's loss_."""
     run = SklearnRun(CONFIG.replace(momentum=0.0), data)
     idx = np.arange(300)
-    loss, correct = run._train(idx)
+    loss, correct = run.train_chunk(idx)
     assert loss / len(idx) == pytest.approx(run.est.loss_, rel=1e-5)
     assert 0 <= correct <= len(idx)
 
@@ -69,10 +69,10 @@ def test_sklearn_tally_is_sklearns_own_loss(data):
 def test_a_time_slice_stops_between_chunks_and_goes_on(data):
     run = SklearnRun(CONFIG, data)
     run.step(0.0)  # one chunk at least, never a whole epoch at once
-    assert run.history.status is Status.RUNNING and 0 < run._pos < len(run.X)
-    pos = run._pos
+    assert run.history.status is Status.RUNNING and 0 < run.progress < 1
+    progress = run.progress
     run.step(0.01)
-    assert run._pos > pos or run.history.epochs
+    assert run.progress > progress or run.history.epochs
 
 
 def test_mlp_core_runs_on_one_thread_like_the_others(data):

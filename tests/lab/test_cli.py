@@ -338,7 +338,9 @@ def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MNIST_DIR", raising=False)
     monkeypatch.setenv("MLP_LAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(cli, "_check_out", lambda out: None)  # as if it passed, then vanished
+    # as if the folder passed the check, then vanished (a race no test can time): the check
+    # is the CLI's public step before training; the save at the end is what is tested
+    monkeypatch.setattr(cli, "check_out", lambda out: None)
     argv = ["train", "--no-download", "--epochs", "1", "--n-train", "500", "--out", "gone/m.npz"]
     code, out, err = run_main(argv, capsys)
     assert code == 1 and "test accuracy" in out
