@@ -87,8 +87,7 @@ def _class_load(url: str, n: int, stop) -> None:
             await p.run_finished(120)
         done = asyncio.Event()
         tasks = [asyncio.create_task(p.play(done)) for p in players]
-        while not stop.is_set():
-            await asyncio.sleep(0.2)
+        await asyncio.to_thread(stop.wait)  # until the drawings are done
         done.set()
         await asyncio.wait(tasks, timeout=30)
         for p in players:
@@ -105,7 +104,7 @@ def browser(args: argparse.Namespace) -> None:
 
     from benchmarks.playground_speed import load, start_server
     from tests.e2e import server
-    from tests.e2e.conftest import wait_for_app
+    from tests.e2e.conftest import settled_box, wait_for_app
     from tests.e2e.server import app_at, launch_chromium
     from tests.e2e.strokes import DIGITS
 
@@ -132,10 +131,9 @@ def browser(args: argparse.Namespace) -> None:
                 if i:
                     page.get_by_role("button", name="Clear").click()
                     wait_for_app(page)
-                page.wait_for_timeout(600)  # the new canvas sets its handlers up
                 fresh = page.locator(PAD).first
                 fresh.wait_for(timeout=60_000)
-                box = fresh.bounding_box()
+                box = settled_box(page, fresh)  # the new canvas, mounted and laid out
                 for points in DIGITS[digits[i % len(digits)]]:
                     page.evaluate("() => { window.__up = 0; window.__answer = 0; }")
                     _stroke(page, box, points)

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from tests.e2e import server, st_ws  # noqa: E402
+from tests.waiting import await_until  # noqa: E402
 
 LINK = "data=spiral&layers=8,8,8"
 FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -115,6 +116,7 @@ class Player(st_ws.Session):
         due = {f: time.monotonic() + t for f, t in self.timers.items()}
         while not stop.is_set():
             frag = min(due, key=due.get)
+            # the fragment's own timer, as the browser keeps it: the pace being measured
             await asyncio.sleep(max(0.0, due[frag] - time.monotonic()))
             await self.send(fragment=frag)
             await self.run_finished(60)
@@ -131,11 +133,11 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
         await p.run_finished(120)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(p.play(stop)) for p in players]
-    await asyncio.sleep(2.0)  # every session has started playing
+    await await_until(lambda: all(p.frames for p in players), 120, "every session plays")
     start_frames = [p.frames for p in players]
     start_epochs = [p.epoch for p in players]
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(seconds)  # the measured window
     cpu1, t1 = cpu_seconds(pid), time.monotonic()
     frames = [p.frames - f for p, f in zip(players, start_frames, strict=True)]
     epochs = [p.epoch - e for p, e in zip(players, start_epochs, strict=True)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -119,15 +118,32 @@ def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch)
     assert run.history.status is Status.DONE and len(run.history.epochs) == 2
 
 
+class _AskedLock:
+    """The run's lock, noting when another thread asks for it while it is held."""
+
+    def __init__(self, lock) -> None:
+        self.lock, self.asked = lock, threading.Event()
+
+    def __enter__(self):
+        if not self.lock.acquire(blocking=False):
+            self.asked.set()
+            self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+
 def _step_in_another_thread(run) -> threading.Thread:
     """What Streamlit's fast reruns allow: the previous script run still in a step while
-    the next one handles a click. That step holds the run's lock, like `train_active`."""
-    inside = threading.Event()
+    the next one handles a click. That step holds the run's lock, like `train_active`,
+    and takes its minibatches once the click's script run has asked for the lock."""
+    inside, run.lock = threading.Event(), _AskedLock(run.lock)
 
     def old_script_run():
         with run.lock:
             inside.set()
-            time.sleep(0.3)
+            thread.asked = run.lock.asked.wait(60)
             run.trainer.step(max_batches=2)  # sets the status back to "running"
 
     thread = threading.Thread(target=old_script_run)
@@ -147,6 +163,7 @@ def test_stop_or_leaving_waits_for_a_step_still_running(sliced, leave):
         at.switch_page("views/draw.py")
     _ok(at.run())
     thread.join()
+    assert thread.asked  # the click came while the step held the lock
     assert run.history.status is Status.STOPPED  # not overwritten by the step that was running
     assert at.session_state[state.ACTIVE_KEY] is None
     assert run.trainer.progress == pytest.approx(0.5)  # 3 batches, then the 2 of that step

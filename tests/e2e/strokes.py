@@ -35,14 +35,19 @@ def open_page(page, app_url: str, title: str) -> None:
     pages-folder mode (lower-case menu entries, no app.py around the page); a reload
     then gets the menu that app.py declares, so retry a few times.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from tests.e2e.conftest import wait_for_app
 
     link = page.get_by_role("link", name=title, exact=True)
-    for _ in range(4):
+    for attempt in range(4):
         page.goto(app_url)
         wait_for_app(page)
-        if link.count():
+        try:
+            link.wait_for(timeout=1000)  # the menu app.py declares, else reload
             break
-        page.wait_for_timeout(1000)
+        except PlaywrightTimeout:
+            if attempt == 3:
+                raise
     link.click()
     wait_for_app(page)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from mlp_ui.data import DEFAULT_MODEL
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, settled_box, wait_for_app
 from tests.e2e.strokes import DIGITS, open_page
 
 pytestmark = pytest.mark.skipif(
@@ -69,8 +70,7 @@ def _fresh_canvas(page) -> dict:
     """Clear remounts the canvas: wait until the new one is drawn and blank."""
     canvas = page.locator("canvas.draw-pad")
     expect(canvas).to_have_count(1)
-    page.wait_for_timeout(300)  # the pad sets its handlers up after mounting
-    return canvas.first.bounding_box()
+    return settled_box(page, canvas.first)  # mounted with its handlers, laid out
 
 
 def test_prediction_updates_after_each_stroke(page, app_url):
@@ -124,8 +124,7 @@ def test_projector_mode_draws_a_huge_answer_and_nothing_covers_the_pen(page, app
     assert "projector=1" in page.url  # kept in the address on the page the link opened
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
-    box = canvas.bounding_box()
-    page.wait_for_timeout(300)  # the pad sets its handlers up after mounting
+    box = settled_box(page, canvas)  # mounted with its handlers, laid out
     for points in DIGITS["7"]:
         _stroke(page, box, points)
     value = _prediction(page).locator("[data-testid='stMetricValue']")
@@ -151,12 +150,16 @@ def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_text("3", timeout=20_000)
     expect(page.get_by_text("Look for:")).to_be_visible()
-    page.wait_for_timeout(500)
-    ink = page.locator("canvas.draw-pad").first.evaluate(
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                  let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128; return n; }"""
+    # the stored strokes are on the canvas (drawing layer), not only read: the pad draws
+    # the image it is sent once the image has loaded
+    page.locator("canvas.draw-pad").first.wait_for()
+    page.wait_for_function(
+        """() => { const c = document.querySelector('canvas.draw-pad');
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128;
+                   return n > 500; }""",
+        timeout=20_000,
     )
-    assert ink > 500  # the stored strokes are on the canvas (drawing layer), not only read
     page.get_by_role("button", name="Clear").click()
     expect(_prediction(page)).to_have_count(0, timeout=20_000)
 
@@ -169,5 +172,7 @@ def test_the_whole_canvas_is_shown(page, app_url, query):
     widths = """() => Array.from(document.querySelectorAll('[class*="st-key-draw_canvas_"]'))
         .map(e => e.getBoundingClientRect().width)"""
     page.wait_for_function(f"() => ({widths})().some(w => w > 100)", timeout=60_000)
-    time.sleep(1)  # the component settles at its size
-    assert max(page.evaluate(widths)) >= 280, page.evaluate(widths)
+    try:  # the component settles at its size
+        page.wait_for_function(f"() => ({widths})().some(w => w >= 280)", timeout=10_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the canvas is clipped: {page.evaluate(widths)}")

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from mlp_core.training import Trainer
 from mlp_fast import FastBackend, OneThread, pool, split_process
 from mlp_fast.threads import blas_threads
 from tests.fast.digits import BATCH, digits_like
+from tests.waiting import wait_until
 
 CONFIG = TrainConfig(hidden=64, batch_size=BATCH, epochs=1, seed=3, dtype="float64", lr=0.05)
 needs_split = pytest.mark.skipif(
@@ -31,10 +31,7 @@ def no_other_runs() -> None:
     """No run of an earlier test counts as training: those that are gone are collected
     (some wait in reference cycles), and any other has stopped stepping long enough."""
     gc.collect()
-    deadline = time.monotonic() + 2 * mlp_fast.ACTIVE_WINDOW
-    while mlp_fast.active_runs() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert mlp_fast.active_runs() == 0
+    wait_until(lambda: not mlp_fast.active_runs(), 2 * mlp_fast.ACTIVE_WINDOW, "no run trains")
 
 
 def test_the_environment_switches_the_fast_back_end_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -24,6 +23,7 @@ from mlp_core.history import Status
 from mlp_core.training import BackendError, Trainer
 from mlp_fast import OneThread, pool
 from tests.fast.digits import BATCH, digits_like, job_of
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(not pool.available(), reason="worker processes need POSIX")
 CONFIG = TrainConfig(
@@ -124,9 +124,9 @@ def test_a_killed_worker_fails_its_chunk_only_and_is_replaced(one_worker: pool.P
     failed: list[BaseException] = []
     victim = threading.Thread(target=lambda: _catch(failed, one_worker.train, long_chunk))
     victim.start()
-    deadline = time.monotonic() + 30
-    while _cpu_seconds(pid) < busy_from + 0.2 and time.monotonic() < deadline:
-        time.sleep(0.01)  # until the worker has trained for 0.2 s of CPU: inside the chunk
+    wait_until(  # the worker has trained for 0.2 s of CPU: it is inside the chunk
+        lambda: _cpu_seconds(pid) >= busy_from + 0.2, 30, "the worker trains the long chunk"
+    )
     os.kill(pid, signal.SIGKILL)
     victim.join(30)
     assert len(failed) == 1 and isinstance(failed[0], pool.WorkerDied)
@@ -232,7 +232,7 @@ def test_workers_end_when_their_server_dies() -> None:
         t = Trainer(TrainConfig(hidden=8, batch_size=50, epochs=1), digits_like(dtype=np.float32))
         pool.PoolRun().run(job_of(t, 2), lambda i, loss, c: True)
         print(*[p for p in pool.pool().pids() if p], flush=True)
-        import time; time.sleep(60)
+        import signal; signal.pause()  # a server that runs until it is killed
         """
     )
     server = subprocess.Popen(
@@ -242,10 +242,7 @@ def test_workers_end_when_their_server_dies() -> None:
     assert pids and all(_alive(p) for p in pids)
     server.kill()
     server.wait()
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(p) for p in pids)
+    wait_until(lambda: not any(_alive(p) for p in pids), 10, "the workers end with the server")
 
 
 def _root() -> str:

@@ -24,6 +24,7 @@ from mlp_core.training import PlainStep, Trainer
 from mlp_fast import FastBackend, backend, pool, split_process
 from mlp_fast.split_process import HelperFailed, ProcessSplit
 from tests.fast.digits import BATCH, Split, digits_like, job_of
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     not split_process.available(), reason="the process split needs Linux on x86-64"
@@ -270,8 +271,9 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     assert counts == {mlp_fast.SPLIT: 264, mlp_fast.POOL: 16, mlp_fast.PLAIN: 0}
     assert "(the second core was busy)" in trainer.backend_used
     monkeypatch.setattr(split_process, "BUSY_WAITING", 2.0)
-    while time.monotonic() < trainer.backend.paused_until:  # the pause ends: the same helper
-        time.sleep(0.01)
+    wait_until(  # the pause ends (BUSY_PAUSE): the same helper takes the run again
+        lambda: time.monotonic() >= trainer.backend.paused_until, 10, "the pause ends"
+    )
     trainer.step(max_batches=10)
     assert trainer.backend.helper is split and counts[mlp_fast.SPLIT] == 274
     one.run(), trainer.run()
