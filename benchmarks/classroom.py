@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import io
 import json
 import math
 import os
@@ -62,7 +61,7 @@ from tests.e2e.st_ws import (  # noqa: E402
     trigger,
     wait_balanced,
 )
-from tests.e2e.strokes import DIGITS  # noqa: E402
+from tests.e2e.strokes import DIGITS, png  # noqa: E402
 
 FINISHED = r"Run #(\d+) finished (\d+) epochs? in ([\d.]+) s of training: test accuracy ([\d.]+)"
 MNIST = os.environ.get("MNIST_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
@@ -324,23 +323,11 @@ class Outcome:
     replicas: Counter = field(default_factory=Counter)  # behind a proxy: sessions per replica
 
 
-def _png_data_url(strokes: list[list[tuple[float, float]]]) -> str:
-    """A drawing as the canvas component sends it: a 280x280 PNG, white pen on black."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
-    pen = ImageDraw.Draw(image)
-    for points in strokes:
-        pen.line(points, fill=(255, 255, 255, 255), width=20, joint="curve")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def canvas_value(digit: str) -> str:
     """The canvas component's state after drawing `digit` (its "drawing" key)."""
     raw = {"objects": [], "background": "#000000"}
-    return json.dumps({"drawing": {"raw": raw, "data": _png_data_url(DIGITS[digit])}})
+    data = "data:image/png;base64," + base64.b64encode(png(DIGITS[digit])).decode()
+    return json.dumps({"drawing": {"raw": raw, "data": data}})
 
 
 async def open_page(url: str, out: Outcome, page: str = "", cookie: str = "") -> Session:

@@ -63,28 +63,14 @@ WATCH = """() => {
 }"""
 
 
-def _stroke(page, box: dict, points, steps: int = 5) -> None:
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
-    page.mouse.down()
-    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
-        for k in range(1, steps + 1):
-            page.mouse.move(x0 + ax + (bx - ax) * k / steps, y0 + ay + (by - ay) * k / steps)
-    page.mouse.up()
-
-
 def _class_load(url: str, n: int, stop) -> None:
     """N Playground sessions playing until `stop` is set (run in its own thread)."""
     import asyncio
 
-    from benchmarks.playground_speed import LINK, Player
+    from benchmarks.playground_speed import opened
 
     async def run() -> None:
-        players = [Player(url) for _ in range(n)]
-        for p in players:
-            await p.open()
-            await p.send(query=LINK)
-            await p.run_finished(120)
+        players = await opened(url, n)
         done = asyncio.Event()
         tasks = [asyncio.create_task(p.play(done)) for p in players]
         await asyncio.to_thread(stop.wait)  # until the drawings are done
@@ -106,7 +92,7 @@ def browser(args: argparse.Namespace) -> None:
     from tests.e2e import server
     from tests.e2e.conftest import settled_box, wait_for_app
     from tests.e2e.server import app_at, launch_chromium
-    from tests.e2e.strokes import DIGITS
+    from tests.e2e.strokes import DIGITS, mouse_stroke
 
     work = Path(tempfile.mkdtemp(prefix="draw_latency_"))
     proc, url = start_server(app_at(args.rev, work), "", work / "streamlit.log")
@@ -136,7 +122,7 @@ def browser(args: argparse.Namespace) -> None:
                 box = settled_box(page, fresh)  # the new canvas, mounted and laid out
                 for points in DIGITS[digits[i % len(digits)]]:
                     page.evaluate("() => { window.__up = 0; window.__answer = 0; }")
-                    _stroke(page, box, points)
+                    mouse_stroke(page, box, points)
                     try:
                         page.wait_for_function(
                             "() => window.__answer > window.__up", timeout=10_000
@@ -163,20 +149,9 @@ def browser(args: argparse.Namespace) -> None:
 
 def _drawings() -> dict[str, bytes]:
     """Each stroke digit as the PNG bytes the canvas would send."""
-    from PIL import Image, ImageDraw
+    from tests.e2e.strokes import DIGITS, png
 
-    from tests.e2e.strokes import DIGITS
-
-    out = {}
-    for digit, strokes in DIGITS.items():
-        image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
-        pen = ImageDraw.Draw(image)
-        for points in strokes:
-            pen.line(points, fill=(255, 255, 255, 255), width=20, joint="curve")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        out[digit] = buffer.getvalue()
-    return out
+    return {digit: png(strokes) for digit, strokes in DIGITS.items()}
 
 
 def _percentiles(ms: list[float]) -> str:

@@ -125,12 +125,18 @@ class Player(st_ws.Session):
                 self.frames += 1
 
 
-async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+async def opened(url: str, n: int, link: str = LINK) -> list[Player]:
+    """`n` sessions that have loaded the Playground at `link` (not playing yet)."""
     players = [Player(url, link) for _ in range(n)]
     for p in players:
         await p.open()
         await p.send(query=link)
         await p.run_finished(120)
+    return players
+
+
+async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+    players = await opened(url, n, link)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(p.play(stop)) for p in players]
     await await_until(lambda: all(p.frames for p in players), 120, "every session plays")

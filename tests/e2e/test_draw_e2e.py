@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from mlp_ui.data import DEFAULT_MODEL
 from tests.e2e.conftest import screenshot, settled_box, wait_for_app
-from tests.e2e.strokes import DIGITS, open_page
+from tests.e2e.strokes import DIGITS, mouse_stroke, open_page
 
 pytestmark = pytest.mark.skipif(
     not DEFAULT_MODEL.exists(), reason="assets/default_model.npz is missing"
@@ -26,17 +26,6 @@ def _open_draw_page(page, app_url: str):
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
     return canvas
-
-
-def _stroke(page, box: dict, points, steps: int = 5) -> None:
-    """Press, move along the polyline in small steps, release."""
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
-    page.mouse.down()
-    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
-        for s in range(1, steps + 1):
-            page.mouse.move(x0 + ax + (bx - ax) * s / steps, y0 + ay + (by - ay) * s / steps)
-    page.mouse.up()
 
 
 def _prediction(page):
@@ -53,7 +42,7 @@ def test_empty_canvas_shows_a_hint_then_each_drawn_digit_is_recognised(page, app
     for digit in ("7", "1", "0", "3"):
         start = time.perf_counter()
         for points in DIGITS[digit]:
-            _stroke(page, box, points)
+            mouse_stroke(page, box, points)
         value = _prediction(page).locator("[data-testid='stMetricValue']")
         expect(value).to_have_text(digit, timeout=20_000)
         print(f"drew {digit}: answer shown after {time.perf_counter() - start:.2f} s")
@@ -77,13 +66,13 @@ def test_prediction_updates_after_each_stroke(page, app_url):
     canvas = _open_draw_page(page, app_url)
     box = canvas.bounding_box()
     first, second = DIGITS["4"]
-    _stroke(page, box, first)  # the open "L" of a 4: not yet a 4 for most networks
+    mouse_stroke(page, box, first)  # the open "L" of a 4: not yet a 4 for most networks
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_count(1, timeout=20_000)
     wait_for_app(page)
     seen = page.locator(".st-key-draw_confidence")
     after_one = seen.inner_text()
-    _stroke(page, box, second)  # the down stroke completes it
+    mouse_stroke(page, box, second)  # the down stroke completes it
     expect(value).to_have_text("4", timeout=20_000)
     expect(seen).not_to_have_text(after_one)
     wait_for_app(page)
@@ -126,7 +115,7 @@ def test_projector_mode_draws_a_huge_answer_and_nothing_covers_the_pen(page, app
     canvas.wait_for()
     box = settled_box(page, canvas)  # mounted with its handlers, laid out
     for points in DIGITS["7"]:
-        _stroke(page, box, points)
+        mouse_stroke(page, box, points)
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_text("7", timeout=20_000)
     wait_for_app(page)
