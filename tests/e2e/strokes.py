@@ -46,7 +46,7 @@ def open_page(page, app_url: str, title: str) -> None:
         page.goto(app_url)
         wait_for_app(page)
         try:
-            link.wait_for(timeout=1000)  # the menu app.py declares, else reload
+            link.wait_for(state="attached", timeout=5000)  # the menu app.py declares, else reload
             break
         except PlaywrightTimeout:
             if attempt == 3:

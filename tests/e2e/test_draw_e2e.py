@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from mlp_ui.data import DEFAULT_MODEL
 from tests.e2e.conftest import screenshot, settled_box, wait_for_app
 from tests.e2e.strokes import DIGITS, mouse_stroke, open_page
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     not DEFAULT_MODEL.exists(), reason="assets/default_model.npz is missing"
@@ -140,15 +141,12 @@ def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
     expect(value).to_have_text("3", timeout=20_000)
     expect(page.get_by_text("Look for:")).to_be_visible()
     # the stored strokes are on the canvas (drawing layer), not only read: the pad draws
-    # the image it is sent once the image has loaded
-    page.locator("canvas.draw-pad").first.wait_for()
-    page.wait_for_function(
-        """() => { const c = document.querySelector('canvas.draw-pad');
-                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                   let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128;
-                   return n > 500; }""",
-        timeout=20_000,
-    )
+    # the image it is sent once the image has loaded (the pad lives in a shadow root,
+    # which Playwright's locators reach)
+    canvas = page.locator("canvas.draw-pad").first
+    ink = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                    let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128; return n; }"""
+    wait_until(lambda: canvas.evaluate(ink) > 500, 20, "the stored digit is drawn on the pad")
     page.get_by_role("button", name="Clear").click()
     expect(_prediction(page)).to_have_count(0, timeout=20_000)
 

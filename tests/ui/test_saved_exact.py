@@ -7,7 +7,7 @@ import dataclasses
 
 import mlp_fast
 import mlp_store as ms
-from mlp_ui import saved
+from mlp_ui import saved_runs
 from tests.store.helpers import record
 
 
@@ -20,10 +20,10 @@ def test_the_recorded_flag_is_read_back():
     for exact in (True, False):
         rec = record()
         rec = dataclasses.replace(rec, provenance={**rec.provenance, "exact": exact})
-        assert saved.to_run(_stored(rec)).exact is exact
+        assert saved_runs.to_run(_stored(rec)).exact is exact
 
 
 def test_a_run_saved_before_the_flag_is_judged_by_its_back_end_words():
     split = dataclasses.replace(record(), backend=f"{mlp_fast.SPLIT} for 40% of the minibatches")
-    assert not saved.to_run(_stored(split)).exact
-    assert saved.to_run(_stored(record())).exact  # "plain NumPy step"
+    assert not saved_runs.to_run(_stored(split)).exact
+    assert saved_runs.to_run(_stored(record())).exact  # "plain NumPy step"
