@@ -21,7 +21,7 @@ import pytest
 from mlp_core.config import TrainConfig
 from mlp_core.history import Status
 from mlp_core.training import BackendError, Trainer
-from mlp_fast import OneThread, pool
+from mlp_fast import OneThread, pool, shared_data
 from tests.fast.digits import BATCH, digits_like, job_of
 from tests.waiting import wait_until
 
@@ -105,8 +105,10 @@ def test_runs_take_turns_in_order(one_worker: pool.Pool) -> None:
 def test_a_class_starting_together_shares_one_copy_of_the_data() -> None:
     data = digits_like(n=700, n_train=600)
     views = [data.X_train[: 100 + 50 * k] for k in range(8)]  # each run's n_train
-    found: list[pool.SharedArray] = []
-    threads = [threading.Thread(target=lambda v=v: found.append(pool.shared(v))) for v in views]
+    found: list[shared_data.SharedArray] = []
+    threads = [
+        threading.Thread(target=lambda v=v: found.append(shared_data.shared(v))) for v in views
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -212,7 +214,7 @@ def test_an_error_in_a_worker_reaches_its_run_and_the_worker_lives_on(
 ) -> None:
     job = job_of(Trainer(CONFIG, digits_like()))
     chunk = pool.chunk_of(job, list(job.batches[:2]))
-    chunk.X = pool.SharedArray("no-such-block", chunk.X.shape, chunk.X.dtype)
+    chunk.X = shared_data.SharedArray("no-such-block", chunk.X.shape, chunk.X.dtype)
     with pytest.raises(BackendError, match="the training worker failed"):
         one_worker.train(chunk)
     (pid,) = one_worker.pids()
