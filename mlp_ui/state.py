@@ -2,14 +2,28 @@
 
 The app's own objects (runs and models, the Train page's settings and link problems,
 the Libraries comparison) are reached only through these accessors, so their keys and
-shapes are defined in one place; pages never touch `st.session_state`. The models live
-here, never in a cache: caches are shared between sessions, models are not.
+shapes are defined in one place. Pages (views/, app.py) never touch `st.session_state`.
+The models live here, never in a cache: caches are shared between sessions, models are
+not.
 
-Widget values are kept by Streamlit under their widget keys: the module that draws a
-widget reads and seeds it by its key (Streamlit's widget-state API; pages use
-`seed_widgets` and `widget_value`). Two areas keep small state modules of their own:
-`playground_state` (the Playground's run and snapshots) and `classroom` (projector
-mode, the last "Try this" clicked).
+Inside mlp_ui, `st.session_state` is touched in three ways only, each key a constant of
+the one module that owns it:
+
+1. The app's objects: here, and in the state modules of three areas: `playground_state`
+   (the Playground's run and snapshots), `class_state` (the teacher's class, the
+   challenge link) and `saved` (this browser's identity, the last save note);
+   `classroom` keeps projector mode and the last "Try this" clicked.
+2. Widget values, under their widget keys, by the module that draws the widget
+   (Streamlit's widget-state API: seeding, clamping and reading them in callbacks):
+   `train_settings`, `train_runs`, `runs_table`, `playground_controls`,
+   `playground_table`, `playground_view`, `mistakes_view`, `moons_toy`, `lr_toy`,
+   `libraries_view`, `your_work`, `train_live` (the runs picked for a chart);
+   `widgets.revealed` keeps a toy's reveal button pressed.
+3. A page's own small memory, which no other module reads: the Draw pad's example and
+   remount count (`draw_view`), the backprop toy's epoch and run (`backprop_toy`), a
+   chart's play state (`animation`), the class this session joined (`class_view`),
+   what was said or done after a click (`class_train`, `class_teacher`, `your_work`,
+   `failover`, `saved_libraries`).
 """
 
 from __future__ import annotations

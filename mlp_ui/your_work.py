@@ -6,6 +6,8 @@ import streamlit as st
 
 from mlp_ui import classroom, saved, state
 
+SURE_KEY = "your_work_sure"  # the "Yes, delete all my saved work" box
+
 _CODE = "mlp_your_work_code"
 _SAID = "mlp_your_work_said"
 
@@ -24,7 +26,7 @@ def panel() -> None:
         if said := st.session_state.pop(_SAID, None):
             st.text(said)
         _another_device()
-        sure = st.checkbox("Yes, delete all my saved work", key="your_work_sure")
+        sure = st.checkbox("Yes, delete all my saved work", key=SURE_KEY)
         st.button(
             "Forget me",
             key="your_work_forget",
@@ -61,5 +63,5 @@ def _new_code() -> None:
 
 def _forget() -> None:
     st.session_state.pop(_CODE, None)
-    st.session_state["your_work_sure"] = False
+    st.session_state[SURE_KEY] = False
     st.session_state[_SAID] = saved.forget_me()
