@@ -27,7 +27,7 @@ from mlp_ui import saved_runs, state
 
 COOKIE = "mlp_lab_key"
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chromium caps Max-Age there)
-_ME = "mlp_saved_me"
+ME_KEY = "mlp_saved_me"
 _NOTE = "mlp_saved_note"
 
 _COOKIE_JS = """
@@ -106,7 +106,7 @@ def current_note() -> str | None:
 
 def me() -> Me:
     """This session's student, from the browser's cookie or a new secret."""
-    found = st.session_state.get(_ME)
+    found = st.session_state.get(ME_KEY)
     if found is None:
         cookie = st.context.cookies.get(COOKIE)
         try:
@@ -114,7 +114,7 @@ def me() -> Me:
             found = Me(cookie, in_browser=True)
         except ms.Refused:  # none yet, or not one of ours: a fresh secret
             found = Me(ms.new_secret(), in_browser=False)
-        st.session_state[_ME] = found
+        st.session_state[ME_KEY] = found
     return found
 
 
@@ -261,7 +261,7 @@ def redeem(code: str) -> str:
     except ms.StoreError as exc:
         return f"Not moved: {exc}."
     state.clear_runs()
-    st.session_state[_ME] = Me(secret, in_browser=False, identity=moved, replace=True)
+    st.session_state[ME_KEY] = Me(secret, in_browser=False, identity=moved, replace=True)
     return "This browser now continues your work from the other device."
 
 
@@ -276,5 +276,5 @@ def forget_me() -> str:
         except ms.StoreError as exc:
             return f"Nothing was deleted: {exc}."
     state.clear_runs()
-    st.session_state[_ME] = Me(ms.new_secret(), in_browser=False, loaded=True, replace=True)
+    st.session_state[ME_KEY] = Me(ms.new_secret(), in_browser=False, loaded=True, replace=True)
     return "Everything you saved is deleted; this browser starts afresh."

@@ -196,7 +196,7 @@ def _on_the_dataset_tab() -> AppTest:
         pytest.skip("assets/default_model.npz is missing")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.session_state["mistakes_tab"] = "The dataset"
+    at.session_state[mv.TAB_KEY] = "The dataset"
     return at.switch_page(PAGE).run()
 
 
@@ -293,7 +293,7 @@ def test_try_this_surest_mistakes_and_hardest_digit():
 def test_try_this_from_the_dataset_tab_opens_the_gallery():
     at = _on_the_dataset_tab()
     _click(at, "Surest mistakes")
-    assert at.session_state["mistakes_tab"] == mv.GALLERY_TAB
+    assert at.session_state[mv.TAB_KEY] == mv.GALLERY_TAB
     assert mv.TRUE_KEY in [s.key for s in at.selectbox]  # the gallery tab ran
 
 

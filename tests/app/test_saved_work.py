@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import mlp_store as ms
 from mlp_core.history import Status
-from mlp_ui import saved, train_live
+from mlp_ui import playground_state, saved, state, train_live, your_work
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000"}
@@ -25,7 +25,7 @@ def _open(secret: str | None = None, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params = dict(query if query is not None else SMALL)
     if secret is not None:  # the browser's cookie, as a reload or a new tab sends it
-        at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
+        at.session_state[saved.ME_KEY] = saved.Me(secret, in_browser=True)
     return _ok(at.run())
 
 
@@ -35,11 +35,11 @@ def _ok(at: AppTest) -> AppTest:
 
 
 def _runs(at: AppTest) -> dict:
-    return at.session_state.get("mlp_runs", {})
+    return at.session_state.get(state.RUNS_KEY, {})
 
 
 def _secret(at: AppTest) -> str:
-    return at.session_state["mlp_saved_me"].secret
+    return at.session_state[saved.ME_KEY].secret
 
 
 def _trained() -> tuple[AppTest, object]:
@@ -124,7 +124,7 @@ def test_forget_me_deletes_everything():
 def test_a_transfer_code_moves_the_work_to_another_browser():
     at, run = _trained()
     _ok(at.button(key="your_work_code").click().run())
-    code = at.session_state["mlp_your_work_code"]
+    code = at.session_state[your_work.CODE_KEY]
     phone = _ok(_submit_code(_open(), code))
     assert [r.saved_id for r in _runs(phone).values()] == [run.saved_id]
 
@@ -137,7 +137,7 @@ def _submit_code(at: AppTest, code: str) -> AppTest:
 def _playground(secret: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     if secret is not None:
-        at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
+        at.session_state[saved.ME_KEY] = saved.Me(secret, in_browser=True)
     at.switch_page("views/playground.py")
     return _ok(at.run())
 
@@ -147,15 +147,15 @@ def test_a_playground_snapshot_is_found_again_and_forgotten():
     for _ in range(2):
         _ok(at.button(key="pg_step").click().run())
     _ok(at.button(key="pg_snapshot").click().run())
-    (snap,) = at.session_state["playground"].snapshots
+    (snap,) = at.session_state[playground_state.KEY].snapshots
     again = _playground(_secret(at))
-    (back,) = again.session_state["playground"].snapshots
+    (back,) = again.session_state[playground_state.KEY].snapshots
     assert (back.name, back.epoch, back.config) == (snap.name, snap.epoch, snap.config)
     assert back.curves.train_loss == pytest.approx(snap.curves.train_loss)
     for a, b in zip(back.model.parameters(), snap.model.parameters(), strict=True):
         np.testing.assert_array_equal(a, b)
     _ok(again.button(key="pg_forget").click().run())
-    assert _playground(_secret(at)).session_state["playground"].snapshots == []
+    assert _playground(_secret(at)).session_state[playground_state.KEY].snapshots == []
 
 
 def test_an_unreachable_postgresql_is_one_line_and_training_goes_on(monkeypatch):
@@ -176,7 +176,7 @@ def _libraries(secret: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params = {"epochs": "2", "n": "500"}
     if secret is not None:
-        at.session_state["mlp_saved_me"] = saved.Me(secret, in_browser=True)
+        at.session_state[saved.ME_KEY] = saved.Me(secret, in_browser=True)
     at.run()
     at.switch_page("views/libraries.py")
     return _ok(at.run())
@@ -184,7 +184,7 @@ def _libraries(secret: str | None = None) -> AppTest:
 
 def test_a_finished_comparison_is_kept_and_listed_in_a_later_session():
     at = _ok(_libraries().button(key="lib_start").click().run())
-    assert at.session_state["mlp_library_comparison"].status is Status.DONE
+    assert at.session_state[state.COMPARISON_KEY].status is Status.DONE
     again = _libraries(_secret(at))
     (panel,) = [e for e in again.expander if e.label.startswith("Comparisons you kept")]
     assert panel.label == "Comparisons you kept (1)"
