@@ -112,7 +112,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     config = _train_config(args)
     if args.out:
-        check_out(Path(args.out))
+        _check_out(Path(args.out))
     try:
         mnist = load_mnist(args.data_dir, download=not args.no_download)
     except DataError as exc:
@@ -173,7 +173,7 @@ def _emit_epoch(args: argparse.Namespace, stats) -> None:
     )
 
 
-def check_out(out: Path) -> None:
+def _check_out(out: Path) -> None:
     """Fail before training, not after: the folder exists and takes a file of that name."""
     if out.suffix != ".npz":
         raise CliError(f"--out {out}: the model file name must end in .npz")
