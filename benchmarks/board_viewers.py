@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from mlp_class.api import ClassStore, NewEntry  # noqa: E402
 from mlp_core.challenge import Rules  # noqa: E402
 from mlp_store import identity_for, new_secret, open_store  # noqa: E402
-from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
+from tests.e2e.server import free_port, wait_healthy  # noqa: E402
 from tests.e2e.st_ws import Session  # noqa: E402
 
 STUDENTS = 12
@@ -218,7 +218,7 @@ def main() -> None:
         classes, code, challenge = make_class(f"sqlite:///{data / 'lab.sqlite3'}")
         env = {**os.environ, "MLP_LAB_DATA": str(data), "MLP_LAB_CACHE": str(Path(tmp) / "c")}
         env.pop("MLP_LAB_DATABASE_URL", None)
-        port = _free_port()
+        port = free_port()
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true"]
         cmd += ["--server.address=127.0.0.1", f"--server.port={port}"]
         cmd += ["--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
@@ -226,7 +226,7 @@ def main() -> None:
             proc = subprocess.Popen(cmd, cwd=args.app, env=env, stdout=log, stderr=log)
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, proc, timeout=120)
+            wait_healthy(url, proc, timeout=120)
             asyncio.run(main_async(args, url, proc.pid, classes, code, challenge))
         finally:
             proc.terminate()

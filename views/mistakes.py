@@ -4,6 +4,7 @@ and a look at the dataset itself."""
 import streamlit as st
 
 from mlp_ui import classroom, data, widgets
+from mlp_ui import mistakes_select as ms
 from mlp_ui import mistakes_try as mtry
 from mlp_ui import mistakes_view as mv
 
@@ -18,10 +19,10 @@ if not unseen:
     mv.show_dataset(data.mnist())
     st.stop()
 X_public, y_public, _ = data.public_test(choice.scaling)  # never the private half
-key = f"{mv.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/public/{len(y_public)}"
+key = f"{ms.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/public/{len(y_public)}"
 pred = mv.cached_predictions(key, choice.model, X_public, y_public, data.public_index())
 images = data.public_images()
-cm = mv.confusion(pred.y_true, pred.y_pred)
+cm = ms.confusion(pred.y_true, pred.y_pred)
 big = classroom.projector()
 classroom.try_this("mistakes", mtry.experiments(cm), why_after=True)
 

