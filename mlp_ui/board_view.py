@@ -105,7 +105,7 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
     st.caption(
         f"Rules: {'; '.join(data['rules'].lines())}. {len(best)} students, "
         f"{len(entries)} submissions. Scored by the server on the **private half** of the "
-        "test digits, which no page shows a score on; the Train page's test accuracy is on "
+        "test digits, which no page shows a score on; every other page's test accuracy is on "
         "the public half. A run tuned to the public half often scores lower here: that is "
         "overfitting to the test set."
     )
