@@ -25,7 +25,15 @@ import mlp_store as ms
 from mlp_core.config import TrainConfig
 from mlp_core.history import History, Status
 from mlp_core.provenance import TrainedOn
-from mlp_core.serialize import SavedModel, load_model, model_to_bytes
+from mlp_core.serialize import (
+    ModelFileError,
+    SavedModel,
+    checkpoint_to_bytes,
+    load_checkpoint,
+    load_model,
+    model_to_bytes,
+)
+from mlp_core.training import Checkpoint
 from mlp_ui import state
 
 COOKIE = "mlp_lab_key"
@@ -58,6 +66,8 @@ class Me:
     replace: bool = False  # the cookie must be replaced (after a transfer code)
 
 
+CHECKPOINT_ROOM = ms.runs.MAX_RUN_BYTES * 3 // 4
+"""A run's weights and checkpoint together at most (the history takes the rest)."""
 RETRY_EVERY = 10.0
 """Seconds between two tries to save a run after a failed save (a connection attempt to a
 database that is away may take CONNECT_SECONDS, which training should not pay per slice)."""
@@ -173,13 +183,12 @@ def to_run(stored: ms.StoredRun) -> state.Run:
     rec, summary = stored.record, stored.summary
     model = load_model(rec.model).model
     history = History.from_dict(rec.history)
+    point = _checkpoint(rec.checkpoint)
     if history.status is Status.RUNNING:  # it was training when its page went away
-        history.points = [p for p in history.points if p.at <= len(history.epochs)]
         history.status = Status.STOPPED
-        history.message = (
-            f"cut short at epoch {len(history.epochs)} (the page was closed or the server "
-            "restarted): Continue trains on from its last saved weights"
-        )
+        history.message = cut_short(history, point)
+        if point is None:
+            history.points = [p for p in history.points if p.at <= len(history.epochs)]
     prov = rec.provenance or {}
     run = state.Run(
         summary.number,
@@ -195,7 +204,49 @@ def to_run(stored: ms.StoredRun) -> state.Run:
         created=summary.created,
     )
     run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
+    run.checkpoint = rec.checkpoint if point is not None else None
     return run
+
+
+def _checkpoint(data: bytes | None) -> Checkpoint | None:
+    if data is None:
+        return None
+    try:
+        return load_checkpoint(data)
+    except ModelFileError:  # checked when it was saved; a damaged one: weights alone
+        return None
+
+
+def cut_short(history: History, point: Checkpoint | None) -> str:
+    """The message of a run that was training when its page, server or replica went away."""
+    why = "the page was closed, or its server restarted or stopped"
+    if point is None:
+        return (
+            f"cut short at epoch {len(history.epochs)} ({why}): Continue trains on from "
+            "its last saved weights, with momentum starting afresh"
+        )
+    at = point.books["epoch"] + point.books["pos"] / point.books["n"]
+    return (
+        f"cut short at epoch {at:.2f} ({why}): its last saved minibatch. Continue goes "
+        "on from exactly there, momentum and all"
+    )
+
+
+def refresh(run: state.Run) -> None:
+    """Bring a saved run no Trainer holds up to its newest save, before it is continued:
+    the page before a reload may have saved a slice more after this session loaded it.
+    Left as it is when the database cannot say."""
+    if run.saved_id is None or run.trainer is not None or run.unsaved:
+        return
+    identity, db = who(), store()
+    if identity is None or db is None:
+        return
+    try:
+        newest = to_run(ms.load_run(db, identity, run.saved_id))
+    except (ms.StoreError, ModelFileError, ValueError):
+        return
+    run.model, run.history, run.config = newest.model, newest.history, newest.config
+    run.checkpoint = newest.checkpoint
 
 
 def _source(recorded: str) -> str:
@@ -211,6 +262,9 @@ def record(run: state.Run) -> ms.RunRecord:
         history = run.history.to_dict()
         blob = model_to_bytes(SavedModel(run.model, run.config, {}), compressed=False)
         backend = run.trainer.backend_used if run.trainer is not None else run.backend
+        point = run.checkpoint
+        if run.trainer is not None and run.trainer.history.status is not Status.DIVERGED:
+            point = checkpoint_to_bytes(run.trainer.checkpoint())
         provenance = {
             "source": run.source,
             "data": run.data,
@@ -228,6 +282,9 @@ def record(run: state.Run) -> ms.RunRecord:
         backend=backend[: ms.runs.MAX_NAME],
         seconds=float(sum(e["seconds"] for e in history["epochs"])),
         number=run.id,
+        # Too large beside the weights (a network of millions of weights): saved without
+        # it, and Continue goes on from the weights alone.
+        checkpoint=point if point and len(blob) + len(point) < CHECKPOINT_ROOM else None,
     )
 
 

@@ -235,6 +235,7 @@ def train_active(view: LiveView) -> None:
             if not _training(run):
                 return False
             run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
+            run.trained_at = time.monotonic()
             finished = run.trainer.finished
             if finished:
                 state.set_active(None)
@@ -253,7 +254,15 @@ def train_active(view: LiveView) -> None:
             class_train.progress(run)  # in a class challenge only: the teacher's view
             drawn = time.monotonic()
 
-    train_in_slices(train_slice, redraw, PACE.max_slices)
+    try:
+        train_in_slices(train_slice, redraw, PACE.max_slices)
+    finally:
+        # A script run ended mid-training: the browser went away (a reload, a closed tab:
+        # Streamlit stops its script at the next element), or a click reran the page.
+        # Save the slices since the last save now, so the run is cut short at its very
+        # last minibatch; a rerun that trains on simply saves again later.
+        if run.history.status is Status.RUNNING and run.saved_at < run.trained_at:
+            saved.save(run)
 
 
 def _training(run: state.Run) -> bool:

@@ -78,14 +78,33 @@ def test_a_saved_run_is_continued_in_a_new_session(monkeypatch):
     assert len(next(iter(_runs(third).values())).history.epochs) == 3  # saved at its end
 
 
-def test_a_run_saved_mid_training_comes_back_cut_short(monkeypatch):
-    monkeypatch.setattr(train_live, "PACE", train_live.Pace(seconds=60.0, batches=3, max_slices=1))
+def test_a_run_saved_mid_training_comes_back_cut_short_and_continues_exactly(monkeypatch):
+    # mlp_core's own step (the fast back-end's split adds up in another order): the
+    # continued run is then the uninterrupted one to the bit.
+    monkeypatch.setenv("MLP_LAB_FAST", "0")
+    whole = _ok(_open().button(key="train_start").click().run())  # never interrupted
+    (done,) = _runs(whole).values()
+    slices = train_live.Pace(seconds=60.0, batches=3, max_slices=1, redraw=0.0)  # saved each
+    monkeypatch.setattr(train_live, "PACE", slices)
     at = _ok(_open().button(key="train_start").click().run())
-    _ok(at.run())  # a second slice: saved after each
-    again = _open(_secret(at))
+    _ok(at.run())  # a second slice, mid-epoch
+    (cut,) = _runs(at).values()
+    at_epoch = cut.trainer.epoch + cut.trainer.progress
+    assert 0 < at_epoch < 2
+    again = _open(_secret(at))  # the page reloaded, or the server restarted
     (back,) = _runs(again).values()
-    assert back.history.status == "stopped" and "cut short" in back.history.message
-    assert again.button(key="train_continue").disabled is False
+    assert back.history.status == "stopped"
+    assert f"cut short at epoch {at_epoch:.2f}" in back.history.message
+    assert back.history.to_dict()["points"] == cut.history.to_dict()["points"]
+    assert f"Run #{back.id}: cut short at epoch {at_epoch:.2f}" in " ".join(
+        w.value for w in again.warning
+    )
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace())
+    _ok(again.button(key="train_continue").click().run())
+    assert back.history.status == "done" and len(back.history.epochs) == 2
+    for a, b in zip(back.model.parameters(), done.model.parameters(), strict=True):
+        np.testing.assert_array_equal(a, b)  # as if it had never stopped: momentum and all
+    assert [e.loss for e in back.history.epochs] == [e.loss for e in done.history.epochs]
 
 
 def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypatch):
