@@ -1,11 +1,15 @@
 """Work that lasts, in Debian's Chromium against `streamlit run`: train a run, then
 reload, open a new tab, restart the server: the run is there each time, with the same
 curves and the same weights (its model file downloaded each time). The browser's
-identity is a cookie, never in the URL; another browser sees none of it."""
+identity is a cookie, never in the URL; another browser sees none of it. A run that was
+training when the page reloaded, or when the server was killed (SIGKILL) and restarted,
+is there cut short no earlier than the page last showed, and one Continue finishes it."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 import numpy as np
 
@@ -83,4 +87,63 @@ def test_a_run_survives_reload_new_tab_and_server_restart(browser, tmp_path):
         screenshot(stranger, "saved_work_stranger")
         stranger.get_by_text("No run yet").wait_for(timeout=60_000)
         assert stranger.get_by_text(re.compile(r"Run #1 finished")).count() == 0
+    context.close()
+
+
+LONG = "?epochs=40&n=5000&hidden=300"  # long enough to be mid-training when it is cut
+CUT = r"Run #1: cut short at epoch (\d+\.\d\d)"
+
+
+def _training_seen(pg) -> float:
+    """Start the long run, wait until a few epochs are done; the progress the page showed."""
+    wait_for_app(pg)
+    pg.get_by_text("No run yet").wait_for()
+    pg.locator(".st-key-train_start").get_by_role("button").click()
+    shown = pg.get_by_text(re.compile(r"\b([2-9]|[1-3]\d) of 40 epochs done")).first
+    shown.wait_for(timeout=120_000)
+    return float(re.search(r"(\d+) of 40 epochs done", shown.inner_text()).group(1))
+
+
+def _cut_then_continued(pg, seen: float, name: str) -> None:
+    """The run is cut short no earlier than the page last showed; one Continue ends it."""
+    cut = pg.get_by_text(re.compile(CUT)).first
+    try:
+        cut.wait_for(timeout=90_000)
+    except Exception:
+        screenshot(pg, f"{name}_failed")
+        raise
+    at = float(re.search(CUT, cut.inner_text()).group(1))
+    assert seen <= at < 40, f"cut short at {at}, the page had shown {seen} epochs done"
+    assert "Continue goes on from exactly there" in cut.inner_text()
+    wait_for_app(pg)
+    screenshot(pg, name)
+    pg.locator(".st-key-train_continue").get_by_role("button").click()
+    pg.get_by_text(re.compile(r"Run #1 finished 40 epochs")).first.wait_for(timeout=300_000)
+
+
+def test_a_run_training_when_the_page_reloads_is_cut_short_there_and_continues(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)
+    with running_app(tmp_path) as server:
+        page = context.new_page()
+        page.goto(f"{server.url}/{LONG}")
+        seen = _training_seen(page)
+        page.reload()
+        _cut_then_continued(page, seen, "saved_work_reload_cut_short")
+    context.close()
+
+
+def test_a_server_killed_mid_training_restarts_with_the_run_cut_short(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)
+    with running_app(tmp_path) as server:
+        page = context.new_page()
+        page.goto(f"{server.url}/{LONG}")
+        seen = _training_seen(page)
+        os.kill(server.pid, signal.SIGKILL)  # no clean shutdown, no last save
+    with running_app(tmp_path) as server:  # the same data folder, a new port
+        page = context.new_page()
+        page.goto(f"{server.url}/{LONG}")
+        wait_for_app(page)
+        _cut_then_continued(page, seen, "saved_work_killed_cut_short")
     context.close()
