@@ -142,6 +142,9 @@ def test_a_transfer_code_moves_the_work_to_another_browser():
     at, run = _trained()
     _ok(at.button(key="your_work_code").click().run())
     code = at.session_state["mlp_your_work_code"]
+    (qr,) = [h.proto.body for h in at.get("html") if "mlp-transfer-qr" in h.proto.body]
+    assert f'alt="QR code of the transfer code {code}"' in qr  # its words for screen readers
+    assert _secret(at) not in qr  # what the QR holds is read back in the e2e test
     phone = _ok(_submit_code(_open(), code))
     assert [r.saved_id for r in _runs(phone).values()] == [run.saved_id]
 

@@ -147,3 +147,42 @@ def test_a_server_killed_mid_training_restarts_with_the_run_cut_short(browser, t
         wait_for_app(page)
         _cut_then_continued(page, seen, "saved_work_killed_cut_short")
     context.close()
+
+
+def test_the_qr_code_holds_the_transfer_code_alone_and_moves_the_work(browser, tmp_path):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    laptop = browser.new_context(viewport={"width": 1400, "height": 1000})
+    laptop.set_default_timeout(90_000)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    phone.set_default_timeout(90_000)
+    with running_app(tmp_path) as server:
+        page = laptop.new_page()
+        page.goto(f"{server.url}/{QUERY}")
+        wait_for_app(page)
+        page.locator(".st-key-train_start").get_by_role("button").click()
+        _finished(page)
+        page.get_by_text("Your work").click()
+        page.get_by_role("button", name="Continue on another device").click()
+        qr = page.get_by_role("img", name=re.compile(r"QR code of the transfer code"))
+        qr.wait_for()
+        code = qr.get_attribute("alt").rsplit(" ", 1)[1]
+        assert page.get_by_text(f"type: {code}").count() == 1
+        screenshot(page, "saved_work_qr")
+        (read,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+        assert read.text == code  # the one-time code alone: no link, no secret
+
+        other = phone.new_page()
+        other.goto(f"{server.url}/{QUERY}")
+        wait_for_app(other)
+        other.get_by_text("No run yet").wait_for()
+        other.get_by_test_id("stExpandSidebarButton").click()  # a phone: the sidebar folded
+        other.get_by_text("Your work").click()
+        other.get_by_label("Code from another device").fill(read.text)
+        other.get_by_role("button", name="Use this code").click()
+        _finished(other)  # the laptop's run, on the phone
+    laptop.close()
+    phone.close()
