@@ -210,3 +210,61 @@ def test_a_finished_comparison_is_kept_and_listed_in_a_later_session():
     assert panel.label == "Comparisons you kept (1)"
     table = panel.dataframe[0].value
     assert "mlp_core" in list(table["library"]) and set(table["epochs"]) == {2}
+
+
+def _warned(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "not being saved" in w.value or "Not saved" in w.value]
+
+
+def test_a_postgresql_stopped_mid_lesson_and_started_again_loses_nothing(monkeypatch):
+    from tests.store import postgres
+
+    if postgres.WHY_NOT:
+        pytest.skip(postgres.WHY_NOT)
+    monkeypatch.setattr(saved, "RETRY_EVERY", 0.0)  # tried again at the next page run
+    with postgres.cluster() as pg:
+        monkeypatch.setenv("MLP_LAB_DATABASE_URL", pg.url)
+        at = _ok(_open().button(key="train_start").click().run())
+        (first,) = _runs(at).values()
+        assert first.saved_id is not None and not _warned(at)
+        pg.stop()  # the database server crashes, between two runs
+        _ok(at.button(key="train_start").click().run())
+        second = _runs(at)[2]
+        assert second.history.status == "done" and second.unsaved  # training went on
+        (line,) = _warned(at)
+        assert "cannot be reached" in line and "\n" not in line
+        pg.start()
+        _ok(at.run())  # the next page run saves what was kept in the session
+        assert not second.unsaved and second.saved_id is not None and not _warned(at)
+        again = _open(_secret(at))
+        assert sorted(_runs(again)) == [1, 2]
+        assert _runs(again)[2].history.to_dict() == second.history.to_dict()
+
+
+def test_a_full_sqlite_database_is_one_line_and_the_run_saved_once_there_is_room(monkeypatch):
+    from sqlalchemy import event
+
+    monkeypatch.setattr(saved, "RETRY_EVERY", 0.0)
+    at = _ok(_open().button(key="train_start").click().run())
+    engine = ms.open_store().engine
+    full = {"on": True}
+
+    def cap(dbapi_connection, _record, _proxy) -> None:  # SQLite's own "database is full"
+        cursor = dbapi_connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count={pages if full['on'] else 2**30}")
+        cursor.close()
+
+    event.listen(engine, "checkout", cap)
+    try:
+        _ok(at.button(key="train_start").click().run())
+        second = _runs(at)[2]
+        assert second.history.status == "done" and second.unsaved
+        (line,) = _warned(at)
+        assert "the database is full" in line and "\n" not in line
+        full["on"] = False  # room again (a teacher freed the disk)
+        _ok(at.run())
+        assert not second.unsaved and second.saved_id is not None and not _warned(at)
+    finally:
+        event.remove(engine, "checkout", cap)
+    assert sorted(_runs(_open(_secret(at)))) == [1, 2]
