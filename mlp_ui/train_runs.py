@@ -188,6 +188,6 @@ def _reset() -> None:
         config = run.config
         trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype))
         run.trainer, run.model, run.history = trainer, trainer.model, trainer.history
-        run.test_acc = None
+        run.test_acc, run.checkpoint = None, None
         run.history.message = "reset to its first weights: press Continue to train it again"
     saved.save(run)
