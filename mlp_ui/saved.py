@@ -227,7 +227,7 @@ def cut_short(history: History, point: Checkpoint | None) -> str:
         )
     at = point.books["epoch"] + point.books["pos"] / point.books["n"]
     return (
-        f"cut short at epoch {at:.2f} ({why}): its last saved minibatch. Continue goes "
+        f"cut short at epoch {at:.2f}, its last saved minibatch ({why}). Continue goes "
         "on from exactly there, momentum and all"
     )
 
