@@ -12,6 +12,7 @@ import re
 import signal
 
 import numpy as np
+import pytest
 
 from mlp_core.serialize import load_model
 from tests.e2e.conftest import screenshot, wait_for_app
@@ -121,6 +122,7 @@ def _cut_then_continued(pg, seen: float, name: str) -> None:
     pg.get_by_text(re.compile(r"Run #1 finished 40 epochs")).first.wait_for(timeout=300_000)
 
 
+@pytest.mark.slow  # a 40-epoch run, twice
 def test_a_run_training_when_the_page_reloads_is_cut_short_there_and_continues(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(90_000)
@@ -133,6 +135,7 @@ def test_a_run_training_when_the_page_reloads_is_cut_short_there_and_continues(b
     context.close()
 
 
+@pytest.mark.slow
 def test_a_server_killed_mid_training_restarts_with_the_run_cut_short(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(90_000)
