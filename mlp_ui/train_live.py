@@ -254,15 +254,16 @@ def train_active(view: LiveView) -> None:
             class_train.progress(run)  # in a class challenge only: the teacher's view
             drawn = time.monotonic()
 
-    try:
-        train_in_slices(train_slice, redraw, PACE.max_slices)
-    finally:
-        # A script run ended mid-training: the browser went away (a reload, a closed tab:
-        # Streamlit stops its script at the next element), or a click reran the page.
-        # Save the slices since the last save now, so the run is cut short at its very
-        # last minibatch; a rerun that trains on simply saves again later.
-        if run.history.status is Status.RUNNING and run.saved_at < run.trained_at:
-            saved.save(run)
+    with saved.training(run):  # until its last save, below
+        try:
+            train_in_slices(train_slice, redraw, PACE.max_slices)
+        finally:
+            # A script run ended mid-training: the browser went away (a reload, a closed
+            # tab: Streamlit stops its script at the next element), or a click reran the
+            # page. Save the slices since the last save now, so the run is cut short at
+            # its very last minibatch; a rerun that trains on simply saves again later.
+            if run.history.status is Status.RUNNING and run.saved_at < run.trained_at:
+                saved.save(run)
 
 
 def _training(run: state.Run) -> bool:

@@ -167,6 +167,9 @@ def _continue() -> None:
     with run.lock:
         if not _can_continue(run):
             return
+        if run.trainer is None and saved.training_elsewhere(run.saved_id, run):
+            run.history.message = saved.ELSEWHERE
+            return
         try:
             if run.trainer is None:
                 _revive(run)

@@ -107,6 +107,22 @@ def test_a_run_saved_mid_training_comes_back_cut_short_and_continues_exactly(mon
     assert [e.loss for e in back.history.epochs] == [e.loss for e in done.history.epochs]
 
 
+def test_a_run_another_tab_is_training_is_not_continued_twice(monkeypatch):
+    slices = train_live.Pace(seconds=60.0, batches=3, max_slices=1, redraw=0.0)
+    monkeypatch.setattr(train_live, "PACE", slices)
+    monkeypatch.setattr(saved, "LEAVING_SECONDS", 0.0)
+    at = _ok(_open().button(key="train_start").click().run())
+    (first,) = _runs(at).values()
+    with saved.training(first):  # tab A's script is training it (AppTest ends each run)
+        tab = _open(_secret(at))  # tab B of the same browser
+        (seen,) = _runs(tab).values()
+        assert "training in another tab" in seen.history.message
+        _ok(tab.button(key="train_continue").click().run())
+        assert seen.trainer is None and "training in another tab" in seen.history.message
+    _ok(tab.button(key="train_continue").click().run())  # tab A stopped: now it may
+    assert seen.trainer is not None and seen.trainer.epoch + seen.trainer.progress > 0
+
+
 def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypatch):
     real = ms.save_run
 

@@ -189,3 +189,35 @@ def test_the_qr_code_holds_the_transfer_code_alone_and_moves_the_work(browser, t
         _finished(other)  # the laptop's run, on the phone
     laptop.close()
     phone.close()
+
+
+EPOCHS_JS = "+(document.body.innerText.match(/(\\d+) of 40 epochs done/) || [0, -1])[1]"
+
+
+def _epochs_done(pg) -> int:
+    return int(pg.evaluate(f"() => {EPOCHS_JS}"))
+
+
+@pytest.mark.slow
+def test_a_second_tab_sees_the_run_training_in_the_first_and_leaves_it_alone(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)
+    with running_app(tmp_path) as server:
+        first = context.new_page()
+        first.goto(f"{server.url}/{LONG}")
+        seen = _training_seen(first)
+        second = context.new_page()
+        second.goto(f"{server.url}/{LONG}")
+        wait_for_app(second)
+        line = second.get_by_text(re.compile(r"Run #1: training in another tab")).first
+        line.wait_for()
+        at = _epochs_done(first)
+        second.locator(".st-key-train_continue").get_by_role("button").click()
+        wait_for_app(second)  # refused: one trainer per run
+        assert second.get_by_text(re.compile(r"Run #1: training in another tab")).count() == 1
+        assert second.get_by_text(re.compile(r"Training run #1")).count() == 0
+        screenshot(second, "saved_work_second_tab")
+        first.wait_for_function(f"() => ({EPOCHS_JS}) > {at}", timeout=120_000)  # trains on
+        assert seen <= at
+        first.locator(".st-key-train_stop").get_by_role("button").click()
+    context.close()
