@@ -350,6 +350,16 @@ def record(run: state.Run) -> ms.RunRecord:
     )
 
 
+def trained(run: state.Run) -> None:
+    """Note that `run` trained a slice just now (see `behind`)."""
+    run.trained_at = time.monotonic()
+
+
+def behind(run: state.Run) -> bool:
+    """Whether `run` trained since its last save began."""
+    return run.saved_at < run.trained_at
+
+
 def save(run: state.Run, every: float = 0.0) -> None:
     """Save the run now, or skip if it was saved less than `every` seconds ago (a run that
     is training); a failure is noted and retried by the next save."""

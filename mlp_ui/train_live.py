@@ -235,7 +235,7 @@ def train_active(view: LiveView) -> None:
             if not _training(run):
                 return False
             run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
-            run.trained_at = time.monotonic()
+            saved.trained(run)
             finished = run.trainer.finished
             if finished:
                 state.set_active(None)
@@ -262,7 +262,7 @@ def train_active(view: LiveView) -> None:
             # tab: Streamlit stops its script at the next element), or a click reran the
             # page. Save the slices since the last save now, so the run is cut short at
             # its very last minibatch; a rerun that trains on simply saves again later.
-            if run.history.status is Status.RUNNING and run.saved_at < run.trained_at:
+            if run.history.status is Status.RUNNING and saved.behind(run):
                 saved.save(run)
 
 
