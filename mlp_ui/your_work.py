@@ -9,7 +9,9 @@ import streamlit as st
 
 from mlp_ui import classroom, saved, state
 
-_CODE = "mlp_your_work_code"
+SURE_KEY = "your_work_sure"  # the "Yes, delete all my saved work" box
+
+CODE_KEY = "mlp_your_work_code"
 _SAID = "mlp_your_work_said"
 
 
@@ -27,7 +29,7 @@ def panel() -> None:
         if said := st.session_state.pop(_SAID, None):
             st.text(said)
         _another_device()
-        sure = st.checkbox("Yes, delete all my saved work", key="your_work_sure")
+        sure = st.checkbox("Yes, delete all my saved work", key=SURE_KEY)
         st.button(
             "Forget me",
             key="your_work_forget",
@@ -45,7 +47,7 @@ def _another_device() -> None:
         help="Shows a one-time code (10 minutes) to type on the other device, and the "
         "same code as a QR code for its camera.",
     )
-    if code := st.session_state.get(_CODE):
+    if code := st.session_state.get(CODE_KEY):
         st.text(
             f"On the other device, type: {code}\n(once, within 10 minutes), or read it "
             "with its camera:"
@@ -77,10 +79,10 @@ def qr_image(code: str) -> str:
 
 
 def _new_code() -> None:
-    st.session_state[_CODE] = saved.transfer_code()
+    st.session_state[CODE_KEY] = saved.transfer_code()
 
 
 def _forget() -> None:
-    st.session_state.pop(_CODE, None)
-    st.session_state["your_work_sure"] = False
+    st.session_state.pop(CODE_KEY, None)
+    st.session_state[SURE_KEY] = False
     st.session_state[_SAID] = saved.forget_me()
