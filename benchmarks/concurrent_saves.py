@@ -11,9 +11,10 @@ Set-ups, each measured in the same invocation:
   (a throwaway cluster from deploy/postgres.sh, or --postgres-url);
 - `postgres-1`: one server on that PostgreSQL, to separate the database from the split.
 
-The saved run is a real one: a 784-100-10 network trained 10 epochs on the offline
-sample (its model file as the app saves it while training, uncompressed, and its
-history with the sub-epoch points). Each session saves it `--waves` times at once: the
+The saved run is a real one: a 784-100-10 network trained 9 epochs and a few minibatches
+on the offline sample (its model file as the app saves it while training, uncompressed,
+its history with the sub-epoch points, and its training checkpoint: momentum and the
+epoch's first weights, ~0.96 MB in all). Each session saves it `--waves` times at once: the
 first wave inserts the run, the later ones update it (as the saves after each slice
 do). Printed: median, p95 and max per set-up, the saved bytes, the load average before
 and after (the machine is shared: read every figure beside it).
@@ -41,20 +42,26 @@ sys.path.insert(0, str(ROOT))
 from mlp_core.config import TrainConfig  # noqa: E402
 from mlp_core.data import prepare  # noqa: E402
 from mlp_core.mnist import load_mnist  # noqa: E402
-from mlp_core.serialize import SavedModel, model_to_bytes  # noqa: E402
-from mlp_core.training import fit  # noqa: E402
+from mlp_core.serialize import SavedModel, checkpoint_to_bytes, model_to_bytes  # noqa: E402
+from mlp_core.training import Trainer  # noqa: E402
 
 SETUPS = {"sqlite": 1, "postgres": 3, "postgres-1": 1}  # set-up -> server processes
 
 
 def a_real_run():
-    """(model file bytes, history dict, settings) of a finished 10-epoch run."""
+    """The record the app saves of a real run in its tenth epoch, mid-way: model file
+    bytes, history dict, settings and the training checkpoint (momentum, the epoch's
+    first weights), as every save while a run trains carries it."""
     import mlp_store as ms
 
     config = TrainConfig(epochs=10, n_train=2000)
     data = prepare(load_mnist(download=False), n_train=config.n_train)
-    model, history = fit(config, data)
-    blob = model_to_bytes(SavedModel(model, config, {}), compressed=False)
+    trainer = Trainer(config, data)
+    while trainer.epoch < 9:
+        trainer.train_epoch()
+    trainer.step(max_batches=10)  # mid-epoch
+    history = trainer.history
+    blob = model_to_bytes(SavedModel(trainer.model, config, {}), compressed=False)
     record = ms.RunRecord(
         name="784-100-10 relu lr 0.1",
         status=history.status.value,
@@ -64,6 +71,7 @@ def a_real_run():
         provenance={"source": "benchmarks/concurrent_saves.py"},
         backend="plain",
         seconds=float(sum(e.seconds for e in history.epochs)),
+        checkpoint=checkpoint_to_bytes(trainer.checkpoint()),
     )
     return record
 
@@ -150,8 +158,9 @@ def main() -> None:
     if not 1 <= args.sessions <= 300 or not 1 <= args.waves <= 50:
         parser.error("--sessions must be 1..300 and --waves 1..50")
     record = a_real_run()
-    print(f"{args.sessions} sessions, {args.waves} waves; a save is {len(record.model):,} bytes")
-    print(f"  of model file plus its history; cores: {os.cpu_count()}")
+    size = len(record.model) + len(record.checkpoint or b"")
+    print(f"{args.sessions} sessions, {args.waves} waves; a save is {size:,} bytes")
+    print(f"  of model file and training checkpoint plus its history; cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory(prefix="mlp-saves-") as tmp:
         pg_folder, pg_url = Path(tmp) / "pg", args.postgres_url
         try:

@@ -20,6 +20,7 @@ import numpy as np
 
 from mlp_core.config import TrainConfig
 from mlp_core.network import MLP
+from mlp_core.training import CHECKPOINT_FORMAT, Checkpoint
 
 FORMAT = "mlp-lab-model/1"
 MAX_LAYERS = 16
@@ -107,7 +108,7 @@ def _read_bytes(source: str | os.PathLike | bytes) -> bytes:
         raise ModelFileError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes, max_entries: int = 2 * MAX_LAYERS + 4) -> None:
     if not data:
         raise ModelFileError("the file is empty (0 bytes)")
     if not data.startswith(b"PK"):
@@ -119,7 +120,7 @@ def _check_zip(data: bytes) -> None:
         raise ModelFileError(f"the file is damaged or truncated ({exc})") from None
     if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
         raise ModelFileError("the file unpacks to more than 400 MB: refused")
-    if len(infos) > 2 * MAX_LAYERS + 4:
+    if len(infos) > max_entries:
         raise ModelFileError(f"the file has {len(infos)} entries: not an MLP Lab model")
 
 
@@ -181,3 +182,46 @@ def _layers(arrays: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.nd
         W.append(arrays[f"W{l}"])
         b.append(arrays[f"b{l}"].astype(arrays[f"W{l}"].dtype, copy=False))
     return W, b
+
+
+# -- a training checkpoint: where a run was between two minibatches ----------------------
+_CHECKPOINT_PARTS = {"V": "velocities", "E": "epoch_start", "B": "best"}
+
+
+def checkpoint_to_bytes(point: Checkpoint) -> bytes:
+    """A `Trainer.checkpoint()` as the bytes of an .npz file (stored, not compressed:
+    velocities barely shrink), to keep beside the model file of its run."""
+    arrays: dict[str, np.ndarray] = {"format": np.array(CHECKPOINT_FORMAT)}
+    arrays["books"] = np.array(json.dumps(point.books))
+    for prefix, name in _CHECKPOINT_PARTS.items():
+        for i, a in enumerate(getattr(point, name)):
+            arrays[f"{prefix}{i}"] = a
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def load_checkpoint(data: bytes) -> Checkpoint:
+    """Read and check the bytes of `checkpoint_to_bytes` (never pickle): ModelFileError
+    says why they are not one. `Trainer.resume` checks that it fits the run."""
+    _check_zip(data, 3 * 2 * MAX_LAYERS + 2)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (ValueError, *_DAMAGED) as exc:
+        raise ModelFileError(f"the checkpoint is damaged or refused ({exc})") from None
+    if _json_text(arrays.get("format")) != CHECKPOINT_FORMAT:
+        raise ModelFileError(f"not a training checkpoint (expected {CHECKPOINT_FORMAT!r})")
+    books = _json(arrays, "books")
+    if not isinstance(books, dict):
+        raise ModelFileError("the checkpoint's 'books' entry is not a JSON object")
+    parts: dict[str, list[np.ndarray]] = {}
+    for prefix, name in _CHECKPOINT_PARTS.items():
+        found = []
+        while f"{prefix}{len(found)}" in arrays:
+            a = arrays[f"{prefix}{len(found)}"]
+            if a.dtype not in (np.float32, np.float64) or not np.isfinite(a).all():
+                raise ModelFileError(f"the checkpoint's {name} are not finite float arrays")
+            found.append(a)
+        parts[name] = found
+    return Checkpoint(books, **parts)

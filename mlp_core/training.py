@@ -84,6 +84,7 @@ class Trainer:
         self.optimizer = SGD(self.model.W, self.model.b, config.lr, config.momentum, config.l2)
         self._rng = np.random.default_rng((config.seed, 1))
         self._perm: np.ndarray | None = None
+        self._perm_from: dict | None = None  # the generator's state the order was drawn from
         self._pos = 0
         self._epoch_start = self.model.copy()
         self._best: tuple[int, float, MLP] | None = None  # epoch, validation accuracy, weights
@@ -132,6 +133,88 @@ class Trainer:
             raise ValueError("this run diverged; start a new run with a smaller learning rate")
         self.target_epochs = max(self.target_epochs, self.epoch) + extra_epochs
         self.history.status = Status.STOPPED
+
+    # -- going on later, in another process -----------------------------------------
+    def checkpoint(self) -> Checkpoint:
+        """Everything but the model and the history that a new Trainer needs to go on from
+        this minibatch exactly as this one would (`resume`): the place in the epoch and the
+        order of its examples, the optimizer's velocities (momentum), the epoch's running
+        statistics, and the weights that divergence and early stopping go back to.
+        Copies: training on changes none of it."""
+        in_epoch = self._perm is not None
+        books = {
+            "format": CHECKPOINT_FORMAT,
+            "epoch": self.epoch,
+            "n": len(self.X),
+            "pos": self._pos if in_epoch else 0,
+            "rng": self._perm_from if in_epoch else self._rng.bit_generator.state,
+            "in_epoch": in_epoch,
+            "loss_sum": float(self._loss_sum),
+            "correct": float(self._correct),
+            "seconds": float(self._seconds),
+            "point": [float(self._point_loss), int(self._point_correct), int(self._point_n)],
+            "start": [float(v) for v in self._start],
+            "best": None if self._best is None else [self._best[0], float(self._best[1])],
+            "target_epochs": self.target_epochs,
+        }
+        return Checkpoint(
+            books,
+            [v.copy() for v in self.optimizer.velocities()],
+            [p.copy() for p in self._epoch_start.parameters()] if in_epoch else [],
+            [p.copy() for p in self._best[2].parameters()] if self._best else [],
+        )
+
+    def resume(self, point: Checkpoint) -> None:
+        """Go on from `point`, taken by `checkpoint()` of a Trainer with the same config and
+        data when its model and history were the ones this Trainer has now. ValueError
+        (saying why) if it does not fit; then nothing is changed."""
+        books = point.books
+        if books.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"not a training checkpoint ({CHECKPOINT_FORMAT} expected)")
+        if books["epoch"] != self.epoch:
+            at = f"{books['epoch']}, the run at {self.epoch}"
+            raise ValueError(f"the checkpoint is of epoch {at}")
+        pos, N = int(books["pos"]), len(self.X)
+        if books["n"] != N:
+            raise ValueError(f"the checkpoint is of {books['n']} training examples, not {N}")
+        if not 0 <= pos < N:
+            raise ValueError(f"the checkpoint's place {pos} is outside the {N} examples")
+        shapes = [p.shape for p in self.model.parameters()]
+        for name, arrays in (
+            ("velocities", point.velocities),
+            ("epoch start", point.epoch_start),
+            ("best weights", point.best),
+        ):
+            if arrays and [a.shape for a in arrays] != shapes:
+                raise ValueError(f"the checkpoint's {name} do not fit this network")
+        if bool(point.velocities) != bool(self.optimizer.velocities()):
+            raise ValueError("the checkpoint's momentum does not match the settings")
+        if (books["best"] is None) != (not point.best):
+            raise ValueError("the checkpoint's early-stopping weights are missing")
+        rng = np.random.default_rng()
+        rng.bit_generator.state = books["rng"]  # raises ValueError if it is not one
+        # Checked: now change the Trainer.
+        self._rng = rng
+        self._perm, self._pos = None, 0
+        if books["in_epoch"]:
+            self._perm_from = rng.bit_generator.state
+            self._perm, self._pos = rng.permutation(N), pos
+        if point.velocities:
+            self.optimizer.load_velocities(point.velocities)
+        self._epoch_start = self.model.copy()
+        if point.epoch_start:
+            _load(self._epoch_start, point.epoch_start)
+        self._best = None
+        if books["best"] is not None:
+            best = self.model.copy()
+            _load(best, point.best)
+            self._best = (int(books["best"][0]), float(books["best"][1]), best)
+        self._loss_sum, self._correct = float(books["loss_sum"]), float(books["correct"])
+        self._seconds = float(books["seconds"])
+        self._point_loss = float(books["point"][0])
+        self._point_correct, self._point_n = int(books["point"][1]), int(books["point"][2])
+        self._start = (float(books["start"][0]), float(books["start"][1]))
+        self.target_epochs = max(self.target_epochs, int(books["target_epochs"]))
 
     # -- the loop -----------------------------------------------------------------------
     def step(
@@ -218,6 +301,7 @@ class Trainer:
     def _minibatches(self, limit: int | None) -> Minibatches:
         """The epoch's next minibatches (at most `limit`); draws a new order at its start."""
         if self._perm is None:
+            self._perm_from = self._rng.bit_generator.state
             self._perm = self._rng.permutation(len(self.X))
             self._pos = 0
             self._point_loss, self._point_correct, self._point_n = 0.0, 0, 0
@@ -298,13 +382,18 @@ class Trainer:
         )
 
     def _restore(self, source: MLP) -> None:
-        for dst, src in zip(self.model.parameters(), source.parameters(), strict=True):
-            dst[...] = src
+        _load(self.model, source.parameters())
 
     def _finish(self, status: Status, message: str) -> None:
         self.history.status, self.history.message = status, message
         self._perm, self._pos = None, 0
         self.backend.close()  # e.g. a helper process waits for no one now (Continue starts another)
+
+
+def _load(model: MLP, values: list[np.ndarray]) -> None:
+    """Copy `values` (as `MLP.parameters()` lists them) into `model`'s arrays."""
+    for dst, src in zip(model.parameters(), values, strict=True):
+        dst[...] = src
 
 
 def fit(
@@ -314,6 +403,23 @@ def fit(
     trainer = Trainer(config, data, model, backend)
     trainer.run()
     return trainer.model, trainer.history
+
+
+CHECKPOINT_FORMAT = "mlp-lab-checkpoint/1"
+
+
+@dataclass
+class Checkpoint:
+    """A Trainer's state beyond its model and history (`Trainer.checkpoint`): `books`
+    (JSON-able numbers: place in the epoch, random generator state, running sums),
+    the optimizer's velocities as `SGD.velocities()` lists them (empty without momentum),
+    and the parameters, as `MLP.parameters()` lists them, of the epoch's start (empty
+    between epochs) and of early stopping's best epoch (empty when none)."""
+
+    books: dict
+    velocities: list[np.ndarray]
+    epoch_start: list[np.ndarray]
+    best: list[np.ndarray]
 
 
 # -- the back-end seam: who runs the minibatches --------------------------------------

@@ -63,6 +63,7 @@ class RunRow(Base):
     backend: Mapped[str] = mapped_column(String(200))
     seconds: Mapped[float]
     model: Mapped[bytes] = mapped_column(LargeBinary)
+    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary)  # momentum, place in epoch
     size: Mapped[int]  # bytes of model and JSON together, for the per-student bound
 
 

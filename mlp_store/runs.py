@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from mlp_core.config import TrainConfig
 from mlp_core.history import History, Status
-from mlp_core.serialize import ModelFileError, load_model
+from mlp_core.network import MLP
+from mlp_core.serialize import ModelFileError, load_checkpoint, load_model
+from mlp_core.training import Checkpoint
 from mlp_store.db import Store
 from mlp_store.errors import LimitReached, NotFound, Refused
 from mlp_store.identity import Identity
@@ -51,6 +53,10 @@ class RunRecord:
     backend: str = ""
     seconds: float = 0.0
     number: int | None = None
+    checkpoint: bytes | None = None
+    """Where its training was between two minibatches (mlp_core.serialize's checkpoint
+    file: momentum, place in the epoch...), so Continue goes on exactly; None: from the
+    weights alone, momentum afresh."""
 
 
 @dataclass(frozen=True)
@@ -97,20 +103,35 @@ def check(record: RunRecord) -> int:
         raise Refused("a run's training time must be a finite number of seconds")
     if not isinstance(record.backend, str) or len(record.backend) > MAX_NAME:
         raise Refused(f"a back-end's name is at most {MAX_NAME} characters")
+    if record.checkpoint is not None and not isinstance(record.checkpoint, bytes):
+        raise Refused("a run's checkpoint must be bytes")
     try:
-        load_model(record.model)
+        model = load_model(record.model).model
+    except ModelFileError as exc:
+        raise Refused(f"the run's weights are not a model file: {exc}") from None
+    if record.checkpoint is not None:
+        try:
+            _check_fits(load_checkpoint(record.checkpoint), model)
+        except ModelFileError as exc:
+            raise Refused(f"the run's training checkpoint is refused: {exc}") from None
+    try:
         History.from_dict(record.history)
         if record.settings is not None:
             TrainConfig.from_dict(record.settings)
         text = json.dumps([record.history, record.settings, record.provenance], allow_nan=False)
-    except ModelFileError as exc:
-        raise Refused(f"the run's weights are not a model file: {exc}") from None
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         raise Refused(f"the run's settings or history are malformed: {exc}") from None
-    size = len(record.model) + len(text)
+    size = len(record.model) + len(record.checkpoint or b"") + len(text)
     if size > MAX_RUN_BYTES:
         raise Refused(f"a run is at most {MAX_RUN_BYTES // 2**20} MB ({size:,} bytes given)")
     return size
+
+
+def _check_fits(point: Checkpoint, model: MLP) -> None:
+    shapes = [p.shape for p in model.parameters()]
+    for arrays in (point.velocities, point.epoch_start, point.best):
+        if arrays and [a.shape for a in arrays] != shapes:
+            raise ModelFileError("the checkpoint does not fit the run's network")
 
 
 def save_run(store: Store, who: Identity, record: RunRecord, run_id: int | None = None) -> Saved:
@@ -162,6 +183,7 @@ def _fill(row: RunRow, record: RunRecord, size: int) -> None:
     row.name, row.status, row.history = record.name, record.status, record.history
     row.settings, row.provenance, row.backend = record.settings, record.provenance, record.backend
     row.seconds, row.model, row.size = float(record.seconds), record.model, size
+    row.checkpoint = record.checkpoint
     row.updated = time.time()
 
 
@@ -235,6 +257,7 @@ def load_run(store: Store, who: Identity, run_id: int) -> StoredRun:
             row.backend,
             row.seconds,
             row.number,
+            None if row.checkpoint is None else bytes(row.checkpoint),
         )
         return StoredRun(_summary(row), record)
 

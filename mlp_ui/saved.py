@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -160,9 +162,96 @@ def _load_runs(db: ms.Store, identity: ms.Identity) -> None:
     known = {r.saved_id for r in state.runs().values() if r.saved_id is not None}
     for summary in ms.runs_of(db, identity):
         if summary.id not in known:
-            state.restore_run(saved_runs.to_run(ms.load_run(db, identity, summary.id)))
+            # A page a reload replaced saves its last slice as it stops: wait for that.
+            busy = summary.status == "running" and training_elsewhere(
+                summary.id, wait=LEAVING_SECONDS
+            )
+            run = saved_runs.to_run(ms.load_run(db, identity, summary.id))
+            if busy:
+                run.history.message = ELSEWHERE
+            state.restore_run(run)
     if state.current_run() is None and state.runs():
         state.set_current(max(state.runs()))
+
+
+# -- runs a script of this server process is training now --------------------------
+# A reload stops the old page's script at its next element (it saves once more as it
+# stops); a second tab of the same browser, on the same replica (sticky sessions), may
+# be training the run while this one loads it. Two trainers of one saved run would
+# overwrite each other's saves, so Continue is refused while another tab trains it.
+_live: dict[int, tuple[state.Run, int]] = {}  # saved id -> (the Run training, scripts)
+_live_changed = threading.Condition()
+LEAVING_SECONDS = 1.5
+"""How long a page that loads waits for the page it replaced (a reload) to stop training."""
+ELSEWHERE = (
+    "training in another tab of this browser: follow it there, or stop it there and "
+    "press Continue here"
+)
+
+
+@contextmanager
+def training(run: state.Run) -> Iterator[None]:
+    """Around a script run's training of `run`: other sessions see it is being trained."""
+    key = run.saved_id
+    if key is not None:
+        with _live_changed:
+            held, count = _live.get(key, (run, 0))
+            _live[key] = (run, count + 1) if held is run else (run, 1)
+    try:
+        yield
+    finally:
+        if key is not None:
+            with _live_changed:
+                held, count = _live.get(key, (None, 0))
+                if held is run and count > 1:
+                    _live[key] = (run, count - 1)
+                elif held is run:
+                    del _live[key]
+                _live_changed.notify_all()
+
+
+def training_elsewhere(
+    saved_id: int | None, mine: state.Run | None = None, wait: float = 0.0
+) -> bool:
+    """Whether a session of this process other than the one holding `mine` is training
+    the saved run `saved_id` (waiting up to `wait` seconds for it to stop, as the page a
+    reload replaced does)."""
+    if saved_id is None:
+        return False
+
+    def free() -> bool:
+        held = _live.get(saved_id)
+        return held is None or held[0] is mine
+
+    with _live_changed:
+        return not _live_changed.wait_for(free, timeout=wait)
+
+
+def refresh(run: state.Run) -> None:
+    """Bring a saved run no Trainer holds up to its newest save, before it is continued:
+    the page before a reload may have saved a slice more after this session loaded it.
+    Left as it is when the database cannot say."""
+    if run.saved_id is None or run.trainer is not None or run.unsaved:
+        return
+    identity, db = who(), store()
+    if identity is None or db is None:
+        return
+    try:
+        newest = saved_runs.to_run(ms.load_run(db, identity, run.saved_id))
+    except (ms.StoreError, ValueError):  # ModelFileError is a ValueError
+        return
+    run.model, run.history, run.config = newest.model, newest.history, newest.config
+    run.checkpoint = newest.checkpoint
+
+
+def trained(run: state.Run) -> None:
+    """Note that `run` trained a slice just now (see `behind`)."""
+    run.trained_at = time.monotonic()
+
+
+def behind(run: state.Run) -> bool:
+    """Whether `run` trained since its last save began."""
+    return run.saved_at < run.trained_at
 
 
 def save(run: state.Run, every: float = 0.0) -> None:

@@ -1,7 +1,9 @@
 """A session's run as the store keeps it, and back (mlp_ui.saved makes the saves).
 
 What is saved of a run: its model file, history, settings, where its data came from
-(provenance), which back-end trained it and whether that was exact (Backend.exact).
+(provenance), which back-end trained it and whether that was exact (Backend.exact), and
+its training checkpoint (momentum, place in the epoch: `Trainer.checkpoint`), so a run
+cut short goes on exactly from its last save.
 """
 
 from __future__ import annotations
@@ -11,8 +13,19 @@ import mlp_store as ms
 from mlp_core.config import TrainConfig
 from mlp_core.history import History, Status
 from mlp_core.provenance import TrainedOn
-from mlp_core.serialize import SavedModel, load_model, model_to_bytes
+from mlp_core.serialize import (
+    ModelFileError,
+    SavedModel,
+    checkpoint_to_bytes,
+    load_checkpoint,
+    load_model,
+    model_to_bytes,
+)
+from mlp_core.training import Checkpoint
 from mlp_ui import state
+
+CHECKPOINT_ROOM = ms.runs.MAX_RUN_BYTES * 3 // 4
+"""A run's weights and checkpoint together at most (the history takes the rest)."""
 
 
 def to_run(stored: ms.StoredRun) -> state.Run:
@@ -20,13 +33,12 @@ def to_run(stored: ms.StoredRun) -> state.Run:
     rec, summary = stored.record, stored.summary
     model = load_model(rec.model).model
     history = History.from_dict(rec.history)
+    point = _checkpoint(rec.checkpoint)
     if history.status is Status.RUNNING:  # it was training when its page went away
-        history.points = [p for p in history.points if p.at <= len(history.epochs)]
         history.status = Status.STOPPED
-        history.message = (
-            f"cut short at epoch {len(history.epochs)} (the page was closed or the server "
-            "restarted): Continue trains on from its last saved weights"
-        )
+        history.message = cut_short(history, point)
+        if point is None:
+            history.points = [p for p in history.points if p.at <= len(history.epochs)]
     prov = rec.provenance or {}
     test_acc, test_on = prov.get("test_acc"), str(prov.get("test_on", ""))
     if test_acc is not None and "(the public half)" not in test_on:
@@ -46,7 +58,32 @@ def to_run(stored: ms.StoredRun) -> state.Run:
     )
     run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
     run.saved_exact = _exact(prov, rec.backend)
+    run.checkpoint = rec.checkpoint if point is not None else None
     return run
+
+
+def _checkpoint(data: bytes | None) -> Checkpoint | None:
+    if data is None:
+        return None
+    try:
+        return load_checkpoint(data)
+    except ModelFileError:  # checked when it was saved; a damaged one: weights alone
+        return None
+
+
+def cut_short(history: History, point: Checkpoint | None) -> str:
+    """The message of a run that was training when its page, server or replica went away."""
+    why = "the page was closed, or its server restarted or stopped"
+    if point is None:
+        return (
+            f"cut short at epoch {len(history.epochs)} ({why}): Continue trains on from "
+            "its last saved weights, with momentum starting afresh"
+        )
+    at = point.books["epoch"] + point.books["pos"] / point.books["n"]
+    return (
+        f"cut short at epoch {at:.2f}, its last saved minibatch ({why}). Continue goes "
+        "on from exactly there, momentum and all"
+    )
 
 
 def _exact(provenance: dict, backend: str) -> bool:
@@ -69,6 +106,9 @@ def record(run: state.Run) -> ms.RunRecord:
         history = run.history.to_dict()
         blob = model_to_bytes(SavedModel(run.model, run.config, {}), compressed=False)
         backend = run.trainer.backend_used if run.trainer is not None else run.backend
+        point = run.checkpoint
+        if run.trainer is not None and run.trainer.history.status is not Status.DIVERGED:
+            point = checkpoint_to_bytes(run.trainer.checkpoint())
         provenance = {
             "source": run.source,
             "data": run.data,
@@ -87,4 +127,7 @@ def record(run: state.Run) -> ms.RunRecord:
         backend=backend[: ms.runs.MAX_NAME],
         seconds=float(sum(e["seconds"] for e in history["epochs"])),
         number=run.id,
+        # Too large beside the weights (a network of millions of weights): saved without
+        # it, and Continue goes on from the weights alone.
+        checkpoint=point if point and len(blob) + len(point) < CHECKPOINT_ROOM else None,
     )

@@ -77,10 +77,12 @@ class Run:
     created: float = field(default_factory=time.time)
     # Its row in the database (mlp_ui.saved): None until the first save.
     saved_id: int | None = None
+    checkpoint: bytes | None = None  # a saved run's training checkpoint, until Continue
     starred: bool = False
     backend: str = ""  # which back-end trained it, for a run saved earlier (no Trainer)
     saved_exact: bool = True  # and whether that back-end was exact (`Backend.exact`)
     saved_at: float = 0.0  # time.monotonic() of the last save attempt
+    trained_at: float = 0.0  # time.monotonic() at the end of its last training slice
     unsaved: bool = False  # the last save failed: the next one tries again
     # One save of this run at a time: each takes the run's state when it gets this lock,
     # so an older state never overwrites a newer one (two script runs may both save).

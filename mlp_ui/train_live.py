@@ -235,6 +235,7 @@ def train_active(view: LiveView) -> None:
             if not _training(run):
                 return False
             run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
+            saved.trained(run)
             finished = run.trainer.finished
             if finished:
                 state.set_active(None)
@@ -253,7 +254,16 @@ def train_active(view: LiveView) -> None:
             class_train.progress(run)  # in a class challenge only: the teacher's view
             drawn = time.monotonic()
 
-    train_in_slices(train_slice, redraw, PACE.max_slices)
+    with saved.training(run):  # until its last save, below
+        try:
+            train_in_slices(train_slice, redraw, PACE.max_slices)
+        finally:
+            # A script run ended mid-training: the browser went away (a reload, a closed
+            # tab: Streamlit stops its script at the next element), or a click reran the
+            # page. Save the slices since the last save now, so the run is cut short at
+            # its very last minibatch; a rerun that trains on simply saves again later.
+            if run.history.status is Status.RUNNING and saved.behind(run):
+                saved.save(run)
 
 
 def _training(run: state.Run) -> bool:

@@ -13,6 +13,7 @@ from mlp_core.config import TrainConfig
 from mlp_core.data import Dataset
 from mlp_core.history import Status
 from mlp_core.network import MLP
+from mlp_core.serialize import load_checkpoint
 from mlp_core.training import Trainer
 from mlp_ui import class_train, saved, state
 from mlp_ui import data as ui_data
@@ -81,15 +82,20 @@ def _revivable(run: state.Run) -> bool:
 
 
 def _revive(run: state.Run) -> None:
-    """Give a saved run a Trainer that goes on from its weights and its last whole epoch
-    (the order of the examples, and momentum, start afresh)."""
+    """Give a saved run a Trainer that goes on from its newest save: exactly from its last
+    saved minibatch when it has a checkpoint (momentum, the epoch's order of examples),
+    else from its weights and its last whole epoch (order and momentum afresh)."""
+    saved.refresh(run)
     config = run.config
     trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype), run.model)
     history = run.history
-    history.points = [p for p in history.points if p.at <= len(history.epochs)]
     trainer.history = history
-    trainer.target_epochs = max(config.epochs, trainer.epoch)
-    run.trainer = trainer
+    if run.checkpoint is not None:
+        trainer.resume(load_checkpoint(run.checkpoint))  # ValueError: it does not fit
+    else:
+        history.points = [p for p in history.points if p.at <= len(history.epochs)]
+    trainer.target_epochs = max(config.epochs, trainer.target_epochs, trainer.epoch)
+    run.trainer, run.checkpoint = trainer, None
 
 
 def _activate(run: state.Run) -> None:
@@ -163,6 +169,9 @@ def _continue() -> None:
     with run.lock:
         if not _can_continue(run):
             return
+        if run.trainer is None and saved.training_elsewhere(run.saved_id, run):
+            run.history.message = saved.ELSEWHERE
+            return
         try:
             if run.trainer is None:
                 _revive(run)
@@ -184,6 +193,6 @@ def _reset() -> None:
         config = run.config
         trainer = new_trainer(config, ui_data.dataset(config.scaling, config.dtype))
         run.trainer, run.model, run.history = trainer, trainer.model, trainer.history
-        run.test_acc = None
+        run.test_acc, run.checkpoint = None, None
         run.history.message = "reset to its first weights: press Continue to train it again"
     saved.save(run)

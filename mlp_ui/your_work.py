@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
+import segno
 import streamlit as st
 
 from mlp_ui import classroom, saved, state
@@ -41,10 +44,15 @@ def _another_device() -> None:
         "Continue on another device",
         key="your_work_code",
         on_click=_new_code,
-        help="Shows a one-time code (10 minutes) to type on the other device.",
+        help="Shows a one-time code (10 minutes) to type on the other device, and the "
+        "same code as a QR code for its camera.",
     )
     if code := st.session_state.get(CODE_KEY):
-        st.text(f"On the other device, type: {code}\n(once, within 10 minutes)")
+        st.text(
+            f"On the other device, type: {code}\n(once, within 10 minutes), or read it "
+            "with its camera:"
+        )
+        st.html(qr_image(code))
     with st.form("your_work_redeem", clear_on_submit=True, border=False):
         typed = st.text_input(
             "Code from another device",
@@ -55,6 +63,19 @@ def _another_device() -> None:
         if st.form_submit_button("Use this code", key="your_work_use") and typed.strip():
             st.session_state[_SAID] = saved.redeem(typed)
             st.rerun()
+
+
+def qr_image(code: str) -> str:
+    """The code as a QR image (an <img> with its alt text) for a phone's camera to read.
+    It holds the one-time code alone, as text: never the browser's secret, never a link
+    (a photo of the screen then gives at most a code that expires in 10 minutes)."""
+    qr = segno.make(code, error="m", micro=False)  # phones' cameras read no Micro QR
+    uri = qr.svg_data_uri(scale=5, border=4, dark="#000", light="#fff")
+    alt = f"QR code of the transfer code {code}"
+    return (
+        f'<img src="{html.escape(uri)}" alt="{html.escape(alt)}" width="{qr.symbol_size(5, 4)[0]}"'
+        ' class="mlp-transfer-qr">'
+    )
 
 
 def _new_code() -> None:

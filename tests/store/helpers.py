@@ -36,6 +36,23 @@ def record(name: str = "relu lr 0.1", seed: int = 3, epochs: int = 2) -> RunReco
     )
 
 
+def checkpoint(**changes) -> bytes:
+    """A training checkpoint of CONFIG's network (784-8-10) after a few minibatches of
+    random digits (`changes` to the config: another network)."""
+    from mlp_core.serialize import checkpoint_to_bytes
+    from mlp_core.training import Trainer
+    from tests.splits import Split
+
+    rng = np.random.default_rng(0)
+    X = rng.random((260, 784), dtype=np.float32)
+    y = np.arange(260) % 10
+    trainer = Trainer(
+        CONFIG.replace(momentum=0.9, **changes), Split(X[:200], y[:200], X[200:], y[200:])
+    )
+    trainer.step(max_batches=2)
+    return checkpoint_to_bytes(trainer.checkpoint())
+
+
 def weights(blob: bytes) -> list[np.ndarray]:
     from mlp_core.serialize import load_model
 

@@ -53,35 +53,58 @@ def _ready(url: str) -> bool:
         return True
 
 
+class Cluster:
+    """A PostgreSQL cluster of our own: its URL, and stop()/start() for fault tests."""
+
+    def __init__(self, folder: Path, data: Path, port: int, bins: Path) -> None:
+        self.folder, self.data, self.port, self.bins = folder, data, port, bins
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=on"
+        log = str(self.folder / "log")
+        start = [str(self.bins / "pg_ctl"), "-D", str(self.data), "-l", log, "-o", options]
+        subprocess.run(_as_postgres([*start, "-w", "start"]), check=True, capture_output=True)
+        plain = self.url.replace("+psycopg", "")
+        wait_until(
+            lambda: _ready(plain),
+            30,
+            "the cluster takes connections",
+            (psycopg.OperationalError,),
+        )
+
+    def stop(self) -> None:
+        """As a crash or a pulled cable: immediate, connections dropped."""
+        stop = [str(self.bins / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]
+        subprocess.run(_as_postgres(stop), capture_output=True)
+
+
 @contextmanager
-def throwaway() -> Iterator[str]:
-    """A fresh cluster -> its URL (postgresql+psycopg://...); stopped and removed on exit."""
+def cluster() -> Iterator[Cluster]:
+    """A fresh cluster, started; stopped and removed on exit."""
     folder = Path(tempfile.mkdtemp(prefix="mlp-pg-"))
     data, port, bins = folder / "data", free_port(), Path(BINS[-1])
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    user = "postgres"
     subprocess.run(
-        _as_postgres([str(bins / "initdb"), "-D", str(data), "-U", user, "-A", "trust"]),
+        _as_postgres([str(bins / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]),
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=on"
-    start = [str(bins / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-o", options]
-    subprocess.run(_as_postgres([*start, "-w", "start"]), check=True, capture_output=True)
-    url = f"postgresql://{user}@127.0.0.1:{port}/postgres"
+    found = Cluster(folder, data, port, bins)
     try:
-        wait_until(
-            lambda: _ready(url),
-            30,
-            "the new cluster takes connections",
-            (psycopg.OperationalError,),
-        )
-        yield url.replace("postgresql://", "postgresql+psycopg://")
+        found.start()
+        yield found
     finally:
-        stop = [str(bins / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-        subprocess.run(_as_postgres(stop), capture_output=True)
+        found.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def throwaway() -> Iterator[str]:
+    """A fresh cluster -> its URL (postgresql+psycopg://...); stopped and removed on exit."""
+    with cluster() as found:
+        yield found.url
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+import mlp_class.tables  # noqa: F401  (its tables are on the same Base: compared too)
 import mlp_store as ms
 from mlp_store import migrate
 from mlp_store.db import Base, Store

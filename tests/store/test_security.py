@@ -10,7 +10,7 @@ import pytest
 import mlp_store as ms
 from mlp_store import identity as ident
 from mlp_store import runs
-from tests.store.helpers import record
+from tests.store.helpers import checkpoint, record
 
 
 @pytest.fixture
@@ -132,6 +132,10 @@ def _malformed():
         "settings": (change(settings={"lr": -5}), "malformed"),
         "nan seconds": (change(seconds=float("nan")), "finite number"),
         "nan history": (change(history={"epochs": [], "diverged_at": float("nan")}), "malformed"),
+        "checkpoint text": (change(checkpoint="momentum"), "checkpoint must be bytes"),
+        "checkpoint garbage": (change(checkpoint=b"PK\x03\x04garbage"), "checkpoint is refused"),
+        "checkpoint a model": (change(checkpoint=record().model), "checkpoint is refused"),
+        "checkpoint misfit": (change(checkpoint=checkpoint(hidden=5)), "does not fit"),
     }
 
 

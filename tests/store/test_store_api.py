@@ -11,7 +11,7 @@ import pytest
 import mlp_store as ms
 from mlp_store import identity as ident
 from mlp_store import kept, runs
-from tests.store.helpers import record, weights
+from tests.store.helpers import checkpoint, record, weights
 
 
 def student(store) -> ms.Identity:
@@ -27,6 +27,17 @@ def test_a_saved_run_comes_back_whole(store):
     assert back.provenance == saved.provenance and back.backend == saved.backend
     for a, b in zip(weights(back.model), weights(saved.model), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_runs_training_checkpoint_comes_back_and_counts_in_its_size(store):
+    me, saved = student(store), record()
+    saved.checkpoint = checkpoint()
+    got = ms.save_run(store, me, saved).run
+    assert ms.load_run(store, me, got.id).record.checkpoint == saved.checkpoint
+    assert got.size > len(saved.model) + len(saved.checkpoint)
+    saved.checkpoint = None  # a run saved again without one (e.g. too large) keeps none
+    ms.save_run(store, me, saved, run_id=got.id)
+    assert ms.load_run(store, me, got.id).record.checkpoint is None
 
 
 def test_a_save_of_the_same_run_replaces_it(store):
