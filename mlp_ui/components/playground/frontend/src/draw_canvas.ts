@@ -1,7 +1,8 @@
 // MLP Lab's drawing pad for the Draw page (Streamlit components v2): white ink on black,
 // drawn with a mouse, a finger or a pen (pointer events; touch draws, it does not scroll).
 // At every pen lift the picture goes to the server at once, as a PNG data URL in the
-// state value `drawing` ({data}); the server preprocesses it as mlp_digits does.
+// state value `drawing` ({data}); the server preprocesses it as mlp_digits does. While
+// the pen moves it goes too, every MOVE_MS at most, so the answer follows the drawing.
 // A new key (Clear) mounts a new, empty pad; `image` puts a stored drawing on it.
 
 interface PadData {
@@ -20,9 +21,16 @@ interface Pad {
   send: SetState;
   last: [number, number] | null;
   image: string | null;
+  sent: number; // performance.now() of the last picture sent
 }
 
 const pads = new WeakMap<object, Pad>();
+const MOVE_MS = 250; // while the pen moves, the picture is sent at most this often
+
+function sendPicture(pad: Pad): void {
+  pad.sent = performance.now();
+  pad.send("drawing", { data: pad.canvas.toDataURL("image/png") });
+}
 
 function point(pad: Pad, e: PointerEvent): [number, number] {
   const r = pad.canvas.getBoundingClientRect();
@@ -52,11 +60,12 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
   ctx.fillRect(0, 0, data.size, data.size);
   ctx.strokeStyle = ctx.fillStyle = "#fff";
   ctx.lineCap = ctx.lineJoin = "round";
-  const pad: Pad = { canvas, ctx, pen: data.pen, send, last: null, image: null };
+  const pad: Pad = { canvas, ctx, pen: data.pen, send, last: null, image: null, sent: 0 };
   canvas.addEventListener("pointerdown", (e) => {
     e.preventDefault();
     canvas.setPointerCapture(e.pointerId);
     pad.last = point(pad, e);
+    pad.sent = performance.now(); // the first picture while moving: MOVE_MS into the stroke
     dot(pad, pad.last);
   });
   canvas.addEventListener("pointermove", (e) => {
@@ -68,11 +77,12 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
     ctx.lineTo(...p);
     ctx.stroke();
     pad.last = p;
+    if (performance.now() - pad.sent >= MOVE_MS) sendPicture(pad);
   });
   const lift = () => {
     if (!pad.last) return;
     pad.last = null;
-    pad.send("drawing", { data: canvas.toDataURL("image/png") });
+    sendPicture(pad);
   };
   canvas.addEventListener("pointerup", lift);
   canvas.addEventListener("pointercancel", lift);
