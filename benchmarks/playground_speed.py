@@ -14,7 +14,9 @@ what a redraw costs the server besides training (Streamlit's fragment rerun, the
 payload, the messages). The payload and its JSON alone are timed in this process. The
 bytes a session receives per frame are counted too.
 
-The browser's own drawing is not on the server and is not measured here. The machine's
+The browser's own drawing is not on the server and is not measured here. The sessions
+all run in this one process: its CPU ("client cores") is printed, since a client near a
+whole core slows the frames it asks for, not the server. The machine's
 load average is printed with every row: the machine is shared, and the figures fall
 on a busy one.
 
@@ -138,9 +140,9 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
     start_frames = [p.frames for p in players]
     start_epochs = [p.epoch for p in players]
     start_bytes = sum(p.seen.bytes for p in players)
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    cpu0, t0, own0 = cpu_seconds(pid), time.monotonic(), time.process_time()
     await asyncio.sleep(seconds)
-    cpu1, t1 = cpu_seconds(pid), time.monotonic()
+    cpu1, t1, own1 = cpu_seconds(pid), time.monotonic(), time.process_time()
     frames = [p.frames - f for p, f in zip(players, start_frames, strict=True)]
     received = sum(p.seen.bytes for p in players) - start_bytes
     epochs = [p.epoch - e for p, e in zip(players, start_epochs, strict=True)]
@@ -155,6 +157,7 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
         "epochs_per_s": [e / dt for e in epochs],
         "cpu_per_frame_ms": 1000 * (cpu1 - cpu0) / max(sum(frames), 1),
         "server_cores": (cpu1 - cpu0) / dt,
+        "client_cores": (own1 - own0) / dt,
         "bytes_per_frame": received / max(sum(frames), 1),
         "load": load(),
     }
@@ -237,9 +240,9 @@ def main() -> None:
     print(
         "| sessions | frames/s each (min / median) | epochs/s each (min / median / max) | "
         "slowest vs median | epochs per frame | server CPU per frame | beyond training | "
-        "kB per frame | server cores | load |"
+        "kB per frame | server cores | client cores | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     proc, url = _server(app_dir, args.cpus, work / "streamlit.log")
     try:
         for n in (int(s) for s in args.sessions.split(",")):
@@ -254,7 +257,8 @@ def main() -> None:
                 f"{min(eps):.0f} / {med_e:.0f} / {max(eps):.0f} | "
                 f"{min(eps) / med_e if med_e else 0:.2f} | "
                 f"{per_frame:.1f} | {r['cpu_per_frame_ms']:.1f} ms | {beyond:.1f} ms | "
-                f"{r['bytes_per_frame'] / 1000:.1f} | {r['server_cores']:.2f} | {r['load']} |",
+                f"{r['bytes_per_frame'] / 1000:.1f} | {r['server_cores']:.2f} | "
+                f"{r['client_cores']:.2f} | {r['load']} |",
                 flush=True,
             )
     finally:
