@@ -2,7 +2,8 @@
 // drawn with a mouse, a finger or a pen (pointer events; touch draws, it does not scroll).
 // At every pen lift the picture goes to the server at once, as a PNG data URL in the
 // state value `drawing` ({data}); the server preprocesses it as mlp_digits does. While
-// the pen moves it goes too, every MOVE_MS at most, so the answer follows the drawing.
+// the pen moves it goes too, every MOVE_MS at most and only once the server has answered
+// the last one (`answered` changed), so the answer follows the drawing.
 // A new key (Clear) mounts a new, empty pad; `image` puts a stored drawing on it.
 
 interface PadData {
@@ -10,6 +11,7 @@ interface PadData {
   pen: number; // pen width in pixels
   image: string | null; // a PNG data URL to start from
   label: string; // the accessible name
+  answered: number; // names the picture the server last answered (0: none)
 }
 
 type SetState = (name: string, value: unknown) => void;
@@ -22,6 +24,8 @@ interface Pad {
   last: [number, number] | null;
   image: string | null;
   sent: number; // performance.now() of the last picture sent
+  waiting: boolean; // a picture sent while moving is not answered yet
+  answered: number;
 }
 
 const pads = new WeakMap<object, Pad>();
@@ -29,6 +33,7 @@ const MOVE_MS = 250; // while the pen moves, the picture is sent at most this of
 
 function sendPicture(pad: Pad): void {
   pad.sent = performance.now();
+  pad.waiting = true;
   pad.send("drawing", { data: pad.canvas.toDataURL("image/png") });
 }
 
@@ -60,7 +65,9 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
   ctx.fillRect(0, 0, data.size, data.size);
   ctx.strokeStyle = ctx.fillStyle = "#fff";
   ctx.lineCap = ctx.lineJoin = "round";
-  const pad: Pad = { canvas, ctx, pen: data.pen, send, last: null, image: null, sent: 0 };
+  const pad: Pad = {
+    canvas, ctx, pen: data.pen, send, last: null, image: null, sent: 0, waiting: false, answered: data.answered,
+  };
   canvas.addEventListener("pointerdown", (e) => {
     e.preventDefault();
     canvas.setPointerCapture(e.pointerId);
@@ -77,7 +84,7 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
     ctx.lineTo(...p);
     ctx.stroke();
     pad.last = p;
-    if (performance.now() - pad.sent >= MOVE_MS) sendPicture(pad);
+    if (!pad.waiting && performance.now() - pad.sent >= MOVE_MS) sendPicture(pad);
   });
   const lift = () => {
     if (!pad.last) return;
@@ -98,6 +105,10 @@ export default function (args: { data: PadData; parentElement: HTMLElement | Sha
   }
   pad.pen = data.pen;
   pad.send = setStateValue;
+  if (data.answered !== pad.answered) {
+    pad.answered = data.answered;
+    pad.waiting = false; // the server has answered a picture: the next may go
+  }
   if (data.image && data.image !== pad.image) {
     pad.image = data.image;
     const img = new Image();
