@@ -22,7 +22,7 @@ from mlp_ui import playground_points as own
 from mlp_ui import playground_share as share
 from mlp_ui import playground_state as state
 
-FRAME_SECONDS = 0.01  # the timer starts when a frame has reached the browser
+FRAME_SECONDS = 0.015  # the timer starts when a frame has reached the browser
 MAX_EPOCHS = 50  # per frame (training time per frame: playground_share.SHARE.max_slice)
 STOP_LOSS_KEY, STOP_EPOCHS_KEY = "pg_stop_loss", "pg_stop_epochs"
 
