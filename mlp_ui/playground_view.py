@@ -21,6 +21,7 @@ from mlp_ui import playground_component as component
 from mlp_ui import playground_points as own
 from mlp_ui import playground_share as share
 from mlp_ui import playground_state as state
+from mlp_ui.playground_table import key
 
 FRAME_SECONDS = 0.015  # the timer starts when a frame has reached the browser
 MAX_EPOCHS = 50  # per frame (training time per frame: playground_share.SHARE.max_slice)
@@ -210,4 +211,4 @@ def _use_points(name: str) -> None:
     pg = state.playground()
     with pg.lock:
         pg.set_own(pg.snapshot_points[name])
-    st.session_state["pg_dataset"] = "own"
+    st.session_state[key("dataset")] = "own"
