@@ -3,13 +3,12 @@
 A frame trains a slice, but how long is decided here, not by how often the session's
 browser asks for frames: every playing session earns training time at the same rate,
 `cores / (sessions playing)` seconds a second, and a frame spends what its session has
-earned: alone, at most `max_slice` (a frame's training delays its picture, and alone
-the frame rate is what counts); with others, at most what it earned since its last frame
-or `max_slice`, whichever is more, so a tab that gets fewer frames (a slower browser, a
-farther network) spends all its share in longer slices. A tab that gets more frames
-trains no longer than one that gets fewer, so thirty networks advance at about the same
-pace; and however many play, training takes at most `cores` of the server, the rest is
-left to send the frames.
+earned, at most `max_slice` (a frame's training delays its picture). A tab that gets
+more frames trains no longer than one that gets fewer, so thirty networks advance at
+about the same pace; and however many play, training takes at most `cores` of the
+server, the rest is left to send the frames. (A tab gets its whole share as long as it
+has at least cores / (sessions x max_slice) frames a second: 2.1 with thirty playing. A
+few sessions, each asking for fewer, all train max_slice a frame.)
 
 The time spent is the script thread's CPU time (`time.thread_time`), not the wall time a
 busy server stretches: a session is not charged for waiting for the others.
@@ -45,8 +44,7 @@ class Share:
             earned = self.max_slice if last is None else (now - last) * self.cores / playing
             credit = min(self._credit.get(who, 0.0) + earned, self.max_credit)
             self._last[who], self._credit[who] = now, credit
-            limit = self.max_slice if playing == 1 else max(self.max_slice, earned)
-            return min(max(credit, 0.0), limit)
+            return min(max(credit, 0.0), self.max_slice)
 
     def spend(self, who: int, seconds: float) -> None:
         """Charge session `who` for training it did (the debt is paid by later frames)."""
