@@ -6,7 +6,11 @@ tests/e2e/strokes.py (rendered at 280x280 like the canvas, pen width 20):
 - decode: the canvas arrives as a PNG (the component's `image_data`); decode to RGBA;
 - preprocess: grey levels, crop to the ink, 20x20 box, centre of mass (mlp_digits);
 - predict: the forward pass with every layer's activations (mlp_ui.draw_view.analyse
-  minus preprocessing), on the pretrained default model.
+  minus preprocessing), on the pretrained default model;
+- charts: the three charts the page draws with the answer (probability bars, what the
+  network sees, the hidden units), built, styled for the screen (classroom.chart) and
+  turned into JSON as st.plotly_chart does: most of the server's work for an answer
+  (timed on fewer repeats: --chart-repeats).
 
 Prints median and 95th percentile per step and for the total; the target is under
 20 ms for preprocessing plus prediction.
@@ -18,6 +22,8 @@ read in the page (performance.now at the pointerup, and at the DOM change). With
 --load N, N websocket sessions play the Playground on the same server meanwhile (as
 benchmarks/playground_speed.py's sessions do: a class at work). Targets: 150 ms median
 idle, 300 ms p95 under a class's load. The load average is printed with the figures.
+The pad also sends the picture while the pen moves (every 250 ms at most): a long stroke
+may have its answer on the page before the lift, and then nothing changes after it.
 
     python benchmarks/draw_latency.py [--repeats 300] [--threads 1]
     python benchmarks/draw_latency.py --browser [--drawings 20] [--load 30] [--rev REV]
@@ -40,6 +46,7 @@ def _parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=300, help="timed answers per digit shape")
     p.add_argument("--threads", type=int, default=0, help="BLAS threads (0: library default)")
+    p.add_argument("--chart-repeats", type=int, default=20, help="timed charts per digit")
     p.add_argument("--browser", action="store_true", help="mouse-up to answer in Chromium")
     p.add_argument("--drawings", type=int, default=20, help="digits drawn (--browser)")
     p.add_argument("--load", type=int, default=0, help="Playground sessions playing meanwhile")
@@ -141,7 +148,8 @@ def browser(args: argparse.Namespace) -> None:
         server.stop(proc)
     print(
         f"app: {args.rev or 'this checkout'}; {args.load} Playground sessions playing; "
-        f"{len(ms)} strokes answered, {missed} without a visible change in 10 s"
+        f"{len(ms)} strokes answered, {missed} without a change after the lift in 10 s (the "
+        "answer shown while the pen moved was already the final one, or none came)"
     )
     print(f"mouse-up -> answer: {_percentiles(ms)}   max {max(ms, default=0):.0f} ms")
     print(f"load average during the drawings: first {loads[0]}, last {loads[-1]}")
@@ -169,7 +177,7 @@ def main() -> None:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(args.threads)
     sys.path.insert(0, str(ROOT))
-    import numpy as np
+    import numpy as np  # after the BLAS thread count is set
     from PIL import Image
 
     from mlp_core.serialize import load_model
@@ -197,6 +205,35 @@ def main() -> None:
         print(f"{name:>10}: {_percentiles(ms)}")
     both = [p + q for p, q in zip(steps["preprocess"], steps["predict"], strict=True)]
     print(f"{'prep+pred':>10}: {_percentiles(both)}   (target: under 20 ms)")
+    print(f"{'charts':>10}: {_percentiles(_charts(model, scaling, args.chart_repeats))}")
+
+
+def _charts(model, scaling: str, repeats: int) -> list[float]:
+    """Milliseconds to build, style and serialise the Draw page's three charts for one
+    answer (what classroom.chart and st.plotly_chart do), per drawn digit."""
+    import numpy as np
+    import plotly.io as pio
+    from PIL import Image
+
+    from mlp_digits import to_grayscale
+    from mlp_ui import digit_figures as figs
+    from mlp_ui import draw_view
+    from mlp_ui.screen_style import SCREENS, style
+
+    ms = []
+    for png in _drawings().values():
+        rgba = np.asarray(Image.open(io.BytesIO(png)))
+        answer = draw_view.analyse(to_grayscale(rgba), model, scaling)
+        for _ in range(repeats):
+            t = time.perf_counter()
+            for fig in (
+                figs.probability_bars(answer.proba, answer.predicted, height=280),
+                figs.digit_image(answer.digit.image, "", True, 250),
+                figs.hidden_activations(answer.hidden, 320, SCREENS[False].text),
+            ):
+                pio.to_json(style(fig, False).to_dict(), validate=False)
+            ms.append(1000 * (time.perf_counter() - t))
+    return ms
 
 
 if __name__ == "__main__":

@@ -7,12 +7,16 @@ run whenever the server's auto-rerun timer says so (the browser keeps that timer
 frame is one finished fragment run: the server trained a slice and sent what the page
 draws. Per session: frames a second and epochs a second; over all: the slowest
 session's epochs against the median's (fairness), epochs per frame, and the server's
-CPU per frame, read from /proc/<pid>/stat; it includes the frame's training slice (at
-most playground_view.TRAIN_SECONDS of wall time). The part of a frame this app adds
-beyond training and Streamlit's own rerun (the payload and its JSON) is timed in this
-process.
+CPU per frame, read from /proc/<pid>/stat; it includes the frame's training slice (the
+time mlp_ui.playground_share grants the session). "Beyond training" is the CPU per
+frame less the frame's epochs at the time one epoch takes alone (measured here first):
+what a redraw costs the server besides training (Streamlit's fragment rerun, the
+payload, the messages). The payload and its JSON alone are timed in this process. The
+bytes a session receives per frame are counted too.
 
-The browser's own drawing is not on the server and is not measured here. The machine's
+The browser's own drawing is not on the server and is not measured here. The sessions
+all run in this one process: its CPU ("client cores") is printed, since a client near a
+whole core slows the frames it asks for, not the server. The machine's
 load average is printed with every row: the machine is shared, and the figures fall
 on a busy one.
 
@@ -142,10 +146,12 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
     await await_until(lambda: all(p.frames for p in players), 120, "every session plays")
     start_frames = [p.frames for p in players]
     start_epochs = [p.epoch for p in players]
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    start_bytes = sum(p.seen.bytes for p in players)
+    cpu0, t0, own0 = cpu_seconds(pid), time.monotonic(), time.process_time()
     await asyncio.sleep(seconds)  # the measured window
-    cpu1, t1 = cpu_seconds(pid), time.monotonic()
+    cpu1, t1, own1 = cpu_seconds(pid), time.monotonic(), time.process_time()
     frames = [p.frames - f for p, f in zip(players, start_frames, strict=True)]
+    received = sum(p.seen.bytes for p in players) - start_bytes
     epochs = [p.epoch - e for p, e in zip(players, start_epochs, strict=True)]
     stop.set()
     await asyncio.wait(tasks, timeout=30)
@@ -158,12 +164,15 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
         "epochs_per_s": [e / dt for e in epochs],
         "cpu_per_frame_ms": 1000 * (cpu1 - cpu0) / max(sum(frames), 1),
         "server_cores": (cpu1 - cpu0) / dt,
+        "client_cores": (own1 - own0) / dt,
+        "bytes_per_frame": received / max(sum(frames), 1),
         "load": load(),
     }
 
 
 def epoch_ms(link: str) -> float:
-    """This machine's time for one epoch of the link's network, alone."""
+    """This machine's CPU time for one epoch of the link's network (CPU time, as the
+    server's is read: a loaded machine stretches the wall time, far less the CPU time)."""
     from urllib.parse import parse_qsl
 
     from mlp_core import playground as core
@@ -174,9 +183,9 @@ def epoch_ms(link: str) -> float:
         config, core.make_points(config.dataset, config.n_points, config.noise, config.seed)
     )
     run.train(20)
-    t = time.perf_counter()
+    t = time.thread_time()
     run.train(200)
-    return 1000 * (time.perf_counter() - t) / 200
+    return 1000 * (time.thread_time() - t) / 200
 
 
 def payload_ms(link: str, repeats: int = 200) -> float | None:
@@ -218,12 +227,13 @@ def main() -> None:
     own = payload_ms(args.link) if not args.rev else None
     if own is not None:
         print(f"a frame's payload and its JSON, built in this process: {own:.2f} ms ({load()})")
-    print(f"app: {args.rev or 'this checkout'}; {args.link}; one epoch alone: {per_epoch:.2f} ms")
+    print(f"app: {args.rev or 'this checkout'}; {args.link}; one epoch: {per_epoch:.2f} ms CPU")
     print(
-        "| sessions | frames/s each (min / median) | epochs/s each (min / median) | "
-        "slowest vs median | epochs per frame | server CPU per frame | server cores | load |"
+        "| sessions | frames/s each (min / median) | epochs/s each (min / median / max) | "
+        "slowest vs median | epochs per frame | server CPU per frame | beyond training | "
+        "kB per frame | server cores | client cores | load |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     proc, url = start_server(app_dir, args.cpus, work / "streamlit.log")
     try:
         for n in (int(s) for s in args.sessions.split(",")):
@@ -232,11 +242,14 @@ def main() -> None:
             med_e = statistics.median(eps)
             frames_total = sum(fps)
             per_frame = sum(eps) / frames_total if frames_total else float("nan")
+            beyond = r["cpu_per_frame_ms"] - per_frame * per_epoch
             print(
                 f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | "
-                f"{min(eps):.0f} / {med_e:.0f} | {min(eps) / med_e if med_e else 0:.2f} | "
-                f"{per_frame:.1f} | {r['cpu_per_frame_ms']:.1f} ms | "
-                f"{r['server_cores']:.2f} | {r['load']} |",
+                f"{min(eps):.0f} / {med_e:.0f} / {max(eps):.0f} | "
+                f"{min(eps) / med_e if med_e else 0:.2f} | "
+                f"{per_frame:.1f} | {r['cpu_per_frame_ms']:.1f} ms | {beyond:.1f} ms | "
+                f"{r['bytes_per_frame'] / 1000:.1f} | {r['server_cores']:.2f} | "
+                f"{r['client_cores']:.2f} | {r['load']} |",
                 flush=True,
             )
     finally:

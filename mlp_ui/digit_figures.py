@@ -36,6 +36,14 @@ def _compact(fig: go.Figure, height: int, top: int = 30) -> go.Figure:
     return fig
 
 
+def _figure(traces: list[dict], height: int, top: int = 30, **layout) -> go.Figure:
+    """One figure from plain dicts, with _compact's height and margins: plotly checks it
+    once (each update_* call checks again; the Draw page builds three of these at every
+    stroke, and while the pen moves)."""
+    margin = dict(l=10, r=10, t=top, b=10)
+    return go.Figure({"data": traces, "layout": {**layout, "height": height, "margin": margin}})
+
+
 def digit_image(
     image: np.ndarray, title: str = "", as_network_sees: bool = False, height: int = 300
 ) -> go.Figure:
@@ -45,20 +53,23 @@ def digit_image(
     canvas shows it; otherwise dark ink on light paper. `height` in pixels.
     """
     h, w = image.shape
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.asarray(image, dtype=float),
-            colorscale="gray" if as_network_sees else INK,
-            zmin=0,
-            zmax=255,
-            showscale=False,
-            hovertemplate="row %{y}, column %{x}: %{z:.0f}<extra></extra>",
-        )
+    heatmap = dict(
+        type="heatmap",
+        z=np.asarray(image, dtype=float),
+        colorscale="gray" if as_network_sees else INK,
+        zmin=0,
+        zmax=255,
+        showscale=False,
+        hovertemplate="row %{y}, column %{x}: %{z:.0f}<extra></extra>",
     )
-    fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
-    fig.update_yaxes(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain")
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", font_size=14))
-    return _compact(fig, height, top=40 if title else 10)
+    return _figure(
+        [heatmap],
+        height,
+        top=40 if title else 10,
+        xaxis=dict(visible=False, range=[-0.5, w - 0.5], constrain="domain"),
+        yaxis=dict(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain"),
+        title=dict(text=title, x=0.5, xanchor="center", font=dict(size=14)),
+    )
 
 
 def probability_bars(
@@ -86,21 +97,24 @@ def probability_bars(
         text[predicted] = (
             f"{said} {proba[predicted]:.0%}" if true_class is not None else text[predicted]
         )
-    fig = go.Figure(
-        go.Bar(
-            x=list(CLASSES[: len(proba)]),
-            y=proba,
-            marker_color=colours,
-            text=text,
-            textposition="outside",
-            constraintext="none",
-            cliponaxis=False,
-            hovertemplate="class %{x}: %{y:.2%}<extra></extra>",
-        )
+    bars = dict(
+        type="bar",
+        x=list(CLASSES[: len(proba)]),
+        y=proba,
+        marker=dict(color=colours),
+        text=text,
+        textposition="outside",
+        constraintext="none",
+        cliponaxis=False,
+        hovertemplate="class %{x}: %{y:.2%}<extra></extra>",
     )
-    fig.update_xaxes(title_text="class", type="category", tickmode="linear", dtick=1)
-    fig.update_yaxes(title_text="probability", range=[0, 1.08], tickformat=".0%")
-    return _compact(fig, height, top=20)
+    return _figure(
+        [bars],
+        height,
+        top=20,
+        xaxis=dict(title=dict(text="class"), type="category", tickmode="linear", dtick=1),
+        yaxis=dict(title=dict(text="probability"), range=[0, 1.08], tickformat=".0%"),
+    )
 
 
 def hidden_activations(
@@ -116,15 +130,16 @@ def hidden_activations(
     layers = [np.asarray(a, dtype=float).ravel() for a in layers]
     low = min(0.0, *(float(a.min()) for a in layers))
     high = max(1e-6, *(float(a.max()) for a in layers))
-    fig = go.Figure()
+    traces = []
     x0, tallest = 0, 1
     for l, a in enumerate(layers):
         cols = math.ceil(math.sqrt(len(a)))
         rows = math.ceil(len(a) / cols)
         grid = np.full(rows * cols, np.nan)
         grid[: len(a)] = a
-        fig.add_trace(
-            go.Heatmap(
+        traces.append(
+            dict(
+                type="heatmap",
                 z=grid.reshape(rows, cols),
                 x=np.arange(cols) + x0,
                 customdata=np.arange(rows * cols).reshape(rows, cols),
@@ -136,7 +151,10 @@ def hidden_activations(
             )
         )
         x0, tallest = x0 + cols + 2, max(tallest, rows)
-    fig.update_layout(
+    return _figure(
+        traces,
+        height,
+        top=10,
         coloraxis=dict(
             colorscale="Viridis",
             cmin=low,
@@ -148,10 +166,9 @@ def hidden_activations(
             ),
         ),
         width=int((x0 - 2) * (height - 20) / tallest) + 60 + 5 * text_px,
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    return _compact(fig, height, top=10)
 
 
 def _png_data_uri(pixels: np.ndarray) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -174,13 +175,15 @@ def canvas(stroke_width: int) -> Picture:
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
     example = draw_examples.EXAMPLES.get(st.session_state.get(EXAMPLE_KEY))
     start = draw_examples.rasterise(example, CANVAS_PX) if example else None
+    key = f"{CANVAS_KEY}_{generation}"  # Clear: a new key, a new empty pad
     result = _pad(
-        key=f"{CANVAS_KEY}_{generation}",  # Clear: a new key, a new empty pad
+        key=key,
         data={
             "size": CANVAS_PX,
             "pen": stroke_width,
             "image": None if start is None else png_data_uri(start),
             "label": "Drawing pad: draw one digit with the mouse, a finger or a pen",
+            "answered": _answered(key),
         },
         width=CANVAS_PX,
         on_drawing_change=_noop,
@@ -191,6 +194,15 @@ def canvas(stroke_width: int) -> Picture:
     grey = canvas_grey(rgba)
     message = dot_message(grey, stroke_width)
     return Picture(None, message) if message else Picture(grey)
+
+
+def _answered(key: str) -> int:
+    """Names the picture this run answers (0: none yet). The pad sends no new picture
+    while the pen moves until this changes: one picture in flight at a time, so the
+    answer at the lift never waits behind answers to pictures already drawn over."""
+    state = st.session_state.get(key) or {}
+    url = (state.get("drawing") or {}).get("data") or ""
+    return zlib.crc32(url.encode()) if url else 0
 
 
 def _noop() -> None:

@@ -5,7 +5,11 @@ dist/playground.js, committed; `npm run build` in its frontend/ folder rebuilds 
 given numbers only: the points once per data set, then on every frame the weights, the
 epoch, the losses and the curves. It computes every unit's picture over the plane and
 draws the network, the output, the curves, the gradient bars and the unit shown large
-with its formula. Nothing comes from a CDN: the bundle is sent inline with the element.
+with its formula. Nothing comes from a CDN: the bundle (static/playground.js, built
+there by `npm run build`) is served by this app's own server (Streamlit's static file
+serving, .streamlit/config.toml) and fetched once per page load; what the element
+carries on every frame is a loader of a few lines that imports it. Inline, the 21 kB
+bundle travelled with every frame: three quarters of a frame's bytes.
 
 `payload` is pure (arrays in, a JSON-ready dict out); `show` mounts the component.
 """
@@ -13,6 +17,7 @@ with its formula. Nothing comes from a CDN: the bundle is sent inline with the e
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +26,36 @@ import streamlit as st
 
 from mlp_core import playground as core
 
-BUNDLE = Path(__file__).parent / "components" / "playground" / "dist" / "playground.js"
+BUNDLE = Path(__file__).resolve().parents[1] / "static" / "playground.js"
 CURVE_POINTS = 200  # the loss curves are thinned to about this many epochs
 DIGITS = 4  # weights travel with 4 decimals: far below what the pictures can show
 
-# The leading comment line keeps a bundle from ever looking like a file path to
-# Streamlit (a string with a newline is inline code).
+
+def bundle_url() -> str:
+    """The bundle's path on this server (under its base URL path, if any), with the
+    bundle's digest as a version: a new bundle is never taken from a browser's cache."""
+    version = hashlib.blake2b(BUNDLE.read_bytes(), digest_size=6).hexdigest()
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{'/' + base if base else ''}/app/static/{BUNDLE.name}?v={version}"
+
+
+def loader(url: str) -> str:
+    """The component's inline module: imports the bundle (the browser fetches it once;
+    later frames find the module loaded) and hands it each frame. The leading comment
+    line keeps it from ever looking like a file path to Streamlit (a string with a
+    newline is inline code)."""
+    return (
+        "// MLP Lab's Playground: the bundle is served by the app (static/playground.js)\n"
+        f"const url = new URL({json.dumps(url)}, window.location.origin).href;\n"
+        "export default async function (component) {\n"
+        "  const bundle = await import(url);\n"
+        "  return bundle.default(component);\n"
+        "}\n"
+    )
+
+
 _component = st.components.v2.component(
-    "mlp_lab_playground",
-    html="",
-    js="// MLP Lab's Playground\n" + BUNDLE.read_text(encoding="utf-8"),
-    isolate_styles=True,
+    "mlp_lab_playground", html="", js=loader(bundle_url()), isolate_styles=True
 )
 
 

@@ -1,13 +1,17 @@
 """The Playground page's live part: one fragment that reruns on its own while it plays.
 
-`_frame` reruns every FRAME_SECONDS (only it, not the page): it trains for at most
-TRAIN_SECONDS with mlp_core's NumPy step and hands the new weights, the losses and the
-epoch to the browser component (mlp_ui.playground_component), which computes and draws
-every picture itself. The server's frame is: train a slice, send a few hundred numbers.
-The points travel once per data set. Paused, the fragment draws once per page run.
+`_frame` reruns every FRAME_SECONDS (only it, not the page): it trains with mlp_core's
+NumPy step for the time this session has earned (mlp_ui.playground_share: the server's
+training time is shared evenly by the sessions playing, whatever their frame rates) and
+hands the new weights, the losses and the epoch to the browser component
+(mlp_ui.playground_component), which computes and draws every picture itself. The
+server's frame is: train a slice, send a few hundred numbers. The points travel once per
+data set. Paused, the fragment draws once per page run.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
@@ -15,12 +19,12 @@ from mlp_core import playground as core
 from mlp_ui import classroom
 from mlp_ui import playground_component as component
 from mlp_ui import playground_points as own
+from mlp_ui import playground_share as share
 from mlp_ui import playground_state as state
 from mlp_ui.playground_table import key
 
-FRAME_SECONDS = 0.02  # the timer starts when a frame has reached the browser
-TRAIN_SECONDS = 0.01  # training per frame, at most
-MAX_EPOCHS = 50  # per frame
+FRAME_SECONDS = 0.015  # the timer starts when a frame has reached the browser
+MAX_EPOCHS = 50  # per frame (training time per frame: playground_share.SHARE.max_slice)
 STOP_LOSS_KEY, STOP_EPOCHS_KEY = "pg_stop_loss", "pg_stop_epochs"
 
 
@@ -51,7 +55,7 @@ def _frame() -> None:
             limit = st.session_state.get(STOP_EPOCHS_KEY) or 0
             if limit:
                 epochs = max(min(epochs, limit - run.epoch), 0)
-            pg.message = run.train(epochs, TRAIN_SECONDS) if epochs else ""
+            pg.message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
             stop = pg.message or _stop_reason(run)
             if stop:  # diverged or done: stop, and rerun the page to show Play again
                 pg.playing, pg.message = False, stop

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,28 @@ AXIS = re.compile(r"[xy]axis\d*")
 
 
 def style(fig: go.Figure, big: bool) -> go.Figure:
-    """`fig` restyled for a screen, as a new figure (`fig` is left as it was)."""
-    return go.Figure(screen_spec(fig.to_dict(), big))
+    """`fig` restyled for a screen, as a new figure (`fig` is left as it was).
+
+    A figure on the default template (nearly all) is rebuilt without it and gets it
+    again as any new figure does: checking the template's dict again was three quarters
+    of the time (about 9 of 11 ms for a bar chart; the Draw page restyles three charts
+    at each stroke)."""
+    spec = fig.to_dict()
+    layout = spec.get("layout") or {}
+    if layout.get("template") == _default_template():
+        spec["layout"] = {k: v for k, v in layout.items() if k != "template"}
+    return go.Figure(screen_spec(spec, big))
+
+
+def _default_template() -> dict[str, Any]:
+    """The template a new figure gets (plotly's default, Streamlit's when it runs), as
+    a dict."""
+    return _template_dict(pio.templates.default)
+
+
+@functools.lru_cache(maxsize=4)
+def _template_dict(name: str) -> dict[str, Any]:
+    return go.Figure().to_dict()["layout"]["template"]
 
 
 def screen_spec(spec: dict[str, Any], big: bool) -> dict[str, Any]:

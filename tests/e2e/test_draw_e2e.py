@@ -80,6 +80,27 @@ def test_prediction_updates_after_each_stroke(page, app_url):
     screenshot(page, "draw_page_4")
 
 
+def test_the_answer_follows_the_pen_before_it_is_lifted(page, app_url):
+    """While the pen moves the pad sends the picture a few times a second: the answer
+    is on the page before the mouse button is released."""
+    canvas = _open_draw_page(page, app_url)
+    box = canvas.bounding_box()
+    points = DIGITS["0"][0]
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
+    page.mouse.down()
+    deadline = time.monotonic() + 20
+    answered = False
+    while not answered and time.monotonic() < deadline:  # round the 0 until answered
+        for x, y in points[1:]:
+            page.mouse.move(x0 + x, y0 + y, steps=3)
+        answered = _prediction(page).count() > 0
+    page.mouse.up()
+    assert answered, "no answer while the pen was down"
+    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    expect(value).to_have_text("0", timeout=20_000)
+
+
 # -- projector mode ------------------------------------------------------------------------
 PAD_AND_SLIDER = """() => {
     const host = [...document.querySelectorAll('*')].find(

@@ -215,3 +215,16 @@ def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
     curves = figures.training_curves([("#1", _history(3))], ["#111111"], 5, True, big)
     built_styled = figures.training_curves([("#1", _history(3))], ["#111111"], 5, True, big, True)
     assert json.loads(built_styled.to_json()) == json.loads(classroom.style(curves, big).to_json())
+
+
+def test_style_gives_the_same_figure_as_rebuilding_it_whole_and_keeps_a_template():
+    """`style` skips checking the default template again; the figure it gives is the one
+    a whole rebuild gives, and a figure on another template keeps that template."""
+    import plotly.graph_objects as go
+
+    bars = go.Figure(go.Bar(x=list("0123"), y=[0.1, 0.2, 0.3, 0.4]))
+    for big in (False, True):
+        whole = go.Figure(screen_style.screen_spec(bars.to_dict(), big))
+        assert screen_style.style(bars, big).to_dict() == whole.to_dict()
+    white = go.Figure(go.Bar(x=[1], y=[2]), layout={"template": "plotly_white"})
+    assert screen_style.style(white, False).layout.template == white.layout.template

@@ -1,7 +1,9 @@
 // MLP Lab's drawing pad for the Draw page (Streamlit components v2): white ink on black,
 // drawn with a mouse, a finger or a pen (pointer events; touch draws, it does not scroll).
 // At every pen lift the picture goes to the server at once, as a PNG data URL in the
-// state value `drawing` ({data}); the server preprocesses it as mlp_digits does.
+// state value `drawing` ({data}); the server preprocesses it as mlp_digits does. While
+// the pen moves it goes too, every MOVE_MS at most and only once the server has answered
+// the last one (`answered` changed), so the answer follows the drawing.
 // A new key (Clear) mounts a new, empty pad; `image` puts a stored drawing on it.
 
 interface PadData {
@@ -9,6 +11,7 @@ interface PadData {
   pen: number; // pen width in pixels
   image: string | null; // a PNG data URL to start from
   label: string; // the accessible name
+  answered: number; // names the picture the server last answered (0: none)
 }
 
 type SetState = (name: string, value: unknown) => void;
@@ -20,9 +23,19 @@ interface Pad {
   send: SetState;
   last: [number, number] | null;
   image: string | null;
+  sent: number; // performance.now() of the last picture sent
+  waiting: boolean; // a picture sent while moving is not answered yet
+  answered: number;
 }
 
 const pads = new WeakMap<object, Pad>();
+const MOVE_MS = 250; // while the pen moves, the picture is sent at most this often
+
+function sendPicture(pad: Pad): void {
+  pad.sent = performance.now();
+  pad.waiting = true;
+  pad.send("drawing", { data: pad.canvas.toDataURL("image/png") });
+}
 
 function point(pad: Pad, e: PointerEvent): [number, number] {
   const r = pad.canvas.getBoundingClientRect();
@@ -52,11 +65,14 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
   ctx.fillRect(0, 0, data.size, data.size);
   ctx.strokeStyle = ctx.fillStyle = "#fff";
   ctx.lineCap = ctx.lineJoin = "round";
-  const pad: Pad = { canvas, ctx, pen: data.pen, send, last: null, image: null };
+  const pad: Pad = {
+    canvas, ctx, pen: data.pen, send, last: null, image: null, sent: 0, waiting: false, answered: data.answered,
+  };
   canvas.addEventListener("pointerdown", (e) => {
     e.preventDefault();
     canvas.setPointerCapture(e.pointerId);
     pad.last = point(pad, e);
+    pad.sent = performance.now(); // the first picture while moving: MOVE_MS into the stroke
     dot(pad, pad.last);
   });
   canvas.addEventListener("pointermove", (e) => {
@@ -68,11 +84,12 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
     ctx.lineTo(...p);
     ctx.stroke();
     pad.last = p;
+    if (!pad.waiting && performance.now() - pad.sent >= MOVE_MS) sendPicture(pad);
   });
   const lift = () => {
     if (!pad.last) return;
     pad.last = null;
-    pad.send("drawing", { data: canvas.toDataURL("image/png") });
+    sendPicture(pad);
   };
   canvas.addEventListener("pointerup", lift);
   canvas.addEventListener("pointercancel", lift);
@@ -88,6 +105,10 @@ export default function (args: { data: PadData; parentElement: HTMLElement | Sha
   }
   pad.pen = data.pen;
   pad.send = setStateValue;
+  if (data.answered !== pad.answered) {
+    pad.answered = data.answered;
+    pad.waiting = false; // the server has answered a picture: the next may go
+  }
   if (data.image && data.image !== pad.image) {
     pad.image = data.image;
     const img = new Image();

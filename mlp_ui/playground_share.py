@@ -1,0 +1,70 @@
+"""The server's training time for the Playground, shared fairly by the sessions playing.
+
+A frame trains a slice, but how long is decided here, not by how often the session's
+browser asks for frames: every playing session earns training time at the same rate,
+`cores / (sessions playing)` seconds a second, and a frame spends what its session has
+earned, at most `max_slice` (a frame's training delays its picture). A tab that gets
+more frames trains no longer than one that gets fewer, so thirty networks advance at
+about the same pace; and however many play, training takes at most `cores` of the
+server, the rest is left to send the frames. (A tab gets its whole share as long as it
+has at least cores / (sessions x max_slice) frames a second: 2.1 with thirty playing. A
+few sessions, each asking for fewer, all train max_slice a frame.)
+
+The time spent is the script thread's CPU time (`time.thread_time`), not the wall time a
+busy server stretches: a session is not charged for waiting for the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Share:
+    """Training time earned and spent per playing session (thread-safe)."""
+
+    cores: float = 0.5  # of the server's time, for all sessions' training together
+    max_slice: float = 0.008  # seconds of training in one frame, at most
+    max_credit: float = 0.03  # earned time kept for later frames, at most
+    idle_after: float = 1.0  # seconds without a frame: no longer counted as playing
+    _last: dict[int, float] = field(default_factory=dict)
+    _credit: dict[int, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def slice(self, who: int, now: float) -> float:
+        """Seconds session `who` may train in this frame (0: none this time)."""
+        with self._lock:
+            for other, t in list(self._last.items()):
+                if now - t > self.idle_after and other != who:
+                    del self._last[other], self._credit[other]
+            last = self._last.get(who)
+            playing = len(self._last) + (last is None)
+            earned = self.max_slice if last is None else (now - last) * self.cores / playing
+            credit = min(self._credit.get(who, 0.0) + earned, self.max_credit)
+            self._last[who], self._credit[who] = now, credit
+            return min(max(credit, 0.0), self.max_slice)
+
+    def spend(self, who: int, seconds: float) -> None:
+        """Charge session `who` for training it did (the debt is paid by later frames)."""
+        with self._lock:
+            if who in self._credit:
+                self._credit[who] -= seconds
+
+
+SHARE = Share()
+"""The server's one share: every session's frames draw on it."""
+
+
+def train_slice(who: int, train) -> str:
+    """Run `train(seconds)` for the time session `who` has earned (nothing if none);
+    its answer ('' or why training stopped) is returned."""
+    seconds = SHARE.slice(who, time.monotonic())
+    if seconds <= 0:
+        return ""
+    start = time.thread_time()
+    try:
+        return train(seconds)
+    finally:
+        SHARE.spend(who, time.thread_time() - start)

@@ -1,0 +1,69 @@
+"""The Playground's training share: sessions earn training time at the same rate,
+whatever their frame rates, and a frame spends at most what its session earned."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from mlp_ui.playground_share import Share
+
+
+def _play(share: Share, frames: dict[int, float], seconds: float, cost: float) -> dict:
+    """Sessions asking for frames every frames[who] seconds for `seconds`; each frame
+    trains epochs of `cost` seconds until its slice is used up (PlaygroundRun.train
+    stops after the epoch that ends past it).
+    Returns the seconds of training each session got."""
+    trained = dict.fromkeys(frames, 0.0)
+    due = dict.fromkeys(frames, 0.0)
+    while True:
+        who = min(due, key=due.get)
+        now = due[who]
+        if now > seconds:
+            return trained
+        budget = share.slice(who, now)
+        if budget > 0:
+            spent = cost * math.ceil(budget / cost)
+            share.spend(who, spent)
+            trained[who] += spent
+        due[who] = now + frames[who]
+
+
+def test_in_a_class_a_session_with_three_times_the_frames_trains_as_long_as_the_others():
+    share = Share(cores=0.5, max_slice=0.008, max_credit=0.03)
+    frames = {who: 0.1 for who in range(30)}  # thirty at 10 frames a second,
+    frames[0] = 0.3  # but session 0's browser asks a third as often
+    trained = _play(share, frames, seconds=20.0, cost=0.0019)
+    assert min(trained.values()) / max(trained.values()) > 0.9
+    # all together: about half a core, as set (the first frames are a free start)
+    assert sum(trained.values()) / 20.0 == pytest.approx(0.5, rel=0.1)
+
+
+def test_alone_a_frame_trains_at_most_max_slice():
+    share = Share(cores=0.5, max_slice=0.008)
+    assert share.slice(1, 0.0) == 0.008  # the first frame starts at once
+    share.spend(1, 0.008)
+    assert share.slice(1, 1.0) == 0.008  # a second's earnings: still one slice
+
+
+def test_an_epoch_longer_than_the_slice_is_paid_back_by_later_frames():
+    share = Share(cores=0.5, max_slice=0.008)
+    share.slice(1, 0.0)
+    share.spend(1, 0.02)  # one long epoch: 12 ms over
+    assert share.slice(1, 0.01) == 0.0  # 5 ms earned, 7 ms still owed
+    assert share.slice(1, 0.03) > 0.0  # paid back
+
+
+def test_thirty_sessions_share_the_cores_and_a_paused_one_leaves_the_count():
+    share = Share(cores=0.6, max_slice=0.008, idle_after=1.0)
+    for who in range(30):
+        share.slice(who, 0.0)
+        share.spend(who, 0.008)
+    # 0.1 s later each of the thirty has earned 0.1 * 0.6 / 30 = 2 ms (the first frame
+    # was a free start)
+    assert share.slice(0, 0.1) == pytest.approx(0.002)
+    share.spend(0, 0.002)
+    for who in range(1, 30):  # all but session 0 stop asking for frames (paused)
+        share.slice(who, 0.1)
+    assert share.slice(0, 2.0) == 0.008  # alone now: a whole slice again
