@@ -65,7 +65,7 @@ def live(code: str, challenge_id: int) -> None:
     entries = data["entries"]
     best = ranking(entries)
     state_word = "open" if data["open"] else "closed"
-    st.subheader(f"{plain(data['title'])} ({state_word})")
+    st.header(f"{plain(data['title'])} ({state_word})")
     st.caption(
         f"Rules: {'; '.join(data['rules'].lines())}. {len(best)} students, "
         f"{len(entries)} submissions. Scored by the server on the **private half** of the "

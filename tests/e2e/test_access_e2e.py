@@ -9,10 +9,12 @@ written to artifacts/keyboard_walk.json for people to read.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e import class_steps as steps
 from tests.e2e.conftest import ARTIFACTS, wait_for_app
 
 PHONE_UA = (
@@ -26,6 +28,7 @@ MAIN_ACTION = {
     "Decision boundary": ("/decision_boundary", "toy_moons_boundary_play"),
     "Mistakes": ("/mistakes", "mistakes_true"),
     "Libraries": ("/libraries?epochs=1", "lib_start"),
+    "Class": ("/class", "class_code"),
 }
 MOST_TABS = 12
 """From the page's title to its main action: the sidebar's links come before the title."""
@@ -164,3 +167,32 @@ def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
     wait_for_app(page)
     focused = page.evaluate(FOCUSED)
     assert focused and focused["key"] == "toy_lr_chart_play" and "Play" in focused["text"]
+
+
+def test_a_class_is_joined_and_its_board_turned_by_keyboard(page, browser, app_url):
+    """A student joins with the keyboard alone (Tabs from the title to the code, typing,
+    Enter), and on the board (with an entry) the "Against" choice turns by arrow keys."""
+    _open(page, app_url, "/class")
+    code = steps.create_class(page)  # the teacher, with the mouse
+    board = steps.board_path(page)
+    student = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    student.set_default_timeout(60_000)
+    _open(student, app_url, "/class")
+    tabs, focused = _walk(student, "class_code")
+    assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
+    student.keyboard.type(code.lower())
+    student.keyboard.press("Tab")
+    student.keyboard.type("Ada")
+    student.keyboard.press("Enter")  # a form's text field: Enter submits the form
+    student.get_by_text("You are in").wait_for()
+    steps.train_and_submit(student, app_url, steps.train_link(student))
+    student.context.close()
+
+    _open(page, app_url, board)
+    page.get_by_text(re.compile(r"^Leading:")).first.wait_for()
+    title = "text.gtitle"
+    expect(page.locator(title, has_text="Every entry vs parameters")).to_have_count(1)
+    tabs, focused = _walk(page, "board_axis")
+    assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(title, has_text="Every entry vs training time")).to_have_count(1)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.e2e import class_steps as steps
 from tests.e2e.conftest import ARTIFACTS, wait_for_app
 from tests.e2e.strokes import DIGITS
 
@@ -174,4 +175,55 @@ def test_no_critical_or_serious_violation_before_and_after_the_main_action(
     problems = [f"before: {p}" for p in _blocking(before)] + [
         f"after: {p}" for p in _blocking(after)
     ]
+    assert not problems, "\n".join(problems)
+
+
+def _student(browser, app_url: str, code: str, projector: bool) -> list[dict]:
+    """A student (a browser context of their own) joins, trains a tiny run for the
+    challenge and submits it: axe's findings on the Class page once joined."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(120_000)
+    _open(pg, app_url, "/class", projector)
+    train_href = steps.join(pg, code, "Ada")
+    _settle(pg)
+    joined = audit(pg)
+    steps.train_and_submit(pg, app_url, train_href)
+    context.close()
+    return joined
+
+
+def _check(name: str, mode: str, phases: dict[str, list[dict]]) -> list[str]:
+    problems = []
+    for phase, violations in phases.items():
+        _record(name, mode, phase, violations)
+        problems += [f"{name} {phase}: {p}" for p in _blocking(violations)]
+    return problems
+
+
+@pytest.mark.parametrize("projector", [False, True], ids=["normal", "projector"])
+def test_class_and_board_have_no_critical_or_serious_violation(page, browser, app_url, projector):
+    """Class before anything, with a class and challenge created, after joining; Board
+    without a challenge, a challenge's board before any entry and with one."""
+    mode = "projector" if projector else "normal"
+    page.set_default_timeout(60_000)
+    found: dict[str, dict[str, list[dict]]] = {"Class": {}, "Board": {}}
+    _open(page, app_url, "/board", projector)
+    _settle(page)
+    found["Board"]["before"] = audit(page)  # no challenge: what it is for
+    _open(page, app_url, "/class", projector)
+    _settle(page)
+    found["Class"]["before"] = audit(page)
+    code = steps.create_class(page)
+    _settle(page)
+    found["Class"]["after"] = audit(page)  # the teacher's view of the class
+    _open(page, app_url, steps.board_path(page), projector)
+    page.get_by_text("No submission yet").wait_for()
+    _settle(page)
+    found["Board"]["empty"] = audit(page)
+    found["Class"]["joined"] = _student(browser, app_url, code, projector)
+    page.get_by_text(re.compile(r"^Leading:")).first.wait_for(timeout=30_000)
+    _settle(page)
+    found["Board"]["after"] = audit(page)
+    problems = _check("Class", mode, found["Class"]) + _check("Board", mode, found["Board"])
     assert not problems, "\n".join(problems)
