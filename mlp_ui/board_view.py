@@ -17,7 +17,7 @@ import streamlit as st
 from mlp_class.api import Entry, Refused, ranking
 from mlp_core.config import TrainConfig
 from mlp_store import StoreError
-from mlp_ui import board_figures, class_state, classroom
+from mlp_ui import board_figures, chart_text, class_state, classroom
 from mlp_ui.class_text import plain
 
 TTL = 1.0
@@ -107,9 +107,13 @@ def live(code: str, challenge_id: int) -> None:
         format_func=lambda a: board_figures.AXES[a][0],
     )
     with spread_col:
-        classroom.chart(board_figures.spread(entries, best, axis), width="stretch")
+        alt = chart_text.spread_alt(len(entries), best, board_figures.AXES[axis][0])
+        fig = board_figures.spread(entries, best, axis)
+        classroom.chart(fig, width="stretch", alt=alt, table=chart_text.spread_table(entries))
     with curves_col:
-        classroom.chart(board_figures.top_curves(best[:TOP]), width="stretch")
+        top = best[:TOP]
+        alt, table = chart_text.top_curves_alt(top), chart_text.top_curves_table(top)
+        classroom.chart(board_figures.top_curves(top), width="stretch", alt=alt, table=table)
 
 
 def _open_on_train(code: str, challenge_id: int, e: Entry) -> None:

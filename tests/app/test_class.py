@@ -86,7 +86,7 @@ def _submit(at: AppTest) -> str:
 
 def test_a_class_from_challenge_to_board():
     teacher, code, cid = _teacher({"max_hidden": 50, "max_epochs": 2})
-    assert code in _texts(teacher.subheader)
+    assert code in _texts(teacher.header)
     results = {}
     for name, hidden in (("Ada", 20), ("Bob", 30)):
         at = _train(_student(code, name), code, cid, {"hidden": str(hidden)})
