@@ -1,10 +1,13 @@
 """Play, Pause and Replay for a plotly animation, as Streamlit buttons of ours.
 
 The frames still play in the browser (plotly's own animation: smooth, and nothing for the
-server to do), but plotly's Play/Pause are SVG shapes a keyboard cannot reach and a phone
-shows on top of the slider's label. So the chart's menu is hidden, and our buttons
-(reachable by Tab, pressed with Space or Enter, focus kept on them after the click) press
-its buttons in the browser: a few lines of JavaScript, sent once per press.
+server to do), but plotly's Play/Pause and frame slider are SVG shapes a keyboard cannot
+reach and a phone shows on top of the slider's label. So the chart's menu and slider are
+hidden, and our buttons (reachable by Tab, pressed with Space or Enter, focus kept on them
+after the click) press its buttons in the browser: a few lines of JavaScript, sent once
+per press. The frame slider is ours too: a native range input (Tab to it, arrow keys,
+Home and End; a finger or the mouse drags it) that shows the chart's frame and follows
+the animation as it plays.
 """
 
 from __future__ import annotations
@@ -57,13 +60,69 @@ def controls(key: str, name: str, where=None) -> None:
         args=(key, REPLAY),
         width="stretch",
     )
-    css = f".st-key-{key} .updatemenu-container {{ display: none; }}"
     label, s["press"] = s["press"], None
     script = "" if label is None else _JS % (json.dumps(f".st-key-{key}"), json.dumps(name))
     focus = f"{key}_replay" if label == REPLAY else f"{key}_play"
     script = script.replace("LABEL", json.dumps(label or "")).replace("FOCUS", json.dumps(focus))
-    body = f"<style>{css}</style>" + (f"<script>/* {s['n']} */{script}</script>" if script else "")
-    st.html(body, unsafe_allow_javascript=bool(script))
+    pressed = f"<script>/* {s['n']} */{script}</script>" if script else ""
+    where.html(frame_slider(key) + pressed, unsafe_allow_javascript=True)
+
+
+def frame_slider(key: str) -> str:
+    """Our frame slider for the chart shown with `key` (HTML, its style and script): a
+    labelled range input that animates the chart to the frame picked and follows it."""
+    ids = f"{key}_frame"
+    css = (
+        f".st-key-{key} .updatemenu-container, .st-key-{key} .slider-container "
+        "{ visibility: hidden; }"
+        f" #{ids} {{ width: 100%; accent-color: #a8283a; }}"  # the theme's primary
+        f" .{ids}-row {{ display: flex; gap: 0.75rem; align-items: center; }}"
+        f" .{ids}-row output {{ min-width: 7.5em; font-variant-numeric: tabular-nums; }}"
+    )
+    html = (
+        f'<div class="{ids}-row"><label for="{ids}">Frame</label>'
+        f'<input type="range" id="{ids}" min="0" max="0" step="1" value="0">'
+        f'<output id="{ids}_out" for="{ids}" aria-live="off"></output></div>'
+    )
+    script = _FRAMES % (json.dumps(f".st-key-{key}"), json.dumps(ids))
+    return f"<style>{css}</style>{html}<script>{script}</script>"
+
+
+_FRAMES = """(() => {
+  const box = %s, input = document.getElementById(%s);
+  if (!input) return;
+  const out = input.nextElementSibling;
+  const plot = () => { const b = document.querySelector(box);
+                       return b && b.querySelector('.js-plotly-plot'); };
+  const slider = gd => (gd && gd.layout && gd.layout.sliders || [])[0];
+  const show = (gd, i) => {
+    const s = slider(gd);
+    if (!s || !s.steps || !s.steps[i]) return;
+    input.max = s.steps.length - 1;
+    input.value = i;
+    const text = ((s.currentvalue || {}).prefix || '') + s.steps[i].label;
+    out.textContent = text;
+    input.setAttribute('aria-valuetext', text);
+  };
+  input.addEventListener('input', () => {
+    const gd = plot(), s = slider(gd), i = Number(input.value);
+    if (!s || !s.steps[i] || !window.Plotly) return;
+    window.Plotly.animate(gd, ...s.steps[i].args);
+    show(gd, i);
+  });
+  const sync = setInterval(() => {
+    if (!document.body.contains(input)) { clearInterval(sync); return; }
+    const gd = plot();
+    if (!gd || !gd.on || !slider(gd) || gd._mlpFrames === input) return;
+    gd._mlpFrames = input;
+    show(gd, slider(gd).active || 0);
+    gd.on('plotly_animatingframe', (e) => {
+      const steps = (slider(gd) || {}).steps || [];
+      const i = steps.findIndex(st => st.args[0][0] === e.name);
+      if (i >= 0 && document.activeElement !== input) show(gd, i);
+    });
+  }, 250);
+})();"""
 
 
 _JS = """(() => {

@@ -52,6 +52,10 @@ FOCUSED = """() => {
   return {key: key ? key.slice(7) : null, tag: el.tagName, text: (el.innerText || '').trim(),
           outline: s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor};
 }"""
+FOCUSED_ELEMENT = """() => {
+  const el = document.activeElement, s = getComputedStyle(el);
+  return {id: el.id, tag: el.tagName, outline: s.outlineStyle + ' ' + s.outlineWidth};
+}"""
 
 
 def _open(pg, app_url: str, path: str) -> None:
@@ -196,3 +200,37 @@ def test_a_class_is_joined_and_its_board_turned_by_keyboard(page, browser, app_u
     assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
     page.keyboard.press("ArrowRight")
     expect(page.locator(title, has_text="Every entry vs training time")).to_have_count(1)
+
+
+FRAME_SLIDERS = {
+    "Learning rate": ("/learning_rate", "toy_lr_chart", "Epoch "),
+    "Decision boundary": ("/decision_boundary", "toy_moons_boundary", "Pass "),
+}
+
+
+@pytest.mark.parametrize("name", list(FRAME_SLIDERS))
+def test_the_animation_frame_slider_is_ours_and_turns_by_keyboard(page, app_url, name):
+    """The Tab after Replay is the frame slider (drawn focused); arrow keys, Home and End
+    move the chart to that frame (plotly's own slider, hidden, follows: its label)."""
+    path, key, prefix = FRAME_SLIDERS[name]
+    _open(page, app_url, path)
+    slider, shown = page.locator(f"#{key}_frame"), page.locator(f"#{key}_frame_out")
+    expect(shown).to_have_text(re.compile("^" + prefix), timeout=30_000)
+    plotly_label = page.locator(f".st-key-{key} text[data-unformatted^='{prefix}']").first
+    tabs, _ = _walk(page, f"{key}_replay")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(FOCUSED_ELEMENT)
+    assert focused["id"] == f"{key}_frame", (name, tabs, focused)
+    assert "solid" in focused["outline"] and "3px" in focused["outline"], focused
+    page.keyboard.press("Home")
+    first = shown.inner_text()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("3")
+    third = slider.get_attribute("aria-valuetext")
+    assert third != first and third.startswith(prefix)
+    expect(shown).to_have_text(third)
+    expect(plotly_label).to_have_text(third)  # the chart went to that frame
+    page.keyboard.press("End")
+    expect(slider).to_have_value(slider.get_attribute("max"))
+    expect(plotly_label).to_have_text(slider.get_attribute("aria-valuetext"))
