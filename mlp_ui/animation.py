@@ -3,11 +3,11 @@
 The frames still play in the browser (plotly's own animation: smooth, and nothing for the
 server to do), but plotly's Play/Pause and frame slider are SVG shapes a keyboard cannot
 reach and a phone shows on top of the slider's label. So the chart's menu and slider are
-hidden, and our buttons (reachable by Tab, pressed with Space or Enter, focus kept on them
-after the click) press its buttons in the browser: a few lines of JavaScript, sent once
-per press. The frame slider is ours too: a native range input (Tab to it, arrow keys,
-Home and End; a finger or the mouse drags it) that shows the chart's frame and follows
-the animation as it plays.
+not drawn (toy_common.play_controls, menu_hidden), and our buttons (reachable by Tab,
+pressed with Space or Enter, focus kept on them after the click) play the menu's
+animations in the browser: a few lines of JavaScript, sent once per press. The frame
+slider is ours too: a native range input (Tab to it, arrow keys, Home and End; a finger
+or the mouse drags it) that shows the chart's frame and follows it as it plays.
 """
 
 from __future__ import annotations
@@ -73,9 +73,7 @@ def frame_slider(key: str) -> str:
     labelled range input that animates the chart to the frame picked and follows it."""
     ids = f"{key}_frame"
     css = (
-        f".st-key-{key} .updatemenu-container, .st-key-{key} .slider-container "
-        "{ visibility: hidden; }"
-        f" #{ids} {{ width: 100%; accent-color: #a8283a; }}"  # the theme's primary
+        f"#{ids} {{ width: 100%; accent-color: #a8283a; }}"  # the theme's primary
         f" .{ids}-row {{ display: flex; gap: 0.75rem; align-items: center; }}"
         f" .{ids}-row output {{ min-width: 7.5em; font-variant-numeric: tabular-nums; }}"
     )
@@ -130,11 +128,11 @@ _JS = """(() => {
   const timer = setInterval(() => {
     const box = document.querySelector(%s);
     const gd = box && box.querySelector('.js-plotly-plot');
-    const buttons = gd ? Array.from(gd.querySelectorAll('.updatemenu-button')) : [];
-    const button = buttons.find(b => (b.textContent || '').includes(LABEL));
-    if (gd && gd.layout && gd.layout.meta === %s && button) {
+    const menu = gd && gd.layout && (gd.layout.updatemenus || [])[0];
+    const button = menu && (menu.buttons || []).find(b => (b.label || '').includes(LABEL));
+    if (gd && gd.layout.meta === %s && button && window.Plotly) {
       clearInterval(timer);
-      button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+      window.Plotly.animate(gd, ...button.args);  // the hidden menu's button, pressed
       const ours = document.querySelector('.st-key-' + FOCUS + ' button');
       if (ours && (!document.activeElement || document.activeElement === document.body)) {
         ours.focus();

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mlp_core.history import History
+from mlp_ui.model_figures import ACTIVATION_NAMES, OUTPUT_UNITS
 
 WEIGHT_NAMES = ("w11", "w12", "w13", "w21", "w22", "w23", "v1", "v2", "v3")
 """The 2-3-1 toy's weights: input i to hidden j (w_ij), then hidden j to the output (v_j)."""
@@ -106,12 +107,13 @@ def library_curves_table(runs: Sequence[tuple[str, History]]) -> pd.DataFrame:
 
 # -- Train -------------------------------------------------------------------------------
 def diagram_alt(sizes: Sequence[int], activation: str, loss: str) -> str:
-    """The network diagram: its layers' sizes."""
+    """The network diagram: its layers' sizes and units, in the diagram's own words."""
     hidden = ", ".join(f"{n:,}" for n in sizes[1:-1]) or "no"
     layers = "layer" if len(sizes) == 3 else "layers"
+    units = ACTIVATION_NAMES.get(activation, activation)
     return (
         f"Network diagram: {sizes[0]:,} inputs, {hidden} hidden units ({len(sizes) - 2} "
-        f"{layers}, {activation}), {sizes[-1]:,} outputs ({loss})."
+        f"{layers}, {units}), {sizes[-1]:,} outputs ({OUTPUT_UNITS.get(loss, loss)})."
     )
 
 

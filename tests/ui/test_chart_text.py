@@ -132,8 +132,8 @@ def test_library_sentence_gives_each_library_its_last_epoch():
 def test_train_diagram_and_weights_sentences():
     from mlp_ui import chart_text as ct
 
-    assert ct.diagram_alt((784, 100, 10), "relu", "cross-entropy") == (
-        "Network diagram: 784 inputs, 100 hidden units (1 layer, relu), 10 outputs (cross-entropy)."
+    assert ct.diagram_alt((784, 100, 10), "relu", "softmax_ce") == (
+        "Network diagram: 784 inputs, 100 hidden units (1 layer, ReLU), 10 outputs (softmax)."
     )
     W0 = np.linspace(-0.5, 0.25, 784 * 3).reshape(784, 3)
     assert ct.weights_alt(W0, 3).endswith(
