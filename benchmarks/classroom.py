@@ -27,6 +27,22 @@ Printed, with the machine's load average before and after:
 
 `--url` drives an already running server (or a load balancer) instead; memory, processes
 and the floor are then not measured.
+
+`--board`: the class is a class challenge, as in a lesson with the board on the
+projector. A teacher's class and challenge (no limits, MNIST, test accuracy) are made
+through mlp_class's API on the server's database (the teacher is not what is measured;
+with --url name it with --database-url); each student is a browser identity (the
+saved-work cookie) that joined it, opens Train from the challenge link, trains the
+defaults and presses "Submit to the board" as soon as its run has finished; one more
+session keeps the challenge's Board open as a projector does (its timed fragment rerun
+every second, as the browser's timer asks). Printed besides: submissions acknowledged
+("Submitted": scored by the server) and refused, entries shown on the board, and the
+time from each "Submitted" (and from each press) to the student's name on the board,
+p50 / p95 / max. The class-load figures are the same as without --board (the runs'
+finish times; the submissions come after them).
+
+    MNIST_DIR=/work/shared/data/mnist python benchmarks/classroom.py --board --sessions 30
+    python benchmarks/classroom.py --board --deploy 3 --sessions 30   # board on 3 replicas
 """
 
 from __future__ import annotations
@@ -80,7 +96,12 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--url", default="", help="drive this server instead of starting one")
     p.add_argument("--no-floor", action="store_true", help="skip the one-thread runs")
     p.add_argument("--label", default="", help="name of this configuration in the table row")
-    return p.parse_args()
+    p.add_argument("--board", action="store_true", help="a class challenge, its board open")
+    p.add_argument("--database-url", default="", help="with --url --board: the server's database")
+    args = p.parse_args()
+    if args.board and args.url and not args.database_url:
+        p.error("--board with --url needs --database-url (where the class is made)")
+    return args
 
 
 # -- the machine: load, the server's processes, memory and CPU from /proc ----------------
@@ -244,7 +265,8 @@ def _deployed(replicas: int, cpus: str) -> tuple[list[str], dict[str, str], list
 
 @contextmanager
 def server(args: argparse.Namespace, log: Path):
-    """The server (or with --deploy, the proxy and its replicas) running: (url, pid)."""
+    """The server (or with --deploy, the proxy and its replicas) running: (url, pid, the
+    URL of its database)."""
     if args.deploy:
         cmd, env, urls = _deployed(args.deploy, args.cpus)
     else:
@@ -256,7 +278,10 @@ def server(args: argparse.Namespace, log: Path):
             _wait_healthy(url, proc, timeout=120)
         if args.deploy:
             wait_balanced(urls[0], args.deploy)
-        yield urls[0], proc.pid
+            database = (Path(env["PG_DIR"]) / "url").read_text().strip()
+        else:
+            database = f"sqlite:///{Path(env['MLP_LAB_DATA']) / 'lab.sqlite3'}"
+        yield urls[0], proc.pid, database
     finally:
         proc.terminate()
         try:
@@ -325,6 +350,12 @@ class Outcome:
     draw_right: int = 0
     errors: list[str] = field(default_factory=list)
     replicas: Counter = field(default_factory=Counter)  # behind a proxy: sessions per replica
+    # --board: name -> (Submit pressed, "Submitted" read), refusals, name -> on the board
+    submitted: dict[str, tuple[float, float]] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+    on_board: dict[str, float] = field(default_factory=dict)
+    in_challenge: int = 0  # students in the class challenge
+    board_replica: str = ""  # behind a proxy: the replica the board's viewer is on
 
 
 def _png_data_url(strokes: list[list[tuple[float, float]]]) -> str:
@@ -346,12 +377,19 @@ def canvas_value(digit: str) -> str:
     return json.dumps({"drawing": {"raw": raw, "data": _png_data_url(DIGITS[digit])}})
 
 
-async def open_page(url: str, out: Outcome, page: str = "", cookie: str = "") -> Session:
+async def open_page(
+    url: str, out: Outcome, page: str = "", cookie: str = "", student: Student | None = None
+) -> Session:
     """A new session that has loaded `page` once (its widgets are then known). As a
-    browser, it first GETs the page (behind a load balancer: the sticky cookie)."""
+    browser, it first GETs the page (behind a load balancer: the sticky cookie). A
+    `student` of a class challenge holds its identity's cookie and opens the challenge."""
     start = now()
     cookie, _ = await asyncio.to_thread(first_visit, url, cookie)
-    session = Session(url, cookie)
+    query = ""
+    if student is not None:
+        cookie = "; ".join(c for c in (cookie, f"{IDENTITY_COOKIE}={student.secret}") if c)
+        query = student.query
+    session = Session(url, cookie, query=query)
     await session.open()
     await session.rerun(page=page)
     await session.run_finished(timeout=120)
@@ -359,8 +397,9 @@ async def open_page(url: str, out: Outcome, page: str = "", cookie: str = "") ->
     return session
 
 
-async def train(session: Session, out: Outcome, timeout: float) -> None:
-    """Press Start (default settings) and wait for the page to say the run finished."""
+async def train(session: Session, out: Outcome, timeout: float, name: str = "") -> None:
+    """Press Start (default settings) and wait for the page to say the run finished; a
+    student of a class challenge (`name`) then submits it."""
     waiting = asyncio.ensure_future(session.text(FINISHED, timeout))
     await session.rerun([trigger(session.seen.widgets["Start"])])
     try:
@@ -373,6 +412,33 @@ async def train(session: Session, out: Outcome, timeout: float) -> None:
     out.finish.append(now() - out.pressed)
     out.reported.append(float(match.group(3)))
     out.results.append((match.group(1).decode(), match.group(4).decode()))
+    if name:
+        await submit(session, name, out, timeout)
+
+
+SUBMIT = "Submit to the board"
+SAID = r"(Submitted|Refused)[^.]*"
+
+
+async def submit(session: Session, name: str, out: Outcome, timeout: float) -> None:
+    """Press "Submit to the board" under the finished run; note when the page says what
+    became of it. (The button comes in the script run that drew the finished run: if it
+    has not come yet, one more script run, as any widget a student touches asks for.)"""
+    try:
+        if SUBMIT not in session.seen.widgets:
+            await session.rerun()
+            await session.run_finished(timeout)
+        said = asyncio.ensure_future(session.text(SAID, timeout))
+        pressed = now()
+        await session.rerun([trigger(session.seen.widgets[SUBMIT])])
+        line = (await said).group(0).decode()
+    except (KeyError, TimeoutError, ConnectionError, PageError) as exc:
+        out.errors.append(f"a submission got no answer: {type(exc).__name__} {exc}")
+        return
+    if line.startswith("Submitted"):
+        out.submitted[name] = (pressed, now())
+    else:
+        out.refused.append(line)
 
 
 async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> None:
@@ -408,33 +474,104 @@ async def _stopped(stop: asyncio.Event, seconds: float) -> bool:
     return True
 
 
-async def run_class(url: str, n: int, args: argparse.Namespace) -> Outcome:
-    """N students open Train and press Start together; one more draws meanwhile."""
+IDENTITY_COOKIE = "mlp_lab_key"  # mlp_ui.saved.COOKIE: the browser's saved-work identity
+BOARD_WAIT = 60.0  # s the board is watched for the last entries after the last run
+
+
+@dataclass
+class Student:
+    """A browser identity that joined the class: its cookie's secret, its name, and the
+    challenge link's query."""
+
+    secret: str
+    name: str
+    query: str
+
+
+def a_class(database: str, n: int) -> list[Student]:
+    """A teacher's class with one challenge (no limits), and `n` students who joined it,
+    made through mlp_class's API on the server's database."""
+    import mlp_store as ms
+    from mlp_class.api import ClassStore
+    from mlp_core.challenge import Rules
+
+    store = ms.open_store(database)
+    classes = ClassStore(store)
+    teacher = ms.identity_for(store, ms.new_secret(), create=True)
+    code, key = classes.create_class("Benchmark class", teacher)
+    challenge = classes.add_challenge(code, key, "Best test accuracy", Rules())
+    students = []
+    for i in range(n):
+        secret = ms.new_secret()
+        name = classes.join(code, ms.identity_for(store, secret, create=True), f"Student-{i:02d}")
+        students.append(Student(secret, name, f"class={code}&challenge={challenge}"))
+    ms.close_stores()
+    return students
+
+
+async def watch(board: Session, name: str, out: Outcome) -> None:
+    """Note when `name` is first on the board (its ranking's cells carry it)."""
+    try:
+        await board.text(re.escape(name), 3600)
+    except (TimeoutError, ConnectionError, PageError):
+        return
+    out.on_board[name] = now()
+
+
+async def keep_board(board: Session, stop: asyncio.Event) -> None:
+    """Rerun the board's timed fragments when their timers fire, as the browser does,
+    until `stop`."""
+    due: dict[str, float] = {}
+    while not stop.is_set():
+        for fragment, every in board.seen.fragments.items():
+            if now() >= due.setdefault(fragment, now() + every):
+                due[fragment] = now() + every
+                await board.rerun(page="board", fragment=fragment)
+        wait = min(due.values(), default=now() + 1.0) - now()
+        await _stopped(stop, max(wait, 0.01))
+
+
+async def run_class(url: str, n: int, args: argparse.Namespace, database: str = "") -> Outcome:
+    """N students open Train and press Start together; one more draws meanwhile (with
+    --board: the students are in a class challenge and submit, its board open)."""
     if args.browsers:
         from playwright.async_api import async_playwright
 
         async with async_playwright() as pw:
-            return await _run_class(url, n, args, pw)
-    return await _run_class(url, n, args, None)
+            return await _run_class(url, n, args, pw, database)
+    return await _run_class(url, n, args, None, database)
 
 
-async def _run_class(url: str, n: int, args: argparse.Namespace, pw) -> Outcome:
+async def _run_class(url: str, n: int, args: argparse.Namespace, pw, database: str) -> Outcome:
     out, k = Outcome(), min(args.browsers, n)
     browser = await _chromium(pw) if k else None
     pages = await asyncio.gather(*(browser_page(browser, url) for _ in range(k)))
-    students = await asyncio.gather(*(open_page(url, out) for _ in range(n - k)))
-    drawer = await open_page(url, Outcome(), page="draw")
+    drawer = await open_page(url, Outcome(), page="draw")  # the database is migrated by now
+    klass = await asyncio.to_thread(a_class, database, n - k) if args.board else []
+    students = await asyncio.gather(
+        *(open_page(url, out, student=klass[i] if klass else None) for i in range(n - k))
+    )
+    names = [s.name for s in klass] + [""] * (len(students) - len(klass))
+    out.in_challenge = len(klass)
+    board = await open_page(url, Outcome(), page="board", student=klass[0]) if klass else None
+    out.board_replica = board.replica if board else ""
+    watching = [asyncio.ensure_future(watch(board, name, out)) for name in names if name]
     out.replicas = Counter(s.replica for s in [*students, drawer] if s.replica)
     out.pressed, stop = now(), asyncio.Event()
     runs = asyncio.gather(
-        *(train(s, out, args.timeout) for s in students),
+        *(train(s, out, args.timeout, name) for s, name in zip(students, names, strict=True)),
         *(browser_train(pg, out, args.timeout) for pg in pages),
     )
     drawing = asyncio.create_task(keep_drawing(drawer, args.draw_every, stop, out))
+    projector = asyncio.create_task(keep_board(board, stop)) if board else None
     await runs
+    if watching:  # every entry acknowledged is on the board within BOARD_WAIT, or missing
+        await asyncio.wait(watching, timeout=BOARD_WAIT)
     stop.set()
     await asyncio.wait_for(drawing, 120)
-    for s in [*students, drawer]:
+    if projector is not None:
+        await asyncio.wait_for(projector, 60)
+    for s in [*students, drawer, *([board] if board else [])]:
         out.errors.extend(s.seen.errors)
         await s.close()
     if browser is not None:
@@ -510,6 +647,45 @@ class Row:
         )
 
 
+def to_board(o: Outcome) -> tuple[list[float], list[float]]:
+    """Seconds from each "Submitted" (and from each press) to the name on the board."""
+    seen = [(o.on_board[n], *o.submitted[n]) for n in o.submitted if n in o.on_board]
+    return [t - acked for t, _, acked in seen], [t - pressed for t, pressed, _ in seen]
+
+
+def board_lines(row: Row) -> list[str]:
+    o = row.out
+    acked, pressed = to_board(o)
+    return [
+        f"board: {o.in_challenge} students in the challenge; {len(o.submitted)} submissions "
+        f"acknowledged ('Submitted': scored by the server), {len(o.refused)} refused; "
+        f"{len(o.on_board)} of them shown on the board (a viewer session"
+        f"{' on ' + o.board_replica if o.board_replica else ''}, its fragment "
+        f"rerun every second); {len(o.submitted) - len(acked)} acknowledged but not shown "
+        f"within {BOARD_WAIT:.0f} s of the last run",
+        f"submit to board: from 'Submitted' median {_median(acked):.2f} s, p95 "
+        f"{_p95(acked):.2f} s, max {max(acked, default=math.nan):.2f} s; from the press "
+        f"median {_median(pressed):.2f} s, p95 {_p95(pressed):.2f} s",
+        *(f"  refused: {line}" for line in o.refused[:5]),
+    ]
+
+
+BOARD_HEADER = (
+    "| code | sessions | submitted | refused | on the board | submit to board median / p95 "
+    "/ max |\n| --- | ---: | ---: | ---: | ---: | --- |"
+)
+
+
+def board_row(row: Row) -> str:
+    o = row.out
+    acked, _ = to_board(o)
+    return (
+        f"| {row.label} | {row.n} | {len(o.submitted)} | {len(o.refused)} | "
+        f"{len(o.on_board)} | {_median(acked):.2f} / {_p95(acked):.2f} / "
+        f"{max(acked, default=math.nan):.2f} s |"
+    )
+
+
 HEADER = (
     "| code | sessions | all done | CPU floor | / floor | median run | last / median "
     "| server RSS peak (PSS) | processes | draw median / p95 / max | errors |\n"
@@ -548,6 +724,8 @@ def report(row: Row) -> None:
     )
     slow = sorted(zip(o.draw, o.draw_at, strict=True), reverse=True)[:3]
     print("slowest drawings: " + ", ".join(f"{d:.2f} s at {t:.0f} s" for d, t in slow))
+    if o.in_challenge:
+        print("\n".join(board_lines(row)))
     if s:
         cpu = s.cpu_used
         print(
@@ -579,10 +757,10 @@ def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
     singles = [one_run(args.app, args.cpus)] if floor else []
     cpu0 = _client_cpu()
     if args.url:
-        out, sampler = asyncio.run(run_class(args.url, n, args)), None
+        out, sampler = asyncio.run(run_class(args.url, n, args, args.database_url)), None
     else:
-        with server(args, log) as (url, pid), Sampler(pid).running() as sampler:
-            out = asyncio.run(run_class(url, n, args))
+        with server(args, log) as (url, pid, database), Sampler(pid).running() as sampler:
+            out = asyncio.run(run_class(url, n, args, database))
         if floor:
             singles.append(one_run(args.app, args.cpus))
     loads.append(load())
@@ -601,6 +779,10 @@ def main() -> None:
     print("\n" + HEADER)
     for row in rows:
         print(row.table_row())
+    if args.board:
+        print("\n" + BOARD_HEADER)
+        for row in rows:
+            print(board_row(row))
 
 
 if __name__ == "__main__":

@@ -40,13 +40,15 @@ def me() -> Identity:
 
 
 def address() -> str:
-    """The browser's address for the join limit, or ''. Behind a proxy on this machine
-    or the local network (HAProxy with `option forwardfor`), the address the proxy
-    appended last to X-Forwarded-For: else every student would share the proxy's."""
+    """The browser's address for the join limit, or '' (a browser on this machine: the
+    limit is then per identity only). Behind a proxy on this machine or the local network
+    (deploy/haproxy.cfg's `option forwardfor`), the address in the last X-Forwarded-For
+    header, the one the proxy added: else every student would share the proxy's address
+    (Streamlit gives None for 127.0.0.1), and a browser's own header would be believed."""
     ip = str(st.context.ip_address or "")
-    forwarded = str(st.context.headers.get("X-Forwarded-For") or "")
-    if forwarded and _private(ip):
-        return forwarded.split(",")[-1].strip()[:64]
+    forwarded = st.context.headers.get_all("X-Forwarded-For")
+    if forwarded and (not ip or _private(ip)):
+        return forwarded[-1].split(",")[-1].strip()[:64]
     return ip
 
 

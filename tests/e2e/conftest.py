@@ -51,7 +51,7 @@ def page(browser):
     """A fresh browser context (its own Streamlit session) per test, 1400x1000."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(60_000)  # two shared cores may be busy (CI runs beside others)
     yield pg
     context.close()
 

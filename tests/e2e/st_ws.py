@@ -80,6 +80,11 @@ def int_value(widget_id: str, value: int) -> WidgetState:
     return WidgetState(id=widget_id, int_value=value)
 
 
+def text_value(widget_id: str, text: str) -> WidgetState:
+    """A text field's value (st.text_input)."""
+    return WidgetState(id=widget_id, string_value=text)
+
+
 def json_value(widget_id: str, text: str) -> WidgetState:
     """A JSON widget value (custom components v2 send their state this way)."""
     return WidgetState(id=widget_id, json_value=text)
@@ -93,6 +98,7 @@ class Seen:
     components: list[str] = field(default_factory=list)  # custom component ids, in order
     metrics: dict[str, str] = field(default_factory=dict)  # metric label -> body (latest)
     errors: list[str] = field(default_factory=list)  # exceptions the page showed
+    fragments: dict[str, float] = field(default_factory=dict)  # timed fragment -> its s
     runs_finished: int = 0  # script runs that finished successfully
     messages: int = 0
     bytes: int = 0
@@ -106,8 +112,21 @@ class Seen:
 class Session:
     """A browser tab's session on the server at `url` (http://127.0.0.1:port[/base])."""
 
-    def __init__(self, url: str, cookie: str = "", keep: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        cookie: str = "",
+        keep: bool = False,
+        source: str = "",
+        headers: dict[str, str] | None = None,
+        query: str = "",
+    ) -> None:
+        """`source`: the local address to connect from (127.0.0.2 etc.: another machine,
+        as a proxy on 127.0.0.1 sees it), the system's choice when ''; `headers`: more
+        headers for the websocket's request; `query`: the page address's query string
+        (without '?'), sent with every script run unless one is named."""
         self.url, self.cookie, self.keep = url.rstrip("/"), cookie, keep
+        self.source, self.headers, self.query = source, dict(headers or {}), query
         self.seen = Seen()
         self.closed: asyncio.Event | None = None
         self.close_code: int | None = None
@@ -120,13 +139,14 @@ class Session:
     async def open(self, timeout: float = 30.0) -> None:
         """Connect the websocket and start reading what the server sends."""
         ws_url = "ws" + self.url.removeprefix("http") + "/_stcore/stream"
-        headers = {"Cookie": self.cookie} if self.cookie else None
+        headers = {"Cookie": self.cookie} if self.cookie else {}
         self._ws = await connect(
             ws_url,
             subprotocols=[Subprotocol("streamlit")],
-            additional_headers=headers,
+            additional_headers={**headers, **self.headers},
             max_size=None,
             open_timeout=timeout,
+            **({"local_addr": (self.source, 0)} if self.source else {}),
         )
         self.closed, self._run_done = asyncio.Event(), asyncio.Event()
         self._reader = asyncio.create_task(self._read())
@@ -138,12 +158,23 @@ class Session:
         if self._reader is not None:
             await asyncio.wait([self._reader], timeout=5)
 
-    async def rerun(self, widgets: list[WidgetState] = (), page: str = "") -> None:
-        """Ask for a script run of `page` ('' = the default page) with these widget states."""
+    async def rerun(
+        self,
+        widgets: list[WidgetState] = (),
+        page: str = "",
+        query: str | None = None,
+        fragment: str = "",
+    ) -> None:
+        """Ask for a script run of `page` ('' = the default page) with these widget states
+        and this query string (without '?'); with `fragment`, a run of that timed fragment
+        only, as the browser asks for when its timer fires (`Seen.fragments`)."""
         msg = BackMsg()
-        msg.rerun_script.query_string = ""
+        msg.rerun_script.query_string = self.query if query is None else query
         msg.rerun_script.page_name = page
         msg.rerun_script.widget_states.widgets.extend(widgets)
+        if fragment:
+            msg.rerun_script.fragment_id = fragment
+            msg.rerun_script.is_auto_rerun = True
         self._run_done.clear()
         await self._ws.send(msg.SerializeToString())
 
@@ -191,6 +222,8 @@ class Session:
         kind = msg.WhichOneof("type")
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self._element(msg.delta.new_element)
+        elif kind == "auto_rerun":
+            self.seen.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         elif kind == "script_finished" and msg.script_finished == FINISHED_OK:
             self.seen.runs_finished += 1
             self._run_done.set()
@@ -201,7 +234,14 @@ class Session:
 
     def _element(self, el) -> None:
         kind = el.WhichOneof("type")
-        if kind in ("button", "download_button", "checkbox", "slider", "number_input"):
+        if kind in (
+            "button",
+            "download_button",
+            "checkbox",
+            "slider",
+            "number_input",
+            "text_input",
+        ):
             widget = getattr(el, kind)
             self.seen.widgets[widget.label] = widget.id
         elif kind == "bidi_component":

@@ -1,0 +1,104 @@
+"""A class driven in Chromium, as a teacher and students do it: create a class and a
+challenge, join it, train a tiny run from the challenge link, submit it. Shared by
+tests/e2e/test_class_e2e.py (one server) and tests/deploy/test_board_replicas.py (three
+replicas behind HAProxy)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+from tests.e2e.conftest import screenshot, wait_for_app
+
+SMALL = "&hidden=20&epochs=2&n=1000"
+PROJECTOR = {"width": 1920, "height": 1080}
+
+
+def new_page(browser, size=None, timeout: float = 60_000):
+    """A new browser context (a separate browser: its own cookies) and its page."""
+    context = browser.new_context(viewport=size or {"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(timeout)
+    return context, pg
+
+
+def by_key(pg, key: str, role: str = "textbox"):
+    return pg.locator(f".st-key-{key}").get_by_role(role).first
+
+
+def create_class(pg, app_url: str) -> tuple[str, str]:
+    """Create a class and a challenge (at most 50 hidden units, 2 epochs): the code, and
+    the challenge's board address."""
+    pg.goto(f"{app_url}/class?projector=1")
+    wait_for_app(pg)
+    pg.get_by_role("tab", name="Teach a class").click()
+    by_key(pg, "class_title").fill("Period 3")
+    by_key(pg, "class_create_go", "button").click()
+    heading = pg.get_by_text(re.compile(r"class code [2-9A-Z]{4}-[2-9A-Z]{4}"))
+    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}", heading.inner_text()).group(0)
+    for name, value in (("max_hidden", "50"), ("max_epochs", "2")):
+        field = by_key(pg, f"class_rule_{name}", "spinbutton")
+        field.fill(value)
+        field.press("Tab")
+    by_key(pg, "class_challenge_go", "button").click()
+    board = pg.get_by_role("link", name=re.compile("Its board")).first
+    board.wait_for()
+    return code, board.get_attribute("href")
+
+
+def board_address(app_url: str, board_href: str) -> str:
+    """The board's page in projector mode, from the Class page's link."""
+    return f"{app_url}/{board_href.lstrip('/').split('/')[-1]}&projector=1"
+
+
+def _start(pg) -> None:
+    """Press Start until the run is under way (a script run still finishing can replace
+    the button while it is clicked: the page is redrawn, the click lost)."""
+    started = pg.get_by_text(re.compile(r"Training run #1|Run #1 finished"))
+    for _ in range(5):
+        wait_for_app(pg)
+        try:
+            pg.locator(".st-key-train_start").get_by_role("button").first.click(timeout=60_000)
+            started.first.wait_for(timeout=30_000)
+            return
+        except Exception:
+            continue
+    started.first.wait_for()
+
+
+def join_and_train(browser, app_url: str, code: str, name: str, hidden: int = 20):
+    """Join as `name`, open the challenge on Train, train a tiny run: (context, page)."""
+    context, pg = new_page(browser)
+    pg.goto(f"{app_url}/class")
+    wait_for_app(pg)
+    by_key(pg, "class_code").fill(code.lower().replace("-", " "))
+    by_key(pg, "class_name").fill(name)
+    by_key(pg, "class_join_go", "button").click()
+    link = pg.get_by_role("link", name=re.compile("Train for it")).first
+    href = link.get_attribute("href")
+    query = parse_qs(urlparse(href).query)
+    assert query["class"] == [code] and "challenge" in query
+    pg.goto(f"{app_url}/train?{urlparse(href).query}{SMALL.replace('20', str(hidden))}")
+    wait_for_app(pg)
+    try:
+        pg.get_by_text(re.compile("Class challenge \\(open\\)")).wait_for()
+        _start(pg)
+    except Exception:
+        screenshot(pg, f"class_e2e_failed_{hidden}")
+        raise
+    pg.get_by_text(re.compile("finished 2 epochs")).first.wait_for(timeout=120_000)
+    return context, pg
+
+
+def submit(pg) -> str:
+    """Press "Submit to the board" under the run: the line the page says."""
+    pg.locator('[class*="st-key-class_submit_"]').get_by_role("button").first.click()
+    said = pg.get_by_text(re.compile("^(Submitted|Refused)")).first
+    said.wait_for()
+    return said.inner_text()
+
+
+def student(browser, app_url: str, code: str, name: str, hidden: int = 20):
+    """Join, train a tiny run, submit: (context, page, the page's line)."""
+    context, pg = join_and_train(browser, app_url, code, name, hidden)
+    return context, pg, submit(pg)
