@@ -1,19 +1,15 @@
-"""A class's steps in the browser, shared by the accessibility tests: a teacher creates a
-class and a challenge, a student joins, trains a tiny run for it and submits."""
+"""A class's steps in the browser for the accessibility tests: tests/e2e/class_pages.py's
+steps, split where axe-core or the keyboard looks between them, and on the page as it is
+(normal or projector mode): a teacher creates a class and a challenge on the open Class
+page, a student joins, trains a tiny run for it and submits."""
 
 from __future__ import annotations
 
 import re
 
+from tests.e2e.class_pages import SMALL, submit
+from tests.e2e.class_pages import by_key as field
 from tests.e2e.conftest import wait_for_app
-
-SMALL = "&hidden=20&epochs=2&n=1000"
-"""A tiny run (20 hidden units, 2 epochs, 1,000 digits): a board gets an entry quickly."""
-
-
-def field(pg, key: str, role: str = "textbox"):
-    """A widget by its Streamlit key (the class `st-key-<key>` on its container)."""
-    return pg.locator(f".st-key-{key}").get_by_role(role).first
 
 
 def create_class(pg) -> str:
@@ -65,5 +61,5 @@ def train_and_submit(pg, app_url: str, train_href: str) -> None:
     pg.get_by_text(re.compile(r"Class challenge \(open\)")).wait_for()
     pg.locator(".st-key-train_start").get_by_role("button").first.click()
     pg.get_by_text(re.compile(r"2 of 2 epochs done")).wait_for(timeout=120_000)
-    pg.locator('[class*="st-key-class_submit_"]').get_by_role("button").first.click()
-    pg.get_by_text(re.compile("^Submitted")).first.wait_for()
+    said = submit(pg)
+    assert said.startswith("Submitted"), said
