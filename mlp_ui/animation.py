@@ -16,6 +16,7 @@ import json
 
 import streamlit as st
 
+from mlp_ui import classroom
 from mlp_ui.toy_common import PAUSE, PLAY, REPLAY
 
 
@@ -65,14 +66,18 @@ def controls(key: str, name: str, where=None) -> None:
     focus = f"{key}_replay" if label == REPLAY else f"{key}_play"
     script = script.replace("LABEL", json.dumps(label or "")).replace("FOCUS", json.dumps(focus))
     pressed = f"<script>/* {s['n']} */{script}</script>" if script else ""
-    where.html(frame_slider(key) + pressed, unsafe_allow_javascript=True)
+    body = frame_slider(key, classroom.projector()) + pressed
+    where.html(body, unsafe_allow_javascript=True)
 
 
-def frame_slider(key: str) -> str:
+def frame_slider(key: str, big: bool = False) -> str:
     """Our frame slider for the chart shown with `key` (HTML, its style and script): a
-    labelled range input that animates the chart to the frame picked and follows it."""
+    labelled range input that animates the chart to the frame picked and follows it.
+    `big`: the projector's frame label, read from the back of the room."""
     ids = f"{key}_frame"
+    size = "1.6rem" if big else "1rem"
     css = (
+        f".{ids}-row {{ font-size: {size}; }} "
         f"#{ids} {{ width: 100%; accent-color: #a8283a; }}"  # the theme's primary
         f" .{ids}-row {{ display: flex; gap: 0.75rem; align-items: center; }}"
         f" .{ids}-row output {{ min-width: 7.5em; font-variant-numeric: tabular-nums; }}"

@@ -59,6 +59,15 @@ TALLEST = 9000
 """px: the tallest page photographed whole (a longer one is cut at this height)."""
 
 
+def drawn(pg) -> None:
+    """The script has finished, no placeholder is left, every chart is drawn."""
+    wait_for_app(pg)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000
+    )
+    charts_settled(pg)
+
+
 def whole_page(pg, viewport: dict, shot: Path) -> None:
     """The whole page in one picture: Streamlit scrolls its main area, not the document,
     so the window is made as tall as the page for the picture, then put back."""
@@ -67,7 +76,7 @@ def whole_page(pg, viewport: dict, shot: Path) -> None:
                    return m ? m.scrollHeight : document.body.scrollHeight; }"""
     )
     pg.set_viewport_size({"width": viewport["width"], "height": min(TALLEST, max(tall, 1))})
-    charts_settled(pg)
+    drawn(pg)
     pg.screenshot(path=str(shot))
     pg.set_viewport_size(viewport)
 
@@ -85,7 +94,7 @@ def shoot(browser, url: str, size: str, pages: list[str]) -> list[Path]:
         pg.goto(url + path)
         wait_for_app(pg)
         pg.locator("[data-testid='stMain'] h1").first.wait_for()
-        charts_settled(pg)
+        drawn(pg)
         pg.mouse.move(1, 1)
         OUT.mkdir(parents=True, exist_ok=True)
         shot = OUT / f"{slug(name)}-{size}.png"
