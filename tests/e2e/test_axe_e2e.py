@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.e2e import class_steps as steps
-from tests.e2e.conftest import ARTIFACTS, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
 from tests.e2e.strokes import DIGITS
 
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -217,6 +217,7 @@ def test_class_and_board_have_no_critical_or_serious_violation(page, browser, ap
     code = steps.create_class(page)
     _settle(page)
     found["Class"]["after"] = audit(page)  # the teacher's view of the class
+    screenshot(page, f"screens/class_teacher-{mode}")
     _open(page, app_url, steps.board_path(page), projector)
     page.get_by_text("No submission yet").wait_for()
     _settle(page)
@@ -225,5 +226,7 @@ def test_class_and_board_have_no_critical_or_serious_violation(page, browser, ap
     page.get_by_text(re.compile(r"^Leading:")).first.wait_for(timeout=30_000)
     _settle(page)
     found["Board"]["after"] = audit(page)
+    page.mouse.move(1, 1)
+    screenshot(page, f"screens/board_with_an_entry-{mode}")  # for people to look at
     problems = _check("Class", mode, found["Class"]) + _check("Board", mode, found["Board"])
     assert not problems, "\n".join(problems)
