@@ -66,8 +66,11 @@ def controls(key: str, name: str, where=None) -> None:
     focus = f"{key}_replay" if label == REPLAY else f"{key}_play"
     script = script.replace("LABEL", json.dumps(label or "")).replace("FOCUS", json.dumps(focus))
     pressed = f"<script>/* {s['n']} */{script}</script>" if script else ""
-    body = frame_slider(key, classroom.projector()) + pressed
-    where.html(body, unsafe_allow_javascript=True)
+    # two elements: the slider's stays the same from run to run (the browser keeps it, and
+    # its focus), the press's changes with each press (so its script runs once per press)
+    where.html(frame_slider(key, classroom.projector()), unsafe_allow_javascript=True)
+    if pressed:
+        where.html(pressed, unsafe_allow_javascript=True)
 
 
 def frame_slider(key: str, big: bool = False) -> str:
@@ -111,17 +114,25 @@ _FRAMES = """(() => {
     const gd = plot(), s = slider(gd), i = Number(input.value);
     if (!s || !s.steps[i] || !window.Plotly) return;
     window.Plotly.animate(gd, ...s.steps[i].args);
+    gd._mlpFrame = {meta: gd.layout.meta, i};
     show(gd, i);
   });
   const sync = setInterval(() => {
     if (!document.body.contains(input)) { clearInterval(sync); return; }
     const gd = plot();
-    if (!gd || !gd.on || !slider(gd) || gd._mlpFrames === input) return;
+    if (!gd || !gd.on || !slider(gd)) return;
+    const meta = JSON.stringify(gd.layout.meta);
+    if (input.dataset.meta !== meta) {  // a new figure, or this slider new: the frame shown
+      input.dataset.meta = meta;
+      const kept = gd._mlpFrame;
+      show(gd, kept && JSON.stringify(kept.meta) === meta ? kept.i : slider(gd).active || 0);
+    }
+    if (gd._mlpFrames === input) return;
     gd._mlpFrames = input;
-    show(gd, slider(gd).active || 0);
     gd.on('plotly_animatingframe', (e) => {
       const steps = (slider(gd) || {}).steps || [];
       const i = steps.findIndex(st => st.args[0][0] === e.name);
+      if (i >= 0) gd._mlpFrame = {meta: gd.layout.meta, i};
       if (i >= 0 && document.activeElement !== input) show(gd, i);
     });
   }, 250);

@@ -64,7 +64,7 @@ def drawing_and_answer() -> None:
             classroom.chart(seen, key="draw_seen", alt=alt)
 
     if answer is not None:
-        st.subheader("Inside the network: the hidden units")
+        st.header("Inside the network: the hidden units")  # h2 under the title
         grid, notes = st.columns([2, 1], gap="large")
         hidden = figs.hidden_activations(
             answer.hidden, 440 if big else 320, classroom.SCREENS[big].text
