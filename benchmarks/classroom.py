@@ -50,7 +50,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import io
 import json
 import math
 import os
@@ -68,7 +67,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
+from tests.e2e.server import free_port, streamlit_command, wait_healthy  # noqa: E402
 from tests.e2e.st_ws import (  # noqa: E402
     PageError,
     Session,
@@ -78,7 +77,7 @@ from tests.e2e.st_ws import (  # noqa: E402
     trigger,
     wait_balanced,
 )
-from tests.e2e.strokes import DIGITS  # noqa: E402
+from tests.e2e.strokes import DIGITS, png  # noqa: E402
 
 FINISHED = r"Run #(\d+) finished (\d+) epochs? in ([\d.]+) s of training: test accuracy ([\d.]+)"
 MNIST = os.environ.get("MNIST_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
@@ -244,16 +243,13 @@ def _taskset(cpus: str) -> list[str]:
 
 def _streamlit(app: Path, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
     """One `streamlit run app.py` on a free loopback port: (command, env, health URLs)."""
-    port = _free_port()
-    cmd = [*_taskset(cpus), sys.executable, "-m", "streamlit", "run", "app.py"]
-    cmd += ["--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}"]
-    cmd += ["--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
-    return cmd, _env(app), [f"http://127.0.0.1:{port}"]
+    port = free_port()
+    return streamlit_command(app, port, cpus), _env(app), [f"http://127.0.0.1:{port}"]
 
 
 def _deployed(replicas: int, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
     """deploy/run_local.sh: HAProxy and `replicas` servers (proxy URL first)."""
-    ports = [_free_port() for _ in range(4)]
+    ports = [free_port() for _ in range(4)]
     env = {**_env(ROOT), "REPLICAS": str(replicas), "LB_PORT": str(ports[0])}
     env |= {f"APP{i}_PORT": str(port) for i, port in enumerate(ports[1:], start=1)}
     env |= {"PYTHON": sys.executable, "RUN_DIR": str(Path("/tmp") / f"classroom-{os.getpid()}")}
@@ -275,7 +271,7 @@ def server(args: argparse.Namespace, log: Path):
         proc = subprocess.Popen(cmd, cwd=args.app, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         for url in reversed(urls):  # the replicas first, then the proxy
-            _wait_healthy(url, proc, timeout=120)
+            wait_healthy(url, proc, timeout=120)
         if args.deploy:
             wait_balanced(urls[0], args.deploy)
             database = (Path(env["PG_DIR"]) / "url").read_text().strip()
@@ -358,23 +354,11 @@ class Outcome:
     board_replica: str = ""  # behind a proxy: the replica the board's viewer is on
 
 
-def _png_data_url(strokes: list[list[tuple[float, float]]]) -> str:
-    """A drawing as the canvas component sends it: a 280x280 PNG, white pen on black."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
-    pen = ImageDraw.Draw(image)
-    for points in strokes:
-        pen.line(points, fill=(255, 255, 255, 255), width=20, joint="curve")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def canvas_value(digit: str) -> str:
     """The canvas component's state after drawing `digit` (its "drawing" key)."""
     raw = {"objects": [], "background": "#000000"}
-    return json.dumps({"drawing": {"raw": raw, "data": _png_data_url(DIGITS[digit])}})
+    data = "data:image/png;base64," + base64.b64encode(png(DIGITS[digit])).decode()
+    return json.dumps({"drawing": {"raw": raw, "data": data}})
 
 
 async def open_page(

@@ -63,32 +63,17 @@ WATCH = """() => {
 }"""
 
 
-def _stroke(page, box: dict, points, steps: int = 5) -> None:
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
-    page.mouse.down()
-    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
-        for k in range(1, steps + 1):
-            page.mouse.move(x0 + ax + (bx - ax) * k / steps, y0 + ay + (by - ay) * k / steps)
-    page.mouse.up()
-
-
 def _class_load(url: str, n: int, stop) -> None:
     """N Playground sessions playing until `stop` is set (run in its own thread)."""
     import asyncio
 
-    from benchmarks.playground_speed import LINK, Player
+    from benchmarks.playground_speed import opened
 
     async def run() -> None:
-        players = [Player(url) for _ in range(n)]
-        for p in players:
-            await p.open()
-            await p.send(query=LINK)
-            await p.run_finished(120)
+        players = await opened(url, n)
         done = asyncio.Event()
         tasks = [asyncio.create_task(p.play(done)) for p in players]
-        while not stop.is_set():
-            await asyncio.sleep(0.2)
+        await asyncio.to_thread(stop.wait)  # until the drawings are done
         done.set()
         await asyncio.wait(tasks, timeout=30)
         for p in players:
@@ -103,23 +88,14 @@ def browser(args: argparse.Namespace) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.playground_speed import _server, load
-    from tests.e2e.conftest import wait_for_app
-    from tests.e2e.server import launch_chromium
-    from tests.e2e.strokes import DIGITS
+    from benchmarks.playground_speed import load, start_server
+    from tests.e2e import server
+    from tests.e2e.conftest import settled_box, wait_for_app
+    from tests.e2e.server import app_at, launch_chromium
+    from tests.e2e.strokes import DIGITS, mouse_stroke
 
     work = Path(tempfile.mkdtemp(prefix="draw_latency_"))
-    app_dir = ROOT
-    if args.rev:
-        import subprocess
-
-        app_dir = work / "app"
-        app_dir.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.rev], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
-    proc, url = _server(app_dir, "", work / "streamlit.log")
+    proc, url = start_server(app_at(args.rev, work), "", work / "streamlit.log")
     stop = threading.Event()
     loader = None
     try:
@@ -141,13 +117,12 @@ def browser(args: argparse.Namespace) -> None:
                 if i:
                     page.get_by_role("button", name="Clear").click()
                     wait_for_app(page)
-                page.wait_for_timeout(600)  # the new canvas sets its handlers up
                 fresh = page.locator(PAD).first
                 fresh.wait_for(timeout=60_000)
-                box = fresh.bounding_box()
+                box = settled_box(page, fresh)  # the new canvas, mounted and laid out
                 for points in DIGITS[digits[i % len(digits)]]:
                     page.evaluate("() => { window.__up = 0; window.__answer = 0; }")
-                    _stroke(page, box, points)
+                    mouse_stroke(page, box, points)
                     try:
                         page.wait_for_function(
                             "() => window.__answer > window.__up", timeout=10_000
@@ -163,8 +138,7 @@ def browser(args: argparse.Namespace) -> None:
         stop.set()
         if loader is not None:
             loader.join(60)
-        proc.terminate()
-        proc.wait(10)
+        server.stop(proc)
     print(
         f"app: {args.rev or 'this checkout'}; {args.load} Playground sessions playing; "
         f"{len(ms)} strokes answered, {missed} without a visible change in 10 s"
@@ -175,20 +149,9 @@ def browser(args: argparse.Namespace) -> None:
 
 def _drawings() -> dict[str, bytes]:
     """Each stroke digit as the PNG bytes the canvas would send."""
-    from PIL import Image, ImageDraw
+    from tests.e2e.strokes import DIGITS, png
 
-    from tests.e2e.strokes import DIGITS
-
-    out = {}
-    for digit, strokes in DIGITS.items():
-        image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
-        pen = ImageDraw.Draw(image)
-        for points in strokes:
-            pen.line(points, fill=(255, 255, 255, 255), width=20, joint="curve")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        out[digit] = buffer.getvalue()
-    return out
+    return {digit: png(strokes) for digit, strokes in DIGITS.items()}
 
 
 def _percentiles(ms: list[float]) -> str:

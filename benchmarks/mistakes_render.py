@@ -66,7 +66,7 @@ def _predict_seconds() -> float:
     from mlp_core.data import prepare
     from mlp_core.mnist import load_mnist
     from mlp_core.serialize import load_model
-    from mlp_ui.mistakes_view import predict_all
+    from mlp_ui.mistakes_select import predict_all
 
     saved = load_model(ROOT / "assets" / "default_model.npz")
     data = prepare(load_mnist(download=False), scaling=saved.config.scaling)

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from tests.e2e import st_ws  # noqa: E402
-from tests.e2e.server import _free_port, _wait_healthy  # noqa: E402
+from tests.e2e import server, st_ws  # noqa: E402
+from tests.waiting import await_until  # noqa: E402
 
 LINK = "data=spiral&layers=8,8,8"
 FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -116,6 +116,7 @@ class Player(st_ws.Session):
         due = {f: time.monotonic() + t for f, t in self.timers.items()}
         while not stop.is_set():
             frag = min(due, key=due.get)
+            # the fragment's own timer, as the browser keeps it: the pace being measured
             await asyncio.sleep(max(0.0, due[frag] - time.monotonic()))
             await self.send(fragment=frag)
             await self.run_finished(60)
@@ -124,19 +125,25 @@ class Player(st_ws.Session):
                 self.frames += 1
 
 
-async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+async def opened(url: str, n: int, link: str = LINK) -> list[Player]:
+    """`n` sessions that have loaded the Playground at `link` (not playing yet)."""
     players = [Player(url, link) for _ in range(n)]
     for p in players:
         await p.open()
         await p.send(query=link)
         await p.run_finished(120)
+    return players
+
+
+async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+    players = await opened(url, n, link)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(p.play(stop)) for p in players]
-    await asyncio.sleep(2.0)  # every session has started playing
+    await await_until(lambda: all(p.frames for p in players), 120, "every session plays")
     start_frames = [p.frames for p in players]
     start_epochs = [p.epoch for p in players]
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(seconds)  # the measured window
     cpu1, t1 = cpu_seconds(pid), time.monotonic()
     frames = [p.frames - f for p, f in zip(players, start_frames, strict=True)]
     epochs = [p.epoch - e for p, e in zip(players, start_epochs, strict=True)]
@@ -196,33 +203,17 @@ def payload_ms(link: str, repeats: int = 200) -> float | None:
     return 1000 * (time.perf_counter() - t) / repeats
 
 
-def _server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    cmd = ["taskset", "-c", cpus] if cpus else []
-    cmd += [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py")]
-    cmd += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    cmd += ["--server.port", str(port), "--server.fileWatcherType", "none"]
-    cmd += ["--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLP_LAB_CACHE": str(log.parent / "cache")}
-    proc = subprocess.Popen(
-        cmd, cwd=app_dir, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+def start_server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
+    """The app's server with a cache of its own beside `log`: (process, URL)."""
+    return server.start_app(
+        app_dir, log, {**os.environ, "MLP_LAB_CACHE": str(log.parent / "cache")}, cpus
     )
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc)
-    return proc, url
 
 
 def main() -> None:
     args = _parse()
     work = Path(tempfile.mkdtemp(prefix="pg_speed_"))
-    app_dir = ROOT
-    if args.rev:
-        app_dir = work / "app"
-        app_dir.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.rev], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(app_dir)], input=archive, check=True)
+    app_dir = server.app_at(args.rev, work)
     per_epoch = epoch_ms(args.link)
     own = payload_ms(args.link) if not args.rev else None
     if own is not None:
@@ -233,7 +224,7 @@ def main() -> None:
         "slowest vs median | epochs per frame | server CPU per frame | server cores | load |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    proc, url = _server(app_dir, args.cpus, work / "streamlit.log")
+    proc, url = start_server(app_dir, args.cpus, work / "streamlit.log")
     try:
         for n in (int(s) for s in args.sessions.split(",")):
             r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link))
@@ -249,8 +240,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop(proc)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.data_sources import SHARED_MNIST  # noqa: E402
+from tests.e2e.conftest import next_frame, wait_for_app  # noqa: E402
 from tests.e2e.server import launch_chromium, running_app  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -177,8 +178,8 @@ def page_run(browser, url: str, query: dict[str, str], server: int) -> dict:
     page.set_default_timeout(600_000)
     page.goto(f"{url}/?" + "&".join(f"{k}={v}" for k, v in query.items()))
     page.get_by_text("No run yet").wait_for()
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-    time.sleep(1.0)  # let the page settle, so the click is not delayed by a re-render
+    wait_for_app(page)  # settled: the click is not delayed by a re-render
+    next_frame(page)
     start = page.locator(".st-key-train_start").get_by_role("button")
     start.wait_for()
     chromium = {pid for pid in descendants(os.getpid()) if _is_chromium(pid)}

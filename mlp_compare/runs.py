@@ -61,12 +61,12 @@ class MlpCoreRun:
         return self.trainer.accuracy(X, y)
 
 
-class _LibraryRun:
+class LibraryRun:
     """Epoch bookkeeping shared by the scikit-learn and PyTorch runs.
 
-    Subclasses implement `_train(idx)` (train on the minibatches of those example
-    indices, in order; return the summed data loss and the correct count), `_scores(X)`
-    and `_weights()`.
+    Subclasses implement `train_chunk(idx)` (train on the minibatches of those example
+    indices, in order; return the summed data loss and the correct count), `scores(X)`
+    and `weights()`.
     """
 
     library = ""
@@ -87,6 +87,11 @@ class _LibraryRun:
     def finished(self) -> bool:
         return self.history.status in (Status.DONE, Status.DIVERGED)
 
+    @property
+    def progress(self) -> float:
+        """Fraction of the current epoch done, in [0, 1) (as Trainer.progress)."""
+        return self._pos / len(self.X) if self._perm is not None else 0.0
+
     def step(self, max_seconds: float) -> None:
         """Train for about `max_seconds` on THREADS threads."""
         with self._threads():
@@ -106,7 +111,7 @@ class _LibraryRun:
             t0 = time.perf_counter()
             stop = self._pos + self._batches_per_call * self.config.batch_size
             try:
-                loss, correct = self._train(self._perm[self._pos : stop])
+                loss, correct = self.train_chunk(self._perm[self._pos : stop])
             except ValueError as exc:  # scikit-learn refuses non-finite weights
                 self._diverge(str(exc))
                 return
@@ -133,7 +138,7 @@ class _LibraryRun:
         t0 = time.perf_counter()
         n = len(self.X)
         loss = self._loss / n if self.config.reduction == "mean" else self._loss
-        loss += self.config.l2 * sum(float(np.vdot(W, W)) for W in self._weights())
+        loss += self.config.l2 * sum(float(np.vdot(W, W)) for W in self.weights())
         valid = self.accuracy(self.X_valid, self.y_valid)
         seconds = self._seconds + time.perf_counter() - t0
         epoch = len(self.history.epochs) + 1
@@ -146,7 +151,7 @@ class _LibraryRun:
             self.history.status, self.history.message = Status.DONE, f"trained {epoch} epochs"
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean(self._scores(X).argmax(axis=1) == y))
+        return float(np.mean(self.scores(X).argmax(axis=1) == y))
 
 
 class _Tally:
@@ -179,7 +184,7 @@ def _tallied(estimator_class: type) -> type:
     return Tallied
 
 
-class SklearnRun(_LibraryRun):
+class SklearnRun(LibraryRun):
     """MLPClassifier (or MLPRegressor) with `partial_fit` on chunks of an epoch's order."""
 
     library = "scikit-learn"
@@ -199,23 +204,23 @@ class SklearnRun(_LibraryRun):
 
         return one_blas_thread()
 
-    def _train(self, idx: np.ndarray) -> tuple[float, int]:
+    def train_chunk(self, idx: np.ndarray) -> tuple[float, int]:
         self.est.tally_ = _Tally(self.config.loss)
         with warnings.catch_warnings(), np.errstate(all="ignore"):  # a diverging run says so
             warnings.simplefilter("ignore", UserWarning)  # a short last chunk: batch "clipped"
             self.est.partial_fit(self.X[idx], self.targets[idx])
         return self.est.tally_.loss, self.est.tally_.correct
 
-    def _scores(self, X: np.ndarray) -> np.ndarray:
+    def scores(self, X: np.ndarray) -> np.ndarray:
         if self.config.loss == "identity_mse":
             return self.est.predict(X)
         return self.est.predict_proba(X)
 
-    def _weights(self) -> list[np.ndarray]:
+    def weights(self) -> list[np.ndarray]:
         return self.est.coefs_
 
 
-class TorchRun(_LibraryRun):
+class TorchRun(LibraryRun):
     """nn.Sequential and torch.optim.SGD, one minibatch at a time."""
 
     library = "PyTorch"
@@ -242,7 +247,7 @@ class TorchRun(_LibraryRun):
         finally:
             self.torch.set_num_threads(before)
 
-    def _train(self, idx: np.ndarray) -> tuple[float, int]:
+    def train_chunk(self, idx: np.ndarray) -> tuple[float, int]:
         torch, n = self.torch, self.config.batch_size
         loss_sum, correct = 0.0, 0
         for start in range(0, len(idx), n):
@@ -257,12 +262,12 @@ class TorchRun(_LibraryRun):
             correct += int((Z.argmax(dim=1) == y).sum())
         return loss_sum, correct
 
-    def _scores(self, X: np.ndarray) -> np.ndarray:
+    def scores(self, X: np.ndarray) -> np.ndarray:
         with self.torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return self.net(self.torch.from_numpy(X)).numpy()
 
-    def _weights(self) -> list[np.ndarray]:
+    def weights(self) -> list[np.ndarray]:
         return cv.torch_weights(self.net)[::2]
 
 
@@ -274,7 +279,7 @@ class Comparison:
     """The runs of one comparison: the same settings and data in every library."""
 
     config: TrainConfig
-    runs: dict[str, MlpCoreRun | _LibraryRun]
+    runs: dict[str, MlpCoreRun | LibraryRun]
     data_source: str = ""
     status: Status = Status.RUNNING  # RUNNING, STOPPED (by the page) or DONE
     test_scores: dict = field(default_factory=dict)  # (library, epochs) -> test accuracy

@@ -341,7 +341,12 @@ class BackendError(RuntimeError):
 
 
 class Backend(Protocol):
-    """A way to run minibatches: `run` returns how many it trained, all in full."""
+    """A way to run minibatches: `run` returns how many it trained, all in full.
+
+    `exact`: whether every minibatch it trained so far ran `train_batch` itself (the code
+    the Train page shows), so that the same run on `PlainStep` gives the same bits."""
+
+    exact: bool
 
     def run(self, job: Minibatches, after_batch: AfterBatch) -> int: ...
 
@@ -351,11 +356,15 @@ class Backend(Protocol):
 
 
 class PlainStep:
-    """The default back-end: `train_batch`, one minibatch after the other."""
+    """The default back-end: `train_batch`, one minibatch after the other. A subclass may
+    put another step of the same signature in `step` (and say so in `exact`)."""
+
+    step = staticmethod(train_batch)
+    exact = True
 
     def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
         for i, idx in enumerate(job.batches):
-            loss, correct = train_batch(
+            loss, correct = self.step(
                 job.model, job.optimizer, job.X[idx], job.y[idx], job.reduction
             )
             if not after_batch(i, loss, correct):

@@ -9,6 +9,7 @@ returns after calling `after_batch` once per minibatch.
 - pool.py: the worker processes that train a class's runs in turns;
 - split_process.py (with split_block.py, split_protocol.py and layers.py): one run's
   first layer split with a helper process;
+- shared_data.py: the training data, one read-only copy per server in shared memory;
 - processes.py, threads.py: child processes and BLAS threads.
 """
 

@@ -114,6 +114,8 @@ class _Counted:
 class OneThread(_Counted):
     """The plain step on one BLAS thread; `why`: why not the fast back-end."""
 
+    exact = True
+
     def __init__(self, why: str = "") -> None:
         super().__init__()
         self.why = why
@@ -203,6 +205,11 @@ class FastBackend(_Counted):
         if time.monotonic() < self.paused_until:
             return "the second core was busy"
         return ""
+
+    @property
+    def exact(self) -> bool:
+        """No minibatch went through the split (the pool and this process run PlainStep)."""
+        return not self.batches[SPLIT]
 
     @property
     def helper(self) -> split_process.ProcessSplit | None:

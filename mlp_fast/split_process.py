@@ -49,7 +49,7 @@ import numpy as np
 from mlp_core.network import MLP
 from mlp_core.optimizers import SGD
 from mlp_core.training import AfterBatch, Minibatches, count_correct
-from mlp_fast import layers, pool
+from mlp_fast import layers, shared_data
 from mlp_fast.processes import start_python
 from mlp_fast.split_block import SLOTS, Block, Layout, Part, inputs, prepare, rule_of
 from mlp_fast.split_protocol import ABORT, BWD, COMPACT, DELTA, FAILED, FWD, LAST, Side
@@ -124,7 +124,7 @@ class ProcessSplit:
         h0 = min(max(round(H * share / 8) * 8 or round(H * share), 1), H - 1)
         self.momentum = bool(optimizer.velocities())
         layout = Layout(batch, d, H, h0, model.dtype.name, self.momentum, len(X))
-        self.examples = pool.shared(X)  # the copy the worker pool uses too
+        self.examples = shared_data.shared(X)  # the copy the worker pool uses too
         flags = os.EFD_CLOEXEC | os.EFD_NONBLOCK
         efds = (os.eventfd(0, flags), os.eventfd(0, flags))  # the caller's, the helper's
         fd = os.memfd_create("mlp_fast-split", os.MFD_CLOEXEC)
@@ -339,7 +339,7 @@ def serve(argv: Sequence[str]) -> None:
     d, n, dtype = layout.d, layout.n, np.dtype(layout.dtype)
     mm = mmap.mmap(fd, layout.size())
     # the trainer's training examples, in the copy the worker pool shares (shm: kept open)
-    shm, X = pool.SharedArray(argv[4], (n, d), dtype.str).attach()
+    shm, X = shared_data.SharedArray(argv[4], (n, d), dtype.str).attach()
     os.close(fd)
     block = Block(mm, layout)
     momentum = 0.9 if layout.momentum else 0.0  # the run's rule comes with each run

@@ -39,7 +39,7 @@ BP_LR = 0.01
 
 BP_MODES = {"forward": "forward differences (the book)", "chain": "chain rule (backprop)"}
 
-_BP_EPOCH = "toy_bp_epoch"
+BP_EPOCH_KEY = "toy_bp_epoch"
 
 BP_MODE_KEY = "toy_bp_mode"
 
@@ -78,7 +78,7 @@ BOOK_INITIAL_LOSS = 0.33
 BP_LR_KEY = "toy_bp_lr"
 BP_LRS = {0.01: "0.01 (the book)", 0.1: "0.1", 1.0: "1"}
 """The update's learning rate: the book's, and two bigger ones to compare."""
-_RUNNING = "toy_bp_running"
+BP_RUNNING_KEY = "toy_bp_running"
 TICK = 0.2
 """Seconds between the animation's redraws (it moves EPOCHS_PER_TICK epochs each)."""
 EPOCHS_PER_TICK = 2
@@ -86,12 +86,12 @@ EPOCHS_PER_TICK = 2
 
 def bp_epoch() -> int:
     """How many epochs of the backprop toy this session has run (0..100)."""
-    return int(st.session_state.get(_BP_EPOCH, 0))
+    return int(st.session_state.get(BP_EPOCH_KEY, 0))
 
 
 def set_bp_epoch(epoch: int) -> None:
     """Move the backprop toy to ``epoch`` (clipped to 0..100)."""
-    st.session_state[_BP_EPOCH] = int(min(max(epoch, 0), BP_EPOCHS))
+    st.session_state[BP_EPOCH_KEY] = int(min(max(epoch, 0), BP_EPOCHS))
 
 
 def bp_step() -> None:
@@ -101,19 +101,19 @@ def bp_step() -> None:
 
 def bp_running() -> bool:
     """Whether "Run all" is animating (the page redraws every TICK seconds)."""
-    return bool(st.session_state.get(_RUNNING, False))
+    return bool(st.session_state.get(BP_RUNNING_KEY, False))
 
 
 def bp_run_all() -> None:
     """Button callback: animate the epochs up to 100 (from 0 if all were done)."""
     if bp_epoch() >= BP_EPOCHS:
         set_bp_epoch(0)
-    st.session_state[_RUNNING] = True
+    st.session_state[BP_RUNNING_KEY] = True
 
 
 def bp_stop() -> None:
     """Button callback: stop the animation where it is."""
-    st.session_state[_RUNNING] = False
+    st.session_state[BP_RUNNING_KEY] = False
 
 
 def bp_tick() -> bool:

@@ -16,7 +16,7 @@ from mlp_class.words import read_code
 from mlp_store import Identity, Unavailable
 from mlp_ui import saved
 
-_TEACHER = "mlp_class_teacher"
+TEACHER_KEY = "mlp_class_teacher"
 _CHALLENGE = "mlp_class_challenge"
 CLASS_KEY, CHALLENGE_KEY = "class", "challenge"
 """URL keys of a challenge link (the code is not secret: it is written on the board)."""
@@ -77,23 +77,23 @@ _teacher_cookie = st.components.v2.component("mlp_lab_teacher_cookie", js=_TEACH
 def teacher() -> tuple[str, str] | None:
     """(class code, teacher key) of this browser's class: this session's, else the
     browser's cookie (a reload, a new tab, the next lesson)."""
-    if _TEACHER not in st.session_state:
+    if TEACHER_KEY not in st.session_state:
         code, _, key = str(st.context.cookies.get(TEACHER_COOKIE) or "").partition(".")
-        st.session_state[_TEACHER] = (code, key) if code and key else None
-    return st.session_state[_TEACHER]
+        st.session_state[TEACHER_KEY] = (code, key) if code and key else None
+    return st.session_state[TEACHER_KEY]
 
 
 def set_teacher(code: str | None, key: str = "") -> None:
     """Open (or with None, forget) a class as its teacher, in this browser."""
     code = read_code(code or "")
-    st.session_state[_TEACHER] = (code, key) if code and key else None
-    st.session_state[_TEACHER + "_write"] = True
+    st.session_state[TEACHER_KEY] = (code, key) if code and key else None
+    st.session_state[TEACHER_KEY + "_write"] = True
 
 
 def keep_teacher() -> None:
     """Write the teacher's cookie (or clear it) after `set_teacher`: call on every run of
     the Class page; the browser's copy is rewritten until the session ends."""
-    if not st.session_state.get(_TEACHER + "_write"):
+    if not st.session_state.get(TEACHER_KEY + "_write"):
         return
     found = teacher()
     value, days = (f"{found[0]}.{found[1]}", TEACHER_DAYS) if found else ("", 0)

@@ -17,6 +17,8 @@ from mlp_ui import class_state, state
 from mlp_ui.class_text import plain
 from mlp_ui.class_view import links
 
+_NEW_KEY = "mlp_class_new_key"  # the teacher key of a class just made, shown once
+
 TRAINING_NOTE_SECONDS = 10.0
 """A progress note older than this: the student is not training now."""
 
@@ -39,7 +41,7 @@ def start_panel(store: ClassStore) -> None:
 
 def _created(made: tuple[str, str]) -> None:
     class_state.set_teacher(*made)
-    st.session_state["mlp_class_new_key"] = made[1]
+    st.session_state[_NEW_KEY] = made[1]
 
 
 def _act(action) -> bool:
@@ -60,7 +62,7 @@ def teacher_panel(store: ClassStore) -> None:
         class_state.set_teacher(None)
         st.rerun()
     st.header(f"{plain(title)}: class code {code}")
-    if new_key := st.session_state.get("mlp_class_new_key"):
+    if new_key := st.session_state.get(_NEW_KEY):
         st.warning(
             "Your teacher key. This browser keeps it; copy it somewhere safe too: with the "
             "class code it opens this class from any other browser. Never share it."

@@ -24,8 +24,6 @@ from mlp_ui import class_state, state
 from mlp_ui import data as ui_data
 from mlp_ui.class_text import plain
 
-SPLIT = "fast back-end (2 processes)"
-"""What `backend_used` says of a run the process split trained (mlp_fast.SPLIT)."""
 FINISHED = (Status.DONE, Status.EARLY_STOPPED, Status.STOPPED)
 _SENT = "mlp_class_sent"  # run id -> the line said when it was submitted (or refused)
 _PROGRESS_AT = "mlp_class_progress_at"
@@ -34,7 +32,8 @@ PROGRESS_EVERY = 2.0
 
 
 @st.cache_data(ttl=5, max_entries=256, show_spinner=False)
-def _challenge(code: str, cid: int) -> dict | None:
+def challenge_data(code: str, cid: int) -> dict | None:
+    """Challenge `cid` of class `code`, shared by every session for 5 s (None: not found)."""
     found = class_state.store()
     try:
         return found.challenge(code, cid) if found else None
@@ -45,7 +44,7 @@ def _challenge(code: str, cid: int) -> dict | None:
 def current() -> dict | None:
     """The challenge this session's Train page is in (None: none, or not found)."""
     link = class_state.challenge()
-    return _challenge(*link) if link else None
+    return challenge_data(*link) if link else None
 
 
 def rules() -> Rules | None:
@@ -83,7 +82,7 @@ def evidence(run: state.Run) -> Evidence:
     """What the server knows of a run of this session."""
     config = run.trainer.config if run.trainer is not None else run.config
     # the server wrote this source (a saved run keeps it); a file's run is "loaded from ..."
-    here = run.source == "trained in this session"
+    here = run.source == state.TRAINED_HERE
     seconds = sum(e.seconds for e in run.history.epochs)
     epochs = len(run.history.epochs)
     return Evidence(config or TrainConfig(), run.model.sizes, epochs, seconds, here, run.trained_on)
@@ -94,7 +93,7 @@ def _problems(run: state.Run, found: dict) -> list[str]:
         return ["only a finished run can be submitted"]
     data = ui_data.dataset(evidence(run).config.scaling, "float32")
     out = broken(found["rules"], evidence(run), data.kind)
-    if SPLIT in (run.trainer.backend_used if run.trainer is not None else run.backend):
+    if not run.exact:
         out.append(
             "this run was trained before the challenge was opened (by the two-process "
             "split, which cannot be re-trained bit for bit): train it from the challenge link"

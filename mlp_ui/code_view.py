@@ -50,7 +50,7 @@ def _backend(run: state.Run) -> str:
     if not run.trainer.epoch and not run.trainer.progress:
         return ""
     used = run.trainer.backend_used
-    if used.startswith("plain"):
+    if run.exact:
         return f"It trained on the {used}: exactly this code."
     return (
         f"It trained on the {used}: the same step, with the first layer's units split "

@@ -139,6 +139,7 @@ would light up pixels whose weights never saw ink in training.
 # -- Streamlit side -------------------------------------------------------------------
 EXAMPLE_KEY = "draw_example"
 """Session key: the name of the stored drawing on the canvas, if a "Try this" put one."""
+SOURCE_KEY = "draw_source"  # the page's Draw / Upload a picture switch
 PAD_JS = Path(__file__).parent / "components" / "playground" / "dist" / "draw_canvas.js"
 """Our drawing pad (source: components/playground/frontend/src/draw_canvas.ts). It sends
 the picture at every pen lift, at once: streamlit-drawable-canvas 0.13 waited 200 ms

@@ -36,7 +36,7 @@ def experiments() -> tuple[classroom.Experiment, ...]:
             f"{other} starts from mlp_core's first weights and sees the same minibatches in "
             "the same order: the same sums, only added up in another order. The proof "
             "below measures one step: the weights differ by float32 rounding alone.",
-            {"lib_pick": [other]},
+            {lv.PICK_KEY: [other]},
             _start,
         ),
         classroom.Experiment(
@@ -45,7 +45,7 @@ def experiments() -> tuple[classroom.Experiment, ...]:
             "the same arithmetic, done by different engines.",
             "Same network, same data, same order; what differs is how each library runs "
             "the matrix products and how much work it does around them.",
-            {"lib_pick": both},
+            {lv.PICK_KEY: both},
             _start,
         ),
         classroom.Experiment(
@@ -56,7 +56,7 @@ def experiments() -> tuple[classroom.Experiment, ...]:
             "A step of 10 times the gradient overshoots the minimum, and the weights blow up "
             "in every library: only mlp_core checks for it. The others' networks are as "
             "broken; only their accuracy tells.",
-            {"lib_pick": both},
+            {lv.PICK_KEY: both},
             _too_big,
         ),
     )

@@ -27,6 +27,8 @@ from mlp_ui import chart_text, classroom, library_figures, saved_libraries, stat
 from mlp_ui import data as ui_data
 from mlp_ui.slices import train_in_slices
 
+PICK_KEY = "lib_pick"  # the libraries beside mlp_core (a multiselect)
+
 
 @dataclass(frozen=True)
 class Pace:
@@ -106,7 +108,7 @@ def run_controls(config: TrainConfig | None) -> View:
     has_torch = cv.torch_available()
     pick, start, stop = st.columns([2.2, 1, 1], vertical_alignment="bottom")
     options = ["scikit-learn", "PyTorch"] if has_torch else ["scikit-learn"]
-    pick.multiselect("Beside mlp_core", options, default=options, key="lib_pick")
+    pick.multiselect("Beside mlp_core", options, default=options, key=PICK_KEY)
     running = (c := state.comparison()) is not None and c.status is Status.RUNNING
     start.button(
         "Start",
@@ -135,7 +137,7 @@ def _start(config: TrainConfig | None) -> None:
         return
     _stop()
     data = ui_data.dataset(config.scaling, config.dtype)
-    libraries = tuple(st.session_state.get("lib_pick", ()))
+    libraries = tuple(st.session_state.get(PICK_KEY, ()))
     state.set_comparison(Comparison.start(config, data, libraries))
 
 

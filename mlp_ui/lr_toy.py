@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from mlp_core import toys
-from mlp_ui import animation, classroom
+from mlp_ui import animation, classroom, widgets
 from mlp_ui.lr_figures import lr_toy_figure
 from mlp_ui.toy_common import PLAY, frame_epochs
 
@@ -121,17 +121,13 @@ def predict(rates: Sequence[float]) -> str | None:
 
 def revealed(name: str) -> bool:
     """Whether the student asked to see where each rate ends (a button until then)."""
-    if st.session_state.get(REVEAL_KEY) == name:
-        return True
-    st.button(
+    return widgets.revealed(
         "Show where each rate ends",
-        key="toy_lr_reveal_button",
-        icon=":material/visibility:",
-        on_click=st.session_state.__setitem__,
-        args=(REVEAL_KEY, name),
+        "toy_lr_reveal_button",
+        REVEAL_KEY,
+        name,
         help="After you have watched, or guessed.",
     )
-    return False
 
 
 def request_play() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlp_ui import classroom
+from mlp_ui.mistakes_select import class_accuracy
 from mlp_ui.mistakes_view import (
     ALL,
     GALLERY_TAB,
@@ -14,7 +15,6 @@ from mlp_ui.mistakes_view import (
     PRED_KEY,
     TAB_KEY,
     TRUE_KEY,
-    class_accuracy,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlp_ui import classroom
+from mlp_ui import classroom, widgets
 from mlp_ui.moons_toy import (
     GALLERY_FORMAT,
     GALLERY_HIDDEN,
@@ -53,16 +53,7 @@ def predict() -> int | None:
 
 def revealed() -> bool:
     """Whether the student asked to see the seven sizes (a button until then)."""
-    if st.session_state.get(REVEAL_KEY):
-        return True
-    st.button(
-        "Show the seven sizes",
-        key="toy_moons_reveal_button",
-        icon=":material/visibility:",
-        on_click=st.session_state.__setitem__,
-        args=(REVEAL_KEY, True),
-    )
-    return False
+    return widgets.revealed("Show the seven sizes", "toy_moons_reveal_button", REVEAL_KEY)
 
 
 def verdict(guess: int | None) -> str:

@@ -16,6 +16,7 @@ from mlp_ui import classroom
 from mlp_ui import playground_component as component
 from mlp_ui import playground_points as own
 from mlp_ui import playground_state as state
+from mlp_ui.playground_table import key
 
 FRAME_SECONDS = 0.02  # the timer starts when a frame has reached the browser
 TRAIN_SECONDS = 0.01  # training per frame, at most
@@ -206,4 +207,4 @@ def _use_points(name: str) -> None:
     pg = state.playground()
     with pg.lock:
         pg.set_own(pg.snapshot_points[name])
-    st.session_state["pg_dataset"] = "own"
+    st.session_state[key("dataset")] = "own"

@@ -10,7 +10,8 @@ Saves go through this module only: a run when it starts, after a slice while it 
 (at most as often as its curves are redrawn), when it ends, stops, diverges, is reset or
 continued; a Playground snapshot; a Libraries comparison kept. When the database cannot
 be reached or a limit is met, `note()` says so in one line, the work stays in the session
-(`Run.unsaved`), and the next save tries again.
+(`Run.unsaved`), and the next save tries again. What a saved run holds, and how it
+becomes a session's run again: mlp_ui.saved_runs.
 """
 
 from __future__ import annotations
@@ -22,15 +23,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 import mlp_store as ms
-from mlp_core.config import TrainConfig
-from mlp_core.history import History, Status
-from mlp_core.provenance import TrainedOn
-from mlp_core.serialize import SavedModel, load_model, model_to_bytes
-from mlp_ui import state
+from mlp_ui import saved_runs, state
 
 COOKIE = "mlp_lab_key"
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chromium caps Max-Age there)
-_ME = "mlp_saved_me"
+ME_KEY = "mlp_saved_me"
 _NOTE = "mlp_saved_note"
 
 _COOKIE_JS = """
@@ -109,7 +106,7 @@ def current_note() -> str | None:
 
 def me() -> Me:
     """This session's student, from the browser's cookie or a new secret."""
-    found = st.session_state.get(_ME)
+    found = st.session_state.get(ME_KEY)
     if found is None:
         cookie = st.context.cookies.get(COOKIE)
         try:
@@ -117,7 +114,7 @@ def me() -> Me:
             found = Me(cookie, in_browser=True)
         except ms.Refused:  # none yet, or not one of ours: a fresh secret
             found = Me(ms.new_secret(), in_browser=False)
-        st.session_state[_ME] = found
+        st.session_state[ME_KEY] = found
     return found
 
 
@@ -163,72 +160,9 @@ def _load_runs(db: ms.Store, identity: ms.Identity) -> None:
     known = {r.saved_id for r in state.runs().values() if r.saved_id is not None}
     for summary in ms.runs_of(db, identity):
         if summary.id not in known:
-            state.restore_run(to_run(ms.load_run(db, identity, summary.id)))
+            state.restore_run(saved_runs.to_run(ms.load_run(db, identity, summary.id)))
     if state.current_run() is None and state.runs():
         state.set_current(max(state.runs()))
-
-
-def to_run(stored: ms.StoredRun) -> state.Run:
-    """A saved run as the session keeps it (its Trainer is made again on Continue)."""
-    rec, summary = stored.record, stored.summary
-    model = load_model(rec.model).model
-    history = History.from_dict(rec.history)
-    if history.status is Status.RUNNING:  # it was training when its page went away
-        history.points = [p for p in history.points if p.at <= len(history.epochs)]
-        history.status = Status.STOPPED
-        history.message = (
-            f"cut short at epoch {len(history.epochs)} (the page was closed or the server "
-            "restarted): Continue trains on from its last saved weights"
-        )
-    prov = rec.provenance or {}
-    run = state.Run(
-        summary.number,
-        rec.name,
-        model,
-        history,
-        config=TrainConfig.from_dict(rec.settings) if rec.settings else None,
-        source=_source(str(prov.get("source") or "")),
-        data=str(prov.get("data", "")),
-        trained_on=TrainedOn.from_dict(prov.get("trained_on")),
-        test_acc=prov.get("test_acc"),
-        test_on=str(prov.get("test_on", "")),
-        created=summary.created,
-    )
-    run.saved_id, run.starred, run.backend = summary.id, summary.starred, rec.backend
-    return run
-
-
-def _source(recorded: str) -> str:
-    """Where a saved run came from, as seen from a later session."""
-    if recorded.startswith("loaded from"):
-        return recorded
-    return "saved for this browser earlier"
-
-
-def record(run: state.Run) -> ms.RunRecord:
-    """What is saved of a run (taken under its lock: a consistent model and history)."""
-    with run.lock:
-        history = run.history.to_dict()
-        blob = model_to_bytes(SavedModel(run.model, run.config, {}), compressed=False)
-        backend = run.trainer.backend_used if run.trainer is not None else run.backend
-        provenance = {
-            "source": run.source,
-            "data": run.data,
-            "trained_on": run.trained_on.to_dict() if run.trained_on else None,
-            "test_acc": run.test_acc,
-            "test_on": run.test_on,
-        }
-    return ms.RunRecord(
-        name=run.name[: ms.runs.MAX_NAME],
-        status=str(history["status"]),
-        history=history,
-        model=blob,
-        settings=run.config.to_dict() if run.config else None,
-        provenance=provenance,
-        backend=backend[: ms.runs.MAX_NAME],
-        seconds=float(sum(e["seconds"] for e in history["epochs"])),
-        number=run.id,
-    )
 
 
 def save(run: state.Run, every: float = 0.0) -> None:
@@ -264,7 +198,7 @@ def save(run: state.Run, every: float = 0.0) -> None:
 
 
 def _save_once(db: ms.Store, identity: ms.Identity, run: state.Run) -> ms.Saved:
-    rec = record(run)
+    rec = saved_runs.record(run)
     try:
         done = ms.save_run(db, identity, rec, run.saved_id)
     except ms.NotFound:  # deleted in another tab meanwhile: saved again as new
@@ -327,7 +261,7 @@ def redeem(code: str) -> str:
     except ms.StoreError as exc:
         return f"Not moved: {exc}."
     state.clear_runs()
-    st.session_state[_ME] = Me(secret, in_browser=False, identity=moved, replace=True)
+    st.session_state[ME_KEY] = Me(secret, in_browser=False, identity=moved, replace=True)
     return "This browser now continues your work from the other device."
 
 
@@ -342,5 +276,5 @@ def forget_me() -> str:
         except ms.StoreError as exc:
             return f"Nothing was deleted: {exc}."
     state.clear_runs()
-    st.session_state[_ME] = Me(ms.new_secret(), in_browser=False, loaded=True, replace=True)
+    st.session_state[ME_KEY] = Me(ms.new_secret(), in_browser=False, loaded=True, replace=True)
     return "Everything you saved is deleted; this browser starts afresh."

@@ -2,14 +2,28 @@
 
 The app's own objects (runs and models, the Train page's settings and link problems,
 the Libraries comparison) are reached only through these accessors, so their keys and
-shapes are defined in one place; pages never touch `st.session_state`. The models live
-here, never in a cache: caches are shared between sessions, models are not.
+shapes are defined in one place. Pages (views/, app.py) never touch `st.session_state`.
+The models live here, never in a cache: caches are shared between sessions, models are
+not.
 
-Widget values are kept by Streamlit under their widget keys: the module that draws a
-widget reads and seeds it by its key (Streamlit's widget-state API; pages use
-`seed_widgets` and `widget_value`). Two areas keep small state modules of their own:
-`playground_state` (the Playground's run and snapshots) and `classroom` (projector
-mode, the last "Try this" clicked).
+Inside mlp_ui, `st.session_state` is touched in three ways only, each key a constant of
+the one module that owns it:
+
+1. The app's objects: here, and in the state modules of three areas: `playground_state`
+   (the Playground's run and snapshots), `class_state` (the teacher's class, the
+   challenge link) and `saved` (this browser's identity, the last save note);
+   `classroom` keeps projector mode and the last "Try this" clicked.
+2. Widget values, under their widget keys, by the module that draws the widget
+   (Streamlit's widget-state API: seeding, clamping and reading them in callbacks):
+   `train_settings`, `train_runs`, `runs_table`, `playground_controls`,
+   `playground_table`, `playground_view`, `mistakes_view`, `moons_toy`, `lr_toy`,
+   `libraries_view`, `your_work`, `train_live` (the runs picked for a chart);
+   `widgets.revealed` keeps a toy's reveal button pressed.
+3. A page's own small memory, which no other module reads: the Draw pad's example and
+   remount count (`draw_view`), the backprop toy's epoch and run (`backprop_toy`), a
+   chart's play state (`animation`), the class this session joined (`class_view`),
+   what was said or done after a click (`class_train`, `class_teacher`, `your_work`,
+   `failover`, `saved_libraries`).
 """
 
 from __future__ import annotations
@@ -41,6 +55,8 @@ COMPARISON_KEY = "mlp_library_comparison"
 """The keys of the runs, the current and the training run, the comparison: public so that
 tests can read a session's state through AppTest (the accessors need a script run)."""
 _LINK_PROBLEMS = "mlp_train_link_problems"
+TRAINED_HERE = "trained in this session"
+"""`Run.source` of a run this server trained (else "loaded from ...", or a saved run's)."""
 
 
 @dataclass
@@ -53,7 +69,7 @@ class Run:
     history: History
     config: TrainConfig | None = None
     trainer: Trainer | None = None
-    source: str = "trained in this session"
+    source: str = TRAINED_HERE
     data: str = ""  # which data it was trained on
     trained_on: TrainedOn | None = None  # which digits it learned from, when known
     test_acc: float | None = None  # on `test_on`, digits it never trained on
@@ -63,6 +79,7 @@ class Run:
     saved_id: int | None = None
     starred: bool = False
     backend: str = ""  # which back-end trained it, for a run saved earlier (no Trainer)
+    saved_exact: bool = True  # and whether that back-end was exact (`Backend.exact`)
     saved_at: float = 0.0  # time.monotonic() of the last save attempt
     unsaved: bool = False  # the last save failed: the next one tries again
     # One save of this run at a time: each takes the run's state when it gets this lock,
@@ -76,6 +93,12 @@ class Run:
     @property
     def architecture(self) -> str:
         return "-".join(map(str, self.model.sizes))
+
+    @property
+    def exact(self) -> bool:
+        """Whether every minibatch ran mlp_core's own step, so that re-training it gives the
+        same bits (mlp_core.training.Backend.exact); True for a model loaded from a file."""
+        return self.trainer.backend.exact if self.trainer is not None else self.saved_exact
 
     @property
     def label(self) -> str:

@@ -1,4 +1,5 @@
-"""Widgets shared by several pages: the sidebar, and choosing which model to use."""
+"""Widgets shared by several pages: the sidebar, choosing which model to use, and the
+button that reveals a toy's answer."""
 
 from __future__ import annotations
 
@@ -143,3 +144,23 @@ def _model_status() -> None:
         )
     else:
         st.caption("None yet: train one on the Train page.")
+
+
+def revealed(
+    label: str, key: str, flag_key: str, value: object = True, help: str | None = None
+) -> bool:
+    """Whether the student pressed `label` to see an answer (until then, the button).
+
+    Pressing it keeps `value` under `flag_key`; another value (e.g. other panels) shows
+    the button again."""
+    if st.session_state.get(flag_key) == value:
+        return True
+    st.button(
+        label,
+        key=key,
+        icon=":material/visibility:",
+        on_click=st.session_state.__setitem__,
+        args=(flag_key, value),
+        help=help,
+    )
+    return False

@@ -6,7 +6,9 @@ import streamlit as st
 
 from mlp_ui import classroom, saved, state
 
-_CODE = "mlp_your_work_code"
+SURE_KEY = "your_work_sure"  # the "Yes, delete all my saved work" box
+
+CODE_KEY = "mlp_your_work_code"
 _SAID = "mlp_your_work_said"
 
 
@@ -24,7 +26,7 @@ def panel() -> None:
         if said := st.session_state.pop(_SAID, None):
             st.text(said)
         _another_device()
-        sure = st.checkbox("Yes, delete all my saved work", key="your_work_sure")
+        sure = st.checkbox("Yes, delete all my saved work", key=SURE_KEY)
         st.button(
             "Forget me",
             key="your_work_forget",
@@ -41,7 +43,7 @@ def _another_device() -> None:
         on_click=_new_code,
         help="Shows a one-time code (10 minutes) to type on the other device.",
     )
-    if code := st.session_state.get(_CODE):
+    if code := st.session_state.get(CODE_KEY):
         st.text(f"On the other device, type: {code}\n(once, within 10 minutes)")
     with st.form("your_work_redeem", clear_on_submit=True, border=False):
         typed = st.text_input(
@@ -56,10 +58,10 @@ def _another_device() -> None:
 
 
 def _new_code() -> None:
-    st.session_state[_CODE] = saved.transfer_code()
+    st.session_state[CODE_KEY] = saved.transfer_code()
 
 
 def _forget() -> None:
-    st.session_state.pop(_CODE, None)
-    st.session_state["your_work_sure"] = False
+    st.session_state.pop(CODE_KEY, None)
+    st.session_state[SURE_KEY] = False
     st.session_state[_SAID] = saved.forget_me()

@@ -23,7 +23,7 @@ def drawing_and_answer() -> None:
     left, middle, right = st.columns([1.4, 1, 1.3], gap="medium")  # the canvas needs 280 px
     with left:
         draw_tab, upload_tab = st.tabs(
-            ["Draw", "Upload a picture"], key="draw_source", on_change="rerun"
+            ["Draw", "Upload a picture"], key=dv.SOURCE_KEY, on_change="rerun"
         )
         with draw_tab:
             state.seed_widgets({dv.PEN_KEY: dv.STROKE_DEFAULT})

@@ -5,6 +5,7 @@ import streamlit as st
 
 from mlp_core.idx import COLS, ROWS
 from mlp_ui import classroom, data, widgets
+from mlp_ui import mistakes_select as ms
 from mlp_ui import mistakes_try as mtry
 from mlp_ui import mistakes_view as mv
 
@@ -18,10 +19,10 @@ if not unseen:
     st.warning(digits)
     mv.show_dataset(data.mnist())
     st.stop()
-key = f"{mv.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/{len(ds.y_test)}"
+key = f"{ms.fingerprint(choice.model)}/{choice.scaling}/{ds.kind}/{len(ds.y_test)}"
 pred = mv.cached_predictions(key, choice.model, ds.X_test, ds.y_test)
 images = data.mnist().X_test.reshape(-1, ROWS, COLS)
-cm = mv.confusion(pred.y_true, pred.y_pred)
+cm = ms.confusion(pred.y_true, pred.y_pred)
 big = classroom.projector()
 classroom.try_this("mistakes", mtry.experiments(cm), why_after=True)
 

@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_class.api import ClassStore
+from mlp_core.history import Status
 from mlp_store import open_store
-from mlp_ui import board_view, class_train
+from mlp_ui import board_view, class_state, class_train, state
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
@@ -21,7 +22,7 @@ SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
 @pytest.fixture(autouse=True)
 def fresh_caches():
     board_view.board_data.clear()
-    class_train._challenge.clear()
+    class_train.challenge_data.clear()
 
 
 def _classes() -> ClassStore:
@@ -48,7 +49,7 @@ def _teacher(rules: dict[str, int]) -> tuple[AppTest, str, int]:
     at = _page("views/class.py")
     at.text_input[2].input("Period 3")  # Join's code and name, then the class name
     _ok(at.button[1].click().run())
-    code, _key = at.session_state["mlp_class_teacher"]
+    code, _key = at.session_state[class_state.TEACHER_KEY]
     for name, value in rules.items():
         at.number_input(key=f"class_rule_{name}").set_value(value)
     submit = next(b for b in at.button if b.label == "Create the challenge")
@@ -72,8 +73,8 @@ def _train(student: AppTest, code: str, cid: int, settings: dict) -> AppTest:
     student.switch_page("views/train.py")
     _ok(student.run())
     _ok(student.button(key="train_start").click().run())
-    (run,) = [r for r in student.session_state["mlp_runs"].values()][-1:]
-    assert run.history.status == "done"
+    (run,) = [r for r in student.session_state[state.RUNS_KEY].values()][-1:]
+    assert run.history.status is Status.DONE
     return student
 
 

@@ -49,7 +49,7 @@ def _open(session_model: MLP | None = None, upload_tab: bool = False) -> AppTest
         at.session_state[state.RUNS_KEY] = {1: Run(1, "tiny", session_model, History())}
         at.session_state[state.CURRENT_KEY] = 1
     if upload_tab:
-        at.session_state["draw_source"] = UPLOAD_TAB
+        at.session_state[dv.SOURCE_KEY] = UPLOAD_TAB
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -132,7 +132,7 @@ def test_a_run_that_blows_up_says_which_library_and_why():
     found = _comparison(at)
     assert found.status is Status.DONE
     status = _texts(at.markdown)
-    diverged = [n for n, r in found.runs.items() if r.history.status == "diverged"]
+    diverged = [n for n, r in found.runs.items() if r.history.status is Status.DIVERGED]
     assert "mlp_core" in diverged and "Training diverged at epoch" in status
     for name in diverged[1:]:
         assert f"{name} diverged at epoch" in status

@@ -18,6 +18,7 @@ from mlp_core.history import History
 from mlp_core.mnist import load_mnist
 from mlp_core.network import MLP
 from mlp_ui import data as ui_data
+from mlp_ui import mistakes_select as ms
 from mlp_ui import mistakes_view as mv
 from mlp_ui import state
 from mlp_ui.state import Run
@@ -43,17 +44,17 @@ def _by_hand(model: MLP, X: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def case() -> tuple[mv.Predictions, np.ndarray]:
+def case() -> tuple[ms.Predictions, np.ndarray]:
     model, X, y = _random_case()
-    return mv.predict_all(model, X, y), _by_hand(model, X)
+    return ms.predict_all(model, X, y), _by_hand(model, X)
 
 
 def test_misclassified_set_matches_an_independent_computation(case):
     pred, by_hand = case
     expected = np.flatnonzero(by_hand != pred.y_true)
     assert 0 < len(expected) < len(pred.y_true)
-    np.testing.assert_array_equal(mv.select_mistakes(pred, order="index"), expected)
-    assert set(mv.select_mistakes(pred)) == set(expected)
+    np.testing.assert_array_equal(ms.select_mistakes(pred, order="index"), expected)
+    assert set(ms.select_mistakes(pred)) == set(expected)
 
 
 def test_misclassified_set_of_the_pretrained_model_on_mnist():
@@ -62,19 +63,19 @@ def test_misclassified_set_of_the_pretrained_model_on_mnist():
         pytest.skip("assets/default_model.npz is missing")
     data = load_mnist(download=False)
     X = scale_pixels(data.X_test, saved.config.scaling)
-    pred = mv.predict_all(saved.model, X, data.y_test.astype(int))
+    pred = ms.predict_all(saved.model, X, data.y_test.astype(int))
     expected = np.flatnonzero(_by_hand(saved.model, X) != data.y_test)
-    np.testing.assert_array_equal(mv.select_mistakes(pred, order="index"), expected)
+    np.testing.assert_array_equal(ms.select_mistakes(pred, order="index"), expected)
 
 
 def test_each_confusion_cell_filters_exactly_its_examples(case):
     pred, _ = case
-    cm = mv.confusion(pred.y_true, pred.y_pred)
+    cm = ms.confusion(pred.y_true, pred.y_pred)
     assert cm.sum() == len(pred.y_true)
     union = []
     for t in range(10):
         for p in range(10):
-            got = mv.select_mistakes(pred, t, p, order="index")
+            got = ms.select_mistakes(pred, t, p, order="index")
             cell = np.flatnonzero((pred.y_true == t) & (pred.y_pred == p))
             if t == p:
                 assert len(got) == 0  # the diagonal holds no mistakes
@@ -82,41 +83,41 @@ def test_each_confusion_cell_filters_exactly_its_examples(case):
             np.testing.assert_array_equal(got, cell)
             assert len(got) == cm[t, p]
             union.extend(got)
-    assert sorted(union) == mv.select_mistakes(pred, order="index").tolist()
+    assert sorted(union) == ms.select_mistakes(pred, order="index").tolist()
 
 
 def test_filtering_by_one_class_only(case):
     pred, _ = case
     wrong = pred.y_pred != pred.y_true
     for k in (0, 7):
-        true_k = mv.select_mistakes(pred, true_class=k, order="index")
+        true_k = ms.select_mistakes(pred, true_class=k, order="index")
         np.testing.assert_array_equal(true_k, np.flatnonzero(wrong & (pred.y_true == k)))
-        said_k = mv.select_mistakes(pred, pred_class=k, order="index")
+        said_k = ms.select_mistakes(pred, pred_class=k, order="index")
         np.testing.assert_array_equal(said_k, np.flatnonzero(wrong & (pred.y_pred == k)))
 
 
 def test_most_confidently_wrong_come_first(case):
     pred, _ = case
-    idx = mv.select_mistakes(pred, order="confidence")
+    idx = ms.select_mistakes(pred, order="confidence")
     conf = pred.confidence[idx]
     assert (np.diff(conf) <= 0).all()
     with pytest.raises(ValueError, match="order"):
-        mv.select_mistakes(pred, order="random")
+        ms.select_mistakes(pred, order="random")
 
 
 def test_pages_cover_every_item_once():
     seen = []
-    for page in range(1, mv.n_pages(103, 25) + 1):
-        seen.extend(range(103)[mv.page_slice(103, page, 25)])
-    assert seen == list(range(103)) and mv.n_pages(103, 25) == 5
-    assert mv.page_slice(103, 99, 25) == slice(100, 103)  # past the end: the last page
-    assert mv.n_pages(0, 25) == 1
+    for page in range(1, ms.n_pages(103, 25) + 1):
+        seen.extend(range(103)[ms.page_slice(103, page, 25)])
+    assert seen == list(range(103)) and ms.n_pages(103, 25) == 5
+    assert ms.page_slice(103, 99, 25) == slice(100, 103)  # past the end: the last page
+    assert ms.n_pages(0, 25) == 1
 
 
 def test_class_accuracy_and_runner_up():
     cm = np.array([[8, 2], [0, 0]])
-    np.testing.assert_array_equal(mv.class_accuracy(cm), [0.8, np.nan])
-    assert mv.runner_up(np.array([0.1, 0.6, 0.3])) == (2, pytest.approx(0.3))
+    np.testing.assert_array_equal(ms.class_accuracy(cm), [0.8, np.nan])
+    assert ms.runner_up(np.array([0.1, 0.6, 0.3])) == (2, pytest.approx(0.3))
 
 
 def test_a_click_on_the_matrix_reads_its_cell():
@@ -130,13 +131,13 @@ def test_a_click_on_the_matrix_reads_its_cell():
 def test_fingerprint_follows_the_weights():
     model, _, _ = _random_case(10)
     same = model.copy()
-    assert mv.fingerprint(model) == mv.fingerprint(same)
+    assert ms.fingerprint(model) == ms.fingerprint(same)
     same.W[0][0, 0] += 1e-3
-    assert mv.fingerprint(model) != mv.fingerprint(same)
+    assert ms.fingerprint(model) != ms.fingerprint(same)
 
 
 def test_titles_say_the_label_and_the_answer_in_words():
-    pred = mv.Predictions(np.array([7]), np.array([2]), np.eye(10)[[2]] * 0.9 + 0.01)
+    pred = ms.Predictions(np.array([7]), np.array([2]), np.eye(10)[[2]] * 0.9 + 0.01)
     assert mv.title(0, pred) == "a 7, read as 2<br>91.0% sure"
 
 
@@ -173,8 +174,8 @@ def test_page_with_a_session_model_and_class_filters():
         assert at.selectbox(key="mistakes_model").value.startswith("Your model")
     assert float(_metric(at, "Test accuracy").rstrip("%")) < 40  # untrained: mostly wrong
     ds = ui_data.dataset("pm1")
-    pred = mv.predict_all(model, ds.X_test, ds.y_test)
-    cm = mv.confusion(pred.y_true, pred.y_pred)
+    pred = ms.predict_all(model, ds.X_test, ds.y_test)
+    cm = ms.confusion(pred.y_true, pred.y_pred)
     off = np.where(np.eye(10, dtype=bool), -1, cm)
     t, p = np.unravel_index(off.argmax(), cm.shape)  # the most common confusion
     at.selectbox(key=mv.TRUE_KEY).set_value(str(t)).run()
@@ -182,7 +183,7 @@ def test_page_with_a_session_model_and_class_filters():
     assert not at.exception
     caption = " ".join(c.value for c in at.caption)
     assert f"{cm[t, p]:,} digits. Click one" in caption
-    assert at.selectbox(key=mv.PICK_KEY).value in mv.select_mistakes(pred, t, p)
+    assert at.selectbox(key=mv.PICK_KEY).value in ms.select_mistakes(pred, t, p)
     at.selectbox(key=mv.PRED_KEY).set_value(str(t)).run()  # a diagonal cell
     assert "classified right" in at.info[0].value
     next(b for b in at.button if b.label == "Show all mistakes").click().run()
@@ -195,7 +196,7 @@ def _on_the_dataset_tab() -> AppTest:
         pytest.skip("assets/default_model.npz is missing")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.session_state["mistakes_tab"] = "The dataset"
+    at.session_state[mv.TAB_KEY] = "The dataset"
     return at.switch_page(PAGE).run()
 
 
@@ -252,12 +253,12 @@ def _click(at: AppTest, label: str) -> AppTest:
     return at
 
 
-def _session_case() -> tuple[AppTest, mv.Predictions, np.ndarray]:
+def _session_case() -> tuple[AppTest, ms.Predictions, np.ndarray]:
     model, _, _ = _random_case(1)
     at = _open(model)
     ds = ui_data.dataset("pm1")
-    pred = mv.predict_all(model, ds.X_test, ds.y_test)
-    return at, pred, mv.confusion(pred.y_true, pred.y_pred)
+    pred = ms.predict_all(model, ds.X_test, ds.y_test)
+    return at, pred, ms.confusion(pred.y_true, pred.y_pred)
 
 
 def test_try_this_most_common_mix_up_filters_its_cell():
@@ -282,8 +283,8 @@ def test_try_this_surest_mistakes_and_hardest_digit():
     _click(at, "Surest mistakes")
     assert at.selectbox(key=mv.TRUE_KEY).value == mv.ALL == at.selectbox(key=mv.PRED_KEY).value
     assert at.selectbox(key="mistakes_order").value == "most confident first"
-    assert at.selectbox(key=mv.PICK_KEY).value == mv.select_mistakes(pred)[0]  # surest first
-    worst = int(np.argmin(mv.class_accuracy(cm)))
+    assert at.selectbox(key=mv.PICK_KEY).value == ms.select_mistakes(pred)[0]  # surest first
+    worst = int(np.argmin(ms.class_accuracy(cm)))
     _click(at, "The hardest digit")
     assert at.selectbox(key=mv.TRUE_KEY).value == str(worst)
     assert at.selectbox(key=mv.PRED_KEY).value == mv.ALL
@@ -292,7 +293,7 @@ def test_try_this_surest_mistakes_and_hardest_digit():
 def test_try_this_from_the_dataset_tab_opens_the_gallery():
     at = _on_the_dataset_tab()
     _click(at, "Surest mistakes")
-    assert at.session_state["mistakes_tab"] == mv.GALLERY_TAB
+    assert at.session_state[mv.TAB_KEY] == mv.GALLERY_TAB
     assert mv.TRUE_KEY in [s.key for s in at.selectbox]  # the gallery tab ran
 
 

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_compare import conversions as cv
 from mlp_core import playground as core
+from mlp_core.history import Status
 from mlp_core.playground_config import PlaygroundConfig
 from mlp_ui import classroom, playground_state, playground_table, state
 from tests.app.test_toy_pages import tutorial_moons
@@ -178,12 +179,12 @@ def test_libraries_too_big_a_step_blows_up_every_library_then_goes_back():
     _click(at, "libraries", 2)
     found = _comparison(at)
     assert at.query_params["lr"] == "10" and found.config.lr == 10
-    assert found.status == "done"
+    assert found.status is Status.DONE
     runs = found.runs
-    assert runs["mlp_core"].history.status == "diverged"  # its guard stops it, and says why
+    assert runs["mlp_core"].history.status is Status.DIVERGED  # its guard stops it, and says why
     assert "Training diverged at epoch" in " ".join(str(m.value) for m in at.markdown)
     for name in [n for n in runs if n != "mlp_core"]:  # no guard: they run on, at chance
-        assert runs[name].history.status == "done"
+        assert runs[name].history.status is Status.DONE
         assert runs[name].history.epochs[-1].valid_acc <= 0.2
     _click(at, "libraries", 0)
     assert "lr" not in at.query_params and _comparison(at).config.lr != 10

@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mlp_ui import backprop_toy
+
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 BOOK_FINAL = [
@@ -251,15 +253,20 @@ def test_backprop_step_run_all_reset():
     assert _metric(at, "Epochs done") == "1 / 100"
     W1, _ = book_backprop(1)
     assert float(_metric(at, "Loss (ŷ − 0)²")) == pytest.approx(_toy_loss(W1), abs=1e-6)
-    assert at.session_state["toy_bp_epoch"] == 1
+    assert at.session_state[backprop_toy.BP_EPOCH_KEY] == 1
 
     at.button(key="toy_bp_all").click().run()  # starts the animation (a timed fragment)
-    assert at.session_state["toy_bp_running"] and at.button(key="toy_bp_all").label == "Stop"
+    assert (
+        at.session_state[backprop_toy.BP_RUNNING_KEY]
+        and at.button(key="toy_bp_all").label == "Stop"
+    )
     assert _metric(at, "Epochs done") == "3 / 100"  # its first tick drew; AppTest has no timer
     assert "Final loss" not in [m.label for m in at.metric]
-    at.session_state["toy_bp_epoch"] = 99  # as the timer would bring it; the next tick ends it
+    at.session_state[backprop_toy.BP_EPOCH_KEY] = (
+        99  # as the timer would bring it; the next tick ends it
+    )
     at.run()
-    assert not at.session_state["toy_bp_running"]
+    assert not at.session_state[backprop_toy.BP_RUNNING_KEY]
     assert _metric(at, "Epochs done") == "100 / 100"
     assert float(_metric(at, "Initial loss")) == pytest.approx(0.33, abs=0.005)
     final = at.dataframe[-1].value

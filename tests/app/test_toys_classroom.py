@@ -106,11 +106,11 @@ def _metric(at: AppTest, label: str) -> str:
 
 def test_backprop_try_one_step_by_hand():
     at = _page("views/backprop.py")
-    at.session_state["toy_bp_epoch"] = 40  # wherever the class was
+    at.session_state[bp.BP_EPOCH_KEY] = 40  # wherever the class was
     _try(at, "backprop", 0)
     assert _metric(at, "Epochs done") == "1 / 100"
     assert float(_metric(at, "Loss (ŷ − 0)²")) == pytest.approx(0.3121, abs=1e-4)
-    assert not at.session_state["toy_bp_running"]
+    assert not at.session_state[bp.BP_RUNNING_KEY]
     assert "Look for:" in at.info[0].value
 
 
@@ -118,18 +118,18 @@ def test_backprop_try_one_step_by_hand():
 def test_backprop_try_run_all_starts_the_animation(i, lr):
     at = _page("views/backprop.py")
     _try(at, "backprop", i)
-    assert at.session_state["toy_bp_running"] and at.session_state[bp.BP_LR_KEY] == lr
+    assert at.session_state[bp.BP_RUNNING_KEY] and at.session_state[bp.BP_LR_KEY] == lr
     assert at.selectbox(key=bp.BP_LR_KEY).value == lr
     assert at.button(key="toy_bp_all").label == "Stop" and _metric(at, "Epochs done") == "2 / 100"
     assert "Final loss" not in [m.label for m in at.metric]  # no spoiler while it runs
     at.button(key="toy_bp_all").click().run()  # the same button, now Stop
-    assert not at.session_state["toy_bp_running"] and _metric(at, "Epochs done") == "2 / 100"
+    assert not at.session_state[bp.BP_RUNNING_KEY] and _metric(at, "Epochs done") == "2 / 100"
 
 
 def test_backprop_bigger_rate_reaches_the_target_sooner():
     at = _page("views/backprop.py")
     _try(at, "backprop", 2)
-    at.session_state["toy_bp_epoch"] = 99  # the timer's last tick follows
+    at.session_state[bp.BP_EPOCH_KEY] = 99  # the timer's last tick follows
     at.run()
     assert _metric(at, "Epochs done") == "100 / 100"
     assert abs(float(_metric(at, "Final prediction for (1, 1)"))) < 1e-4

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.history import EpochStats, History
+from mlp_core.history import EpochStats, History, Status
 from mlp_core.network import MLP
 from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.training import Trainer
@@ -66,7 +65,7 @@ def test_a_short_run_produces_curves_and_results():
     assert _curves(at)[0]["x"] == []  # empty state: axes, no points yet
     _ok(at.button(key="train_start").click().run())
     (run,) = _runs(at).values()
-    assert run.history.status == "done" and len(run.history.epochs) == 2
+    assert run.history.status is Status.DONE and len(run.history.epochs) == 2
     loss, train, valid = _curves(at)[:3]
     # loss and training accuracy every tenth of an epoch; validation at epoch ends
     assert loss["x"] == pytest.approx([k / 10 for k in range(1, 21)]) and len(train["y"]) == 20
@@ -83,11 +82,11 @@ def test_a_short_run_produces_curves_and_results():
 def test_stop_keeps_the_run_and_continue_resumes_it(sliced):
     at = _ok(_open(SMALL).button(key="train_start").click().run())
     run = next(iter(_runs(at).values()))
-    assert run.history.status == "running" and at.button(key="train_stop").disabled is False
+    assert run.history.status is Status.RUNNING and at.button(key="train_stop").disabled is False
     at = _ok(at.run())  # the page trains one more slice on each script run
     assert run.trainer.progress == pytest.approx(0.6)
     _ok(at.button(key="train_stop").click().run())
-    assert run.history.status == "stopped" and "Stopped by you" in run.history.message
+    assert run.history.status is Status.STOPPED and "Stopped by you" in run.history.message
     assert _runs(at) == {run.id: run} and at.session_state[state.ACTIVE_KEY] is None
     before = (run.trainer.epoch, run.trainer.progress, run.model.W[0].copy())
     _ok(at.run())  # stopped means stopped: nothing trains on a rerun
@@ -95,7 +94,7 @@ def test_stop_keeps_the_run_and_continue_resumes_it(sliced):
     assert np.array_equal(run.model.W[0], before[2])
     assert "Stopped by you" in _texts(at.warning)
     _ok(at.button(key="train_continue").click().run())
-    assert run.history.status == "running" and run.trainer.progress == pytest.approx(0.9)
+    assert run.history.status is Status.RUNNING and run.trainer.progress == pytest.approx(0.9)
 
 
 def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch):
@@ -104,7 +103,7 @@ def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch)
     _ok(at.run())
     at.switch_page("views/learning_rate.py")
     _ok(at.run())
-    assert run.history.status == "stopped" and "left the Train page" in run.history.message
+    assert run.history.status is Status.STOPPED and "left the Train page" in run.history.message
     progress = run.trainer.progress
     _ok(at.run())  # nothing trains while the user is elsewhere
     assert run.trainer.progress == progress
@@ -116,18 +115,35 @@ def test_a_page_switch_pauses_the_run_and_keeps_the_session(sliced, monkeypatch)
     assert at.button(key="train_continue").disabled is False
     monkeypatch.setattr(train_live, "PACE", train_live.Pace())  # let the run finish
     _ok(at.button(key="train_continue").click().run())
-    assert run.history.status == "done" and len(run.history.epochs) == 2
+    assert run.history.status is Status.DONE and len(run.history.epochs) == 2
+
+
+class _AskedLock:
+    """The run's lock, noting when another thread asks for it while it is held."""
+
+    def __init__(self, lock) -> None:
+        self.lock, self.asked = lock, threading.Event()
+
+    def __enter__(self):
+        if not self.lock.acquire(blocking=False):
+            self.asked.set()
+            self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
 
 
 def _step_in_another_thread(run) -> threading.Thread:
     """What Streamlit's fast reruns allow: the previous script run still in a step while
-    the next one handles a click. That step holds the run's lock, like `train_active`."""
-    inside = threading.Event()
+    the next one handles a click. That step holds the run's lock, like `train_active`,
+    and takes its minibatches once the click's script run has asked for the lock."""
+    inside, run.lock = threading.Event(), _AskedLock(run.lock)
 
     def old_script_run():
         with run.lock:
             inside.set()
-            time.sleep(0.3)
+            thread.asked = run.lock.asked.wait(60)
             run.trainer.step(max_batches=2)  # sets the status back to "running"
 
     thread = threading.Thread(target=old_script_run)
@@ -147,7 +163,8 @@ def test_stop_or_leaving_waits_for_a_step_still_running(sliced, leave):
         at.switch_page("views/draw.py")
     _ok(at.run())
     thread.join()
-    assert run.history.status == "stopped"  # not overwritten by the step that was running
+    assert thread.asked  # the click came while the step held the lock
+    assert run.history.status is Status.STOPPED  # not overwritten by the step that was running
     assert at.session_state[state.ACTIVE_KEY] is None
     assert run.trainer.progress == pytest.approx(0.5)  # 3 batches, then the 2 of that step
 
@@ -212,7 +229,7 @@ def test_an_impossible_combination_gets_a_message_not_a_traceback():
 def test_lr_10_diverges_with_a_message_and_the_app_keeps_working():
     at = _ok(_open({**SMALL, "lr": "10"}).button(key="train_start").click().run())
     (run,) = _runs(at).values()
-    assert run.history.status == "diverged" and run.history.diverged_at is not None
+    assert run.history.status is Status.DIVERGED and run.history.diverged_at is not None
     assert "diverged" in _texts(at.error) and "learning rate (10)" in _texts(at.error)
     spec = at.get("plotly_chart")[0].proto.spec
     assert "diverged here" in spec
@@ -262,7 +279,7 @@ def test_overlay_reset_and_delete():
     assert len(_curves(at)) == 6
     losses = [e.loss for e in second.history.epochs]
     _ok(at.button(key="train_reset").click().run())
-    assert second.history.epochs == [] and second.history.status == "ready"
+    assert second.history.epochs == [] and second.history.status is Status.READY
     _ok(at.button(key="train_continue").click().run())
     assert [e.loss for e in second.history.epochs] == losses  # same seed, same run
     _ok(at.button(key="train_delete").click().run())
@@ -317,11 +334,11 @@ def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
     at = _ok(_open(SMALL))
     assert free()
     _ok(at.button(key="train_start").click().run())
-    assert free() and next(iter(_runs(at).values())).history.status == "running"
+    assert free() and next(iter(_runs(at).values())).history.status is Status.RUNNING
     assert while_training == [True]  # the page gave its turn back before training
     _ok(at.button(key="train_stop").click().run())
     assert free()
     monkeypatch.setattr(train_live, "PACE", train_live.Pace())  # let the run finish
     _ok(at.button(key="train_continue").click().run())
-    assert free() and next(iter(_runs(at).values())).history.status == "done"
+    assert free() and next(iter(_runs(at).values())).history.status is Status.DONE
     assert len(while_training) >= 2 and all(while_training)

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mlp_core.history import Status
 from mlp_core.training import Trainer
 from mlp_ui import state, train_live
 
@@ -50,7 +51,7 @@ def test_a_slice_of_an_epoch_draws_a_point_at_a_fractional_epoch(monkeypatch):
     assert loss["x"] == pytest.approx([0.1, 0.2, 0.3])  # no epoch has ended yet
     assert len(loss["y"]) == 3 and all(y > 0 for y in loss["y"])
     (run,) = _runs(at)
-    assert run.history.status == "running" and run.history.epochs == []
+    assert run.history.status is Status.RUNNING and run.history.epochs == []
     at = _ok(at.run())  # the next slice: the curve grows
     assert _figure(at, 0)["data"][0]["x"] == pytest.approx([k / 10 for k in range(1, 7)])
 
@@ -80,7 +81,7 @@ def test_in_a_class_slices_stay_short_and_redraws_come_on_the_class_interval(mon
     redraws.clear()
     _ok(at.button(key="train_start").click().run())
     (run,) = _runs(at)
-    assert run.history.status == "done" and len(steps) == 20  # 20 minibatches, one a slice
+    assert run.history.status is Status.DONE and len(steps) == 20  # 20 minibatches, one a slice
     assert {kw["max_seconds"] for kw in steps} == {train_live.PACE.longest}
     # the page's drawing at Start; a redraw after every third slice (3 s on the fake
     # clock) of the 19 that did not finish the run; the finished page's drawing
@@ -108,7 +109,7 @@ def test_try_this_sets_the_settings_and_starts_the_run():
     assert at.number_input(key="train_hidden").value == 10
     assert at.select_slider(key="train_lr").value == 0.1  # the rest back to the defaults
     (run,) = _runs(at)
-    assert run.model.sizes == (784, 10, 10) and run.history.status == "done"
+    assert run.model.sizes == (784, 10, 10) and run.history.status is Status.DONE
     assert run.config.epochs == 10 and run.config.n_train == 3500
     assert "Look for:" in _texts(at.info) and "7,960 weights and biases" not in _texts(at.info)
     assert at.query_params["hidden"] == "10"  # and the link says so
@@ -120,7 +121,7 @@ def test_try_this_huge_learning_rate_diverges_with_a_message():
     at = _ok(_open().button(key="try_train_1").click().run())
     assert at.select_slider(key="train_lr").value == 5.0
     (run,) = _runs(at)
-    assert run.history.status == "diverged"
+    assert run.history.status is Status.DIVERGED
     assert "diverged" in _texts(at.error) and "learning rate (5)" in _texts(at.error)
     assert "diverged here" in at.get("plotly_chart")[0].proto.spec
 
@@ -133,7 +134,7 @@ def test_projector_mode_from_the_url_survives_the_settings_link():
     assert curves["xaxis"]["tickfont"]["size"] >= 18  # read from the back of the room
     _ok(at.button(key="train_start").click().run())
     assert at.query_params["projector"] == "1"
-    assert len(at.metric) == 4 and _runs(at)[0].history.status == "done"
+    assert len(at.metric) == 4 and _runs(at)[0].history.status is Status.DONE
 
 
 def test_training_examples_offer_what_the_loaded_data_has():
@@ -152,7 +153,7 @@ def test_training_examples_offer_what_the_loaded_data_has():
 def test_the_default_run_is_not_called_overfitting():
     at = _ok(_open().button(key="train_start").click().run())
     (run,) = _runs(at)
-    assert run.history.status == "done" and len(run.history.epochs) == 10
+    assert run.history.status is Status.DONE and len(run.history.epochs) == 10
     last = run.history.epochs[-1]
     assert last.train_acc > last.valid_acc  # the usual gap, no more
     assert "Overfitting" not in _texts(at.warning)

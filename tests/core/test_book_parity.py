@@ -11,6 +11,7 @@ import pytest
 
 from mlp_core.config import BOOK, TrainConfig
 from mlp_core.data import prepare
+from mlp_core.history import Status
 from mlp_core.mnist import load_mnist
 from mlp_core.training import Trainer
 from mlp_fast import OneThread
@@ -44,7 +45,7 @@ def test_book_preset_reproduces_the_book(mnist_dir, record_property):
     )
     record_property("book_parity", summary)
     print(summary)
-    assert history.status == "done" and len(history.epochs) == 200
+    assert history.status is Status.DONE and len(history.epochs) == 200
     assert abs(last.valid_acc - BOOK_VALID_ACC) <= TOLERANCE, summary
     assert last.train_acc > 0.985, summary
     assert test_acc > 0.97, summary
@@ -59,5 +60,5 @@ def test_default_config_passes_97_5_percent_in_10_epochs(mnist_dir):
     assert (config.hidden_sizes, config.activation, config.loss) == ((100,), "relu", "softmax_ce")
     assert config.epochs == 10
     trainer, test_acc, seconds = _train(config, mnist_dir)
-    assert trainer.history.status == "done"
+    assert trainer.history.status is Status.DONE
     assert test_acc >= 0.975, f"test accuracy {test_acc:.2%} after {seconds:.1f} s"

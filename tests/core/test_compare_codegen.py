@@ -74,12 +74,14 @@ def test_an_unknown_library_is_refused():
         codegen.script("jax", TrainConfig())
 
 
+@pytest.mark.parametrize("library", ["scikit-learn", "PyTorch", "Keras"])
 @pytest.mark.parametrize("name", CONFIGS)
-def test_scripts_draw_mlp_cores_first_weights(name):
-    """The scripts' initial_weights() gives the very numbers of mlp_core's new_model."""
+def test_scripts_draw_mlp_cores_first_weights(name, library):
+    """The scripts' initial_weights() gives the very numbers of mlp_core's new_model (the
+    mlp_core script calls new_model itself)."""
     config = CONFIGS[name]
     namespace: dict = {"np": np}
-    exec(codegen._common(config)["INIT"], namespace)
+    exec(_function(codegen.script(library, config), "initial_weights"), namespace)
     sizes = (784, *config.hidden_sizes, 10)
     W, b = namespace["initial_weights"](sizes, config.seed)
     model = new_model(config)
@@ -140,3 +142,10 @@ def test_the_torch_script_trains_one_epoch(idx_folder, tmp_path):
         pytest.skip("PyTorch is not installed (pip install torch==2.13.0): script not run")
     out = _run("PyTorch", idx_folder, tmp_path)
     assert "epoch 1: loss" in out and _accuracy(out) > 0.5
+
+
+def _function(source: str, name: str) -> str:
+    """The source of the top-level function `name` of a script."""
+    tree = ast.parse(source)
+    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    return ast.get_source_segment(source, node)

@@ -14,6 +14,7 @@ from mlp_compare import conversions as cv
 from mlp_compare.runs import Comparison, MlpCoreRun, SklearnRun, seconds_per_epoch
 from mlp_core.config import TrainConfig
 from mlp_core.data import prepare
+from mlp_core.history import Status
 from mlp_core.mnist import load_mnist
 
 CONFIG = TrainConfig(epochs=2, n_train=1000, seed=3)
@@ -40,13 +41,13 @@ def _finish(comparison: Comparison) -> Comparison:
 
 def test_every_library_trains_the_same_curves(data):
     found = _finish(Comparison.start(CONFIG, data, LIBRARIES))
-    assert list(found.runs) == ["mlp_core", *LIBRARIES] and found.status == "done"
+    assert list(found.runs) == ["mlp_core", *LIBRARIES] and found.status is Status.DONE
     ours = found.runs["mlp_core"].history
     for name in LIBRARIES:
         run = found.runs[name]
         assert run.n_params == 784 * 100 + 100 + 100 * 10 + 10
         theirs = run.history
-        assert [e.epoch for e in theirs.epochs] == [1, 2] and theirs.status == "done"
+        assert [e.epoch for e in theirs.epochs] == [1, 2] and theirs.status is Status.DONE
         # 20 minibatches of float32 rounding apart: curves within 1 % of each other
         np.testing.assert_allclose(theirs.column("loss"), ours.column("loss"), rtol=0.01)
         np.testing.assert_allclose(theirs.column("train_acc"), ours.column("train_acc"), atol=0.01)
@@ -60,7 +61,7 @@ def test_sklearn_tally_is_sklearns_own_loss(data):
     """The loss counted per minibatch (as mlp_core counts it) is scikit-learn's loss_."""
     run = SklearnRun(CONFIG.replace(momentum=0.0), data)
     idx = np.arange(300)
-    loss, correct = run._train(idx)
+    loss, correct = run.train_chunk(idx)
     assert loss / len(idx) == pytest.approx(run.est.loss_, rel=1e-5)
     assert 0 <= correct <= len(idx)
 
@@ -68,10 +69,10 @@ def test_sklearn_tally_is_sklearns_own_loss(data):
 def test_a_time_slice_stops_between_chunks_and_goes_on(data):
     run = SklearnRun(CONFIG, data)
     run.step(0.0)  # one chunk at least, never a whole epoch at once
-    assert run.history.status == "running" and 0 < run._pos < len(run.X)
-    pos = run._pos
+    assert run.history.status is Status.RUNNING and 0 < run.progress < 1
+    progress = run.progress
     run.step(0.01)
-    assert run._pos > pos or run.history.epochs
+    assert run.progress > progress or run.history.epochs
 
 
 def test_mlp_core_runs_on_one_thread_like_the_others(data):
@@ -89,5 +90,5 @@ def test_a_diverging_library_run_says_so(data):
         if run.finished:
             break
         run.step(0.2)
-    assert run.history.status == "diverged" and not run.history.epochs
+    assert run.history.status is Status.DIVERGED and not run.history.epochs
     assert run.history.message.startswith("scikit-learn diverged at epoch 0.")

@@ -8,6 +8,8 @@ with a message saying to add it.
 
 - mlp_core, the engine, imports only NumPy and the standard library, anywhere: nothing
   of ours, no UI library, no torch or scikit-learn, not even inside a function.
+- The layers below the UI name the libraries they use (mlp_store SQLAlchemy and Alembic,
+  mlp_class NumPy and SQLAlchemy, mlp_digits NumPy and Pillow): nothing else.
 - Streamlit and plotly belong to the UI (mlp_ui; the tests drive it).
 - PyTorch, Keras and scikit-learn are optional: imported only inside the functions that
   need them, so the app and the engine run without them.
@@ -29,12 +31,12 @@ EVERYTHING = "*"
 
 @dataclass(frozen=True)
 class Layer:
-    """What a package of ours may import: `ours` (package names, or EVERYTHING) and
-    whether third-party packages may appear (`libraries`: False means NumPy and the
-    standard library only), and whether it is UI code (Streamlit, plotly)."""
+    """What a package of ours may import: `ours` (package names, or EVERYTHING), the
+    third-party packages it may use (`libraries`; None: any), and whether it is UI code
+    (Streamlit, plotly)."""
 
     ours: frozenset[str] | str
-    libraries: bool = True
+    libraries: frozenset[str] | None = None
     ui: bool = False
     but: frozenset[str] = frozenset()  # with ours=EVERYTHING: except these
     optional_inside_functions: bool = True  # OPTIONAL libraries only inside functions
@@ -49,14 +51,17 @@ def all_but(*names: str, **kw) -> Layer:
 
 
 NEIGHBOURS: dict[str, Layer] = {
-    "mlp_core": only(libraries=False),  # the engine: NumPy and the standard library
+    "mlp_core": only(libraries=frozenset({"numpy"})),  # the engine
     "mlp_fast": only("mlp_core"),  # speed: a back-end behind mlp_core's Backend seam
-    "mlp_digits": only("mlp_core"),  # image files and drawings -> MNIST-like digits
+    # image files and drawings -> MNIST-like digits, usable without a UI
+    "mlp_digits": only("mlp_core", libraries=frozenset({"numpy", "PIL"})),
     # the Libraries page's engine; its runs train on one BLAS thread through mlp_fast's
     # counted limiter (mlp_fast.threads), as every run of a server must
     "mlp_compare": only("mlp_core", "mlp_fast"),
-    "mlp_store": only("mlp_core"),  # students' work on a database (SQLAlchemy, Alembic)
-    "mlp_class": only("mlp_core", "mlp_store"),  # classes, challenges and the board's scores
+    # students' work on a database (psycopg is loaded by SQLAlchemy from the URL)
+    "mlp_store": only("mlp_core", libraries=frozenset({"sqlalchemy", "alembic"})),
+    # classes, challenges and the board's scores: the pages call it, not the reverse
+    "mlp_class": only("mlp_core", "mlp_store", libraries=frozenset({"numpy", "sqlalchemy"})),
     "mlp_ui": all_but("mlp_lab", ui=True),  # the app's pages and widgets
     "mlp_lab": all_but(),  # the command line and benchmarks, on top of everything
     "tests": all_but(ui=True, optional_inside_functions=False),
@@ -117,8 +122,10 @@ def forbidden(package: str, name: str, in_function: bool = True) -> str:
     if name in OURS:
         allowed = name not in layer.but if layer.ours == EVERYTHING else name in layer.ours
         return "" if allowed else f"{package} may not import {name} (a package of ours)"
-    if not layer.libraries and name != "numpy":
-        return f"{package} imports only NumPy and the standard library"
+    if layer.libraries is not None and name not in layer.libraries:
+        return (
+            f"{package} imports only {', '.join(sorted(layer.libraries))} and the standard library"
+        )
     if name in UI_LIBRARIES and not layer.ui:
         return f"{name} belongs to the UI (mlp_ui), not {package}"
     if name in OPTIONAL and not in_function and layer.optional_inside_functions:
@@ -154,6 +161,13 @@ def test_the_engine_is_a_leaf():
     for name in [*OURS - {"mlp_core"}, "streamlit", "plotly", "torch", "sklearn", "PIL"]:
         assert forbidden("mlp_core", name), name
     assert not (ROOT / "mlp_core" / "cli.py").exists()
+
+
+def test_the_layers_below_the_ui_name_their_libraries():
+    assert forbidden("mlp_store", "streamlit") and forbidden("mlp_store", "numpy")
+    assert not forbidden("mlp_store", "alembic") and not forbidden("mlp_digits", "PIL")
+    assert forbidden("mlp_digits", "plotly") and forbidden("mlp_digits", "mlp_store")
+    assert forbidden("mlp_class", "mlp_ui") and not forbidden("mlp_class", "sqlalchemy")
 
 
 def test_the_walk_sees_every_kind_of_import():

@@ -242,7 +242,7 @@ def test_stepping_in_slices_equals_run(reference, drive):
     trainer = _finished_by(drive)
     _assert_same_weights(trainer.model, reference.model)
     assert _without_seconds(trainer.history) == _without_seconds(reference.history)
-    assert trainer.history.status == reference.history.status == "done"
+    assert trainer.history.status == reference.history.status == Status.DONE
 
 
 def test_step_with_max_batches_1_does_exactly_one_minibatch():
@@ -273,11 +273,11 @@ def test_fit_equals_run(reference):
 def test_extend_after_done_allows_more_epochs_and_equals_a_longer_run():
     short = Trainer(RESUME.replace(epochs=2), _random_split(N_RESUME))
     short.run()
-    assert short.history.status == "done" and short.finished
+    assert short.history.status is Status.DONE and short.finished
     short.extend(1)
     assert not short.finished
     short.run()
-    assert short.epoch == 3 and short.history.status == "done"
+    assert short.epoch == 3 and short.history.status is Status.DONE
     longer = Trainer(RESUME, _random_split(N_RESUME))
     longer.run()
     _assert_same_weights(short.model, longer.model)
@@ -299,7 +299,7 @@ def test_epoch_stats_fields_and_ranges(reference):
         assert math.isfinite(e.loss) and e.loss > 0
         assert 0.0 <= e.train_acc <= 1.0 and 0.0 <= e.valid_acc <= 1.0
         assert e.seconds >= 0.0
-    assert history.status == "done" and history.diverged_at is None
+    assert history.status is Status.DONE and history.diverged_at is None
     np.testing.assert_array_equal(history.column("epoch"), [1, 2, 3])
     assert history.epochs[-1].valid_acc == reference.accuracy(reference.X_valid, reference.y_valid)
 
@@ -315,7 +315,7 @@ def test_the_status_is_an_enum_that_reads_the_stored_strings():
     assert history.status is Status.EARLY_STOPPED and history.status.finished
     history.status = "stopped"  # as sessions and older callers set it
     assert history.status is Status.STOPPED and not history.status.finished
-    assert history.status == "stopped" and f"{history.status}" == "stopped"
+    assert history.status is Status.STOPPED and f"{history.status}" == "stopped"
     with pytest.raises(ValueError):
         history.status = "paused"
 
@@ -410,7 +410,7 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights():
     trainer = Trainer(DIVERGING, data, start.copy())
     with np.errstate(all="ignore"):  # the overflow is the point of this test
         history = trainer.run()
-    assert history.status == "diverged" and trainer.finished
+    assert history.status is Status.DIVERGED and trainer.finished
     assert "learning rate" in history.message and "10" in history.message
     assert history.diverged_at is not None and 0.0 <= history.diverged_at < 1.0
     assert history.epochs == []
@@ -428,7 +428,7 @@ def test_divergence_keeps_the_weights_of_the_last_completed_epoch(seed):
     with np.errstate(all="ignore"):
         while trainer.train_epoch() is not None:
             kept = trainer.model.copy()
-    assert trainer.history.status == "diverged"
+    assert trainer.history.status is Status.DIVERGED
     assert trainer.history.diverged_at >= len(trainer.history.epochs)
     assert trainer.model.is_finite()
     _assert_same_weights(trainer.model, kept)
@@ -447,7 +447,7 @@ def test_early_stopping_restores_the_best_weights():
     history = trainer.history
     valid = history.column("valid_acc")
     best_epoch = int(np.argmax(valid)) + 1  # the first epoch with the best accuracy
-    assert history.status == "early_stopped"
+    assert history.status is Status.EARLY_STOPPED
     assert len(history.epochs) == best_epoch + 3 < 100
     assert valid[-1] < valid.max(), "a stop on the best epoch would prove nothing"
     assert trainer.accuracy(data.X_valid, data.y_valid) == valid.max()
@@ -461,7 +461,7 @@ def test_no_early_stopping_with_patience_0():
     y = rng.integers(0, 3, 300)
     data = Split(X[:200], y[:200], X[200:], y[200:])
     _, history = fit(TrainConfig(hidden=32, batch_size=20, epochs=12, patience=0), data)
-    assert history.status == "done" and len(history.epochs) == 12
+    assert history.status is Status.DONE and len(history.epochs) == 12
 
 
 def test_extend_after_early_stopping_continues():
@@ -472,7 +472,7 @@ def test_extend_after_early_stopping_continues():
     trainer = Trainer(TrainConfig(hidden=32, batch_size=20, epochs=100, patience=3), data)
     trainer.run()
     stopped_at = trainer.epoch
-    assert trainer.history.status == "early_stopped"
+    assert trainer.history.status is Status.EARLY_STOPPED
     trainer.extend(2)
     trainer.step(to_epoch_end=True)
     assert trainer.epoch == stopped_at + 1
@@ -485,7 +485,7 @@ def test_xor():
     data = Split(np.tile(X4, (25, 1)), np.tile(y4, 25), X4, y4)
     config = TrainConfig(hidden=8, activation="tanh", batch_size=10, epochs=50, seed=1)
     model, history = fit(config, data)
-    assert history.status == "done"
+    assert history.status is Status.DONE
     assert np.mean(model.predict(X4) == y4) >= 0.95
     assert history.epochs[-1].valid_acc >= 0.95
 
@@ -497,6 +497,6 @@ def test_moons():
     data = Split(X[:400], y[:400], X[400:], y[400:])
     config = TrainConfig(hidden=32, lr=0.05, batch_size=10, epochs=100, seed=1)
     model, history = fit(config, data)
-    assert history.status == "done"
+    assert history.status is Status.DONE
     assert np.mean(model.predict(data.X_train) == data.y_train) >= 0.95
     assert history.epochs[-1].valid_acc >= 0.95

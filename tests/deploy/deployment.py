@@ -13,14 +13,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.server import _free_port, _wait_healthy
+from tests.e2e.server import free_port, wait_healthy
 from tests.e2e.st_ws import wait_balanced
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,22 +51,10 @@ class Deployment:
         return pid
 
 
-def _wait_proxy(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the proxy did not answer at {url} within {timeout:.0f} s")
-
-
 @contextmanager
 def run_local(folder: Path, replicas: int) -> Iterator[Deployment]:
     """deploy/run_local.sh with `replicas` replicas; stopped, and its database removed."""
-    lb, *apps = (_free_port() for _ in range(4))
+    lb, *apps = (free_port() for _ in range(4))
     env = {**os.environ, "REPLICAS": str(replicas), "LB_PORT": str(lb), "RUN_DIR": str(folder)}
     env |= {f"APP{i}_PORT": str(port) for i, port in enumerate(apps, 1)}
     env |= {"PYTHON": sys.executable, "MLP_LAB_CACHE": str(folder / "cache")}
@@ -85,8 +71,8 @@ def run_local(folder: Path, replicas: int) -> Iterator[Deployment]:
         )
     try:
         for port in apps[:replicas]:
-            _wait_healthy(f"http://127.0.0.1:{port}", script, timeout=120)
-        _wait_proxy(f"http://127.0.0.1:{lb}")
+            wait_healthy(f"http://127.0.0.1:{port}", script, timeout=120)
+        wait_healthy(f"http://127.0.0.1:{lb}", script, timeout=30)  # the proxy
         wait_balanced(f"http://127.0.0.1:{lb}", replicas)
         yield Deployment(f"http://127.0.0.1:{lb}", folder)
     finally:

@@ -18,7 +18,6 @@ import socket
 import struct
 import subprocess
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import _free_port
+from tests.e2e.server import free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -108,18 +108,8 @@ def get(url: str, cookie: str = "") -> tuple[str, str]:
 
 
 def eventually(check, timeout: float = 30.0):
-    """check()'s first truthy result, polling until `timeout` (then its last failure)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if result := check():
-                return result
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {check.__doc__}")
-        time.sleep(0.2)
+    """check()'s first truthy result (a proxy not up yet refuses: not yet)."""
+    return wait_until(check, timeout, errors=(OSError,))
 
 
 @pytest.fixture
@@ -130,7 +120,7 @@ def proxy(tmp_path):
     assert "    parse-resolv-conf\n" in config
     config = config.replace("    parse-resolv-conf\n", f"    nameserver dns 127.0.0.1:{dns.port}\n")
     (tmp_path / "haproxy.cfg").write_text(config)
-    lb, port = _free_port(), _free_port()
+    lb, port = free_port(), free_port()
     env = {**os.environ, "LB_ADDR": "127.0.0.1", "LB_PORT": str(lb)}
     for n in (1, 2, 3):
         env |= {f"APP{n}_HOST": f"app{n}.test", f"APP{n}_PORT": str(port)}

@@ -19,13 +19,13 @@ import asyncio
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.deploy.deployment import WHY_NOT, run_local
 from tests.e2e.st_ws import Session, first_visit, run_in_own_loop, trigger
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FINISHED = r"Run #(\d+) finished"
@@ -103,20 +103,16 @@ def test_run_local_restarts_a_crashed_replica_and_stops_everything_on_term(tmp_p
 
     with run_local(tmp_path, replicas=1) as deployment:
         killed = deployment.stop("app1", signal.SIGKILL)
-        deadline = time.monotonic() + 120
-        while deployment.pid("app1") == killed and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert deployment.pid("app1") != killed
+        wait_until(lambda: deployment.pid("app1") != killed, 120, "app1 started again")
         log = (tmp_path / "supervisor.log").read_text()
         assert f"app1 (pid {killed}) exited with code 137" in log
         assert "starting it again in 1s" in log
-        while time.monotonic() < deadline:  # back behind the proxy (503 until then)
-            try:
-                if first_visit(deployment.url)[1] == "app1":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert first_visit(deployment.url)[1] == "app1"
+        wait_until(  # back behind the proxy (503 until then)
+            lambda: first_visit(deployment.url)[1] == "app1",
+            120,
+            "app1 answers through the proxy",
+            (OSError,),
+        )
         pids = [deployment.pid("app1"), deployment.pid("haproxy")]
     assert not [pid for pid in pids if _alive(pid)]
     status = subprocess.run(["sh", str(POSTGRES), "status", str(tmp_path / "pg")])

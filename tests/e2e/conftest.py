@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.server import CHROMIUM, ROOT, launch_chromium, running_app
+from tests.waiting import wait_until
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -81,7 +82,7 @@ def charts_settled(pg) -> None:
         })""",
         timeout=30_000,
     )
-    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    next_frame(pg)
 
 
 def screenshot(pg, name: str) -> Path:
@@ -90,3 +91,39 @@ def screenshot(pg, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def next_frame(pg) -> None:
+    """Until the browser has painted the next frame."""
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def settled_box(pg, locator, timeout: float = 10.0) -> dict:
+    """`locator`'s bounding box once it stays put from one painted frame to the next (a
+    component just mounted, or a page scrolled into view, may still move)."""
+    seen = [None]
+
+    def still() -> dict | None:
+        box = locator.bounding_box()
+        before, seen[0] = seen[0], box
+        next_frame(pg)
+        return box if box is not None and box == before else None
+
+    return wait_until(still, timeout, "the element stays put")
+
+
+def steady(read, pg, window_ms: int = 700, timeout: float = 10.0):
+    """read()'s value once it stays the same for `window_ms` (after Pause or Stop the
+    browser may still draw frames the server sent before the click)."""
+    seen = [object()]
+
+    def same() -> bool:
+        value, before = read(), seen[0]
+        seen[0] = value
+        if value == before:
+            return True
+        pg.wait_for_timeout(window_ms)  # the window the value must last
+        return False
+
+    wait_until(same, timeout, f"the value stays the same for {window_ms} ms")
+    return seen[0]

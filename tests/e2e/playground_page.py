@@ -4,8 +4,6 @@ component's open shadow root."""
 
 from __future__ import annotations
 
-import time
-
 from tests.e2e.conftest import wait_for_app
 
 PLANE = "canvas.plane"
@@ -38,13 +36,3 @@ def open_playground(page, app_url: str, link: str) -> None:
     wait_for_app(page)
     page.locator(PLANE).first.wait_for(timeout=60_000)
     page.locator(NETWORK).first.wait_for(timeout=60_000)
-
-
-def wait_until(check, seconds: float, page) -> bool:
-    """Poll `check()` every 100 ms of the page's clock until it holds or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        page.wait_for_timeout(100)
-    return bool(check())

@@ -25,6 +25,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from tests.waiting import wait_until
+
 FINISHED_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
 REPLICA_HEADER = "X-MLP-Lab-Replica"
 """Set by deploy/haproxy.cfg on every answer: the name of the replica that gave it."""
@@ -58,12 +60,18 @@ def wait_balanced(url: str, replicas: int, timeout: float = 60.0) -> None:
     HAProxy marks a replica up only after two good health checks, so right after the
     replicas start some may still be down for a few seconds, and every new session would
     land on the others."""
-    seen, deadline = set(), time.monotonic() + timeout
-    while len(seen) < replicas and time.monotonic() < deadline:
+    seen: set[str] = set()
+
+    def all_seen() -> bool:
         seen.add(first_visit(url)[1])
-        time.sleep(0.2)
-    if len(seen) < replicas:
-        raise RuntimeError(f"the proxy sent visitors only to {sorted(seen)} in {timeout:.0f} s")
+        return len(seen) >= replicas
+
+    try:
+        wait_until(all_seen, timeout, poll=0.2)
+    except TimeoutError:
+        raise RuntimeError(
+            f"the proxy sent visitors only to {sorted(seen)} in {timeout:.0f} s"
+        ) from None
 
 
 class PageError(RuntimeError):

@@ -1,11 +1,13 @@
 """Mouse strokes for hand-drawn digits on the 280x280 canvas (canvas pixels, y downwards).
 
 Each digit is a list of strokes, each stroke a polyline the mouse follows with the
-button held down, the way a person writes it.
+button held down, the way a person writes it. `mouse_stroke` draws one with Playwright's
+mouse; `png` renders a digit as the canvas component sends it (for the benchmarks).
 """
 
 from __future__ import annotations
 
+import io
 import math
 
 
@@ -35,14 +37,43 @@ def open_page(page, app_url: str, title: str) -> None:
     pages-folder mode (lower-case menu entries, no app.py around the page); a reload
     then gets the menu that app.py declares, so retry a few times.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from tests.e2e.conftest import wait_for_app
 
     link = page.get_by_role("link", name=title, exact=True)
-    for _ in range(4):
+    for attempt in range(4):
         page.goto(app_url)
         wait_for_app(page)
-        if link.count():
+        try:
+            link.wait_for(state="attached", timeout=5000)  # the menu app.py declares, else reload
             break
-        page.wait_for_timeout(1000)
+        except PlaywrightTimeout:
+            if attempt == 3:
+                raise
     link.click()
     wait_for_app(page)
+
+
+def mouse_stroke(page, box: dict, points, steps: int = 5) -> None:
+    """Press, move along the polyline in small steps, release (canvas `box` on the page)."""
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
+    page.mouse.down()
+    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
+        for s in range(1, steps + 1):
+            page.mouse.move(x0 + ax + (bx - ax) * s / steps, y0 + ay + (by - ay) * s / steps)
+    page.mouse.up()
+
+
+def png(strokes: list[list[tuple[float, float]]]) -> bytes:
+    """A drawing as the canvas component sends it: a 280x280 PNG, white pen (20 px) on black."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    pen = ImageDraw.Draw(image)
+    for points in strokes:
+        pen.line(points, fill=(255, 255, 255, 255), width=20, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

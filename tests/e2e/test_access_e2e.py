@@ -8,6 +8,7 @@ written to artifacts/keyboard_walk.json for people to read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -15,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import class_steps as steps
-from tests.e2e.conftest import ARTIFACTS, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, settled_box, wait_for_app
+from tests.waiting import wait_until
 
 PHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -87,7 +89,7 @@ def _swipe(pg, x: float, y: float, dy: float, steps: int = 10) -> None:
     cdp.send(touch, {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
     for k in range(1, steps + 1):
         cdp.send(touch, {"type": "touchMove", "touchPoints": [{"x": x, "y": y + dy * k / steps}]})
-        pg.wait_for_timeout(16)
+        pg.wait_for_timeout(16)  # a finger's pace, one move a frame: the gesture under test
     cdp.send(touch, {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -98,8 +100,7 @@ def test_a_swipe_over_a_chart_scrolls_the_page(phone, app_url, path):
     chart = phone.locator(".js-plotly-plot").first
     chart.wait_for()
     chart.scroll_into_view_if_needed()
-    phone.wait_for_timeout(500)
-    box = chart.bounding_box()
+    box = settled_box(phone, chart)  # the scroll has ended
     before, room = phone.evaluate(SCROLLER), phone.evaluate(ROOM_BELOW)
     # A finger moving up scrolls down; at the page's foot (no room below) it moves down.
     top, bottom = max(box["y"], 0) + 10, min(box["y"] + box["height"], 844) - 10
@@ -110,9 +111,13 @@ def test_a_swipe_over_a_chart_scrolls_the_page(phone, app_url, path):
         y = top
         dy = min(300, 834 - y)
     _swipe(phone, box["x"] + box["width"] / 2, y, dy)
-    phone.wait_for_timeout(500)
-    moved = (phone.evaluate(SCROLLER) - before) * (-1 if dy > 0 else 1)
-    assert moved > 100, f"the page did not scroll under the swipe: {before} moved {moved}"
+
+    def moved() -> float:
+        return (phone.evaluate(SCROLLER) - before) * (-1 if dy > 0 else 1)
+
+    with contextlib.suppress(TimeoutError):  # the page scrolls on after the finger lifts
+        wait_until(lambda: moved() > 100, 5)
+    assert moved() > 100, f"the page did not scroll under the swipe: {before} moved {moved()}"
     assert not phone.get_by_text("Double-click to zoom back out").count()
 
 

@@ -16,8 +16,10 @@ from collections.abc import Callable
 import pytest
 
 from tests.e2e import class_steps as steps
-from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, wait_for_app
+from tests.e2e.playground_page import epoch
 from tests.e2e.strokes import DIGITS
+from tests.waiting import wait_until
 
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
@@ -38,7 +40,11 @@ def _train(pg) -> None:
 
 def _learning_rate(pg) -> None:
     _key_button(pg, "toy_lr_chart_play").click()
-    pg.wait_for_timeout(1500)  # frames play in the browser; axe looks mid-animation
+    pg.wait_for_function(  # frames play in the browser; axe looks mid-animation
+        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
+                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 1)""",
+        timeout=20_000,
+    )
 
 
 def _backprop(pg) -> None:
@@ -48,12 +54,14 @@ def _backprop(pg) -> None:
 
 def _boundary(pg) -> None:
     _key_button(pg, "toy_moons_boundary_play").click()
-    pg.wait_for_timeout(1500)
+    pg.locator(".js-plotly-plot .gtitle").filter(has_text="pass ").filter(
+        has_not_text="pass 0:"
+    ).first.wait_for(timeout=20_000)  # mid-animation: a later frame's title
 
 
 def _playground(pg) -> None:
     pg.get_by_role("button", name="Play").first.click()
-    pg.wait_for_timeout(2000)
+    wait_until(lambda: epoch(pg) > 0, 20, "the Playground trains")
 
 
 def _mistakes(pg) -> None:
@@ -104,7 +112,7 @@ def _open(pg, app_url: str, path: str, projector: bool) -> None:
 
 def _settle(pg) -> None:
     wait_for_app(pg)
-    pg.wait_for_timeout(500)  # plotly draws its SVG after Streamlit says it has finished
+    charts_settled(pg)  # plotly draws its SVG after Streamlit says it has finished
 
 
 def audit(pg) -> list[dict]:

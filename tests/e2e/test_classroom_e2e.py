@@ -23,6 +23,7 @@ from pathlib import Path
 
 import mlp_fast
 from tests.e2e.st_ws import Session, int_value, run_in_own_loop, trigger
+from tests.waiting import await_until
 
 ANOTHER = mlp_fast.CLASS
 STOPPED = "The training worker process stopped while training your run"
@@ -109,11 +110,7 @@ async def _kill_while_training(server_pid: int, a: Session, b: Session) -> int:
     whose run it was training. A worker killed between two chunks holds no run and is
     replaced without a word, so when no page says so within 20 s, kill another."""
     for _ in range(5):
-        for _ in range(500):
-            if (pid := _training_worker(server_pid)) is not None:
-                break
-            await asyncio.sleep(0.01)
-        assert pid is not None, "no worker was ever seen training"
+        pid = await await_until(lambda: _training_worker(server_pid), 5, "a worker trains")
         os.kill(pid, signal.SIGKILL)
         tasks = [asyncio.ensure_future(s.text(STOPPED, 20)) for s in (a, b)]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -138,11 +135,8 @@ async def _kill_a_worker(url: str, server_pid: int) -> None:
     assert not other.seen.shown(STOPPED)
     before = _progress(victim)
     await victim.rerun([trigger(victim.seen.widgets["Continue"])])
-    for _ in range(600):  # Continue trains it again: its progress goes past where it was
-        if _progress(victim) > before:
-            break
-        await asyncio.sleep(0.1)
-    assert _progress(victim) > before
+    # Continue trains it again: its progress goes past where it was
+    await await_until(lambda: _progress(victim) > before, 60, "the run trains again")
     await victim.rerun([trigger(victim.seen.widgets["Stop"])])
     await victim.text("Stopped by you at epoch", 60)
     assert not a.seen.errors and not b.seen.errors, (a.seen.errors, b.seen.errors)

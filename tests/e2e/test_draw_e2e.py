@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from mlp_ui.data import DEFAULT_MODEL
-from tests.e2e.conftest import screenshot, wait_for_app
-from tests.e2e.strokes import DIGITS, open_page
+from tests.e2e.conftest import screenshot, settled_box, wait_for_app
+from tests.e2e.strokes import DIGITS, mouse_stroke, open_page
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     not DEFAULT_MODEL.exists(), reason="assets/default_model.npz is missing"
@@ -25,17 +27,6 @@ def _open_draw_page(page, app_url: str):
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
     return canvas
-
-
-def _stroke(page, box: dict, points, steps: int = 5) -> None:
-    """Press, move along the polyline in small steps, release."""
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
-    page.mouse.down()
-    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
-        for s in range(1, steps + 1):
-            page.mouse.move(x0 + ax + (bx - ax) * s / steps, y0 + ay + (by - ay) * s / steps)
-    page.mouse.up()
 
 
 def _prediction(page):
@@ -52,7 +43,7 @@ def test_empty_canvas_shows_a_hint_then_each_drawn_digit_is_recognised(page, app
     for digit in ("7", "1", "0", "3"):
         start = time.perf_counter()
         for points in DIGITS[digit]:
-            _stroke(page, box, points)
+            mouse_stroke(page, box, points)
         value = _prediction(page).locator("[data-testid='stMetricValue']")
         expect(value).to_have_text(digit, timeout=20_000)
         print(f"drew {digit}: answer shown after {time.perf_counter() - start:.2f} s")
@@ -69,21 +60,20 @@ def _fresh_canvas(page) -> dict:
     """Clear remounts the canvas: wait until the new one is drawn and blank."""
     canvas = page.locator("canvas.draw-pad")
     expect(canvas).to_have_count(1)
-    page.wait_for_timeout(300)  # the pad sets its handlers up after mounting
-    return canvas.first.bounding_box()
+    return settled_box(page, canvas.first)  # mounted with its handlers, laid out
 
 
 def test_prediction_updates_after_each_stroke(page, app_url):
     canvas = _open_draw_page(page, app_url)
     box = canvas.bounding_box()
     first, second = DIGITS["4"]
-    _stroke(page, box, first)  # the open "L" of a 4: not yet a 4 for most networks
+    mouse_stroke(page, box, first)  # the open "L" of a 4: not yet a 4 for most networks
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_count(1, timeout=20_000)
     wait_for_app(page)
     seen = page.locator(".st-key-draw_confidence")
     after_one = seen.inner_text()
-    _stroke(page, box, second)  # the down stroke completes it
+    mouse_stroke(page, box, second)  # the down stroke completes it
     expect(value).to_have_text("4", timeout=20_000)
     expect(seen).not_to_have_text(after_one)
     wait_for_app(page)
@@ -124,10 +114,9 @@ def test_projector_mode_draws_a_huge_answer_and_nothing_covers_the_pen(page, app
     assert "projector=1" in page.url  # kept in the address on the page the link opened
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
-    box = canvas.bounding_box()
-    page.wait_for_timeout(300)  # the pad sets its handlers up after mounting
+    box = settled_box(page, canvas)  # mounted with its handlers, laid out
     for points in DIGITS["7"]:
-        _stroke(page, box, points)
+        mouse_stroke(page, box, points)
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_text("7", timeout=20_000)
     wait_for_app(page)
@@ -151,12 +140,13 @@ def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
     value = _prediction(page).locator("[data-testid='stMetricValue']")
     expect(value).to_have_text("3", timeout=20_000)
     expect(page.get_by_text("Look for:")).to_be_visible()
-    page.wait_for_timeout(500)
-    ink = page.locator("canvas.draw-pad").first.evaluate(
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                  let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128; return n; }"""
-    )
-    assert ink > 500  # the stored strokes are on the canvas (drawing layer), not only read
+    # the stored strokes are on the canvas (drawing layer), not only read: the pad draws
+    # the image it is sent once the image has loaded (the pad lives in a shadow root,
+    # which Playwright's locators reach)
+    canvas = page.locator("canvas.draw-pad").first
+    ink = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                    let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 128; return n; }"""
+    wait_until(lambda: canvas.evaluate(ink) > 500, 20, "the stored digit is drawn on the pad")
     page.get_by_role("button", name="Clear").click()
     expect(_prediction(page)).to_have_count(0, timeout=20_000)
 
@@ -169,5 +159,7 @@ def test_the_whole_canvas_is_shown(page, app_url, query):
     widths = """() => Array.from(document.querySelectorAll('[class*="st-key-draw_canvas_"]'))
         .map(e => e.getBoundingClientRect().width)"""
     page.wait_for_function(f"() => ({widths})().some(w => w > 100)", timeout=60_000)
-    time.sleep(1)  # the component settles at its size
-    assert max(page.evaluate(widths)) >= 280, page.evaluate(widths)
+    try:  # the component settles at its size
+        page.wait_for_function(f"() => ({widths})().some(w => w >= 280)", timeout=10_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the canvas is clipped: {page.evaluate(widths)}")

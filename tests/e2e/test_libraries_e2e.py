@@ -8,9 +8,9 @@ the table with test accuracy. Screenshots of the page before and after go to art
 from __future__ import annotations
 
 import re
-import time
 
 from tests.e2e.conftest import charts_settled, screenshot, wait_for_app
+from tests.waiting import wait_until
 
 EPOCHS = 3
 TALL = {"width": 1400, "height": 2600}
@@ -53,12 +53,15 @@ def test_run_sklearn_beside_mlp_core_and_see_both_curves(app_url, page):
 
     _without_pytorch(page)
     page.locator(".st-key-lib_start").get_by_role("button").click()
-    deadline, curves = time.monotonic() + 180, {}
-    while time.monotonic() < deadline:
-        curves = page.evaluate(CURVES_JS)
-        if curves.get("mlp_core") == EPOCHS and curves.get("scikit-learn") == EPOCHS:
-            break
-        time.sleep(0.3)
+    curves = wait_until(
+        lambda: (
+            (c := page.evaluate(CURVES_JS)).get("mlp_core") == EPOCHS
+            and c.get("scikit-learn") == EPOCHS
+            and c
+        ),
+        180,
+        f"both libraries' curves reach {EPOCHS} epochs",
+    )
     assert curves == {"mlp_core": EPOCHS, "scikit-learn": EPOCHS}, curves
     page.get_by_text("Done.").wait_for(timeout=30_000)
     # the column names the test digits: full MNIST's 10,000, or the offline sample's 1,000

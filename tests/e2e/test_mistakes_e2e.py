@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -16,6 +17,7 @@ from mlp_ui.data import DEFAULT_MODEL
 from tests.data_sources import FULL_MNIST
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.strokes import open_page
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     not DEFAULT_MODEL.exists(), reason="assets/default_model.npz is missing"
@@ -47,12 +49,15 @@ def _busiest_cell(tmp_path) -> tuple[int, int]:
 def _settled_titles(titles, wanted: str, timeout: float = 30.0) -> list[str]:
     """The gallery's titles once they all show `wanted` (a loaded machine redraws the
     gallery after the filters), or whatever they are when `timeout` runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        texts = titles.all_text_contents()
-        if (texts and all(wanted in t for t in texts)) or time.monotonic() > deadline:
-            return texts
-        time.sleep(0.25)
+    texts: list[str] = []
+
+    def settled() -> bool:
+        texts[:] = titles.all_text_contents()
+        return bool(texts) and all(wanted in t for t in texts)
+
+    with contextlib.suppress(TimeoutError):  # the caller's assert shows what they were
+        wait_until(settled, timeout)
+    return texts
 
 
 def _click_cell(page, true: int, pred: int) -> None:

@@ -5,12 +5,12 @@ follows the animation, giving the accuracy at the pass shown."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.playground_page import PLANE, epoch
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -32,10 +32,7 @@ def test_playground_try_this_sets_up_xor_and_plays(page, app_url):
     page.get_by_text("Look for:").wait_for()
     page.get_by_text("0 hidden layers").wait_for()
     page.get_by_role("button", name="Pause").wait_for()  # it plays
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and _epoch(page) < 5:
-        page.wait_for_timeout(200)
-    assert _epoch(page) >= 5, "the experiment did not start training"
+    wait_until(lambda: _epoch(page) >= 5, 15, "the experiment trains")
     assert "data=xor" in page.url and "layers=0" in page.url
     assert "projector=1" in page.url  # the experiment kept the teacher's mode
     screenshot(page, "playground_try_xor_projector")
@@ -53,12 +50,12 @@ def test_decision_boundary_title_follows_the_animation(page, app_url):
     title.filter(has_text="pass 0:").wait_for(timeout=180_000)  # opens unplayed
     wait_for_app(page)
     page.locator(".st-key-toy_moons_boundary_play button").first.click()  # our Play
-    seen = set()
-    deadline = time.monotonic() + 8
-    while time.monotonic() < deadline:
+    seen: set[str] = set()
+
+    def passes() -> set[int]:
         seen.add(title.text_content())
-        page.wait_for_timeout(100)
-    passes = {int(m[1].replace(",", "")) for t in seen if (m := re.search(r"pass ([\d,]+):", t))}
-    assert len(passes) >= 5, seen  # the title changed with the frames
-    assert min(passes) < 100  # from the first passes on
+        return {int(m[1].replace(",", "")) for t in seen if (m := re.search(r"pass ([\d,]+):", t))}
+
+    wait_until(lambda: len(passes()) >= 5, 30, "the title changes with the frames")
+    assert min(passes()) < 100  # from the first passes on
     assert all(re.search(r"pass [\d,]+: [\d.]+% right", t) for t in seen), seen

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.e2e.conftest import screenshot, wait_for_app
-from tests.e2e.playground_page import PLANE, TALL, epoch, open_playground, pixels, wait_until
+from tests.e2e.playground_page import PLANE, TALL, epoch, open_playground, pixels
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +45,7 @@ def test_a_click_adds_a_point_of_the_chosen_class_and_undo_removes_it(page, app_
     before = pixels(page)
     page.locator("label", has_text="class 2").first.click()  # in the component
     _click_plane(page, 1.0, 4.0)
-    assert wait_until(lambda: _points_shown(page).startswith("9 points"), 20, page)
+    wait_until(lambda: _points_shown(page).startswith("9 points"), 20)
     wait_for_app(page)
     x1, x2, label = parse_qs(urlparse(page.url).query)["pts"][0].split(";")[-1].split(",")
     assert (float(x1), float(x2), label) == (
@@ -52,10 +53,10 @@ def test_a_click_adds_a_point_of_the_chosen_class_and_undo_removes_it(page, app_
         pytest.approx(4, abs=0.1),
         "2",
     )
-    assert wait_until(lambda: pixels(page) != before, 10, page)  # drawn, and a new network
+    wait_until(lambda: pixels(page) != before, 10)  # drawn, and a new network
     screenshot(page, "playground_own_point")
     page.get_by_role("button", name="Undo").click()
-    assert wait_until(lambda: _points_shown(page).startswith("8 points"), 20, page)
+    wait_until(lambda: _points_shown(page).startswith("8 points"), 20)
 
 
 def test_a_csv_file_gives_the_points_and_a_bad_one_is_named(page, app_url, tmp_path):
@@ -71,7 +72,7 @@ def test_a_csv_file_gives_the_points_and_a_bad_one_is_named(page, app_url, tmp_p
     rows = [f"{x / 2:g},{(-1) ** x * 2:g},{x % 3}" for x in range(-10, 11)]
     good.write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
     uploader.set_input_files(str(good))
-    assert wait_until(lambda: _points_shown(page).startswith("21 points"), 20, page)
+    wait_until(lambda: _points_shown(page).startswith("21 points"), 20)
     wait_for_app(page)
     assert page.locator("[data-k='accval']").first.text_content().strip() != ""
 
@@ -80,7 +81,7 @@ def test_three_classes_train_with_three_coloured_regions_and_a_3x3_matrix(page, 
     page.set_viewport_size(TALL)
     open_playground(page, app_url, "/playground?data=spiral3&layers=8,8&lr=0.1")
     page.get_by_role("button", name="Play").click()
-    assert wait_until(lambda: epoch(page) >= 30, 60, page)
+    wait_until(lambda: epoch(page) >= 30, 60)
     page.get_by_role("button", name="Pause").click()
     wait_for_app(page)
     rows = page.locator(".acc table tbody tr")
@@ -104,7 +105,7 @@ def test_screenshots(browser, app_url, width, query):
     try:
         open_playground(page, app_url, f"/playground?data=spiral&layers=8,8,8{query}")
         page.get_by_role("button", name="Play").click()
-        assert wait_until(lambda: epoch(page) >= 10, 30, page)
+        wait_until(lambda: epoch(page) >= 10, 30)
         page.get_by_role("button", name="Pause").click()
         wait_for_app(page)
         play = page.get_by_role("button", name="Play").bounding_box()

@@ -25,8 +25,8 @@ from tests.e2e.playground_page import (
     open_playground,
     pixels,
     status,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -42,15 +42,16 @@ def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     screenshot(page, "playground_rest")
 
     page.get_by_role("button", name="Play").click()
-    assert wait_until(lambda: epoch(page) > 0 and pixels(page) != plane0, 15, page), (
-        "the plane's pixels did not change"
-    )
+    wait_until(lambda: epoch(page) > 0 and pixels(page) != plane0, 15, "the plane's pixels change")
     frames = set()
-    for _ in range(20):  # the pictures keep moving, frame after frame
+
+    def three_pictures() -> bool:
+        """the pictures keep moving, frame after frame"""
         frames.add((epoch(page), pixels(page), pixels(page, NETWORK)))
-        page.wait_for_timeout(150)
-    assert len({f[1] for f in frames}) >= 3 and len({f[2] for f in frames}) >= 3, frames
-    assert wait_until(lambda: float(status(page, "test")) < loss0, 20, page)
+        return len({f[1] for f in frames}) >= 3 and len({f[2] for f in frames}) >= 3
+
+    wait_until(three_pictures, 20)
+    wait_until(lambda: float(status(page, "test")) < loss0, 20)
     assert pixels(page, NETWORK) != net0
     screenshot(page, "playground_playing")
 
@@ -58,7 +59,7 @@ def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     page.get_by_role("button", name="Play").wait_for()
     wait_for_app(page)
     paused, picture = epoch(page), pixels(page)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1500)  # the behaviour under test: nothing moves for a while
     assert epoch(page) == paused and pixels(page) == picture, "still training after Pause"
 
     page.locator("[data-testid='stSidebarNav'] a", has_text="Learning rate").first.click()
@@ -68,7 +69,7 @@ def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     page.wait_for_url("**/playground**")
     wait_for_app(page)
     page.locator(PLANE).first.wait_for()
-    assert wait_until(lambda: epoch(page) == paused, 10, page), "the epoch count was lost"
+    wait_until(lambda: epoch(page) == paused, 10, "the epoch count is kept")
     assert "3 hidden layers" in page.content()
     assert "data=spiral" in page.url  # the settings are back in the URL
 
@@ -89,11 +90,9 @@ def test_clicking_a_unit_shows_its_formula_with_the_models_weights(page, app_url
     # three units are centred, so its second one sits at the picture's middle height.
     page.mouse.click(box["x"] + box["width"] * 2.5 / 4, box["y"] + box["height"] / 2 + 12)
     picker = page.locator("[data-testid='stSelectbox']").filter(has_text="What a neuron")
-    assert wait_until(
-        lambda: picker.locator("input").first.input_value() == "layer 2, neuron 2", 20, page
-    )
+    wait_until(lambda: picker.locator("input").first.input_value() == "layer 2, neuron 2", 20)
     formula = page.locator("[data-k='formula']").first
-    assert wait_until(lambda: formula.get_attribute("data-unit") == "2,1", 10, page)
+    wait_until(lambda: formula.get_attribute("data-unit") == "2,1", 10)
     model = core.new_network(PlaygroundConfig(hidden=(4, 3)))  # epoch 0: the seed's weights
     expected = [*model.W[1][:, 1], model.b[1][1]]
     np.testing.assert_allclose(_formula_numbers(formula.text_content())[:5], expected, atol=0.006)
@@ -102,7 +101,7 @@ def test_clicking_a_unit_shows_its_formula_with_the_models_weights(page, app_url
 
     page.get_by_role("button", name="Step").click()  # the formula follows the training
     wait_for_app(page)
-    assert wait_until(lambda: epoch(page) == 1, 10, page)
+    wait_until(lambda: epoch(page) == 1, 10)
     assert _formula_numbers(formula.text_content())[:5] != pytest.approx(expected, abs=1e-4)
 
 
@@ -113,10 +112,10 @@ def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Pause").wait_for()
     focused = "() => document.activeElement && document.activeElement.innerText"
-    assert wait_until(lambda: "Pause" in (page.evaluate(focused) or ""), 5, page)
+    wait_until(lambda: "Pause" in (page.evaluate(focused) or ""), 5)
     page.keyboard.press("Space")  # the focused Pause button pauses
     page.get_by_role("button", name="Play").wait_for()
-    assert wait_until(lambda: "Play" in (page.evaluate(focused) or ""), 5, page)
+    wait_until(lambda: "Play" in (page.evaluate(focused) or ""), 5)
 
 
 def test_nothing_is_fetched_from_outside_the_app(browser, app_url):
@@ -139,7 +138,7 @@ def test_nothing_is_fetched_from_outside_the_app(browser, app_url):
         open_playground(page, app_url, "/playground?data=spiral3&layers=8,8")
         before = pixels(page)
         page.get_by_role("button", name="Play").click()
-        assert wait_until(lambda: epoch(page) > 3 and pixels(page) != before, 20, page)
+        wait_until(lambda: epoch(page) > 3 and pixels(page) != before, 20)
         page.get_by_role("button", name="Pause").click()
         wait_for_app(page)
     finally:

@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from mlp_ui.data import DEFAULT_MODEL
-from tests.e2e.conftest import screenshot, wait_for_app
-from tests.e2e.playground_page import PLANE, open_playground, wait_until
+from tests.e2e.conftest import screenshot, settled_box, wait_for_app
+from tests.e2e.playground_page import PLANE, open_playground
 from tests.e2e.strokes import DIGITS
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -35,7 +36,7 @@ def _finger(cdp, box: dict, points, steps: int = 4, pause=None) -> None:
         for k in range(1, steps + 1):
             x, y = ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps
             cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": at(x, y)})
-            if pause:
+            if pause:  # a finger's pace: the gesture's speed is what is tested
                 pause[0].wait_for_timeout(pause[1])
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
@@ -49,9 +50,8 @@ def test_a_digit_drawn_by_touch_gets_an_answer_under_the_canvas(browser, app_url
         canvas = page.locator("canvas.draw-pad").first
         canvas.wait_for(timeout=60_000)
         canvas.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)  # the pad sets its handlers up after mounting
+        box = settled_box(page, canvas)  # mounted with its handlers, scrolled, laid out
         cdp = context.new_cdp_session(page)
-        box = canvas.bounding_box()
         for points in DIGITS["7"]:
             _finger(cdp, box, points)
         value = page.locator(".st-key-draw_prediction [data-testid='stMetricValue']")
@@ -78,7 +78,7 @@ def test_a_swipe_over_the_playground_pictures_scrolls_the_page(browser, app_url)
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.8
         swipe = [(0, 0), *((0, -20 * k) for k in range(1, 16))]  # 300 px upwards
         _finger(cdp, {"x": x, "y": y}, swipe, steps=1, pause=(page, 16))
-        assert wait_until(lambda: page.evaluate(SCROLLED) > before + 100, 5, page)
+        wait_until(lambda: page.evaluate(SCROLLED) > before + 100, 5)
     finally:
         context.close()
 

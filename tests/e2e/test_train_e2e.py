@@ -12,6 +12,7 @@ import time
 
 from mlp_core.serialize import load_model
 from tests.e2e.conftest import charts_settled, screenshot, wait_for_app
+from tests.waiting import wait_until
 
 EPOCHS = 1000  # the most a URL may ask for: minutes of training even on the offline
 # sample's 3,500 digits (40 epochs of those took under 2 s), so the test's Stop comes first
@@ -58,11 +59,13 @@ def test_start_watch_the_curves_grow_then_stop(app_url, page):
     _button(page, "start").click()
     page.get_by_text(re.compile(r"Training run #1")).wait_for(timeout=30_000)
     seen = []
-    deadline = time.monotonic() + 120
-    while _points(page) < 3 and time.monotonic() < deadline:
+
+    def three_points() -> bool:
+        """the curve grows past two epochs"""
         seen.append(_points(page))
-        time.sleep(0.25)
-    assert _points(page) >= 3, f"the curve did not grow past two epochs: {seen}"
+        return seen[-1] >= 3
+
+    wait_until(three_points, 120)
     assert seen == sorted(seen), "points never disappear while a run trains"
     _shot(page, "train_during")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from tests.e2e.conftest import screenshot, wait_for_app
+from tests.waiting import wait_until
 
 CURVE_JS = """() => {
   const chart = document.querySelectorAll('.js-plotly-plot')[0];
@@ -25,13 +26,16 @@ def test_the_loss_curve_grows_at_fractional_epochs_while_it_trains(app_url, page
     assert page.evaluate(CURVE_JS) == []
     _button(page, "train_start").click()
     started, frames = time.monotonic(), []  # (seconds since the click, x values)
-    while len(frames) < 4 and time.monotonic() - started < 60:
+
+    def four_frames() -> bool:
+        """the curve is drawn four times, each with more points"""
         x = page.evaluate(CURVE_JS)
         if x and (not frames or len(x) != len(frames[-1][1])):
             frames.append((round(time.monotonic() - started, 2), x))
-        time.sleep(0.05)
+        return len(frames) >= 4
+
+    wait_until(four_frames, 60)
     print("frames (s after Start, points):", [(t, len(x)) for t, x in frames])
-    assert len(frames) >= 4, f"the curve was drawn {len(frames)} times in a minute"
     counts = [len(x) for _, x in frames]
     assert counts == sorted(counts), "points never disappear while a run trains"
     last = frames[-1][1]

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from mlp_core.training import Trainer
 from mlp_fast import FastBackend, OneThread, pool, split_process
 from mlp_fast.threads import blas_threads
 from tests.fast.digits import BATCH, digits_like
+from tests.waiting import wait_until
 
 CONFIG = TrainConfig(hidden=64, batch_size=BATCH, epochs=1, seed=3, dtype="float64", lr=0.05)
 needs_split = pytest.mark.skipif(
@@ -31,10 +31,7 @@ def no_other_runs() -> None:
     """No run of an earlier test counts as training: those that are gone are collected
     (some wait in reference cycles), and any other has stopped stepping long enough."""
     gc.collect()
-    deadline = time.monotonic() + 2 * mlp_fast.ACTIVE_WINDOW
-    while mlp_fast.active_runs() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert mlp_fast.active_runs() == 0
+    wait_until(lambda: not mlp_fast.active_runs(), 2 * mlp_fast.ACTIVE_WINDOW, "no run trains")
 
 
 def test_the_environment_switches_the_fast_back_end_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,9 +87,10 @@ def test_a_second_active_run_goes_to_the_pool_until_the_first_ends() -> None:
     second.step(max_batches=2)
     assert second.backend.helper is None
     assert second.backend_used == f"{mlp_fast.POOL} ({mlp_fast.CLASS})"
+    assert second.backend.exact and not first.backend.exact  # the pool runs PlainStep
     first.run()  # the first run ends: it no longer counts
     second.run()
-    assert second.backend.batches[mlp_fast.SPLIT] > 0
+    assert second.backend.batches[mlp_fast.SPLIT] > 0 and not second.backend.exact
     assert second.backend_used.startswith("fast back-end (2 processes) for ")
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from mlp_core.config import TrainConfig
 from mlp_core.training import Trainer
 from mlp_fast import OneThread
 from tests.fast.digits import BATCH, digits_like
+from tests.waiting import wait_until
 
 CONFIG = TrainConfig(hidden=64, batch_size=BATCH, epochs=2, seed=5, lr=0.05)
 
@@ -24,9 +24,7 @@ CONFIG = TrainConfig(hidden=64, batch_size=BATCH, epochs=2, seed=5, lr=0.05)
 @pytest.fixture(autouse=True)
 def no_other_runs() -> None:
     gc.collect()
-    if mlp_fast.active_runs():
-        time.sleep(mlp_fast.ACTIVE_WINDOW)
-    assert mlp_fast.active_runs() == 0
+    wait_until(lambda: not mlp_fast.active_runs(), 2 * mlp_fast.ACTIVE_WINDOW, "no run trains")
 
 
 def _weights(backend) -> tuple[list[np.ndarray], str]:
@@ -56,10 +54,7 @@ class _Busy:
 
     def __enter__(self) -> _Busy:
         self.thread.start()
-        deadline = time.monotonic() + 60
-        while mlp_fast.active_runs() < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert mlp_fast.active_runs() >= 1
+        wait_until(lambda: mlp_fast.active_runs() >= 1, 60, "the other run trains")
         return self
 
     def __exit__(self, *exc) -> None:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -22,8 +21,9 @@ import pytest
 from mlp_core.config import TrainConfig
 from mlp_core.history import Status
 from mlp_core.training import BackendError, Trainer
-from mlp_fast import OneThread, pool
+from mlp_fast import OneThread, pool, shared_data
 from tests.fast.digits import BATCH, digits_like, job_of
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(not pool.available(), reason="worker processes need POSIX")
 CONFIG = TrainConfig(
@@ -105,8 +105,10 @@ def test_runs_take_turns_in_order(one_worker: pool.Pool) -> None:
 def test_a_class_starting_together_shares_one_copy_of_the_data() -> None:
     data = digits_like(n=700, n_train=600)
     views = [data.X_train[: 100 + 50 * k] for k in range(8)]  # each run's n_train
-    found: list[pool.SharedArray] = []
-    threads = [threading.Thread(target=lambda v=v: found.append(pool.shared(v))) for v in views]
+    found: list[shared_data.SharedArray] = []
+    threads = [
+        threading.Thread(target=lambda v=v: found.append(shared_data.shared(v))) for v in views
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -124,9 +126,9 @@ def test_a_killed_worker_fails_its_chunk_only_and_is_replaced(one_worker: pool.P
     failed: list[BaseException] = []
     victim = threading.Thread(target=lambda: _catch(failed, one_worker.train, long_chunk))
     victim.start()
-    deadline = time.monotonic() + 30
-    while _cpu_seconds(pid) < busy_from + 0.2 and time.monotonic() < deadline:
-        time.sleep(0.01)  # until the worker has trained for 0.2 s of CPU: inside the chunk
+    wait_until(  # the worker has trained for 0.2 s of CPU: it is inside the chunk
+        lambda: _cpu_seconds(pid) >= busy_from + 0.2, 30, "the worker trains the long chunk"
+    )
     os.kill(pid, signal.SIGKILL)
     victim.join(30)
     assert len(failed) == 1 and isinstance(failed[0], pool.WorkerDied)
@@ -212,7 +214,7 @@ def test_an_error_in_a_worker_reaches_its_run_and_the_worker_lives_on(
 ) -> None:
     job = job_of(Trainer(CONFIG, digits_like()))
     chunk = pool.chunk_of(job, list(job.batches[:2]))
-    chunk.X = pool.SharedArray("no-such-block", chunk.X.shape, chunk.X.dtype)
+    chunk.X = shared_data.SharedArray("no-such-block", chunk.X.shape, chunk.X.dtype)
     with pytest.raises(BackendError, match="the training worker failed"):
         one_worker.train(chunk)
     (pid,) = one_worker.pids()
@@ -232,7 +234,7 @@ def test_workers_end_when_their_server_dies() -> None:
         t = Trainer(TrainConfig(hidden=8, batch_size=50, epochs=1), digits_like(dtype=np.float32))
         pool.PoolRun().run(job_of(t, 2), lambda i, loss, c: True)
         print(*[p for p in pool.pool().pids() if p], flush=True)
-        import time; time.sleep(60)
+        import signal; signal.pause()  # a server that runs until it is killed
         """
     )
     server = subprocess.Popen(
@@ -242,10 +244,7 @@ def test_workers_end_when_their_server_dies() -> None:
     assert pids and all(_alive(p) for p in pids)
     server.kill()
     server.wait()
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(p) for p in pids)
+    wait_until(lambda: not any(_alive(p) for p in pids), 10, "the workers end with the server")
 
 
 def _root() -> str:

@@ -19,10 +19,12 @@ import pytest
 
 import mlp_fast
 from mlp_core.config import TrainConfig
+from mlp_core.history import Status
 from mlp_core.training import PlainStep, Trainer
 from mlp_fast import FastBackend, backend, pool, split_process
 from mlp_fast.split_process import HelperFailed, ProcessSplit
 from tests.fast.digits import BATCH, Split, digits_like, job_of
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     not split_process.available(), reason="the process split needs Linux on x86-64"
@@ -66,6 +68,7 @@ def test_process_split_trains_like_the_plain_step(activation: str, loss: str) ->
     assert isinstance(two.backend.helper, ProcessSplit)  # the process split really runs
     one.run(), two.run()
     assert two.backend_used == mlp_fast.SPLIT
+    assert one.backend.exact and not two.backend.exact  # the split rounds its own way
     _same(one, two)
 
 
@@ -149,7 +152,7 @@ def test_divergence_is_caught_and_the_epoch_start_restored() -> None:
     config = _config(activation="relu", loss="identity_mse", lr=10.0, init="normal")
     one, two = _trainer(config, data, fast=False), _trainer(config, data)
     one.run(), two.run()
-    assert two.history.status == one.history.status == "diverged"
+    assert two.history.status == one.history.status == Status.DIVERGED
     assert np.isfinite(two.model.W[0]).all()
     assert two.history.message.split(":")[0] == one.history.message.split(":")[0]
 
@@ -171,7 +174,7 @@ def test_a_helper_that_dies_mid_run_is_reported_then_replaced() -> None:
     trainer.step(max_batches=1)  # a new helper takes over
     assert trainer.backend.helper is not split and trainer.backend.helper.alive
     trainer.run()
-    assert trainer.history.status == "done"
+    assert trainer.history.status is Status.DONE
     assert all(np.isfinite(p).all() for p in trainer.model.parameters())
 
 
@@ -191,7 +194,7 @@ def test_an_error_in_the_caller_stops_the_helper_cleanly() -> None:
     trainer.step(max_batches=1)
     assert trainer.backend.helper is split
     trainer.run()
-    assert trainer.history.status == "done"
+    assert trainer.history.status is Status.DONE
 
 
 def test_the_helper_ends_with_its_trainer() -> None:
@@ -212,7 +215,7 @@ def test_the_helper_ends_when_the_run_does_and_continue_starts_another() -> None
     assert trainer.backend.helper is None and proc.wait(timeout=5) == 0
     trainer.extend(1)
     trainer.run()
-    assert trainer.epoch == 2 and trainer.history.status == "done"
+    assert trainer.epoch == 2 and trainer.history.status is Status.DONE
 
 
 def test_close_ends_the_helper_and_the_next_minibatch_starts_another() -> None:
@@ -235,7 +238,7 @@ def test_the_plain_step_is_used_where_no_helper_can_start(
     monkeypatch.setattr(subprocess, "Popen", no_process)
     trainer = _trainer(_config(epochs=1), digits_like())
     trainer.run()
-    assert trainer.backend.helper is None and trainer.history.status == "done"
+    assert trainer.backend.helper is None and trainer.history.status is Status.DONE
     assert trainer.backend_used == (
         f"{mlp_fast.PLAIN} (no worker process could start: no processes here)"
     )
@@ -268,8 +271,9 @@ def test_a_busy_second_core_sends_training_to_one_thread_for_a_while(
     assert counts == {mlp_fast.SPLIT: 264, mlp_fast.POOL: 16, mlp_fast.PLAIN: 0}
     assert "(the second core was busy)" in trainer.backend_used
     monkeypatch.setattr(split_process, "BUSY_WAITING", 2.0)
-    while time.monotonic() < trainer.backend.paused_until:  # the pause ends: the same helper
-        time.sleep(0.01)
+    wait_until(  # the pause ends (BUSY_PAUSE): the same helper takes the run again
+        lambda: time.monotonic() >= trainer.backend.paused_until, 10, "the pause ends"
+    )
     trainer.step(max_batches=10)
     assert trainer.backend.helper is split and counts[mlp_fast.SPLIT] == 274
     one.run(), trainer.run()

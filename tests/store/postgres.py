@@ -12,15 +12,16 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+
+from tests.e2e.server import free_port
+from tests.waiting import wait_until
 
 ENV = "MLP_LAB_TEST_DATABASE_URL"
 BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -42,33 +43,21 @@ def _why_not() -> str | None:
 WHY_NOT = _why_not()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-def _wait_ready(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with psycopg.connect(url, connect_timeout=2):
-                return
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+def _ready(url: str) -> bool:
+    """the new cluster takes connections"""
+    with psycopg.connect(url, connect_timeout=2):
+        return True
 
 
 @contextmanager
 def throwaway() -> Iterator[str]:
     """A fresh cluster -> its URL (postgresql+psycopg://...); stopped and removed on exit."""
     folder = Path(tempfile.mkdtemp(prefix="mlp-pg-"))
-    data, port, bins = folder / "data", _free_port(), Path(BINS[-1])
+    data, port, bins = folder / "data", free_port(), Path(BINS[-1])
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     user = "postgres"
@@ -82,7 +71,12 @@ def throwaway() -> Iterator[str]:
     subprocess.run(_as_postgres([*start, "-w", "start"]), check=True, capture_output=True)
     url = f"postgresql://{user}@127.0.0.1:{port}/postgres"
     try:
-        _wait_ready(url)
+        wait_until(
+            lambda: _ready(url),
+            30,
+            "the new cluster takes connections",
+            (psycopg.OperationalError,),
+        )
         yield url.replace("postgresql://", "postgresql+psycopg://")
     finally:
         stop = [str(bins / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]

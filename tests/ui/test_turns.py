@@ -4,13 +4,13 @@ back on every way out, and no thread ever waiting for a turn it holds itself."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 
 from mlp_ui import turns
+from tests.waiting import wait_until
 
 
 @contextmanager
@@ -26,8 +26,7 @@ def _held_by_other_pages(n: int) -> Iterator[None]:
     for t in threads:
         t.start()
     try:
-        while turns.free() != turns.AT_ONCE - n:  # until each page holds its turn
-            time.sleep(0.001)
+        wait_until(lambda: turns.free() == turns.AT_ONCE - n, 10, "each page holds its turn")
         yield
     finally:
         release.set()
@@ -36,20 +35,22 @@ def _held_by_other_pages(n: int) -> Iterator[None]:
 
 
 def test_at_most_at_once_threads_hold_a_turn() -> None:
-    inside, most, lock = [0], [0], threading.Lock()
+    inside, most, lock, release = [0], [0], threading.Lock(), threading.Event()
 
     def page() -> None:
         with turns.taken(True):
             with lock:
                 inside[0] += 1
                 most[0] = max(most[0], inside[0])
-            time.sleep(0.02)
+            release.wait()  # the first pages in hold their turns until released
             with lock:
                 inside[0] -= 1
 
     threads = [threading.Thread(target=page) for _ in range(12)]
     for t in threads:
         t.start()
+    wait_until(lambda: inside[0] >= turns.AT_ONCE, 10, "the turns are all taken")
+    release.set()
     for t in threads:
         t.join()
     assert most[0] == turns.AT_ONCE and turns.free() == turns.AT_ONCE
