@@ -41,8 +41,8 @@ def _train(pg) -> None:
 def _learning_rate(pg) -> None:
     _key_button(pg, "toy_lr_chart_play").click()
     pg.wait_for_function(  # frames play in the browser; axe looks mid-animation
-        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
-                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 1)""",
+        """() => Number((document.querySelector('#toy_lr_chart_frame_out') || {})
+                        .textContent?.replace(/[^0-9]/g, '') || 0) > 1""",
         timeout=20_000,
     )
 
