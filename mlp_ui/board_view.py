@@ -19,6 +19,7 @@ from mlp_core.config import TrainConfig
 from mlp_store import StoreError
 from mlp_ui import board_figures, chart_text, class_state, classroom
 from mlp_ui.class_text import plain
+from mlp_ui.train_text import count
 
 TTL = 1.0
 REFRESH = 1.0
@@ -67,8 +68,8 @@ def live(code: str, challenge_id: int) -> None:
     state_word = "open" if data["open"] else "closed"
     st.header(f"{plain(data['title'])} ({state_word})")
     st.caption(
-        f"Rules: {'; '.join(data['rules'].lines())}. {len(best)} students, "
-        f"{len(entries)} submissions. Scored by the server on the **private half** of the "
+        f"Rules: {'; '.join(data['rules'].lines())}. {count(len(best), 'student')}, "
+        f"{count(len(entries), 'submission')}. Scored by the server on the **private half** of the "
         "test digits, which no page shows a score on; the Train page's test accuracy is on "
         "the public half. A run tuned to the public half often scores lower here: that is "
         "overfitting to the test set."
