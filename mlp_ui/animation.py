@@ -1,10 +1,13 @@
 """Play, Pause and Replay for a plotly animation, as Streamlit buttons of ours.
 
 The frames still play in the browser (plotly's own animation: smooth, and nothing for the
-server to do), but plotly's Play/Pause are SVG shapes a keyboard cannot reach and a phone
-shows on top of the slider's label. So the chart's menu is hidden, and our buttons
-(reachable by Tab, pressed with Space or Enter, focus kept on them after the click) press
-its buttons in the browser: a few lines of JavaScript, sent once per press.
+server to do), but plotly's Play/Pause and frame slider are SVG shapes a keyboard cannot
+reach and a phone shows on top of the slider's label. So the chart's menu and slider are
+not drawn (toy_common.play_controls, menu_hidden), and our buttons (reachable by Tab,
+pressed with Space or Enter, focus kept on them after the click) play the menu's
+animations in the browser: a few lines of JavaScript, sent once per press. The frame
+slider is ours too: a native range input (Tab to it, arrow keys, Home and End; a finger
+or the mouse drags it) that shows the chart's frame and follows it as it plays.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 
 import streamlit as st
 
+from mlp_ui import classroom
 from mlp_ui.toy_common import PAUSE, PLAY, REPLAY
 
 
@@ -57,13 +61,82 @@ def controls(key: str, name: str, where=None) -> None:
         args=(key, REPLAY),
         width="stretch",
     )
-    css = f".st-key-{key} .updatemenu-container {{ display: none; }}"
     label, s["press"] = s["press"], None
     script = "" if label is None else _JS % (json.dumps(f".st-key-{key}"), json.dumps(name))
     focus = f"{key}_replay" if label == REPLAY else f"{key}_play"
     script = script.replace("LABEL", json.dumps(label or "")).replace("FOCUS", json.dumps(focus))
-    body = f"<style>{css}</style>" + (f"<script>/* {s['n']} */{script}</script>" if script else "")
-    st.html(body, unsafe_allow_javascript=bool(script))
+    pressed = f"<script>/* {s['n']} */{script}</script>" if script else ""
+    # two elements: the slider's stays the same from run to run (the browser keeps it, and
+    # its focus), the press's changes with each press (so its script runs once per press)
+    where.html(frame_slider(key, classroom.projector()), unsafe_allow_javascript=True)
+    if pressed:
+        where.html(pressed, unsafe_allow_javascript=True)
+
+
+def frame_slider(key: str, big: bool = False) -> str:
+    """Our frame slider for the chart shown with `key` (HTML, its style and script): a
+    labelled range input that animates the chart to the frame picked and follows it.
+    `big`: the projector's frame label, read from the back of the room."""
+    ids = f"{key}_frame"
+    size = "1.6rem" if big else "1rem"
+    css = (
+        f".{ids}-row {{ font-size: {size}; }} "
+        f"#{ids} {{ width: 100%; accent-color: #a8283a; }}"  # the theme's primary
+        f" .{ids}-row {{ display: flex; gap: 0.75rem; align-items: center; }}"
+        f" .{ids}-row output {{ min-width: 7.5em; font-variant-numeric: tabular-nums; }}"
+    )
+    html = (
+        f'<div class="{ids}-row"><label for="{ids}">Frame</label>'
+        f'<input type="range" id="{ids}" min="0" max="0" step="1" value="0">'
+        f'<output id="{ids}_out" for="{ids}" aria-live="off"></output></div>'
+    )
+    script = _FRAMES % (json.dumps(f".st-key-{key}"), json.dumps(ids))
+    return f"<style>{css}</style>{html}<script>{script}</script>"
+
+
+_FRAMES = """(() => {
+  const box = %s, input = document.getElementById(%s);
+  if (!input) return;
+  const out = input.nextElementSibling;
+  const plot = () => { const b = document.querySelector(box);
+                       return b && b.querySelector('.js-plotly-plot'); };
+  const slider = gd => (gd && gd.layout && gd.layout.sliders || [])[0];
+  const show = (gd, i) => {
+    const s = slider(gd);
+    if (!s || !s.steps || !s.steps[i]) return;
+    input.max = s.steps.length - 1;
+    input.value = i;
+    const text = ((s.currentvalue || {}).prefix || '') + s.steps[i].label;
+    out.textContent = text;
+    input.setAttribute('aria-valuetext', text);
+  };
+  input.addEventListener('input', () => {
+    const gd = plot(), s = slider(gd), i = Number(input.value);
+    if (!s || !s.steps[i] || !window.Plotly) return;
+    window.Plotly.animate(gd, ...s.steps[i].args);
+    gd._mlpFrame = {meta: gd.layout.meta, i};
+    show(gd, i);
+  });
+  const sync = setInterval(() => {
+    if (!document.body.contains(input)) { clearInterval(sync); return; }
+    const gd = plot();
+    if (!gd || !gd.on || !slider(gd)) return;
+    const meta = JSON.stringify(gd.layout.meta);
+    if (input.dataset.meta !== meta) {  // a new figure, or this slider new: the frame shown
+      input.dataset.meta = meta;
+      const kept = gd._mlpFrame;
+      show(gd, kept && JSON.stringify(kept.meta) === meta ? kept.i : slider(gd).active || 0);
+    }
+    if (gd._mlpFrames === input) return;
+    gd._mlpFrames = input;
+    gd.on('plotly_animatingframe', (e) => {
+      const steps = (slider(gd) || {}).steps || [];
+      const i = steps.findIndex(st => st.args[0][0] === e.name);
+      if (i >= 0) gd._mlpFrame = {meta: gd.layout.meta, i};
+      if (i >= 0 && document.activeElement !== input) show(gd, i);
+    });
+  }, 250);
+})();"""
 
 
 _JS = """(() => {
@@ -71,11 +144,11 @@ _JS = """(() => {
   const timer = setInterval(() => {
     const box = document.querySelector(%s);
     const gd = box && box.querySelector('.js-plotly-plot');
-    const buttons = gd ? Array.from(gd.querySelectorAll('.updatemenu-button')) : [];
-    const button = buttons.find(b => (b.textContent || '').includes(LABEL));
-    if (gd && gd.layout && gd.layout.meta === %s && button) {
+    const menu = gd && gd.layout && (gd.layout.updatemenus || [])[0];
+    const button = menu && (menu.buttons || []).find(b => (b.label || '').includes(LABEL));
+    if (gd && gd.layout.meta === %s && button && window.Plotly) {
       clearInterval(timer);
-      button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+      window.Plotly.animate(gd, ...button.args);  // the hidden menu's button, pressed
       const ours = document.querySelector('.st-key-' + FOCUS + ' button');
       if (ours && (!document.activeElement || document.activeElement === document.body)) {
         ours.focus();

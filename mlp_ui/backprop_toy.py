@@ -22,12 +22,14 @@ from mlp_ui.backprop_figures import backprop_loss_figure, network_figure
 
 
 @st.cache_resource(show_spinner=False, max_entries=2000)
-def live_figures(gradient: str, lr: float, epoch: int, big: bool) -> tuple[go.Figure, go.Figure]:
+def live_figures(
+    gradient: str, lr: float, epoch: int, big: bool, narrow: bool = False
+) -> tuple[go.Figure, go.Figure]:
     """The network and loss figures at ``epoch``, styled for the screen and cached: the
     animation redraws them several times a second, for every session that runs it."""
     run = bp_run(gradient, lr)
     params = bp_params(run, epoch)
-    net = network_figure(params, toys.toy_forward(params), big)
+    net = network_figure(params, toys.toy_forward(params), big, narrow)
     return classroom.style(net, big), classroom.style(backprop_loss_figure(run, epoch, big), big)
 
 
@@ -188,6 +190,11 @@ EXPERIMENTS = [
         action=_restart(0.1, start=True),
     ),
 ]
+
+
+def bp_losses(run: toys.BackpropRun) -> list[float]:
+    """The loss after 0, 1, ..., 100 updates."""
+    return [float(v) for v in np.append(run.loss, run.final_loss)]
 
 
 def bp_params(run: toys.BackpropRun, epoch: int) -> dict[str, np.ndarray]:

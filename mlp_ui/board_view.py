@@ -22,8 +22,9 @@ import streamlit as st
 from mlp_class.api import Entry, Refused, ranking
 from mlp_core.config import TrainConfig
 from mlp_store import StoreError
-from mlp_ui import board_figures, class_state, classroom
+from mlp_ui import board_figures, chart_text, class_state, classroom
 from mlp_ui.class_text import plain
+from mlp_ui.train_text import count
 
 VERSION_TTL = 0.25
 REFRESH = 1.0
@@ -101,12 +102,12 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
     entries = data["entries"]
     best = ranking(entries)
     state_word = "open" if data["open"] else "closed"
-    st.subheader(f"{plain(data['title'])} ({state_word})")
+    st.header(f"{plain(data['title'])} ({state_word})")
     st.caption(
-        f"Rules: {'; '.join(data['rules'].lines())}. {len(best)} students, "
-        f"{len(entries)} submissions. Scored by the server on the **private half** of the "
-        "test digits, which no page shows a score on; every other page's test accuracy is on "
-        "the public half. A run tuned to the public half often scores lower here: that is "
+        f"Rules: {'; '.join(data['rules'].lines())}. {count(len(best), 'student')}, "
+        f"{count(len(entries), 'submission')}. Scored by the server on the **private half** "
+        "of the test digits, which no page shows a score on; every other page's test "
+        "accuracy is on the public half. A run tuned to the public half often scores lower here: that is "
         "overfitting to the test set."
     )
     if not best:
@@ -148,9 +149,13 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
         format_func=lambda a: board_figures.AXES[a][0],
     )
     with spread_col:
-        classroom.chart(board_figures.spread(entries, best, axis), width="stretch")
+        alt = chart_text.spread_alt(len(entries), best, board_figures.AXES[axis][0])
+        fig = board_figures.spread(entries, best, axis)
+        classroom.chart(fig, width="stretch", alt=alt, table=chart_text.spread_table(entries))
     with curves_col:
-        classroom.chart(board_figures.top_curves(best[:TOP]), width="stretch")
+        top = best[:TOP]
+        alt, table = chart_text.top_curves_alt(top), chart_text.top_curves_table(top)
+        classroom.chart(board_figures.top_curves(top), width="stretch", alt=alt, table=table)
 
 
 def _open_on_train(code: str, challenge_id: int, e: Entry) -> None:

@@ -61,7 +61,7 @@ def teacher_panel(store: ClassStore) -> None:
     except Refused:  # deleted, or an old cookie: back to the start
         class_state.set_teacher(None)
         st.rerun()
-    st.subheader(f"{plain(title)}: class code {code}")
+    st.header(f"{plain(title)}: class code {code}")
     if new_key := st.session_state.get(_NEW_KEY):
         st.warning(
             "Your teacher key. This browser keeps it; copy it somewhere safe too: with the "

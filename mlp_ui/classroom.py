@@ -121,7 +121,14 @@ TOUCH_AGENTS = re.compile(r"Mobi|Android|iPhone|iPad|Tablet", re.IGNORECASE)
 
 
 def touch() -> bool:
-    """Whether the browser says it is a phone or a tablet (its User-Agent header)."""
+    """Whether the browser says it is a phone or a tablet (its User-Agent header).
+
+    The User-Agent is the only signal the server has: Streamlit 1.67's st.context gives
+    cookies, headers, ip_address, is_embedded, locale, theme, timezone and url, nothing
+    about the pointer or the screen, and Chromium's client hint (Sec-CH-UA-Mobile) is not
+    in the headers (checked in Chromium: it is sent on secure origins only, and it
+    says no more than the User-Agent). An iPad asking for desktop sites reads as a Mac:
+    it is told "click", and its finger still works everywhere."""
     return bool(TOUCH_AGENTS.search(st.context.headers.get("User-Agent") or ""))
 
 

@@ -340,14 +340,17 @@ def class_accuracy(accuracy: np.ndarray, counts: np.ndarray | None = None) -> go
             customdata=counts,
             marker_color=BAR_COLOUR,
             text=[f"{a:.1%}" for a in accuracy],
-            textposition="outside",
+            # upright inside each bar, at its top: side by side above the bars, ten labels
+            # ran into each other on a phone's 390 px
+            textposition="inside",
+            insidetextanchor="end",
+            textangle=-90,
+            textfont=dict(color="#111111"),  # 6.5:1 on the bars' grey
             constraintext="none",
-            cliponaxis=False,
             hovertemplate=hover + "<extra></extra>",
         )
     )
     fig.update_xaxes(title_text=TRUE_TITLE, type="category", tickmode="linear", dtick=1)
-    # from 0 (a bar's length is its accuracy: a cut axis made 96 % look half of 99 %) to
-    # 100 %; the labels of the bars sit above it, in the top margin
+    # from 0 (a bar's length is its accuracy: a cut axis made 96 % look half of 99 %) to 100 %
     fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0.0, 1.0])
-    return _compact(fig, 260, top=30)
+    return _compact(fig, 260, top=10)

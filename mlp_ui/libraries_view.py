@@ -22,7 +22,7 @@ from mlp_core.config import TrainConfig
 from mlp_core.history import Status
 from mlp_core.losses import LOSSES
 from mlp_core.training import new_model
-from mlp_ui import classroom, library_figures, saved_libraries, state
+from mlp_ui import chart_text, classroom, library_figures, saved_libraries, state
 from mlp_ui import data as ui_data
 from mlp_ui.slices import train_in_slices
 
@@ -159,12 +159,17 @@ def draw(view: View) -> None:
     if found is None:
         view.status.info("Press **Start**: the curves of every library grow below, per epoch.")
         fig = library_figures.library_curves([], big=classroom.projector())
-        classroom.chart(fig, view.chart, width="stretch", config=CHART_CONFIG)
+        with view.chart.container():
+            classroom.chart(
+                fig, width="stretch", config=CHART_CONFIG, alt=chart_text.library_curves_alt([])
+            )
         return
     runs = [(name, run.history) for name, run in found.runs.items()]
     view.status.markdown(_status(found))
     fig = library_figures.library_curves(runs, found.config.epochs, classroom.projector())
-    classroom.chart(fig, view.chart, width="stretch", config=CHART_CONFIG)
+    alt, numbers = chart_text.library_curves_alt(runs), chart_text.library_curves_table(runs)
+    with view.chart.container():  # an st.empty holds one element: the chart and its words
+        classroom.chart(fig, width="stretch", config=CHART_CONFIG, alt=alt, table=numbers)
     with view.table.container():
         st.dataframe(table(found), hide_index=True, width="stretch")
         st.caption(

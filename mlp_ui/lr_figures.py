@@ -246,8 +246,9 @@ def _lr_layout(runs: Sequence[LrToyRun], view: str, big: bool, stacked: bool) ->
     y_title = {"w": "w after the epoch", "loss": "loss before the update (log)"}
     fig.update_yaxes(title_text=y_title.get(view, "loss at w (log)"), row=1, col=1)
     fig.update_layout(
-        height=(600 if big else 560) if not stacked else 120 + 340 * n,
-        margin=dict(t=50, b=160, l=70, r=20),
+        # no room under the x axis for plotly's Play and slider: the page's own are above
+        height=(510 if big else 470) if not stacked else 30 + 340 * n,
+        margin=dict(t=50, b=70, l=70, r=20),
         hovermode="closest",
         showlegend=False,
     )

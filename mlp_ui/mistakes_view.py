@@ -13,7 +13,7 @@ from mlp_core import holdout, provenance
 from mlp_core.idx import COLS, ROWS
 from mlp_core.mnist import MnistData
 from mlp_core.network import MLP
-from mlp_ui import classroom
+from mlp_ui import chart_text, classroom
 from mlp_ui import digit_figures as figs
 from mlp_ui import mistakes_text as mt
 from mlp_ui.draw_view import percent
@@ -177,9 +177,9 @@ def keep_valid(key: str, options: list, default=None) -> None:
         st.session_state[key] = options[0] if default is None else default
 
 
-def show_grid(fig) -> None:
+def show_grid(fig, alt: str) -> None:
     """A digit_grid figure at the width it was laid out for."""
-    classroom.chart(fig, width=int(fig.layout.width))
+    classroom.chart(fig, width=int(fig.layout.width), alt=alt)
 
 
 def show_matrix(cm: np.ndarray, big: bool) -> None:
@@ -222,7 +222,8 @@ def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
     i = st.selectbox("Digit", shown, key=PICK_KEY, format_func=lambda i: describe(i, pred))
     second, p2 = runner_up(pred.proba[i])
     left, right = st.columns([1, 2])
-    classroom.chart(figs.digit_image(images[i], f"test digit {i}"), left)
+    picture = chart_text.picture_alt(images[i], f"Test digit {i}")
+    classroom.chart(figs.digit_image(images[i], f"test digit {i}"), left, alt=picture)
     bars = figs.probability_bars(pred.proba[i], pred.y_pred[i], pred.y_true[i])
     alt = mt.probability_alt(pred.proba[i], int(pred.y_pred[i]), int(pred.y_true[i]))
     classroom.chart(bars, right, alt=alt, table=mt.probability_table(pred.proba[i]))
@@ -238,11 +239,17 @@ def show_dataset(raw: MnistData) -> None:
     train = raw.X_train.reshape(-1, ROWS, COLS)
     st.markdown("**One example of each digit** (the first of each class in the training set)")
     firsts = [first_of(raw.y_train, k) for k in range(10)]
-    show_grid(figs.digit_grid(train[firsts], [str(k) for k in range(10)], 10, tile_px=80))
+    firsts_alt = "Pictures of the first 0, 1, ... 9 of the training set, one of each digit."
+    show_grid(
+        figs.digit_grid(train[firsts], [str(k) for k in range(10)], 10, tile_px=80), firsts_alt
+    )
     menu, _ = st.columns([1, 3])
     digit = menu.selectbox("25 variants of the digit", range(10), index=7, key="mistakes_variants")
     st.markdown(f"**The first 25 {digit}s of the training set**")
-    show_grid(figs.digit_grid(train[examples_of(raw.y_train, digit, 25)], cols=5, tile_px=80))
+    variants = f"Pictures of the first 25 handwritten {digit}s of the training set, 5 by 5."
+    show_grid(
+        figs.digit_grid(train[examples_of(raw.y_train, digit, 25)], cols=5, tile_px=80), variants
+    )
 
 
 TAB_KEY, GALLERY_TAB = "mistakes_tab", "Misclassified digits"
@@ -269,11 +276,14 @@ def show_gallery(pred: Predictions, cm: np.ndarray, images: np.ndarray, big: boo
     note.caption(f"{len(shown_all):,} digits. {how} in the Digit menu below to look closer.")
     if filtered:
         clear.button("Clear filters", on_click=clear_filters)
-    _draw_gallery(shown, pred, images, cols, big)
+    alt = mt.gallery_alt(len(shown_all), true_class, pred_class)
+    _draw_gallery(shown, pred, images, cols, big, alt)
     return shown
 
 
-def _draw_gallery(shown: list[int], pred: Predictions, images, cols: int, big: bool) -> None:
+def _draw_gallery(
+    shown: list[int], pred: Predictions, images, cols: int, big: bool, alt: str
+) -> None:
     fig = figs.digit_grid(
         images[shown],
         [title(i, pred) for i in shown],
@@ -286,5 +296,7 @@ def _draw_gallery(shown: list[int], pred: Predictions, images, cols: int, big: b
         fig,
         width=int(fig.layout.width),
         key=GALLERY_KEY,
+        alt=alt,
+        table=chart_text.gallery_table(shown, pred.y_pred[shown], pred.y_true[shown]),
         **_pick(lambda: on_gallery_click(shown)),
     )

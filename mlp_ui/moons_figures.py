@@ -112,11 +112,11 @@ def moons_boundary_figure(
     fig = go.Figure([_heatmap(xs, ys, grids[0], False), _points(X, y)])
     fig.update_layout(
         title=titles[0],
-        height=(560 if big else 470) if animated else (480 if big else 400),
+        height=(470 if big else 400) if animated else (480 if big else 400),
         showlegend=False,
         margin=dict(
             t=80 if "<br>" in titles[0] else 50,
-            b=(170 if big else 130) if animated else 40,
+            b=(80 if big else 60) if animated else 40,  # the controls are the page's own
             l=50,
             r=10,
         ),

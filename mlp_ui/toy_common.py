@@ -137,8 +137,9 @@ def play_controls(
         pad={"t": 8},
         currentvalue={"prefix": "Epoch ", "font": {"size": size or 14}, "xanchor": "right"},
     )
-    if menu_hidden:
-        slider.update(x=0.0, len=1.0)
+    if menu_hidden:  # not drawn (no room kept for them): the page's own controls use them
+        slider.update(x=0.0, len=1.0, visible=False)
+        menu.update(visible=False)
     if size:
         menu.update(font={"size": size, "color": "#111111"}, bgcolor="#e8eaf0")
         menu.update(bordercolor="#555555", pad={"r": 12, "t": 8})

@@ -24,9 +24,19 @@ from streamlit.delta_generator import DeltaGenerator
 
 import mlp_fast
 from mlp_core.config import TrainConfig
-from mlp_core.history import Status
+from mlp_core.history import History, Status
 from mlp_core.idx import N_CLASSES, N_PIXELS
-from mlp_ui import class_train, classroom, figures, model_figures, saved, state, theme, turns
+from mlp_ui import (
+    chart_text,
+    class_train,
+    classroom,
+    figures,
+    model_figures,
+    saved,
+    state,
+    theme,
+    turns,
+)
 from mlp_ui.slices import train_in_slices
 from mlp_ui.train_results import score
 from mlp_ui.train_settings import widget_key
@@ -121,7 +131,9 @@ def draw_diagram(view: LiveView, config: TrainConfig | None) -> None:
         return
     fig = _styled_diagram(*network, classroom.projector())
     static = {**theme.CHART_CONFIG, "staticPlot": True}
-    classroom.chart(fig, view.diagram, styled=True, width="stretch", config=static)
+    with view.diagram.container():  # an st.empty holds one element: the chart and its words
+        alt = chart_text.diagram_alt(*network)
+        classroom.chart(fig, styled=True, width="stretch", config=static, alt=alt)
 
 
 @functools.lru_cache(maxsize=64)
@@ -211,7 +223,7 @@ def draw_curves(view: LiveView) -> None:
     n_valid = len(focus.trainer.y_valid) if focus and focus.trainer else None
     with view.chart.container():
         if focus is None:
-            classroom.chart(fig, styled=True, width="stretch")
+            classroom.chart(fig, styled=True, width="stretch", alt=curves_alt("", History(), None))
             return
         alt = curves_alt(labels[0], focus.history, n_valid)
         table = curves_table(focus.history)

@@ -11,7 +11,7 @@ from mlp_core.config import (
 )
 from mlp_core.idx import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_ui import class_train, classroom, model_figures, state
+from mlp_ui import chart_text, class_train, classroom, model_figures, state
 from mlp_ui import data as ui_data
 from mlp_ui.train_text import overfit_note, pct
 
@@ -52,7 +52,14 @@ def _results(run: state.Run) -> None:
         st.warning(note)
     _download(run)
     if run.model.sizes[0] == N_PIXELS:
-        classroom.chart(model_figures.weights_grid(run.model.W[0]), width="stretch")
+        W0 = run.model.W[0]
+        shown = min(W0.shape[1], 100)  # weights_grid draws at most 100 units
+        classroom.chart(
+            model_figures.weights_grid(W0, shown),
+            width="stretch",
+            alt=chart_text.weights_alt(W0, shown),
+            table=chart_text.weights_table(W0, shown),
+        )
         st.caption(
             f"Each square is one hidden unit's {N_PIXELS} incoming weights, laid out like the "
             "digit it looks at: red pixels push the unit up, blue ones push it down."

@@ -9,6 +9,7 @@ import streamlit as st
 
 from mlp_ui import backprop_toy as bp
 from mlp_ui import backprop_view as bv
+from mlp_ui import chart_text as ct
 from mlp_ui import classroom
 from mlp_ui.backprop_figures import NET_COLUMN
 
@@ -40,15 +41,32 @@ def live() -> None:
         st.rerun()  # the run reached epoch 100: redraw the page with the results
     epoch = bp.bp_epoch()
     forward = bp.bp_forward(mode, lr, epoch)
-    net, loss = bp.live_figures(mode, lr, epoch, big)
+    net, loss = bp.live_figures(mode, lr, epoch, big, classroom.touch())  # a phone: narrow
     left, right = st.columns([NET_COLUMN, 1 - NET_COLUMN], vertical_alignment="center")
+    run = bp.bp_run(mode, lr)
     classroom.chart(
-        net, left, styled=True, width="content", key="toy_bp_net", config={"displayModeBar": False}
+        net,
+        left,
+        styled=True,
+        width="content",
+        key="toy_bp_net",
+        config={"displayModeBar": False},
+        alt=ct.backprop_net_alt(bp.bp_params(run, epoch), forward, epoch),
+        table=ct.backprop_net_table(bp.bp_params(run, epoch)),
     )
     right.metric("Epochs done", f"{epoch} / {bp.BP_EPOCHS}")
     right.metric("Output ŷ = Σ a·v + c", f"{forward['output'][0, 0]:.4f}")
     right.metric("Loss (ŷ − 0)²", f"{forward['loss']:.6f}")
-    classroom.chart(loss, right, styled=True, key="toy_bp_loss", config={"displayModeBar": False})
+    losses = bp.bp_losses(run)
+    classroom.chart(
+        loss,
+        right,
+        styled=True,
+        key="toy_bp_loss",
+        config={"displayModeBar": False},
+        alt=ct.loss_so_far_alt(losses, epoch),
+        table=ct.loss_so_far_table(losses, epoch),
+    )
 
 
 live()

@@ -7,6 +7,7 @@ mlp_ui.moons_toy.
 import streamlit as st
 
 from mlp_ui import animation, classroom
+from mlp_ui import chart_text as ct
 from mlp_ui import moons_toy as mt
 from mlp_ui import moons_view as mv
 
@@ -36,9 +37,8 @@ alt = mv.boundary_alt(hidden, settings)
 table = mt.snapshot_table(mt.moons_run(hidden, settings), settings.reg)
 classroom.chart(boundary, net_col, styled=True, key=mt.BOUNDARY_KEY, alt=alt, table=table)
 baseline_fig, baseline_acc = mt.baseline(big)
-classroom.chart(baseline_fig, base_col, styled=True, key="toy_moons_baseline")
-base_col.caption(
-    f"The baseline: logistic regression draws one straight line, {baseline_acc:.1%} right."
+classroom.chart(
+    baseline_fig, base_col, styled=True, key="toy_moons_baseline", alt=ct.baseline_alt(baseline_acc)
 )
 with classroom.why():
     st.markdown(mv.WHY_BOUNDARY)

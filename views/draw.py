@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from mlp_ui import chart_text as ct
 from mlp_ui import classroom, state, widgets
 from mlp_ui import digit_figures as figs
 from mlp_ui import draw_view as dv
+from mlp_ui.mistakes_text import probability_alt, probability_table
 
 st.title("Draw")
 classroom.try_this("draw", dv.experiments())
@@ -51,17 +53,24 @@ def drawing_and_answer() -> None:
         if answer is not None:
             st.markdown("**Probability of each digit**")
             bars = figs.probability_bars(answer.proba, answer.predicted, height=320 if big else 280)
-            classroom.chart(bars, key="draw_bars")
+            alt, table = (
+                probability_alt(answer.proba, answer.predicted, None),
+                probability_table(answer.proba),
+            )
+            classroom.chart(bars, key="draw_bars", alt=alt, table=table)
             st.markdown("**What the network sees** (28x28 pixels)")
-            classroom.chart(figs.digit_image(answer.digit.image, "", True, 250), key="draw_seen")
+            seen = figs.digit_image(answer.digit.image, "", True, 250)
+            alt = ct.picture_alt(answer.digit.image, "What the network sees")
+            classroom.chart(seen, key="draw_seen", alt=alt)
 
     if answer is not None:
-        st.subheader("Inside the network: the hidden units")
+        st.header("Inside the network: the hidden units")  # h2 under the title
         grid, notes = st.columns([2, 1], gap="large")
         hidden = figs.hidden_activations(
             answer.hidden, 440 if big else 320, classroom.SCREENS[big].text
         )
-        classroom.chart(hidden, grid, width=hidden.layout.width)
+        alt, table = ct.hidden_alt(answer.hidden), ct.hidden_table(answer.hidden)
+        classroom.chart(hidden, grid, width=hidden.layout.width, alt=alt, table=table)
         notes.markdown(dv.hidden_notes(answer))
 
 

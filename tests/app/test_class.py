@@ -90,7 +90,7 @@ def _submit(at: AppTest) -> str:
 
 def test_a_class_from_challenge_to_board():
     teacher, code, cid = _teacher({"max_hidden": 50, "max_epochs": 2})
-    assert code in _texts(teacher.subheader)
+    assert code in _texts(teacher.header)
     results = {}
     for name, hidden in (("Ada", 20), ("Bob", 30)):
         at = _train(_student(code, name), code, cid, {"hidden": str(hidden)})
@@ -100,7 +100,8 @@ def test_a_class_from_challenge_to_board():
         results[name] = _submit(at)
         assert results[name].startswith("Submitted"), results[name]
     board = _page("views/board.py", {"class": code, "challenge": str(cid)})
-    (table,) = board.dataframe
+    table = board.dataframe[0]  # the ranking; then the charts' numbers
+    assert len(board.dataframe) == 3
     assert sorted(table.value["name"]) == ["Ada", "Bob"]
     assert list(table.value["rank"]) == [1, 2]
     assert "private half" in _texts(board.caption)

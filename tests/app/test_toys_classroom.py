@@ -83,11 +83,11 @@ def test_learning_rate_try_this_sets_the_rate_and_plays(i, title, view):
     assert not at.session_state[lrt.EXACT_KEY]
     assert "Look for:" in at.info[0].value and lrt.EXPERIMENTS[i].why not in at.info[0].value
     meta = _spec(at, 0)["layout"]["meta"]
-    played = [h for h in at.get("html") if "updatemenu-button" in h.proto.body]
+    played = [h for h in at.get("html") if "updatemenus" in h.proto.body]  # the Play press
     assert len(played) == 1 and json.dumps(meta) in played[0].proto.body  # Play, once drawn
     at.button(key="try_lr_why").click().run()  # the why comes once the student has watched
     assert lrt.EXPERIMENTS[i].why in at.info[0].value
-    assert not [h for h in at.get("html") if "updatemenu-button" in h.proto.body]  # only once
+    assert not [h for h in at.get("html") if "updatemenus" in h.proto.body]  # only once
 
 
 def test_learning_rate_heading_has_no_nested_brackets():

@@ -9,11 +9,14 @@ from collections import defaultdict
 
 from tests.e2e.test_axe_e2e import IMPACTS, OUT, PAGES
 
+ORDER = [*PAGES, "Class", "Board"]
+PHASES = ("before", "empty", "after", "joined")
+
 
 def main() -> None:
     rows = [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
-    order = {name: i for i, name in enumerate(PAGES)}
-    rows.sort(key=lambda r: (order.get(r["page"], 99), r["mode"], r["phase"] != "before"))
+    order = {name: i for i, name in enumerate(ORDER)}
+    rows.sort(key=lambda r: (order.get(r["page"], 99), r["mode"], PHASES.index(r["phase"])))
     print("| page | mode | phase | " + " | ".join(IMPACTS) + " |")
     print("|---" * (3 + len(IMPACTS)) + "|")
     rules = defaultdict(set)

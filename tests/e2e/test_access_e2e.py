@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e import class_steps as steps
 from tests.e2e.conftest import ARTIFACTS, settled_box, wait_for_app
 from tests.waiting import wait_until
 
@@ -28,6 +30,7 @@ MAIN_ACTION = {
     "Decision boundary": ("/decision_boundary", "toy_moons_boundary_play"),
     "Mistakes": ("/mistakes", "mistakes_true"),
     "Libraries": ("/libraries?epochs=1", "lib_start"),
+    "Class": ("/class", "class_code"),
 }
 MOST_TABS = 12
 """From the page's title to its main action: the sidebar's links come before the title."""
@@ -50,6 +53,10 @@ FOCUSED = """() => {
   const s = getComputedStyle(el);
   return {key: key ? key.slice(7) : null, tag: el.tagName, text: (el.innerText || '').trim(),
           outline: s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor};
+}"""
+FOCUSED_ELEMENT = """() => {
+  const el = document.activeElement, s = getComputedStyle(el);
+  return {id: el.id, tag: el.tagName, outline: s.outlineStyle + ' ' + s.outlineWidth};
 }"""
 
 
@@ -156,9 +163,9 @@ def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
     page.keyboard.press("Enter")
     page.locator(".st-key-toy_lr_chart_play button", has_text="Pause").first.wait_for()
     wait_for_app(page)
-    page.wait_for_function(
-        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
-                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 3)""",
+    page.wait_for_function(  # our frame slider's label follows the animation
+        """() => Number(document.querySelector('#toy_lr_chart_frame_out')
+                        .textContent.replace(/[^0-9]/g, '')) > 3""",
         timeout=20_000,
     )
     focused = page.evaluate(FOCUSED)
@@ -169,3 +176,71 @@ def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
     wait_for_app(page)
     focused = page.evaluate(FOCUSED)
     assert focused and focused["key"] == "toy_lr_chart_play" and "Play" in focused["text"]
+
+
+def test_a_class_is_joined_and_its_board_turned_by_keyboard(page, browser, app_url):
+    """A student joins with the keyboard alone (Tabs from the title to the code, typing,
+    Enter), and on the board (with an entry) the "Against" choice turns by arrow keys."""
+    _open(page, app_url, "/class")
+    code = steps.create_class(page)  # the teacher, with the mouse
+    board = steps.board_path(page)
+    student = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    student.set_default_timeout(60_000)
+    _open(student, app_url, "/class")
+    tabs, focused = _walk(student, "class_code")
+    assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
+    student.keyboard.type(code.lower())
+    student.keyboard.press("Tab")
+    student.keyboard.type("Ada")
+    student.keyboard.press("Enter")  # a form's text field: Enter submits the form
+    student.get_by_text("You are in").wait_for()
+    steps.train_and_submit(student, app_url, steps.train_link(student))
+    student.context.close()
+
+    _open(page, app_url, board)
+    page.get_by_text(re.compile(r"^Leading:")).first.wait_for()
+    title = "text.gtitle"
+    expect(page.locator(title, has_text="Every entry vs parameters")).to_have_count(1)
+    tabs, focused = _walk(page, "board_axis")
+    assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(title, has_text="Every entry vs training time")).to_have_count(1)
+
+
+FRAME_SLIDERS = {
+    "Learning rate": ("/learning_rate", "toy_lr_chart", "Epoch "),
+    "Decision boundary": ("/decision_boundary", "toy_moons_boundary", "Pass "),
+}
+
+
+@pytest.mark.parametrize("name", list(FRAME_SLIDERS))
+def test_the_animation_frame_slider_is_ours_and_turns_by_keyboard(page, app_url, name):
+    """The Tab after Replay is the frame slider (drawn focused); arrow keys, Home and End
+    move the chart to that frame (its picture changes each time)."""
+    path, key, prefix = FRAME_SLIDERS[name]
+    _open(page, app_url, path)
+    slider, shown = page.locator(f"#{key}_frame"), page.locator(f"#{key}_frame_out")
+    expect(shown).to_have_text(re.compile("^" + prefix), timeout=30_000)
+    drawn = page.locator(f".st-key-{key} .js-plotly-plot svg.main-svg").first
+    tabs, _ = _walk(page, f"{key}_replay")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(FOCUSED_ELEMENT)
+    assert focused["id"] == f"{key}_frame", (name, tabs, focused)
+    assert "solid" in focused["outline"] and "3px" in focused["outline"], focused
+    page.keyboard.press("Home")
+    first, picture = shown.inner_text(), drawn.inner_html()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("3")
+    third = slider.get_attribute("aria-valuetext")
+    assert third != first and third.startswith(prefix)
+    expect(shown).to_have_text(third)
+    page.wait_for_function(
+        "([el, before]) => el.innerHTML !== before", arg=[drawn.element_handle(), picture]
+    )
+    picture = drawn.inner_html()  # the chart went to that frame
+    page.keyboard.press("End")
+    expect(slider).to_have_value(slider.get_attribute("max"))
+    page.wait_for_function(
+        "([el, before]) => el.innerHTML !== before", arg=[drawn.element_handle(), picture]
+    )

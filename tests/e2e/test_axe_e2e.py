@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, charts_settled, wait_for_app
+from tests.e2e import class_steps as steps
+from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, wait_for_app
 from tests.e2e.playground_page import epoch
 from tests.e2e.strokes import DIGITS
 from tests.waiting import wait_until
@@ -40,8 +41,8 @@ def _train(pg) -> None:
 def _learning_rate(pg) -> None:
     _key_button(pg, "toy_lr_chart_play").click()
     pg.wait_for_function(  # frames play in the browser; axe looks mid-animation
-        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
-                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 1)""",
+        """() => Number((document.querySelector('#toy_lr_chart_frame_out') || {})
+                        .textContent?.replace(/[^0-9]/g, '') || 0) > 1""",
         timeout=20_000,
     )
 
@@ -182,4 +183,58 @@ def test_no_critical_or_serious_violation_before_and_after_the_main_action(
     problems = [f"before: {p}" for p in _blocking(before)] + [
         f"after: {p}" for p in _blocking(after)
     ]
+    assert not problems, "\n".join(problems)
+
+
+def _student(browser, app_url: str, code: str, projector: bool) -> list[dict]:
+    """A student (a browser context of their own) joins, trains a tiny run for the
+    challenge and submits it: axe's findings on the Class page once joined."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(120_000)
+    _open(pg, app_url, "/class", projector)
+    train_href = steps.join(pg, code, "Ada")
+    _settle(pg)
+    joined = audit(pg)
+    steps.train_and_submit(pg, app_url, train_href)
+    context.close()
+    return joined
+
+
+def _check(name: str, mode: str, phases: dict[str, list[dict]]) -> list[str]:
+    problems = []
+    for phase, violations in phases.items():
+        _record(name, mode, phase, violations)
+        problems += [f"{name} {phase}: {p}" for p in _blocking(violations)]
+    return problems
+
+
+@pytest.mark.parametrize("projector", [False, True], ids=["normal", "projector"])
+def test_class_and_board_have_no_critical_or_serious_violation(page, browser, app_url, projector):
+    """Class before anything, with a class and challenge created, after joining; Board
+    without a challenge, a challenge's board before any entry and with one."""
+    mode = "projector" if projector else "normal"
+    page.set_default_timeout(60_000)
+    found: dict[str, dict[str, list[dict]]] = {"Class": {}, "Board": {}}
+    _open(page, app_url, "/board", projector)
+    _settle(page)
+    found["Board"]["before"] = audit(page)  # no challenge: what it is for
+    _open(page, app_url, "/class", projector)
+    _settle(page)
+    found["Class"]["before"] = audit(page)
+    code = steps.create_class(page)
+    _settle(page)
+    found["Class"]["after"] = audit(page)  # the teacher's view of the class
+    screenshot(page, f"screens/class_teacher-{mode}")
+    _open(page, app_url, steps.board_path(page), projector)
+    page.get_by_text("No submission yet").wait_for()
+    _settle(page)
+    found["Board"]["empty"] = audit(page)
+    found["Class"]["joined"] = _student(browser, app_url, code, projector)
+    page.get_by_text(re.compile(r"^Leading:")).first.wait_for(timeout=30_000)
+    _settle(page)
+    found["Board"]["after"] = audit(page)
+    page.mouse.move(1, 1)
+    screenshot(page, f"screens/board_with_an_entry-{mode}")  # for people to look at
+    problems = _check("Class", mode, found["Class"]) + _check("Board", mode, found["Board"])
     assert not problems, "\n".join(problems)

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, steady, wait_for_app
 from tests.waiting import wait_until
@@ -30,10 +31,14 @@ def _open(page, app_url: str, title: str) -> None:
     page.locator(CHART).first.wait_for(state="visible", timeout=60_000)
 
 
-def _epoch_label(chart) -> int:
-    # The slider's current-value label ("Epoch 12"); its CSS class differs between
-    # plotly.js versions, its text does not.
-    text = chart.locator("text[data-unformatted^='Epoch ']").first.text_content() or ""
+FRAME = "#toy_lr_chart_frame_out"
+"""Our frame slider's label ("Epoch 12", mlp_ui.animation): it follows the animation."""
+PLAYED_PAST = """(n) => Number((document.querySelector('#toy_lr_chart_frame_out') || {})
+                           .textContent?.replace(/[^0-9]/g, '') || 0) > n"""
+
+
+def _epoch_label(page) -> int:
+    text = page.locator(FRAME).text_content() or ""
     match = re.search(r"\d+", text.replace(",", ""))
     assert match, f"no epoch in slider label {text!r}"
     return int(match.group())
@@ -48,26 +53,21 @@ def _marker_positions(chart) -> list[str]:
 def test_learning_rate_animation_plays_and_pauses(page, app_url):
     _open(page, app_url, "Learning rate")
     chart = page.locator(CHART).first
-    chart.locator("text[data-unformatted^='Epoch ']").first.wait_for(timeout=60_000)
-    assert _epoch_label(chart) == 1
+    expect(page.locator(FRAME)).to_have_text("Epoch 1", timeout=30_000)
     before = _marker_positions(chart)
 
     assert not chart.locator(".updatemenu-button").first.is_visible()  # plotly's are hidden
     page.locator(".st-key-toy_lr_chart_play button").click()  # ours: reachable by keyboard
-    page.wait_for_function(
-        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
-                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 1)""",
-        timeout=20_000,
-    )
-    moving = _epoch_label(chart)
+    page.wait_for_function(PLAYED_PAST, arg=1, timeout=20_000)
+    moving = _epoch_label(page)
     assert moving > 1, "the slider did not move after Play"
     assert _marker_positions(chart) != before, "the markers did not move"
 
     page.locator(".st-key-toy_lr_chart_play button", has_text="Pause").click()
     wait_for_app(page)
-    paused = steady(lambda: _epoch_label(chart), page, 300)  # frames already under way
+    paused = steady(lambda: _epoch_label(page), page, 300)  # frames already under way
     page.wait_for_timeout(800)  # the behaviour under test: the slider stays put a while
-    assert _epoch_label(chart) == paused, "still playing after Pause"
+    assert _epoch_label(page) == paused, "still playing after Pause"
 
     page.set_viewport_size(TALL)
     charts_settled(page)
@@ -79,13 +79,9 @@ def test_learning_rate_try_this_plays_by_itself(page, app_url):
     _open(page, app_url, "Learning rate")
     page.get_by_role("button", name="Too big").click()
     page.get_by_text("Look for:").wait_for()
-    page.wait_for_function(
-        """() => [...document.querySelectorAll("text[data-unformatted^='Epoch ']")]
-                 .some(t => Number(t.textContent.replace(/[^0-9]/g, '')) > 3)""",
-        timeout=20_000,
-    )
+    page.wait_for_function(PLAYED_PAST, arg=3, timeout=20_000)
     chart = page.locator(CHART).first
-    assert _epoch_label(chart) > 3, "the animation did not start after Try this"
+    assert _epoch_label(page) > 3, "the animation did not start after Try this"
     titles = chart.locator(".annotation-text").evaluate_all("els => els.map(e => e.textContent)")
     assert [t for t in titles if t.startswith("lr =")] == ["lr = 1"]
 

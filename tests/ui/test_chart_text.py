@@ -86,3 +86,81 @@ def test_progress_words_are_a_students_and_divergence_agrees_with_them():
     words = progress_text(0, 10, 0.0, diverged, 0.0, 5000)
     assert words == "0 of 10 epochs done; diverged in epoch 1"
     assert diverged_epoch(1.0) == 1 and diverged_epoch(2.4) == 3
+
+
+# -- mlp_ui.chart_text: the other charts' sentences and tables --------------------------
+def _entry(k: int, name: str, score: float, removed: str | None = None):
+    from mlp_class.api import Entry
+
+    epochs = [{"epoch": 1, "valid_acc": score - 0.02}, {"epoch": 2, "valid_acc": score}]
+    return Entry(k, k, name, score, 1000 * k, 2.5 * k, 2, 0.0, {}, {"epochs": epochs}, removed)
+
+
+def test_backprop_sentences_follow_the_run():
+    from mlp_core.toys import backprop_toy, toy_forward
+    from mlp_ui import chart_text as ct
+    from mlp_ui.backprop_toy import bp_losses, bp_params
+
+    run = backprop_toy(100, 0.01, "chain")
+    params = bp_params(run, 0)
+    text = ct.backprop_net_alt(params, toy_forward(params), 0)
+    assert text.startswith("Network diagram after 0 epochs: inputs 1 and 1")
+    assert "hidden activations 0.589, 0.368, 0.464, output \u0177 = \u22120.5784" in text
+    assert "largest weight is w12 = \u22120.582" in text
+    table = ct.backprop_net_table(params)
+    assert list(table["parameter"]) == [*ct.WEIGHT_NAMES, "b1", "b2", "b3", "c"]
+    losses = bp_losses(run)
+    assert ct.loss_so_far_alt(losses, 0) == "Loss chart (log scale): 0.3346 before the first epoch."
+    later = ct.loss_so_far_alt(losses, 100)
+    assert later.startswith("Loss chart (log scale): from 0.3346 to ") and "100 epochs" in later
+    assert len(ct.loss_so_far_table(losses, 3)) == 4  # before the first update, and 3 after
+
+
+def test_library_sentence_gives_each_library_its_last_epoch():
+    from mlp_ui import chart_text as ct
+
+    h = History()
+    h.epochs.append(EpochStats(1, 0.5, 0.8, 0.75, 1.0))
+    h.epochs.append(EpochStats(2, 0.25, 0.9, 0.85, 1.0))
+    text = ct.library_curves_alt([("mlp_core", h), ("PyTorch", History())])
+    assert text.endswith("mlp_core: loss 0.25, validation accuracy 85.0% after epoch 2.")
+    assert "no epoch yet" in ct.library_curves_alt([])
+    table = ct.library_curves_table([("mlp_core", h)])
+    assert list(table["validation accuracy (%)"]) == [75.0, 85.0]
+
+
+def test_train_diagram_and_weights_sentences():
+    from mlp_ui import chart_text as ct
+
+    assert ct.diagram_alt((784, 100, 10), "relu", "softmax_ce") == (
+        "Network diagram: 784 inputs, 100 hidden units (1 layer, ReLU), 10 outputs (softmax)."
+    )
+    W0 = np.linspace(-0.5, 0.25, 784 * 3).reshape(784, 3)
+    assert ct.weights_alt(W0, 3).endswith(
+        "3 of 3 hidden units, each drawn as a 28x28 picture: weights from -0.50 to 0.25."
+    )
+    assert list(ct.weights_table(W0, 2)["hidden unit"]) == [1, 2]
+
+
+def test_draw_sentences_count_ink_and_units():
+    from mlp_ui import chart_text as ct
+
+    image = np.zeros((28, 28))
+    image[5:10, 5:7] = 1.0
+    assert "10 of 784 pixels dark" in ct.picture_alt(image, "What the network sees")
+    layers = [np.array([0.0, 0.9, 1.0, 0.2])]
+    assert "layer 1: 2 of 4 units above half the strongest (1.00)" in ct.hidden_alt(layers)
+    assert len(ct.hidden_table(layers)) == 4
+
+
+def test_board_sentences_name_the_leader_and_skip_removed_entries():
+    from mlp_ui import chart_text as ct
+
+    best = [_entry(2, "Bob", 0.91), _entry(1, "Ada", 0.9)]
+    entries = [*best, _entry(3, "Eve", 0.95, removed="twice")]
+    text = ct.spread_alt(3, best, "Parameters (weights and biases)")
+    assert "3 submissions by 2 students; the best, Bob, 91.00% with 2,000 parameters" in text
+    assert list(ct.spread_table(entries)["name"]) == ["Bob", "Ada"]
+    assert "1. Bob 91.0% at epoch 2; 2. Ada 90.0% at epoch 2" in ct.top_curves_alt(best)
+    assert len(ct.top_curves_table(best)) == 4
+    assert "no entry yet" in ct.spread_alt(0, [], "Training time (s)")

@@ -223,16 +223,21 @@ def test_network_figure_edges_by_weight():
     fig.to_json()
 
 
-@pytest.mark.parametrize("big", [False, True])
-def test_network_labels_clear_of_edges_and_nodes(big):
+@pytest.mark.parametrize(
+    ("big", "narrow", "font"), [(False, False, 16), (True, False, 18), (False, True, 12)]
+)
+def test_network_labels_clear_of_edges_and_nodes(big, narrow, font):
     """Every weight label and node caption found a spot clear of the lines, the nodes
-    and the other labels (as the placer measures them), in both screen modes."""
-    spots = bpt.label_spots(big)
+    and the other labels (as the placer measures them), in every screen mode (a phone's
+    narrow figure included: there the wide one was squeezed, its ŷ label on its node)."""
+    spots = bpt.label_spots(big, narrow)
     assert len(spots) == 15
     assert {name: clash for name, (_, _, clash) in spots.items() if clash} == {}
-    fig = bpt.network_figure(initial_toy_params(), big=big)
+    params = initial_toy_params()
+    fig = bpt.network_figure(params, toy_forward(params), big=big, narrow=narrow)
     sizes = {a.font.size for a in fig.layout.annotations}
-    assert min(sizes) >= (18 if big else 16)
+    assert min(sizes) >= font
+    assert fig.layout.width == (350 if narrow else 590 if big else 610)
 
 
 def test_backprop_loss_figure_shows_no_future():
