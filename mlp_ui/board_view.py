@@ -107,8 +107,8 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
         f"Rules: {'; '.join(data['rules'].lines())}. {count(len(best), 'student')}, "
         f"{count(len(entries), 'submission')}. Scored by the server on the **private half** "
         "of the test digits, which no page shows a score on; every other page's test "
-        "accuracy is on the public half. A run tuned to the public half often scores lower here: that is "
-        "overfitting to the test set."
+        "accuracy is on the public half. A run tuned to the public half often scores "
+        "lower here: that is overfitting to the test set."
     )
     if not best:
         st.info(
