@@ -18,3 +18,18 @@ def mnist_dir() -> Path:
     if FULL_MNIST is None:
         pytest.skip(WHY_NO_MNIST)
     return FULL_MNIST
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright, one for the whole run: the browser
+    tests and the deployment tests share it (two sync Playwrights in one process clash)."""
+    from tests.e2e.server import CHROMIUM, launch_chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (see .ci/run)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        found = launch_chromium(p)
+        yield found
+        found.close()

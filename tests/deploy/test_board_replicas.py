@@ -26,7 +26,6 @@ import time
 import pytest
 
 from tests.deploy.deployment import WHY_NOT, run_local
-from tests.e2e.server import CHROMIUM, launch_chromium
 from tests.e2e.st_ws import Session, first_visit, run_in_own_loop, text_value, trigger
 
 pytestmark = [
@@ -58,17 +57,6 @@ _WATCH = """([selector, text]) => {
 def deployment(tmp_path_factory):
     with run_local(tmp_path_factory.mktemp("board"), replicas=3) as running:
         yield running
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        found = launch_chromium(p)
-        yield found
-        found.close()
 
 
 def _replica(context) -> str:

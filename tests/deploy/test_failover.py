@@ -23,7 +23,7 @@ import pytest
 
 from mlp_ui.failover import NOTE
 from tests.deploy.deployment import WHY_NOT, Deployment, run_local
-from tests.e2e.server import CHROMIUM, launch_chromium
+from tests.e2e.server import CHROMIUM
 
 pytestmark = [
     pytest.mark.e2e,
@@ -41,15 +41,12 @@ def deployment(tmp_path_factory):
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = launch_chromium(p)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        tab = context.new_page()
-        tab.set_default_timeout(WAIT)
-        yield tab
-        browser.close()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT)
+    yield tab
+    context.close()
 
 
 def _replica(page) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import CHROMIUM, ROOT, launch_chromium, running_app
+from tests.e2e.server import ROOT, running_app
 from tests.waiting import wait_until
 
 ARTIFACTS = ROOT / "artifacts"
@@ -33,18 +33,6 @@ def app_server(tmp_path_factory):
 def app_url(app_server):
     """The shared app's base URL."""
     return app_server[0].url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (see .ci/run)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
