@@ -124,7 +124,7 @@ def curves_alt(label: str, history: History, n_valid: int | None) -> str:
     """The training chart in a sentence (its text alternative): what the loss and the
     validation accuracy did so far."""
     if not history.points and not history.epochs:
-        return "Chart of the loss and accuracy over the epochs: no run yet."
+        return "Chart of the loss and accuracy over the epochs: empty until a run starts."
     losses = [p.loss for p in history.points] or [e.loss for e in history.epochs]
     text = f"Chart of run {label}: the loss went from {losses[0]:.3g} to {losses[-1]:.3g}"
     if history.epochs:

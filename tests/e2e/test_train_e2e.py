@@ -80,7 +80,7 @@ def test_start_watch_the_curves_grow_then_stop(app_url, page):
     assert _points(page) == done >= 3
     assert _button(page, "continue").is_enabled()
     page.get_by_text("Test accuracy").first.wait_for()
-    page.get_by_text(re.compile("First-layer weights of")).wait_for()
+    page.get_by_text(re.compile("First-layer weights of")).first.wait_for()  # title or its text
     _shot(page, "train_after")
 
     with page.expect_download() as download:
