@@ -58,8 +58,7 @@ def _same(a, b) -> None:
 
 
 def test_a_run_survives_reload_new_tab_and_server_restart(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(90_000)  # a shared machine's two cores may be busy
+    context = _laptop(browser)
     with running_app(tmp_path) as server:
         page = context.new_page()
         page.goto(f"{server.url}/{QUERY}")
@@ -95,6 +94,20 @@ LONG = "?epochs=40&n=5000&hidden=300"  # long enough to be mid-training when it 
 CUT = r"Run #1: cut short at epoch (\d+\.\d\d)"
 
 
+def _laptop(browser):
+    """A browser context at 1400x1000 that waits long (two shared cores may be busy)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(90_000)
+    return context
+
+
+def _long_run_training(context, server):
+    """A new tab on the long run's link, its run training: (the tab, the epochs seen)."""
+    page = context.new_page()
+    page.goto(f"{server.url}/{LONG}")
+    return page, _training_seen(page)
+
+
 def _training_seen(pg) -> float:
     """Start the long run, wait until a few epochs are done; the progress the page showed."""
     wait_for_app(pg)
@@ -124,12 +137,9 @@ def _cut_then_continued(pg, seen: float, name: str) -> None:
 
 @pytest.mark.slow  # a 40-epoch run, twice
 def test_a_run_training_when_the_page_reloads_is_cut_short_there_and_continues(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(90_000)
+    context = _laptop(browser)
     with running_app(tmp_path) as server:
-        page = context.new_page()
-        page.goto(f"{server.url}/{LONG}")
-        seen = _training_seen(page)
+        page, seen = _long_run_training(context, server)
         page.reload()
         _cut_then_continued(page, seen, "saved_work_reload_cut_short")
     context.close()
@@ -137,12 +147,9 @@ def test_a_run_training_when_the_page_reloads_is_cut_short_there_and_continues(b
 
 @pytest.mark.slow
 def test_a_server_killed_mid_training_restarts_with_the_run_cut_short(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(90_000)
+    context = _laptop(browser)
     with running_app(tmp_path) as server:
-        page = context.new_page()
-        page.goto(f"{server.url}/{LONG}")
-        seen = _training_seen(page)
+        page, seen = _long_run_training(context, server)
         os.kill(server.pid, signal.SIGKILL)  # no clean shutdown, no last save
     with running_app(tmp_path) as server:  # the same data folder, a new port
         page = context.new_page()
@@ -158,8 +165,7 @@ def test_the_qr_code_holds_the_transfer_code_alone_and_moves_the_work(browser, t
     import zxingcpp
     from PIL import Image
 
-    laptop = browser.new_context(viewport={"width": 1400, "height": 1000})
-    laptop.set_default_timeout(90_000)
+    laptop = _laptop(browser)
     phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     phone.set_default_timeout(90_000)
     with running_app(tmp_path) as server:
@@ -200,12 +206,9 @@ def _epochs_done(pg) -> int:
 
 @pytest.mark.slow
 def test_a_second_tab_sees_the_run_training_in_the_first_and_leaves_it_alone(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(90_000)
+    context = _laptop(browser)
     with running_app(tmp_path) as server:
-        first = context.new_page()
-        first.goto(f"{server.url}/{LONG}")
-        seen = _training_seen(first)
+        first, seen = _long_run_training(context, server)
         second = context.new_page()
         second.goto(f"{server.url}/{LONG}")
         wait_for_app(second)
