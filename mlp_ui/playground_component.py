@@ -117,6 +117,7 @@ def payload(
     selected: tuple[int, int] | None,
     snapshots: list[tuple[str, core.Curves]] = (),
     big: bool = False,
+    touch: bool = False,
     edit: bool = False,
     empty: tuple[str, dict[str, list]] = ("", {"train": [], "test": []}),
     note: str = "",
@@ -140,6 +141,7 @@ def payload(
             "selected": None,
             "show_test": True,
             "big": big,
+            "touch": touch,
             "edit": edit,
             "note": note,
         }
@@ -168,6 +170,7 @@ def payload(
         "selected": list(selected) if selected else None,
         "show_test": run.config.show_test,
         "big": big,
+        "touch": touch,
         "edit": edit,
         "note": note,
     }

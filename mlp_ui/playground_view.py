@@ -79,6 +79,7 @@ def _payload(pg: state.Playground, run: core.PlaygroundRun | None) -> dict:
             send_data=True,
             selected=None,
             big=big,
+            touch=classroom.touch(),
             edit=edit,
             empty=(ident, {"train": rows, "test": []}),
             note="Add points of at least two classes: choose a class, then click (tap) the plane.",
@@ -89,7 +90,13 @@ def _payload(pg: state.Playground, run: core.PlaygroundRun | None) -> dict:
     if pg.selected not in units(run):
         pg.selected = units(run)[0]
     return component.payload(
-        run, send_data=send, selected=pg.selected, snapshots=snaps, big=big, edit=edit
+        run,
+        send_data=send,
+        selected=pg.selected,
+        snapshots=snaps,
+        big=big,
+        edit=edit,
+        touch=classroom.touch(),
     )
 
 

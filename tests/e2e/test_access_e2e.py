@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import class_steps as steps
 from tests.e2e.conftest import ARTIFACTS, settled_box, wait_for_app
+from tests.e2e.playground_page import open_playground
 from tests.waiting import wait_until
 
 PHONE_UA = (
@@ -127,6 +128,13 @@ def test_touch_devices_are_told_to_tap(phone, app_url):
     _open(phone, app_url, "/mistakes")
     phone.get_by_text("Pick a cell in the menus").wait_for()
     assert not phone.get_by_text("Click a cell").count()
+
+
+def test_the_playground_tells_phones_to_tap_a_unit_and_laptops_to_click(phone, page, app_url):
+    """The component's own words (drawn in the browser) follow the device too."""
+    for pg, word in ((phone, "Tap"), (page, "Click")):
+        open_playground(pg, app_url, "/playground?data=xor&layers=2")
+        pg.get_by_text(f"{word} a unit to see its formula.").wait_for()
 
 
 def _walk(pg, target: str) -> tuple[int, dict]:

@@ -29,6 +29,7 @@ export interface Payload {
   selected: [number, number] | null;
   show_test: boolean;
   big: boolean;
+  touch: boolean; // a touch device: "Tap", not "Click"
   edit: boolean;
   note: string;
 }
@@ -186,11 +187,11 @@ class View {
       this.lay = draw.layout(sizes(net), netWidth, p.big);
       draw.network(netCanvas, net, g, GRID, this.lay, p.selected, p.big);
       netCanvas.style.display = "block";
-      netCanvas.setAttribute("aria-label", this.networkText(net));
+      netCanvas.setAttribute("aria-label", this.networkText(net, p.touch));
       this.el.netcap.textContent =
         "Each square is a unit's output over the whole plane (blue positive, orange negative); lines " +
         "are weights (blue solid positive, orange dashed negative, thicker for larger ones). " +
-        "Click a unit to see its formula.";
+        `${p.touch ? "Tap" : "Click"} a unit to see its formula.`;
     } else {
       netCanvas.style.display = "none";
       this.el.netcap.textContent = p.note;
@@ -247,7 +248,7 @@ class View {
     return `Output over the plane, share of the plane per answer: ${parts.join(", ")}, with ${pts}${acc}.`;
   }
 
-  networkText(net: Net): string {
+  networkText(net: Net, touch: boolean): string {
     const n = sizes(net);
     let best = [0, 0, 0, 0];
     net.W.forEach((W, l) => W.forEach((row, i) => row.forEach((w, j) => {
@@ -256,7 +257,7 @@ class View {
     const from = unitNames(net, best[0])[best[1]];
     const to = unitNames(net, best[0] + 1)[best[2]];
     return `Network ${n.join("-")}, ${net.activation}: each unit drawn as its output over the plane. ` +
-      `Largest weight ${best[3].toFixed(2)}, from ${from} to ${to}. Click a unit, or use the arrow keys and Enter, to see its formula.`;
+      `Largest weight ${best[3].toFixed(2)}, from ${from} to ${to}. ${touch ? "Tap" : "Click"} a unit, or use the arrow keys and Enter, to see its formula.`;
   }
 
   lossText(p: Payload): string {
