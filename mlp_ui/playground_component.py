@@ -1,13 +1,13 @@
 """The Playground's pictures, drawn in the browser by a component of ours.
 
 The component (mlp_ui/components/playground: TypeScript, bundled by esbuild into
-dist/playground.js, committed; `npm run build` in its frontend/ folder rebuilds it) is
+static/playground.js, committed; `npm run build` in its frontend/ folder rebuilds it) is
 given numbers only: the points once per data set, then on every frame the weights, the
 epoch, the losses and the curves. It computes every unit's picture over the plane and
 draws the network, the output, the curves, the gradient bars and the unit shown large
-with its formula. Nothing comes from a CDN: the bundle (static/playground.js, built
-there by `npm run build`) is served by this app's own server (Streamlit's static file
-serving, .streamlit/config.toml) and fetched once per page load; what the element
+with its formula. Nothing comes from a CDN: the bundle is served by this app's own
+server (Streamlit's static file serving, .streamlit/config.toml) and fetched once per
+page load; what the element
 carries on every frame is a loader of a few lines that imports it. Inline, the 21 kB
 bundle travelled with every frame: three quarters of a frame's bytes.
 
