@@ -62,8 +62,11 @@ class RunRow(Base):
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
     backend: Mapped[str] = mapped_column(String(200))
     seconds: Mapped[float]
-    model: Mapped[bytes] = mapped_column(LargeBinary)
-    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary)  # momentum, place in epoch
+    # the two large columns load only when read (load_run): a save that replaces them, or
+    # a list of runs, never reads a megabyte it does not use
+    model: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # momentum,
+    # place in the epoch, the epoch's first weights
     size: Mapped[int]  # bytes of model and JSON together, for the per-student bound
 
 

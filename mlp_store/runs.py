@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from mlp_core.config import TrainConfig
 from mlp_core.history import History, Status
@@ -243,7 +243,9 @@ def load_run(store: Store, who: Identity, run_id: int) -> StoredRun:
     """One of `who`'s runs with its weights and history (NotFound if not theirs)."""
     with store.read() as session:
         row = session.scalar(
-            select(RunRow).where(RunRow.id == run_id, RunRow.identity_id == who.id)
+            select(RunRow)
+            .options(undefer(RunRow.model), undefer(RunRow.checkpoint))  # one query
+            .where(RunRow.id == run_id, RunRow.identity_id == who.id)
         )
         if row is None:
             raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
