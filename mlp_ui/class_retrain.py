@@ -8,6 +8,10 @@ settings do not give (edited, trained elsewhere, continued after a reload) is no
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import streamlit as st
 
 import mlp_fast
@@ -18,11 +22,18 @@ from mlp_store import StoreError
 from mlp_ui import data as ui_data
 from mlp_ui.class_text import plain
 
-_DONE = "mlp_class_retrained"  # submission id -> Retrained (or the refusal's line)
+_RUNNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlp-retrain")
+"""One re-training at a time on the server, off the teacher's page: the page (and the
+class) goes on while it trains, and a second teacher's request waits its turn."""
+_JOBS: dict[tuple[str, int], tuple[float, Future]] = {}  # (class, submission) -> job
+_JOBS_LOCK = threading.Lock()
+KEPT = 64
+"""Finished re-trainings kept for their teachers to read (the oldest go first)."""
 
 
 def panel(store: ClassStore, code: str, key: str, challenge_id: int) -> None:
-    """One row per submission: who, the board's score, a Re-train button, the outcome."""
+    """One row per submission: who, the board's score, a Re-train button, the outcome;
+    while one trains, the rows redraw every second by themselves."""
     entries = store.entries(code, challenge_id)
     if not entries:
         st.caption("No submission yet.")
@@ -30,30 +41,73 @@ def panel(store: ClassStore, code: str, key: str, challenge_id: int) -> None:
     st.caption(
         "Trains the submission's settings with its seed on this server, as its student "
         "did, and compares every weight with the saved model's. It takes as long as the "
-        "run took, or longer while the class trains."
+        "run took, or longer while the class trains; this page stays usable meanwhile."
     )
-    done = st.session_state.setdefault(_DONE, {})
+    busy = any(_job(code, e.id) and not _job(code, e.id)[1].done() for e in entries)
+    (_live if busy else _still)(store, code, key, entries)
+
+
+def _rows(store: ClassStore, code: str, key: str, entries: list[Entry]) -> None:
     for e in entries:
         who, button = st.columns([4, 1], vertical_alignment="center")
         removed = " (removed)" if e.removed else ""
         who.markdown(f"#{e.id} **{plain(e.name)}**: {e.score:.2%}, {e.epochs} epochs{removed}")
-        if button.button("Re-train", key=f"class_retrain_{e.id}"):
-            with st.spinner(f"Re-training #{e.id}..."):
-                done[e.id] = _retrain(store, code, key, e)
-        if e.id in done:
-            _outcome(done[e.id], e)
+        job = _job(code, e.id)
+        running = job is not None and not job[1].done()
+        if button.button("Re-train", key=f"class_retrain_{e.id}", disabled=running):
+            _start(store, code, key, e)
+            st.rerun()  # the whole panel, now with its watch
+        if running:
+            st.info(f"Re-training #{e.id}: {time.time() - job[0]:.0f} s so far...")
+        elif job is not None:
+            _outcome(job[1].result(), e)
 
 
-def _retrain(store: ClassStore, code: str, key: str, e: Entry) -> scoring.Retrained | str:
+@st.fragment(run_every=1.0)
+def _live(store: ClassStore, code: str, key: str, entries: list[Entry]) -> None:
+    """The rows while a re-training runs; once none runs, the page redraws without it."""
+    if not any(_job(code, e.id) and not _job(code, e.id)[1].done() for e in entries):
+        st.rerun()
+    _rows(store, code, key, entries)
+
+
+@st.fragment
+def _still(store: ClassStore, code: str, key: str, entries: list[Entry]) -> None:
+    _rows(store, code, key, entries)
+
+
+def _retrain(*args) -> scoring.Retrained | str:
+    """scoring.retrain in the runner's thread; a failure becomes the teacher's line."""
+    try:
+        return scoring.retrain(*args)
+    except Exception as exc:  # noqa: BLE001 (any failure is told to the teacher, not raised)
+        return f"Not re-trained: {exc}."
+
+
+def _job(code: str, submission: int) -> tuple[float, Future] | None:
+    with _JOBS_LOCK:
+        return _JOBS.get((code, submission))
+
+
+def _start(store: ClassStore, code: str, key: str, e: Entry) -> None:
+    """Queue the re-training of `e` (the data read here, in the page's own run)."""
     try:
         saved, epochs = store.saved_model(code, key, e.id)
         config = TrainConfig.from_dict(e.config)
+        data = ui_data.dataset(config.scaling, config.dtype)
+        X, y, _ = ui_data.test_half(config.scaling, "private")
     except (Refused, StoreError, TypeError, ValueError) as exc:
-        return f"Not re-trained: {exc}."
-    data = ui_data.dataset(config.scaling, config.dtype)
-    X, y, _ = ui_data.test_half(config.scaling, "private")
-    backend = mlp_fast.choose(exact=True)  # the route of every challenge run
-    return scoring.retrain(saved, epochs, data, X, y, backend)
+        done: Future = Future()
+        done.set_result(f"Not re-trained: {exc}.")
+        job = done
+    else:
+        backend = mlp_fast.choose(exact=True)  # the route of every challenge run
+        job = _RUNNER.submit(_retrain, saved, epochs, data, X, y, backend)
+    with _JOBS_LOCK:
+        _JOBS[(code, e.id)] = (time.time(), job)
+        finished = [k for k, (_, f) in _JOBS.items() if f.done()]
+        for k in finished[: max(0, len(finished) - KEPT)]:
+            del _JOBS[k]
 
 
 def _outcome(found: scoring.Retrained | str, e: Entry) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from mlp_core.history import Status
 from mlp_store import open_store
 from mlp_ui import board_figures, board_view, class_state, class_train, state
 from tests.fast.test_exact import _Busy
+from tests.waiting import wait_until
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SMALL = {"epochs": "2", "n": "1000", "hidden": "20"}
@@ -154,11 +156,39 @@ def test_the_teacher_retrains_a_submission_bit_for_bit(busy):
     _ok(teacher.run())
     button = teacher.button(key=f"class_retrain_{entry.id}")
     with _Busy() if busy else contextlib.nullcontext():
-        _ok(button.click().run())
+        _ok(button.click().run())  # queued on the server; the page is drawn again at once
+        wait_until(lambda: _texts(_ok(teacher.run()).success) or _texts(teacher.error), 120)
     said = _texts(teacher.success)
     assert f"#{entry.id}: the same weights, bit for bit" in said, _texts(teacher.error)
     assert f"private half: {entry.score:.2%} re-trained, {entry.score:.2%} on the board" in said
     assert "exact: one route for the whole run" in _texts(teacher.caption)
+
+
+def test_a_retraining_leaves_the_teachers_page_usable(monkeypatch):
+    """Re-train trains off the page: the page comes back at once saying it is
+    re-training (its button disabled, the rest of the page there), and shows the outcome
+    once the training ends."""
+    from mlp_ui import class_retrain
+
+    release, real = threading.Event(), class_retrain.scoring.retrain
+
+    def held(*args):
+        release.wait(60)
+        return real(*args)
+
+    monkeypatch.setattr(class_retrain.scoring, "retrain", held)
+    teacher, code, cid = _teacher({})
+    assert _submit(_train(_student(code, "Ada"), code, cid, {})).startswith("Submitted")
+    (entry,) = _classes().entries(code, cid)
+    _ok(teacher.run())
+    _ok(teacher.button(key=f"class_retrain_{entry.id}").click().run())
+    assert f"Re-training #{entry.id}: " in _texts(teacher.info)
+    assert teacher.button(key=f"class_retrain_{entry.id}").disabled
+    assert not _texts(teacher.success)
+    release.set()
+    wait_until(lambda: _texts(_ok(teacher.run()).success), 120)
+    assert f"#{entry.id}: the same weights, bit for bit" in _texts(teacher.success)
+    assert not teacher.button(key=f"class_retrain_{entry.id}").disabled
 
 
 def test_a_tiny_runs_seconds_are_not_shown_as_zero():
