@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import mlp_store as ms
+from mlp_core.history import Status
 from mlp_ui import saved_runs, state
 
 COOKIE = "mlp_lab_key"
@@ -163,7 +164,7 @@ def _load_runs(db: ms.Store, identity: ms.Identity) -> None:
     for summary in ms.runs_of(db, identity):
         if summary.id not in known:
             # A page a reload replaced saves its last slice as it stops: wait for that.
-            busy = summary.status == "running" and training_elsewhere(
+            busy = summary.status == Status.RUNNING.value and training_elsewhere(
                 summary.id, wait=LEAVING_SECONDS
             )
             run = saved_runs.to_run(ms.load_run(db, identity, summary.id))
