@@ -27,6 +27,7 @@ import numpy as np
 
 from mlp_core.download import Progress, atomic_write, download_files
 from mlp_core.idx import COLS, N_CLASSES, ROWS, DataError, decode, is_gz_name, read_bytes
+from mlp_core.npyio import read_npy
 from mlp_core.sample import SAMPLE_NAME, sample_arrays
 
 FILES: dict[str, str] = {
@@ -260,7 +261,7 @@ def _read_file(
 def _load_npy(path: Path, expect: str) -> np.ndarray | None:
     """A decoded array from the cache, or None if it is absent or not as expected."""
     try:
-        array = np.load(path, allow_pickle=False)
+        array = read_npy(path)
     except (OSError, ValueError, EOFError):
         return None
     tail = (ROWS, COLS) if expect == "images" else ()

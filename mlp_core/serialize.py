@@ -20,6 +20,7 @@ import numpy as np
 
 from mlp_core.config import TrainConfig
 from mlp_core.network import MLP
+from mlp_core.npyio import read_npz
 from mlp_core.training import CHECKPOINT_FORMAT, Checkpoint
 
 FORMAT = "mlp-lab-model/1"
@@ -86,8 +87,7 @@ def load_model(source: str | os.PathLike | bytes) -> SavedModel:
     data = _read_bytes(source)
     _check_zip(data)
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        arrays = read_npz(data)
     except ValueError as exc:  # object arrays need pickle, which we refuse
         if "pickle" not in str(exc):  # a garbled .npy header or short data
             raise ModelFileError(f"the file is damaged or truncated ({exc})") from None
@@ -206,8 +206,7 @@ def load_checkpoint(data: bytes) -> Checkpoint:
     says why they are not one. `Trainer.resume` checks that it fits the run."""
     _check_zip(data, 3 * 2 * MAX_LAYERS + 2)
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        arrays = read_npz(data)
     except (ValueError, *_DAMAGED) as exc:
         raise ModelFileError(f"the checkpoint is damaged or refused ({exc})") from None
     if _json_text(arrays.get("format")) != CHECKPOINT_FORMAT:

@@ -16,6 +16,7 @@ becomes a session's run again: mlp_ui.saved_runs.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ COOKIE = "mlp_lab_key"
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chromium caps Max-Age there)
 ME_KEY = "mlp_saved_me"
 _NOTE = "mlp_saved_note"
+_log = logging.getLogger(__name__)
 
 _COOKIE_JS = """
 export default function ({ data }) {
@@ -274,6 +276,14 @@ def save(run: state.Run, every: float = 0.0) -> None:
         if isinstance(exc, ms.Unavailable):
             _down[ms.database_url()] = (time.monotonic() + RETRY_EVERY, str(exc))
         note(f"Not saved: {exc}. Training goes on; the run is kept in this tab and saved later.")
+        return
+    except Exception as exc:  # noqa: BLE001 (a bug in saving must not end the student's run)
+        run.unsaved = True
+        _log.exception("run %s: saving failed", run.id)
+        note(
+            f"Not saved: an unexpected error ({type(exc).__name__}). Training goes on; "
+            "the run is kept in this tab and saved later."
+        )
         return
     run.unsaved = False
     note(None)

@@ -145,6 +145,25 @@ def test_a_failing_database_is_noted_and_the_run_saved_when_it_is_back(monkeypat
     assert not [w for w in at.warning if "Not saved" in w.value]
 
 
+def test_an_unexpected_error_in_a_save_is_one_line_and_the_run_goes_on(monkeypatch):
+    real, calls = ms.save_run, []
+
+    def broken(*args, **kwargs):  # as CPython's ast once failed inside numpy's np.load
+        calls.append(1)
+        raise SystemError("AST constructor recursion depth mismatch (before=72, after=69)")
+
+    monkeypatch.setattr(ms, "save_run", broken)
+    monkeypatch.setattr(saved, "RETRY_EVERY", 0.0)
+    at = _ok(_open().button(key="train_start").click().run())
+    (run,) = _runs(at).values()
+    assert calls and run.history.status is Status.DONE and run.unsaved  # training went on
+    (line,) = [w.value for w in at.warning if "Not saved" in w.value]
+    assert "unexpected error (SystemError)" in line and "\n" not in line
+    monkeypatch.setattr(ms, "save_run", real)
+    _ok(at.run())
+    assert not run.unsaved and run.saved_id is not None
+
+
 def test_forget_me_deletes_everything():
     at, run = _trained()
     secret = _secret(at)
