@@ -1,6 +1,6 @@
 """The Board page, made for the projector: the ranking (best per student, ties by time),
-the spread of every submission, the top five's curves, and a click on an entry to open
-its settings on Train.
+the spread of every submission, the top five's curves, and a menu that opens an entry's
+settings on Train.
 
 Thirty viewers cost little between submissions: each viewer's page has a tiny fragment
 (`_watch`, `st.fragment(run_every=REFRESH)`) that reads the board's version (a handful of
@@ -20,9 +20,8 @@ import zoneinfo
 import streamlit as st
 
 from mlp_class.api import Entry, Refused, ranking
-from mlp_core.config import TrainConfig
 from mlp_store import StoreError
-from mlp_ui import board_figures, chart_text, class_state, classroom
+from mlp_ui import board_figures, board_table, chart_text, class_state, classroom
 from mlp_ui.class_text import plain
 from mlp_ui.train_text import count
 
@@ -121,23 +120,19 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
         + "**Leading:** "
         + " · ".join(f"{k + 1}. {plain(e.name)} {e.score:.2%}" for k, e in enumerate(best[:3]))
     )
-    picked = st.dataframe(
-        _table(best),
-        hide_index=True,
-        height="content",  # every student finds their row, without a scroll inside a table
-        column_config={
-            "accuracy (%)": st.column_config.NumberColumn(format="%.2f"),  # 95.00, not 95
-            "parameters": st.column_config.NumberColumn(format="localized"),
-        },
-        on_select="rerun",
-        selection_mode="single-row",
-        key="board_ranking",
-    )
-    rows = picked.selection.rows if picked else []
-    if rows:
-        _open_on_train(code, challenge_id, best[rows[0]])
+    if classroom.projector():
+        board_table.show_ranking(_table(best))
     else:
-        st.caption("Click a row to open that run's settings on the Train page.")
+        st.dataframe(
+            _table(best),
+            hide_index=True,
+            height="content",  # every student finds their row, without a scroll inside a table
+            column_config={
+                "accuracy (%)": st.column_config.NumberColumn(format="%.2f"),  # 95.00, not 95
+                "parameters": st.column_config.NumberColumn(format="localized"),
+            },
+        )
+    board_table.open_menu(code, challenge_id, best)  # learn from the winner
     spread_col, curves_col = (
         (st.container(), st.container()) if classroom.projector() else st.columns(2)
     )
@@ -156,18 +151,3 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
         top = best[:TOP]
         alt, table = chart_text.top_curves_alt(top), chart_text.top_curves_table(top)
         classroom.chart(board_figures.top_curves(top), width="stretch", alt=alt, table=table)
-
-
-def _open_on_train(code: str, challenge_id: int, e: Entry) -> None:
-    """A link that opens the entry's settings on Train, in the same challenge."""
-    try:
-        query = TrainConfig.from_dict(e.config).to_query()
-    except (TypeError, ValueError):
-        return
-    keys = {class_state.CLASS_KEY: code, class_state.CHALLENGE_KEY: str(challenge_id)}
-    st.page_link(
-        "views/train.py",
-        label=f"Open the settings of {plain(e.name)}'s run on Train",
-        icon=":material/show_chart:",
-        query_params={**query, **keys},
-    )

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from mlp_class.api import ClassStore
 from mlp_core.history import Status
 from mlp_store import open_store
-from mlp_ui import board_figures, board_view, class_state, class_train, state
+from mlp_ui import board_figures, board_table, board_view, class_state, class_train, state
 from tests.fast.test_exact import _Busy
 from tests.waiting import wait_until
 
@@ -110,6 +110,26 @@ def test_a_class_from_challenge_to_board():
     assert len(board.get("plotly_chart")) == 2
     spread = json.loads(board.get("plotly_chart")[0].proto.spec)
     assert len(spread["data"][1]["x"]) == 2
+    _learn_from_the_winner(board, code, cid)
+    projected = _page("views/board.py", {"class": code, "challenge": str(cid), "projector": "1"})
+    assert len(projected.dataframe) == 2  # the charts' numbers: the ranking is our table
+    (ranking,) = [h.proto.body for h in projected.get("html") if "<table" in h.proto.body]
+    assert ranking.count("<tr>") == 3 and "Ada" in ranking and "Bob" in ranking
+
+
+def _learn_from_the_winner(board: AppTest, code: str, cid: int) -> None:
+    """The menu under the ranking opens the picked run's settings on Train."""
+    menu = board.selectbox(key=board_table.OPEN_KEY)
+    assert menu.value is None and menu.options[0].startswith("1. ")
+    assert not board.get("page_link")
+    ranked = {int(o.split(".")[0]): o for o in menu.options}
+    chosen = next(e for e in _classes().entries(code, cid) if e.name in ranked[1])
+    _ok(menu.set_value(chosen.id).run())
+    (link,) = board.get("page_link")
+    assert link.proto.label == f"Open the settings of {chosen.name}'s run on Train"
+    hidden = 20 if chosen.name == "Ada" else 30
+    assert f"hidden={hidden}&" in link.proto.query_string
+    assert f"class={code}&challenge={cid}" in link.proto.query_string
 
 
 def test_a_run_that_breaks_a_rule_is_refused_with_the_rule():
