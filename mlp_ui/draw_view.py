@@ -238,31 +238,43 @@ def uploaded_picture() -> Picture:
 
 
 # -- the answer, big enough for the back of a room ------------------------------------------
-ANSWER_KEY, CONFIDENCE_KEY = "draw_prediction", "draw_confidence"
+ANSWER_KEY = "draw_prediction"
 ANSWER_PX = {False: 84, True: 150}
 """Font size of the predicted digit: normal mode, projector mode (at least 120 px)."""
 CONFIDENCE_PX = {False: 20, True: 28}
+ANSWER_CLASS = "mlp-answer"
 
 
 def answer_css(big: bool) -> str:
-    """CSS for the prediction (a metric in a keyed container) and the line under it."""
+    """CSS for our answer's HTML (classes of ours only: divs, so projector mode's rules
+    for paragraphs leave it alone)."""
+    a = ANSWER_CLASS
     return f"""
-.st-key-{ANSWER_KEY} [data-testid="stMetricValue"] {{
-  font-size: {ANSWER_PX[big]}px !important; line-height: 1; font-weight: 700; color: #000; }}
-.st-key-{ANSWER_KEY} [data-testid="stMetricValue"] > div {{ line-height: 1.05; }}
-.st-key-{CONFIDENCE_KEY} p {{ font-size: {CONFIDENCE_PX[big]}px !important;
-  color: #111 !important; line-height: 1.3; }}
+.{a} {{ color: #000; line-height: 1.3; }}
+.{a}-label {{ font-size: 1rem; color: #111; }}
+.{a}-digit {{ font-size: {ANSWER_PX[big]}px; font-weight: 700; line-height: 1; margin: 0.1em 0; }}
+.{a}-sure {{ font-size: {CONFIDENCE_PX[big]}px; color: #111; }}
 """
 
 
-def show_answer(answer: Answer, model_label: str, big: bool) -> None:
-    """The predicted digit, very large; how sure, and the runner-up, in dark text."""
-    st.html(f"<style>{answer_css(big)}</style>")
+def answer_html(answer: Answer) -> str:
+    """The predicted digit, very large; under it how sure, and the runner-up. One block
+    a screen reader reads as a sentence ("Prediction: 7, 98.1% sure; runner-up ...")."""
     second, p2 = answer.runner_up
-    st.container(key=ANSWER_KEY).metric("Prediction", answer.predicted)
-    st.container(key=CONFIDENCE_KEY).markdown(
-        f"**{percent(answer.confidence)} sure.**  \nRunner-up: **{second}** ({percent(p2)})."
+    a, sure = ANSWER_CLASS, percent(answer.confidence)
+    return (
+        f'<div class="{a}" role="status">'
+        f'<div class="{a}-label">Prediction</div>'
+        f'<div class="{a}-digit">{answer.predicted}</div>'
+        f'<div class="{a}-sure"><strong>{sure} sure.</strong><br>'
+        f"Runner-up: <strong>{second}</strong> ({percent(p2)}).</div></div>"
     )
+
+
+def show_answer(answer: Answer, model_label: str, big: bool) -> None:
+    """The answer as our own HTML (not a restyled st.metric: its look is Streamlit's)."""
+    st.html(f"<style>{answer_css(big)}</style>")
+    st.container(key=ANSWER_KEY).html(answer_html(answer))
     st.markdown(f"Model: {model_label}.")
 
 

@@ -81,7 +81,7 @@ def _draw(pg) -> None:
         for x, y in stroke[1:]:
             pg.mouse.move(box["x"] + x, box["y"] + y, steps=5)
         pg.mouse.up()
-    pg.locator("[data-testid='stMetric']").filter(has_text="Prediction").wait_for(timeout=30_000)
+    pg.locator(".st-key-draw_prediction .mlp-answer-digit").wait_for(timeout=30_000)
 
 
 def _libraries(pg) -> None:

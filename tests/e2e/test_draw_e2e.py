@@ -30,7 +30,7 @@ def _open_draw_page(page, app_url: str):
 
 
 def _prediction(page):
-    return page.locator("[data-testid='stMetric']").filter(has_text="Prediction")
+    return page.locator(".st-key-draw_prediction").filter(has_text="Prediction")
 
 
 def test_empty_canvas_shows_a_hint_then_each_drawn_digit_is_recognised(page, app_url):
@@ -44,7 +44,7 @@ def test_empty_canvas_shows_a_hint_then_each_drawn_digit_is_recognised(page, app
         start = time.perf_counter()
         for points in DIGITS[digit]:
             mouse_stroke(page, box, points)
-        value = _prediction(page).locator("[data-testid='stMetricValue']")
+        value = _prediction(page).locator(".mlp-answer-digit")
         expect(value).to_have_text(digit, timeout=20_000)
         print(f"drew {digit}: answer shown after {time.perf_counter() - start:.2f} s")
         if digit == "7":
@@ -68,7 +68,7 @@ def test_prediction_updates_after_each_stroke(page, app_url):
     box = canvas.bounding_box()
     first, second = DIGITS["4"]
     mouse_stroke(page, box, first)  # the open "L" of a 4: not yet a 4 for most networks
-    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    value = _prediction(page).locator(".mlp-answer-digit")
     expect(value).to_have_count(1, timeout=20_000)
     wait_for_app(page)
     seen = page.locator(".st-key-draw_confidence")
@@ -97,7 +97,7 @@ def test_the_answer_follows_the_pen_before_it_is_lifted(page, app_url):
         answered = _prediction(page).count() > 0
     page.mouse.up()
     assert answered, "no answer while the pen was down"
-    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    value = _prediction(page).locator(".mlp-answer-digit")
     expect(value).to_have_text("0", timeout=20_000)
 
 
@@ -138,12 +138,12 @@ def test_projector_mode_draws_a_huge_answer_and_nothing_covers_the_pen(page, app
     box = settled_box(page, canvas)  # mounted with its handlers, laid out
     for points in DIGITS["7"]:
         mouse_stroke(page, box, points)
-    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    value = _prediction(page).locator(".mlp-answer-digit")
     expect(value).to_have_text("7", timeout=20_000)
     wait_for_app(page)
-    answer_px = _px(page, "[data-testid='stMetricValue'] div")
+    answer_px = _px(page, ".mlp-answer-digit")
     assert answer_px >= 120, answer_px
-    assert _px(page, ".st-key-draw_confidence p") >= 24
+    assert _px(page, ".mlp-answer-sure") >= 24
     ticks = ".st-key-draw_bars .xtick text"
     expect(page.locator(ticks)).to_have_count(10)  # every digit keeps its label
     assert _px(page, ticks) >= 18 and _px(page, ".st-key-draw_bars .ytick text") >= 18
@@ -158,7 +158,7 @@ def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
     _open_draw_page(page, app_url)
     page.get_by_role("button", name="Tiny, in a corner").click()
     wait_for_app(page)
-    value = _prediction(page).locator("[data-testid='stMetricValue']")
+    value = _prediction(page).locator(".mlp-answer-digit")
     expect(value).to_have_text("3", timeout=20_000)
     expect(page.get_by_text("Look for:")).to_be_visible()
     # the stored strokes are on the canvas (drawing layer), not only read: the pad draws

@@ -54,7 +54,7 @@ def test_a_digit_drawn_by_touch_gets_an_answer_under_the_canvas(browser, app_url
         cdp = context.new_cdp_session(page)
         for points in DIGITS["7"]:
             _finger(cdp, box, points)
-        value = page.locator(".st-key-draw_prediction [data-testid='stMetricValue']")
+        value = page.locator(".st-key-draw_prediction .mlp-answer-digit")
         expect(value).to_have_text("7", timeout=20_000)
         wait_for_app(page)
         answer = value.bounding_box()
@@ -97,7 +97,7 @@ def test_draw_screenshots(browser, app_url, width, query):
         wait_for_app(page)
         page.get_by_role("button", name="A 7 with a bar").click()
         wait_for_app(page)
-        value = page.locator(".st-key-draw_prediction [data-testid='stMetricValue']")
+        value = page.locator(".st-key-draw_prediction .mlp-answer-digit")
         expect(value).to_have_text("7", timeout=20_000)
         wait_for_app(page)
         page.locator(".st-key-draw_bars .js-plotly-plot .bars").first.wait_for(timeout=30_000)
