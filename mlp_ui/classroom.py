@@ -111,9 +111,10 @@ header { display: none !important; }
 """
 """Projector mode's page text, only in that mode (theme settings are the whole server's,
 so they cannot differ per session). Plain HTML elements only, no Streamlit class names or
-test ids: the root size scales every rem-sized text (captions, labels, metrics, headings);
-paragraphs, list items and headings a little more and in black; `header`, Streamlit's
-top bar, is hidden to give the projected page its room (no setting hides it per session)."""
+test ids: the root size scales every rem-sized text (captions, labels, headings; metric
+values are 2.25rem, so 45 px, readable from the back of a room); paragraphs, list items
+and headings a little more and in black; `header`, Streamlit's top bar, is hidden to give
+the projected page its room (no setting hides it per session)."""
 
 
 # -- touch devices ---------------------------------------------------------------------

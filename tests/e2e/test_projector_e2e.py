@@ -1,6 +1,7 @@
 """Projector mode in a real browser: a teacher's link opens it, it stays on while the
 class moves from page to page (the address keeps `projector=1`), every page's chart text
-is at least 18 px, and the switch turns it off again."""
+is at least 18 px, its metric values (Mistakes' accuracy) 45 px, and the switch turns it
+off again."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from tests.e2e.conftest import wait_for_app
 PAGES = ("Learning rate", "Backprop", "Decision boundary", "Mistakes", "Train")
 TICK_PX = """() => Array.from(document.querySelectorAll('.js-plotly-plot .xtick text'))
     .map(t => parseFloat(getComputedStyle(t).fontSize))"""
+METRIC_PX = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"]'))
+    .map(m => parseFloat(getComputedStyle(m).fontSize))"""
+METRIC_PAGES = {"Mistakes": 2}
+"""Pages with metrics on their first screen (without a run): how many."""
 
 
 def _switch(page):
@@ -30,6 +35,9 @@ def test_a_link_opens_projector_mode_and_every_page_keeps_it(page, app_url):
         page.wait_for_selector(".js-plotly-plot .xtick text", timeout=60_000)
         sizes = page.evaluate(TICK_PX)
         assert sizes and min(sizes) >= 18, (name, sizes)
+        if name in METRIC_PAGES:  # read from the back of the room: 45 px (36 px normally)
+            metrics = page.evaluate(METRIC_PX)
+            assert len(metrics) == METRIC_PAGES[name] and min(metrics) >= 45, (name, metrics)
         assert "projector=1" in page.url, (name, page.url)
 
 
