@@ -35,15 +35,30 @@ GRIDS = {"3 x 3": 3, "4 x 4": 4, "5 x 5": 5}
 """Gallery sizes: label -> digits per row (and rows per page)."""
 DEFAULT_GRID = {False: "4 x 4", True: "3 x 3"}
 """The gallery's first size: normal mode, projector mode (fewer, larger digits)."""
-GALLERY_PX = {False: 440, True: 450}
+GALLERY_PX = {False: 400, True: 450}
 """Width the gallery is laid out for, beside the confusion matrix (normal, projector)."""
-MATRIX_PX = {False: 520, True: 560}
-"""Side of the confusion matrix (normal, projector)."""
+MATRIX_PX = {False: 500, True: 560}
+"""Side of the confusion matrix (normal, projector). Gallery, gap (32 px) and matrix fit a
+1400 px laptop's page (940 px) side by side; a narrower page (a 768 px tablet) stacks them,
+each whole, rather than squeezing the gallery until its titles run into each other."""
+EM_PER_CHAR = 0.42
+"""Width of an average character of the gallery's titles, in em (Source Sans: "a 5, read
+as 6" is 80 px wide at 15 px)."""
 
 
-def title(i: int, pred: Predictions) -> str:
-    """The caption of test digit i in the gallery: `a TRUE, read as PRED`, then how sure."""
-    return f"a {pred.y_true[i]}, read as {pred.y_pred[i]}<br>{percent(pred.confidence[i])} sure"
+def title(i: int, pred: Predictions, tile_px: int = 150, title_px: int = 15) -> str:
+    """The caption of test digit i in the gallery: `a TRUE, read as PRED`, then how sure;
+    in three shorter lines where that line would not fit a tile `tile_px` wide."""
+    line = f"a {pred.y_true[i]}, read as {pred.y_pred[i]}"
+    sure = f"{percent(pred.confidence[i])} sure"
+    if len(line) * EM_PER_CHAR * title_px > tile_px - 8:  # a gap between neighbours
+        line = f"true {pred.y_true[i]}<br>read as {pred.y_pred[i]}"
+    return f"{line}<br>{sure}"
+
+
+def number(i: int, pred: Predictions) -> int:
+    """Test digit i's number in MNIST's test set (the page shows the public half)."""
+    return int(pred.index[i]) if pred.index is not None else i
 
 
 def tile_px(cols: int, big: bool) -> int:
@@ -53,9 +68,8 @@ def tile_px(cols: int, big: bool) -> int:
 
 def describe(i: int, pred: Predictions) -> str:
     """One line about test digit i, for menus and hovers."""
-    number = int(pred.index[i]) if pred.index is not None else i
     return (
-        f"test digit {number}: true {pred.y_true[i]}, predicted {pred.y_pred[i]} "
+        f"test digit {number(i, pred)}: true {pred.y_true[i]}, predicted {pred.y_pred[i]} "
         f"({percent(pred.confidence[i])})"
     )
 
@@ -139,7 +153,7 @@ def filter_row(big: bool) -> tuple[int | None, int | None, str, int]:
     f2.selectbox("Network's answer", options, key=PRED_KEY, on_change=reset_page, **keep)
     # a phone or tablet: three to a row, so the titles do not run into each other
     st.session_state.setdefault(GRID_KEY, DEFAULT_GRID[big or classroom.touch()])
-    with f3.popover("", icon=":material/tune:", help="Order and size of the gallery"):
+    with f3.popover("Grid", icon=":material/tune:", help="Order and size of the gallery"):
         order = st.selectbox("Order", list(ORDERS), key=ORDER_KEY, **keep)
         grid = st.selectbox("Grid", list(GRIDS), key=GRID_KEY, **keep)
     return class_filter(TRUE_KEY), class_filter(PRED_KEY), ORDERS[order], GRIDS[grid]
@@ -222,8 +236,9 @@ def show_digit(shown: list[int], pred: Predictions, images: np.ndarray) -> None:
     i = st.selectbox("Digit", shown, key=PICK_KEY, format_func=lambda i: describe(i, pred))
     second, p2 = runner_up(pred.proba[i])
     left, right = st.columns([1, 2])
-    picture = chart_text.picture_alt(images[i], f"Test digit {i}")
-    classroom.chart(figs.digit_image(images[i], f"test digit {i}"), left, alt=picture)
+    name = f"test digit {number(i, pred)}"  # as the menu names it
+    picture = chart_text.picture_alt(images[i], name.capitalize())
+    classroom.chart(figs.digit_image(images[i], name), left, alt=picture)
     bars = figs.probability_bars(pred.proba[i], pred.y_pred[i], pred.y_true[i])
     alt = mt.probability_alt(pred.proba[i], int(pred.y_pred[i]), int(pred.y_true[i]))
     classroom.chart(bars, right, alt=alt, table=mt.probability_table(pred.proba[i]))
@@ -284,13 +299,14 @@ def show_gallery(pred: Predictions, cm: np.ndarray, images: np.ndarray, big: boo
 def _draw_gallery(
     shown: list[int], pred: Predictions, images, cols: int, big: bool, alt: str
 ) -> None:
+    tile, text_px = tile_px(cols, big), classroom.SCREENS[big].text
     fig = figs.digit_grid(
         images[shown],
-        [title(i, pred) for i in shown],
+        [title(i, pred, tile, text_px) for i in shown],
         cols,
         hover=[describe(i, pred) for i in shown],
-        tile_px=tile_px(cols, big),
-        title_px=classroom.SCREENS[big].text,
+        tile_px=tile,
+        title_px=text_px,
     )
     classroom.chart(
         fig,

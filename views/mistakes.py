@@ -40,7 +40,11 @@ with tab_data:
 with tab_mistakes:
     if not tab_mistakes.open:
         st.stop()
-    gallery, matrix = st.columns([1, 1.2], gap="medium")
+    row = st.container(horizontal=True, gap="medium")  # side by side, or stacked if narrow
+    gallery, matrix = (
+        row.container(width=mv.GALLERY_PX[big]),
+        row.container(width=mv.MATRIX_PX[big]),
+    )
     with matrix:
         mv.show_matrix(cm, big)
     with gallery:

@@ -139,6 +139,10 @@ def test_fingerprint_follows_the_weights():
 def test_titles_say_the_label_and_the_answer_in_words():
     pred = ms.Predictions(np.array([7]), np.array([2]), np.eye(10)[[2]] * 0.9 + 0.01)
     assert mv.title(0, pred) == "a 7, read as 2<br>91.0% sure"
+    # a 5 x 5 gallery's 80 px tiles: three short lines, so neighbours' titles keep apart
+    assert mv.title(0, pred, mv.tile_px(5, False), 15) == "true 7<br>read as 2<br>91.0% sure"
+    assert mv.title(0, pred, mv.tile_px(4, False), 15).startswith("a 7, read as 2<br>")
+    assert mv.title(0, pred, mv.tile_px(3, True), 20).startswith("a 7, read as 2<br>")
 
 
 # -- the page -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from mlp_core.mnist import load_mnist
 from mlp_core.serialize import load_model
 from mlp_ui.data import DEFAULT_MODEL
 from tests.data_sources import FULL_MNIST
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import charts_settled, screenshot, wait_for_app
 from tests.e2e.strokes import open_page
 from tests.waiting import wait_until
 
@@ -132,3 +132,43 @@ def test_projector_mode_gallery_and_matrix_read_from_the_back(page, app_url, tmp
     expect(page.locator(".st-key-mistakes_pred input")).to_have_value(str(said))
     texts = _settled_titles(titles, f"a {true}, read as {said}")
     assert texts and all(f"a {true}, read as {said}" in t for t in texts), texts
+
+
+TITLE_BOXES = """() => [...document.querySelectorAll('.st-key-mistakes_gallery g.annotation')]
+    .map(a => a.getBoundingClientRect()).map(r => [r.left, r.top, r.right, r.bottom])"""
+PLOT_BOX = """() => { const r = document.querySelector('.st-key-mistakes_gallery .main-svg')
+    .getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"""
+
+
+@pytest.mark.parametrize("grid", ["4 x 4", "5 x 5"])
+@pytest.mark.parametrize("width", [768, 1400])
+def test_the_gallery_titles_neither_overlap_nor_are_cut(browser, app_url, width, grid):
+    """A tablet's 768 px (the gallery above the matrix) and a laptop's 1400 px (beside
+    it), in the 4 x 4 and 5 x 5 grids: every title inside the chart, none touching another."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)  # the sidebar's links are folded away at 768 px
+        wait_for_app(page)
+        page.goto(app_url + "/mistakes")
+        wait_for_app(page)
+        if grid != "4 x 4":
+            page.get_by_role("button", name=re.compile("Grid")).click()
+            menu = page.locator("[data-testid='stPopoverBody'] [data-testid='stSelectbox']")
+            menu.filter(has_text="Grid").click()
+            page.get_by_role("option", name=grid).click()
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+        expect(page.locator(".st-key-mistakes_gallery g.annotation").nth(9)).to_be_attached()
+        charts_settled(page)
+        boxes, (left, top, right, bottom) = page.evaluate(TITLE_BOXES), page.evaluate(PLOT_BOX)
+        for a in boxes:
+            assert left <= a[0] and a[2] <= right and top <= a[1] and a[3] <= bottom, (a, left)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, (width, grid, a, b)
+        screenshot(page, f"mistakes_gallery_{width}_{grid[0]}")
+    finally:
+        context.close()
