@@ -50,5 +50,5 @@ with classroom.why("How to use it, and what the pictures are"):
         "lines. The server trains (the NumPy step of the Code panels); your browser draws "
         "every picture from the weights it sends."
     )
-st.subheader("Snapshots")
+st.header("Snapshots")  # h2 under the title (an h3 skipped a level)
 pv.snapshots_panel()

@@ -200,7 +200,11 @@ class View {
     draw.curves(this.el.loss as HTMLCanvasElement, lossWidth, p.curves, p.big);
     this.el.loss.setAttribute("aria-label", this.lossText(p));
     this.el.losscap.textContent = "Solid: training loss, dashed: test loss; black is this run, colours are snapshots.";
-    draw.bars(this.el.bars as HTMLCanvasElement, lossWidth, p.grad, p.big);
+    // Where the three lower figures do not fit one row, the gradients wrap to a row of their
+    // own and get its whole width (no empty corner beside a small chart).
+    const gradFigure = this.el.bars.parentElement as HTMLElement;
+    const gradWidth = narrow ? width : Math.max(lossWidth, Math.min(gradFigure.clientWidth, 900));
+    draw.bars(this.el.bars as HTMLCanvasElement, gradWidth, p.grad, p.big);
     this.el.bars.setAttribute(
       "aria-label",
       "Gradient size per weight layer: " + p.grad.map((v) => v.toExponential(1)).join(", "),
