@@ -26,6 +26,11 @@ from mlp_core.training import CHECKPOINT_FORMAT, Checkpoint
 FORMAT = "mlp-lab-model/1"
 MAX_LAYERS = 16
 MAX_UNPACKED_BYTES = 400 * 2**20  # more than any network the app can build
+MAX_RATIO = 20
+"""A model's arrays are mostly random floats, which hardly compress (about 1.1x): a file
+past SMALL_UNPACKED that unpacks to more than MAX_RATIO times its size is a zip bomb
+(0.4 MB of zeros unpacking to 384 MB, under MAX_UNPACKED_BYTES, was read whole)."""
+SMALL_UNPACKED = 8 * 2**20
 
 
 # What a corrupt zip or npy raises while being read: bad deflate data (zlib.error), a
@@ -118,8 +123,14 @@ def _check_zip(data: bytes, max_entries: int = 2 * MAX_LAYERS + 4) -> None:
             infos = archive.infolist()
     except _DAMAGED as exc:
         raise ModelFileError(f"the file is damaged or truncated ({exc})") from None
-    if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
         raise ModelFileError("the file unpacks to more than 400 MB: refused")
+    if unpacked > max(SMALL_UNPACKED, MAX_RATIO * len(data)):
+        raise ModelFileError(
+            f"the file unpacks to {unpacked / 2**20:.0f} MB from {len(data) / 2**20:.1f} MB, "
+            "which a model's weights never do (a zip bomb?): refused"
+        )
     if len(infos) > max_entries:
         raise ModelFileError(f"the file has {len(infos)} entries: not an MLP Lab model")
 

@@ -23,6 +23,7 @@ from mlp_core.serialize import (
     model_to_bytes,
     save_model,
 )
+from mlp_core.training import new_model
 
 
 def _saved(dtype=np.float32, config: TrainConfig | None = None) -> SavedModel:
@@ -180,6 +181,13 @@ def _huge_declared_size() -> bytes:
     return bytes(data)
 
 
+def _bomb() -> bytes:
+    """A valid-looking .npz of 16 MB of zeros: a few KB, unpacking 1000 times larger."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{**_arrays(), "W0": np.zeros((784, 5351), np.float32)})
+    return buffer.getvalue()
+
+
 def _npy_declaring_a_huge_shape() -> bytes:
     """An .npy inside the zip whose header claims 10**12 x 3 floats."""
     with zipfile.ZipFile(io.BytesIO(VALID)) as archive:
@@ -198,6 +206,7 @@ BAD_FILES = {
     "npz-of-other-arrays": (_npz({"x": np.arange(3.0)}), "not an MLP Lab model"),
     "text-renamed": (b"W0,b0\n1,2\n", "not a zip"),
     "huge-declared-size": (_huge_declared_size(), "400 MB"),
+    "zip-bomb-under-400-MB": (_bomb(), "a zip bomb"),
     "huge-npy-shape": (_npy_declaring_a_huge_shape(), "damaged"),
     "wrong-format": (_tampered(format=np.array("mlp-lab-model/99")), "format"),
     "no-format": (_tampered(format=None), "format"),
@@ -320,3 +329,11 @@ def test_a_valid_file_written_by_hand_loads(tmp_path):
 def test_paths_can_be_path_or_str(tmp_path):
     path = Path(save_model(str(tmp_path / "m.npz"), _saved()))
     assert path.is_file()
+
+
+def test_a_real_model_past_the_bomb_check_loads_compressed():
+    """Random weights hardly compress: a 784-3000-10 model (9.4 MB) is not a zip bomb."""
+    config = TrainConfig(hidden=3000)
+    saved = SavedModel(new_model(config, 784, 10), config)
+    back = load_model(model_to_bytes(saved, compressed=True))
+    assert back.model.sizes == (784, 3000, 10)
