@@ -173,6 +173,8 @@ class ClassStore:
         """Take a submission off the board, with the reason its owner sees."""
         reason = words.plain(str(reason)[: 4 * REASON_MAX])[:REASON_MAX]
         reason = reason or "removed by the teacher"
+        if not str(submission_id).isdigit():
+            raise Refused("no such entry in this class")
         with self._tx() as s:
             room = self._teacher(s, code, key)
             row = s.get(Submission, int(submission_id))

@@ -208,6 +208,8 @@ def test_ids_of_another_class_are_refused(classes, store, room):
         classes.remove_entry(other_code, other_key, sid, "not yours")
     with pytest.raises(Refused, match="do not match a class"):
         classes.remove_entry(code, other_key, sid, "another class's key")
+    with pytest.raises(Refused, match="^no such entry in this class$"):
+        classes.remove_entry(code, key, "1 OR 1=1", "an id that is not a number")
     assert classes.entries(other_code, ch) == []  # a board reads only its own class
     assert classes.entries(code, ch)[0].removed is None
 
