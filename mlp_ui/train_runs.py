@@ -122,9 +122,11 @@ def _pause(why: Callable[[Trainer], str]) -> None:
 
 
 def start() -> None:
-    """Start a new run with the settings widgets' values (a button's callback)."""
+    """Start a new run with the settings widgets' values (a button's callback). In a
+    challenge its fixed settings win: a locked widget's value can still come in a
+    hand-made message, with the click, before the page locks it again."""
     try:
-        config = widget_config()
+        config = class_train.apply(widget_config())
         dataset = ui_data.dataset(config.scaling, config.dtype)
         trainer = new_trainer(config, dataset)
     except ValueError:
