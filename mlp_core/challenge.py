@@ -3,8 +3,15 @@ the measure the board ranks on. The limits are a settings type (`Limits`, on
 mlp_core.settings' one schema: checking, parsing, formatting and the words), as
 TrainConfig is for the Train page's settings.
 
-A rule at 0 is no limit. `fixed` maps Train settings (TrainConfig field names) to the
-values every run of the challenge must use: the Train page applies and locks them.
+A rule at 0 is no limit. `fixed` maps settings to the values every run of the challenge
+must use, and the page applies and locks them:
+- an MNIST challenge (`data` "mnist"): Train settings (TrainConfig field names), on the
+  Train page; ranked by test accuracy;
+- a Playground challenge (`data` "playground"): Playground settings (PlaygroundConfig
+  field names) on the Playground page. It always fixes its data (PLAY_DATA: the data
+  set, noise, number of points, training share and seed), never the student's own
+  points; ranked by test loss (lower is better) or test accuracy, on private points
+  (mlp_core.play_holdout).
 """
 
 from __future__ import annotations
@@ -17,11 +24,40 @@ import numpy as np
 
 from mlp_core.config import SCHEMA, TrainConfig
 from mlp_core.idx import N_PIXELS
+from mlp_core.playground import DATASETS as PLAY_SETS
+from mlp_core.playground_config import SCHEMA as PLAY_SCHEMA
+from mlp_core.playground_config import PlaygroundConfig
 from mlp_core.provenance import Kind, TrainedOn, unseen
 from mlp_core.settings import Settings, format, parse, schema, setting
 
-MEASURES = ("test accuracy",)
-DATA = ("mnist",)
+MEASURES = ("test accuracy", "test loss")
+DATA = ("mnist", "playground")
+PLAY_DATA = ("dataset", "noise", "n_points", "train_pct", "seed")
+"""The Playground settings that make the points: a Playground challenge fixes them all."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How the board ranks and writes a score."""
+
+    name: str
+    column: str  # the ranking's column
+    lower_is_better: bool
+    percent: bool  # a fraction shown in percent
+
+    def text(self, score: float) -> str:
+        """'97.50%' or 'loss 0.1234'."""
+        return f"{score:.2%}" if self.percent else f"loss {score:.4f}"
+
+    def shown(self, score: float) -> float:
+        """The number in the ranking's column."""
+        return round(100 * score, 2) if self.percent else round(score, 4)
+
+
+MEASURE = {
+    "test accuracy": Measure("test accuracy", "accuracy (%)", False, True),
+    "test loss": Measure("test loss", "test loss", True, False),
+}
 
 
 @dataclass(frozen=True)
@@ -57,13 +93,24 @@ class Rules:
 
     def __post_init__(self) -> None:
         Limits(**{n: getattr(self, n) for n in schema(Limits)})  # each value, checked
-        unknown = sorted(set(self.fixed) - set(SCHEMA))
-        if unknown:
-            raise ValueError(f"fixed settings must be Train settings; unknown: {unknown}")
-        TrainConfig(**self.fixed)  # each fixed value must be a valid setting
+        if self.data == "playground":
+            made = _play_fixed(self.fixed, self.measure)
+        else:
+            made = _train_fixed(self.fixed, self.measure)
+        # each value as its settings type holds it (a list from JSON is a tuple there)
+        object.__setattr__(self, "fixed", {n: getattr(made, n) for n in self.fixed})
 
-    def apply(self, config: TrainConfig) -> TrainConfig:
-        """`config` with the fixed settings set."""
+    @property
+    def playground(self) -> bool:
+        return self.data == "playground"
+
+    @property
+    def ranked_by(self) -> Measure:
+        return MEASURE[self.measure]
+
+    def apply(self, config: Any) -> Any:
+        """`config` (a TrainConfig, or a PlaygroundConfig for a Playground challenge)
+        with the fixed settings set."""
         return config.replace(**self.fixed) if self.fixed else config
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,11 +124,22 @@ class Rules:
         return cls(**data)
 
     @classmethod
-    def from_text(cls, limits: dict[str, str], fixed: dict[str, str]) -> Rules:
-        """From a form: limit name -> typed text, Train setting -> typed text."""
+    def from_text(
+        cls,
+        limits: dict[str, str],
+        fixed: dict[str, str],
+        data: str = "mnist",
+        measure: str = "test accuracy",
+    ) -> Rules:
+        """From a form: limit name -> typed text, setting -> typed text (Train settings,
+        or Playground settings for data 'playground')."""
+        settings = PLAY_SCHEMA if data == "playground" else SCHEMA
         values = {n: parse(RULES[n], t.strip() or "0") for n, t in limits.items()}
-        fixed_values = {n: parse(SCHEMA[n], t.strip()) for n, t in fixed.items()}
-        return cls(**values, fixed=fixed_values)
+        unknown = sorted(set(fixed) - set(settings))
+        if unknown:
+            raise ValueError(f"unknown settings: {unknown}")
+        fixed_values = {n: parse(settings[n], t.strip()) for n, t in fixed.items()}
+        return cls(**values, fixed=fixed_values, data=data, measure=measure)
 
     def lines(self) -> list[str]:
         """The rules in words, one line each."""
@@ -90,8 +148,58 @@ class Rules:
             for n, r in RULES.items()
             if getattr(self, n)
         ]
-        out += [f"{SCHEMA[n].label} fixed at {format(v)}" for n, v in self.fixed.items()]
-        return out or ["no limits"]
+        labels = PLAY_SCHEMA if self.playground else SCHEMA
+        out += [
+            f"{labels[n].label} fixed at {_shown(n, v)}"
+            for n, v in self.fixed.items()
+            if not (self.playground and n in PLAY_DATA)
+        ]
+        data = [f"data: {self.data_line()}"] if self.playground else []
+        return data + out or ["no limits"]
+
+    def data_line(self) -> str:
+        """The challenge's data in words ('MNIST digits', 'Spiral, noise 10 %, ...')."""
+        if not self.playground:
+            return "MNIST digits"
+        f = self.fixed
+        return (
+            f"{PLAY_SETS[f['dataset']].label}, noise {f['noise']} %, {f['n_points']} points, "
+            f"{f['train_pct']} % for training, seed {f['seed']}"
+        )
+
+
+def _shown(name: str, value: Any) -> str:
+    if name == "dataset" and value in PLAY_SETS:
+        return PLAY_SETS[value].label
+    return format(value)
+
+
+def _train_fixed(fixed: dict[str, Any], measure: str) -> TrainConfig:
+    """An MNIST challenge's fixed settings as a TrainConfig (ValueError if one is bad)."""
+    if measure != "test accuracy":
+        raise ValueError("an MNIST challenge is ranked by test accuracy")
+    unknown = sorted(set(fixed) - set(SCHEMA))
+    if unknown:
+        raise ValueError(f"fixed settings must be Train settings; unknown: {unknown}")
+    return TrainConfig(**fixed)  # each fixed value must be a valid setting
+
+
+def _play_fixed(fixed: dict[str, Any], measure: str) -> PlaygroundConfig:
+    """A Playground challenge's fixed settings as a PlaygroundConfig (ValueError if one
+    is bad, its data is not all fixed, or it is the student's own points)."""
+    unknown = sorted(set(fixed) - set(PLAY_SCHEMA))
+    if unknown:
+        raise ValueError(f"fixed settings must be Playground settings; unknown: {unknown}")
+    missing = [n for n in PLAY_DATA if n not in fixed]
+    if missing:
+        raise ValueError(f"a Playground challenge fixes its data; missing: {missing}")
+    if fixed["dataset"] == "own":
+        raise ValueError(
+            "a Playground challenge's data must be a generated data set, not own points"
+        )
+    if measure == "test accuracy" and PLAY_SETS[fixed["dataset"]].task != "classify":
+        raise ValueError("a regression data set has no accuracy: rank it by test loss")
+    return PlaygroundConfig(**fixed)
 
 
 def n_params(sizes: tuple[int, ...]) -> int:
@@ -111,30 +219,71 @@ class Evidence:
     trained_on: TrainedOn | None  # the digits it learned from
 
 
+FROM_FILE = "only runs trained here can be submitted: a model from a file is never scored"
+
+
 def broken(rules: Rules, run: Evidence, test_kind: Kind) -> list[str]:
     """Every rule the run breaks, one line each naming the rule and the allowed value;
     `test_kind`: the data whose private test half scores it."""
+    if rules.playground:
+        return ["this is a Playground challenge: play for it on the Playground page"]
     if not run.trained_here:
-        return ["only runs trained here can be submitted: a model from a file is never scored"]
+        return [FROM_FILE]
     if unseen(run.trained_on, test_kind) is not True or run.sizes[0] != N_PIXELS:
         return ["only runs trained on this server's MNIST digits can be scored"]
-    hidden = run.sizes[1:-1]
+    return _limits(rules, run.sizes, run.epochs, run.seconds) + _fixed(rules, run.config, SCHEMA)
+
+
+@dataclass(frozen=True)
+class PlayEvidence:
+    """What the server knows of a Playground run it is asked to score."""
+
+    config: PlaygroundConfig
+    sizes: tuple[int, ...]  # features, hidden layers, outputs
+    epochs: int
+    seconds: float
+    trained_here: bool  # trained by this server's Playground, on the points its config makes
+
+
+def broken_play(rules: Rules, run: PlayEvidence) -> list[str]:
+    """Every rule a Playground run breaks, one line each (as `broken`)."""
+    if not rules.playground:
+        return ["this challenge is on MNIST digits: train for it on the Train page"]
+    if not run.trained_here:
+        return [FROM_FILE]
+    if run.config.dataset == "own":
+        return [
+            "a run on your own points is never scored: the challenge's data is " + rules.data_line()
+        ]
+    return _limits(rules, run.sizes, run.epochs, run.seconds) + _fixed(
+        rules, run.config, PLAY_SCHEMA
+    )
+
+
+def _limits(rules: Rules, sizes: tuple[int, ...], epochs: int, seconds: float) -> list[str]:
+    hidden = sizes[1:-1]
     checks = [
         ("max_hidden", max(hidden, default=0), "hidden units in a layer"),
         ("max_layers", len(hidden), "hidden layers"),
-        ("max_params", n_params(run.sizes), "parameters"),
-        ("max_epochs", run.epochs, "epochs"),
-        ("max_seconds", run.seconds, "seconds of training"),
+        ("max_params", n_params(sizes), "parameters"),
+        ("max_epochs", epochs, "epochs"),
+        ("max_seconds", seconds, "seconds of training"),
     ]
-    out = [
+    return [
         f"{format(round(value, 1))} {what}: the rule is at most {format(getattr(rules, n))}"
         for n, value, what in checks
         if getattr(rules, n) and value > getattr(rules, n)
     ]
+
+
+def _fixed(rules: Rules, config: Any, labels: dict) -> list[str]:
+    out = []
     for name, value in rules.fixed.items():
-        if getattr(run.config, name) != value:
-            got = format(getattr(run.config, name))
-            out.append(f"{SCHEMA[name].label} is {got}: the challenge fixes it at {format(value)}")
+        if getattr(config, name) != value:
+            got = _shown(name, getattr(config, name))
+            out.append(
+                f"{labels[name].label} is {got}: the challenge fixes it at {_shown(name, value)}"
+            )
     return out
 
 

@@ -296,12 +296,20 @@ class PlaygroundRun:
         self.model = new_network(config, dtype, self.classes)
         self.rng = np.random.default_rng(config.seed)
         self.epoch = 0
+        self.seconds = 0.0  # spent training (the epochs kept), for a challenge's time limit
+        self.retuned = False  # trained with other training settings before `config`'s
         self.curves = Curves()
         self._record(np.zeros(len(self.model.W)))
 
     def train(self, epochs: int, seconds: float = float("inf")) -> str:
         """Up to `epochs` epochs, stopping early after `seconds`; '' or why it stopped."""
         start = time.perf_counter()
+        try:
+            return self._train(epochs, seconds, start)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def _train(self, epochs: int, seconds: float, start: float) -> str:
         for _ in range(epochs):
             before = self.model.copy()
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
@@ -358,6 +366,8 @@ class PlaygroundRun:
         """Take new learning rate, regularisation, batch size (same structure only)."""
         if config.structure() != self.config.structure():
             raise ValueError("a new data set, features or network needs a new run")
+        trains = lambda c: (c.lr, c.l1, c.l2, c.batch_size)  # noqa: E731 - what training uses
+        self.retuned = self.retuned or (self.epoch > 0 and trains(config) != trains(self.config))
         self.config = config
 
     def grids(self, steps: int) -> list[np.ndarray]:
