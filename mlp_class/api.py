@@ -238,9 +238,13 @@ class ClassStore:
         writer.writerow(
             [
                 "challenge",
+                "data",
+                "measure",
                 "name",
                 "submitted",
                 "private_score",
+                "private_loss",
+                "private_accuracy",
                 "parameters",
                 "seconds",
                 "epochs",
@@ -248,13 +252,18 @@ class ClassStore:
                 "settings",
             ]
         )
-        for ch, e in self._all_entries(code, key):
+        for ch, rules, e in self._all_entries(code, key):
+            loss, acc = _private(rules, e)
             writer.writerow(
                 [
                     ch,
+                    rules.data_line(),
+                    rules.measure,
                     _cell(e.name),
                     time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.created)),
                     f"{e.score:.6f}",
+                    loss,
+                    acc,
                     e.params,
                     f"{e.seconds:.2f}",
                     e.epochs,
@@ -278,16 +287,19 @@ class ClassStore:
                 z.writestr(f"submission_{sid}.npz", model)
         return buf.getvalue()
 
-    def _all_entries(self, code: str, key: str) -> list[tuple[str, Entry]]:
+    def _all_entries(self, code: str, key: str) -> list[tuple[str, Rules, Entry]]:
         with self._read() as s:
             room = self._teacher(s, code, key)
             rows = s.execute(
                 _entries()
                 .join(Challenge)
                 .where(Challenge.class_id == room.id)
-                .add_columns(Challenge.title)
+                .add_columns(Challenge.title, Challenge.rules)
             ).all()
-            return [(title, _entry(row)) for *row, title in rows]
+            return [
+                (title, Rules.from_dict(json.loads(rules)), _entry(row))
+                for *row, title, rules in rows
+            ]
 
     # -- students ------------------------------------------------------------------------
     def join(self, code: str, owner: Identity, name: str, address: str = "") -> str:
@@ -481,13 +493,26 @@ class NewEntry:
     history: dict
 
 
-def ranking(entries: list[Entry]) -> list[Entry]:
-    """Best submission per student, best first; ties go to the earlier one."""
+def ranking(entries: list[Entry], lower: bool = False) -> list[Entry]:
+    """Best submission per student, best first (the highest score, or with `lower` the
+    lowest, as a loss); ties go to the earlier one."""
+    sign = 1.0 if lower else -1.0
+    order = lambda e: (sign * e.score, e.created, e.id)  # noqa: E731
     best: dict[int, Entry] = {}
-    for e in entries:
-        if e.removed is None and (e.member_id not in best or e.score > best[e.member_id].score):
+    for e in sorted(entries, key=order):
+        if e.removed is None and e.member_id not in best:
             best[e.member_id] = e
-    return sorted(best.values(), key=lambda e: (-e.score, e.created, e.id))
+    return sorted(best.values(), key=order)
+
+
+def _private(rules: Rules, e: Entry) -> tuple[str, str]:
+    """An entry's loss and accuracy on the private digits or points, as CSV cells ('':
+    not measured: an MNIST entry's loss, a regression's accuracy)."""
+    if not rules.playground:
+        return "", f"{e.score:.6f}"
+    found = e.history.get("private") or {}
+    loss, acc = found.get("loss"), found.get("accuracy")
+    return ("" if loss is None else f"{loss:.6f}"), ("" if acc is None else f"{acc:.6f}")
 
 
 def _entries():

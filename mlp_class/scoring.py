@@ -1,19 +1,25 @@
 """The server scores a submitted run itself, on the private half of the test digits
 (mlp_core.holdout), from the model it trained: never a number a page or a file says.
+A Playground run (`play_entry`) is scored on its challenge's private points
+(mlp_core.play_holdout), from its model file as saved for the board.
 The teacher can train a submission again (`retrain`): the same settings and seed on the
 same server's exact route give the same weights, bit for bit, whoever else trains."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from mlp_class.api import NewEntry
-from mlp_core.challenge import Evidence, accuracy, n_params
+from mlp_core import play_holdout
+from mlp_core.challenge import Evidence, PlayEvidence, Rules, accuracy, n_params
 from mlp_core.history import History
 from mlp_core.network import MLP
+from mlp_core.playground import Curves
+from mlp_core.playground_config import PlaygroundConfig
 from mlp_core.serialize import SavedModel, load_model, model_to_bytes
 from mlp_core.training import Backend, Split, Trainer
 
@@ -30,6 +36,52 @@ def entry(model: MLP, run: Evidence, history: History, X: np.ndarray, y: np.ndar
         config=run.config.to_dict(),
         history=history.to_dict(),
     )
+
+
+CURVE_POINTS = 200
+"""A Playground entry keeps its test loss at about this many epochs (the board's curves)."""
+
+
+def play_entry(model: MLP, run: PlayEvidence, curves: Curves, rules: Rules) -> NewEntry:
+    """A Playground run as a board entry: its model file, then the score of the model read
+    back from that file on the challenge's private points, ranked by `rules`' measure.
+    ValueError if it cannot be scored (a model that does not fit, a non-finite loss)."""
+    meta = {"playground": run.config.to_query(), "source": "class playground"}
+    saved = model_to_bytes(SavedModel(model, None, meta))
+    found = load_model(saved)
+    config = PlaygroundConfig.from_query(found.metadata["playground"])
+    scores = play_holdout.score(found.model, config)
+    score = scores.loss if rules.measure == "test loss" else scores.accuracy
+    if score is None or not math.isfinite(score):
+        raise ValueError("the model's loss on the private points is not a number")
+    return NewEntry(
+        model=saved,
+        score=float(score),
+        params=n_params(model.sizes),
+        seconds=float(run.seconds),
+        epochs=int(run.epochs),
+        config=dataclasses.asdict(run.config),
+        history={"epochs": _curve(curves), "private": dataclasses.asdict(scores)},
+    )
+
+
+def _curve(curves: Curves) -> list[dict]:
+    """The test loss (and training loss) at up to CURVE_POINTS epochs, the last included."""
+    step = max(1, -(-len(curves.epoch) // CURVE_POINTS))
+    keep = sorted({*range(0, len(curves.epoch), step), len(curves.epoch) - 1} - {-1})
+    return [
+        {
+            "epoch": int(curves.epoch[i]),
+            "train_loss": float(curves.train_loss[i]),
+            "test_loss": float(curves.test_loss[i]),
+        }
+        for i in keep
+    ]
+
+
+def play_config(entry_config: dict) -> PlaygroundConfig:
+    """A Playground entry's settings, as `play_entry` kept them."""
+    return PlaygroundConfig(**entry_config)
 
 
 @dataclass(frozen=True)
