@@ -63,8 +63,9 @@ def controls(key: str, name: str, where=None) -> None:
     )
     label, s["press"] = s["press"], None
     script = "" if label is None else _JS % (json.dumps(f".st-key-{key}"), json.dumps(name))
-    focus = f"{key}_replay" if label == REPLAY else f"{key}_play"
-    script = script.replace("LABEL", json.dumps(label or "")).replace("FOCUS", json.dumps(focus))
+    script = script.replace("LABEL", json.dumps(label or ""))
+    if script:
+        script += keep_focus_js(f"{key}_replay" if label == REPLAY else f"{key}_play")
     pressed = f"<script>/* {s['n']} */{script}</script>" if script else ""
     # two elements: the slider's stays the same from run to run (the browser keeps it, and
     # its focus), the press's changes with each press (so its script runs once per press)
@@ -149,12 +150,32 @@ _JS = """(() => {
     if (gd && gd.layout.meta === %s && button && window.Plotly) {
       clearInterval(timer);
       window.Plotly.animate(gd, ...button.args);  // the hidden menu's button, pressed
-      const ours = document.querySelector('.st-key-' + FOCUS + ' button');
-      if (ours && (!document.activeElement || document.activeElement === document.body)) {
-        ours.focus();
-      }
       return;
     }
     if (Date.now() - start > 15000) clearInterval(timer);
   }, 120);
+})();"""
+
+
+def keep_focus_js(key: str, ms: int = 3000) -> str:
+    """JavaScript that keeps the keyboard's focus on the button of `key` (a Streamlit key)
+    after a press redrew the page: at once, and at every frame for `ms`, a focus that fell
+    to the page (the button redrawn under a new label, Play to Pause) goes back to it.
+    The person's own moves win: a click, a tap or a key other than Enter and Space ends
+    the watch. (One try when the chart was ready, as before, lost the focus now and then.)"""
+    return _KEEP_FOCUS % (json.dumps(f".st-key-{key} button"), ms)
+
+
+_KEEP_FOCUS = """(() => {
+  const find = () => document.querySelector(%s), until = Date.now() + %d;
+  let moved = false;
+  const stop = (e) => { if (!e.key || !['Enter', ' '].includes(e.key)) moved = true; };
+  for (const kind of ['pointerdown', 'keydown']) document.addEventListener(kind, stop, true);
+  const keep = () => {
+    const ours = find(), now = document.activeElement;
+    if (!moved && ours && (!now || now === document.body)) ours.focus();
+    if (!moved && Date.now() < until) { requestAnimationFrame(keep); return; }
+    for (const kind of ['pointerdown', 'keydown']) document.removeEventListener(kind, stop, true);
+  };
+  keep();
 })();"""

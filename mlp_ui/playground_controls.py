@@ -16,7 +16,7 @@ import streamlit as st
 
 from mlp_core import playground as core
 from mlp_core.playground_config import FEATURES, SCHEMA, PlaygroundConfig
-from mlp_ui import classroom
+from mlp_ui import animation, classroom
 from mlp_ui import playground_points as own
 from mlp_ui import playground_state as state
 from mlp_ui.playground_table import draw, key
@@ -288,6 +288,22 @@ def _act(action: Callable[[state.Playground], Any]) -> Callable[[], None]:
     return callback
 
 
+_PRESSES, _PRESSED = "pg_play_presses", "pg_play_pressed"
+"""Session keys: Play/Pause presses so far; the press this run answers (then dropped)."""
+
+
+def _playing(on: bool) -> Callable[[state.Playground], None]:
+    """Play's (on) or Pause's action: two buttons in one place (one key whose label
+    changed lost a press now and then); the press is counted for the focus script."""
+
+    def action(pg: state.Playground) -> None:
+        pg.playing = on
+        n = st.session_state[_PRESSES] = st.session_state.get(_PRESSES, 0) + 1
+        st.session_state[_PRESSED] = n
+
+    return action
+
+
 def _step(pg: state.Playground) -> None:
     pg.playing = False
     if pg.run is not None:
@@ -310,7 +326,7 @@ def run_buttons(columns: list) -> None:
             icon=":material/pause:",
             key="pg_pause",
             type="primary",
-            on_click=_act(lambda p: setattr(p, "playing", False)),
+            on_click=_act(_playing(False)),
             width="stretch",
         )
     else:
@@ -319,9 +335,12 @@ def run_buttons(columns: list) -> None:
             icon=":material/play_arrow:",
             key="pg_play",
             type="primary",
-            on_click=_act(lambda p: setattr(p, "playing", True)),
+            on_click=_act(_playing(True)),
             width="stretch",
         )
+    if (presses := st.session_state.pop(_PRESSED, None)) is not None:
+        js = animation.keep_focus_js("pg_pause" if pg.playing else "pg_play")
+        st.html(f"<script>/* {presses} */{js}</script>", unsafe_allow_javascript=True)
     c_step.button(
         "Step",
         icon=":material/skip_next:",

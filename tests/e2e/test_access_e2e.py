@@ -258,3 +258,35 @@ def test_the_animation_frame_slider_is_ours_and_turns_by_keyboard(page, app_url,
     page.wait_for_function(
         "([el, before]) => el.innerHTML !== before", arg=[drawn.element_handle(), picture]
     )
+
+
+FOCUS_ON = """([key, label]) => {
+  const el = document.activeElement;
+  return !!el && !!el.closest('.st-key-' + key) && (el.innerText || '').includes(label);
+}"""
+
+
+@pytest.mark.parametrize("name", ["Learning rate", "Decision boundary"])
+def test_play_and_pause_by_keyboard_keep_the_focus_press_after_press(page, app_url, name):
+    """Twenty presses in a row, Enter and Space alternately, as fast as the page answers:
+    after each the focus is on the button, under its new label, by the time the label
+    shows (it was lost now and then: the press's script focused the button only once
+    the chart was ready, and only once)."""
+    path, key = {
+        "Learning rate": ("/learning_rate", "toy_lr_chart_play"),
+        "Decision boundary": ("/decision_boundary", "toy_moons_boundary_play"),
+    }[name]
+    _open(page, app_url, path)
+    _walk(page, key)
+    label = "Play"
+    for n in range(20):
+        label = "Pause" if label == "Play" else "Play"
+        page.keyboard.press("Enter" if n % 2 == 0 else "Space")
+        page.locator(f".st-key-{key} button", has_text=label).first.wait_for()
+        try:
+            page.wait_for_function(FOCUS_ON, arg=[key, label], timeout=1_000)
+        except Exception as exc:
+            focused = page.evaluate(FOCUSED)
+            raise AssertionError(f"press {n + 1}: the focus is on {focused}") from exc
+    wait_for_app(page)
+    assert page.evaluate(FOCUS_ON, [key, label]), page.evaluate(FOCUSED)

@@ -144,3 +144,27 @@ def test_nothing_is_fetched_from_outside_the_app(browser, app_url):
     finally:
         context.close()
     assert outside == []
+
+
+ON_PLAY_BUTTON = """(label) => {
+  const el = document.activeElement, key = '.st-key-pg_' + label.toLowerCase();
+  return !!el && !!el.closest(key) && (el.innerText || '').includes(label);
+}"""
+
+
+def test_play_and_pause_by_keyboard_keep_the_focus_press_after_press(page, app_url):
+    """Twenty presses, Enter and Space alternately: after each the focus is on the
+    button under its new label by the time the label shows (Play and Pause are two buttons
+    in one place; one button whose label changed lost a press now and then)."""
+    open_playground(page, app_url, "/playground?data=xor")
+    page.get_by_role("button", name="Play").focus()
+    label = "Play"
+    for n in range(20):
+        label = "Pause" if label == "Play" else "Play"
+        page.keyboard.press("Enter" if n % 2 == 0 else "Space")
+        page.get_by_role("button", name=label).wait_for()
+        try:
+            page.wait_for_function(ON_PLAY_BUTTON, arg=label, timeout=1_000)
+        except Exception as exc:
+            focused = page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
+            raise AssertionError(f"press {n + 1}: the focus is on {focused}") from exc
