@@ -8,11 +8,36 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 from mlp_class.api import Entry
+from mlp_core.challenge import MEASURE, Measure, Rules
 from mlp_ui import theme
+
+ACCURACY = MEASURE["test accuracy"]
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The per-epoch number the top five's curves show: its key in each epoch's row of an
+    entry's history, the axis title, the factor it is shown with, and its name."""
+
+    key: str
+    title: str
+    scale: float
+    what: str
+
+
+VALID = Curve("valid_acc", "Validation accuracy (%)", 100.0, "validation accuracy")
+TEST_LOSS = Curve("test_loss", "Test loss (the page's test points)", 1.0, "test loss")
+
+
+def curve_of(rules: Rules) -> Curve:
+    """A Playground entry keeps its test loss per epoch; an MNIST one its accuracies."""
+    return TEST_LOSS if rules.playground else VALID
+
 
 AXES = {
     "params": ("Parameters (weights and biases)", "log"),
@@ -26,26 +51,33 @@ def seconds(s: float) -> float:
     return float(f"{s:.2g}") if s < 10 else round(s, 1)
 
 
-def _label(e: Entry) -> str:
+def _label(e: Entry, measure: Measure) -> str:
     return (
-        f"{html.escape(e.name)}: {e.score:.2%}, {e.params:,} parameters, {seconds(e.seconds):g} s"
+        f"{html.escape(e.name)}: {measure.text(e.score)}, {e.params:,} parameters, "
+        f"{seconds(e.seconds):g} s"
     )
 
 
-def spread(entries: Sequence[Entry], best: Sequence[Entry], x: str = "params") -> go.Figure:
-    """Accuracy against parameters (or training seconds): every submission a grey dot,
-    each student's best a coloured one."""
+def y_title(measure: Measure) -> str:
+    return "Private half (%)" if measure.percent else "Private points: test loss"
+
+
+def spread(
+    entries: Sequence[Entry], best: Sequence[Entry], x: str = "params", measure: Measure = ACCURACY
+) -> go.Figure:
+    """The measure (accuracy, or a Playground challenge's loss) against parameters (or
+    training seconds): every submission a grey dot, each student's best a coloured one."""
     title, scale = AXES[x]
     best_ids = {e.id for e in best}
     rest = [e for e in entries if e.id not in best_ids and e.removed is None]
     traces = [
-        _dots(rest, x, "earlier submissions", theme.MUTED, 9),
-        _dots(list(best), x, "each student's best", theme.RUN_COLOURS[0], 14),
+        _dots(rest, x, "earlier submissions", theme.MUTED, 9, measure),
+        _dots(list(best), x, "each student's best", theme.RUN_COLOURS[0], 14, measure),
     ]
     layout = dict(
         title=dict(text="Every entry vs " + title.split(" (")[0].lower()),
         xaxis=dict(title=dict(text=title), type=scale, tickformat=",~r" if x == "params" else ""),
-        yaxis=dict(title=dict(text="Private half (%)")),
+        yaxis=dict(title=dict(text=y_title(measure))),
         height=theme.CHART_HEIGHT,
         legend=dict(orientation="h", y=-0.3, yanchor="top"),  # below the axis title
         margin=dict(t=60, l=90, r=20, b=110),
@@ -53,21 +85,24 @@ def spread(entries: Sequence[Entry], best: Sequence[Entry], x: str = "params") -
     return go.Figure(dict(data=traces, layout=layout))
 
 
-def _dots(entries: Sequence[Entry], x: str, name: str, colour: str, size: int) -> dict:
+def _dots(
+    entries: Sequence[Entry], x: str, name: str, colour: str, size: int, measure: Measure
+) -> dict:
     return dict(
         type="scatter",
         mode="markers",
         name=name,
         x=[getattr(e, x) for e in entries],
-        y=[100 * e.score for e in entries],
-        hovertext=[_label(e) for e in entries],
+        y=[(100 if measure.percent else 1) * e.score for e in entries],
+        hovertext=[_label(e, measure) for e in entries],
         hoverinfo="text",
         marker=dict(color=colour, size=size, line=dict(color="#ffffff", width=1)),
     )
 
 
-def top_curves(top: Sequence[Entry]) -> go.Figure:
-    """Validation accuracy per epoch of the top entries, one colour each."""
+def top_curves(top: Sequence[Entry], curve: Curve = VALID) -> go.Figure:
+    """Validation accuracy (or a Playground entry's test loss) per epoch of the top
+    entries, one colour each."""
     traces = []
     for k, e in enumerate(top):
         epochs = e.history.get("epochs", [])
@@ -77,14 +112,14 @@ def top_curves(top: Sequence[Entry]) -> go.Figure:
                 mode="lines+markers",
                 name=f"{k + 1}. {html.escape(e.name)}",
                 x=[row["epoch"] for row in epochs],
-                y=[100 * row["valid_acc"] for row in epochs],
+                y=[curve.scale * row[curve.key] for row in epochs],
                 line=dict(color=theme.colour(k), width=2),
             )
         )
     layout = dict(
         title=dict(text="Top five while training"),
         xaxis=dict(title=dict(text="Epoch")),
-        yaxis=dict(title=dict(text="Validation accuracy (%)")),
+        yaxis=dict(title=dict(text=curve.title)),
         height=theme.CHART_HEIGHT,
         legend=dict(orientation="h", y=-0.3, yanchor="top"),  # below the axis title
         margin=dict(t=60, l=90, r=20, b=110),

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from mlp_class.api import Entry
+from mlp_core.challenge import Rules
 from mlp_core.config import TrainConfig
+from mlp_core.playground_config import PlaygroundConfig
 from mlp_ui import class_state
 from mlp_ui.class_text import plain
 
@@ -65,37 +67,45 @@ def _two_places(key: str, value: object) -> object:
     return f"{value:.2f}" if key.startswith("accuracy") else value
 
 
-def open_menu(code: str, challenge_id: int, best: Sequence[Entry]) -> None:
-    """A menu of the ranked runs; the one picked gets a link to its settings on Train."""
+def open_menu(code: str, challenge_id: int, best: Sequence[Entry], rules: Rules) -> None:
+    """A menu of the ranked runs; the one picked gets a link to its settings on Train
+    (or on the Playground, for a Playground challenge)."""
     by_id = {e.id: e for e in best}
     rank = {e.id: k + 1 for k, e in enumerate(best)}
     if st.session_state.get(OPEN_KEY) not in by_id:
         st.session_state.pop(OPEN_KEY, None)  # that entry was removed
+    page = "Playground" if rules.playground else "Train"
     picked = st.selectbox(
-        "Open a run's settings on Train",
+        f"Open a run's settings on {page}",
         list(by_id),
         index=None,
         format_func=lambda i: (
-            f"{rank[i]}. {' '.join(by_id[i].name.split())} ({by_id[i].score:.2%})"
+            f"{rank[i]}. {' '.join(by_id[i].name.split())} ({rules.ranked_by.text(by_id[i].score)})"
         ),
         placeholder="Pick a run to learn from",
         key=OPEN_KEY,
     )
     if picked is not None:
-        _open_on_train(code, challenge_id, by_id[picked])
+        _open_on_page(code, challenge_id, by_id[picked], rules.playground)
 
 
-def _open_on_train(code: str, challenge_id: int, e: Entry) -> None:
-    """A link that opens the entry's settings on Train, in the same challenge."""
+def _open_on_page(code: str, challenge_id: int, e: Entry, playground: bool) -> None:
+    """A link that opens the entry's settings on Train (or the Playground), in the same
+    challenge."""
+    kind, page, icon = (
+        (PlaygroundConfig, "Playground", ":material/toys:")
+        if playground
+        else (TrainConfig, "Train", ":material/show_chart:")
+    )
     try:
-        query = TrainConfig.from_dict(e.config).to_query()
+        query = (kind(**e.config) if playground else kind.from_dict(e.config)).to_query()
     except (TypeError, ValueError):
         st.caption("This run's settings cannot be opened here.")
         return
     keys = {class_state.CLASS_KEY: code, class_state.CHALLENGE_KEY: str(challenge_id)}
     st.page_link(
-        "views/train.py",
-        label=f"Open the settings of {plain(e.name)}'s run on Train",
-        icon=":material/show_chart:",
+        f"views/{page.lower()}.py",
+        label=f"Open the settings of {plain(e.name)}'s run on {page}",
+        icon=icon,
         query_params={**query, **keys},
     )

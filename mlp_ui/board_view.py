@@ -20,6 +20,8 @@ import zoneinfo
 import streamlit as st
 
 from mlp_class.api import Entry, Refused, ranking
+from mlp_core.challenge import MEASURE, Measure, Rules
+from mlp_core.play_holdout import N_PRIVATE
 from mlp_store import StoreError
 from mlp_ui import board_figures, board_table, chart_text, class_state, classroom
 from mlp_ui.class_text import plain
@@ -62,12 +64,12 @@ def _clock(t: float) -> str:
     return dt.datetime.fromtimestamp(t, zone).strftime("%H:%M:%S")
 
 
-def _table(best: list[Entry]) -> list[dict]:
+def _table(best: list[Entry], measure: Measure = MEASURE["test accuracy"]) -> list[dict]:
     return [
         {
             "rank": k + 1,
             "name": e.name,
-            "accuracy (%)": round(100 * e.score, 2),
+            measure.column: measure.shown(e.score),
             "parameters": e.params,
             "seconds": board_figures.seconds(e.seconds),
             "epochs": e.epochs,
@@ -98,41 +100,43 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
     if data is None:
         st.warning("This board's challenge was not found: it may have been deleted.")
         return
-    entries = data["entries"]
-    best = ranking(entries)
+    entries, rules = data["entries"], data["rules"]
+    measure = rules.ranked_by
+    best = ranking(entries, lower=measure.lower_is_better)
     state_word = "open" if data["open"] else "closed"
     st.header(f"{plain(data['title'])} ({state_word})")
     st.caption(
-        f"Rules: {'; '.join(data['rules'].lines())}. {count(len(best), 'student')}, "
-        f"{count(len(entries), 'submission')}. Scored by the server on the **private half** "
-        "of the test digits, which no page shows a score on; every other page's test "
-        "accuracy is on the public half. A run tuned to the public half often scores "
-        "lower here: that is overfitting to the test set."
+        f"Rules: {'; '.join(rules.lines())}. {count(len(best), 'student')}, "
+        f"{count(len(entries), 'submission')}. {_scored_on(rules)}"
     )
     if not best:
+        page = "Playground" if rules.playground else "Train"
         st.info(
             "No submission yet. Each finished run that keeps the rules can be submitted "
-            "from the Train page."
+            f"from the {page} page."
         )
         return
     st.markdown(  # on the projector a heading: read from the back of the room
         ("### " if classroom.projector() else "")
         + "**Leading:** "
-        + " · ".join(f"{k + 1}. {plain(e.name)} {e.score:.2%}" for k, e in enumerate(best[:3]))
+        + " · ".join(
+            f"{k + 1}. {plain(e.name)} {measure.text(e.score)}" for k, e in enumerate(best[:3])
+        )
     )
     if classroom.projector():
-        board_table.show_ranking(_table(best))
+        board_table.show_ranking(_table(best, measure))
     else:
         st.dataframe(
-            _table(best),
+            _table(best, measure),
             hide_index=True,
             height="content",  # every student finds their row, without a scroll inside a table
             column_config={
                 "accuracy (%)": st.column_config.NumberColumn(format="%.2f"),  # 95.00, not 95
+                "test loss": st.column_config.NumberColumn(format="%.4f"),
                 "parameters": st.column_config.NumberColumn(format="localized"),
             },
         )
-    board_table.open_menu(code, challenge_id, best)  # learn from the winner
+    board_table.open_menu(code, challenge_id, best, rules)  # learn from the winner
     spread_col, curves_col = (
         (st.container(), st.container()) if classroom.projector() else st.columns(2)
     )
@@ -144,10 +148,29 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
         format_func=lambda a: board_figures.AXES[a][0],
     )
     with spread_col:
-        alt = chart_text.spread_alt(len(entries), best, board_figures.AXES[axis][0])
-        fig = board_figures.spread(entries, best, axis)
-        classroom.chart(fig, width="stretch", alt=alt, table=chart_text.spread_table(entries))
+        alt = chart_text.spread_alt(len(entries), best, board_figures.AXES[axis][0], measure)
+        fig = board_figures.spread(entries, best, axis, measure)
+        table = chart_text.spread_table(entries, measure)
+        classroom.chart(fig, width="stretch", alt=alt, table=table)
     with curves_col:
-        top = best[:TOP]
-        alt, table = chart_text.top_curves_alt(top), chart_text.top_curves_table(top)
-        classroom.chart(board_figures.top_curves(top), width="stretch", alt=alt, table=table)
+        top, curve = best[:TOP], board_figures.curve_of(rules)
+        alt, table = chart_text.top_curves_alt(top, curve), chart_text.top_curves_table(top, curve)
+        fig = board_figures.top_curves(top, curve)
+        classroom.chart(fig, width="stretch", alt=alt, table=table)
+
+
+def _scored_on(rules: Rules) -> str:
+    """Where the board's scores come from, and why (a lesson in itself)."""
+    if rules.playground:
+        return (
+            f"Scored by the server on **{N_PRIVATE:,} private points** of the challenge's "
+            "data set, drawn apart from the page's points; no page shows a score on them. "
+            "The Playground's test loss is on the page's own test points: a network tuned "
+            "to those often does worse here, which is overfitting to the test set."
+        )
+    return (
+        "Scored by the server on the **private half** of the test digits, which no page "
+        "shows a score on; every other page's test accuracy is on the public half. A run "
+        "tuned to the public half often scores lower here: that is overfitting to the "
+        "test set."
+    )

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from mlp_core.challenge import Measure
 from mlp_core.history import History
+from mlp_ui.board_figures import ACCURACY, VALID, Curve
 from mlp_ui.model_figures import ACTIVATION_NAMES, OUTPUT_UNITS
 
 WEIGHT_NAMES = ("w11", "w12", "w13", "w21", "w22", "w23", "v1", "v2", "v3")
@@ -176,56 +178,61 @@ def gallery_table(
 
 
 # -- Board -------------------------------------------------------------------------------
-def spread_alt(n_entries: int, best: Sequence, axis_title: str) -> str:
+def spread_alt(n_entries: int, best: Sequence, axis_title: str, measure: Measure = ACCURACY) -> str:
     """Every entry against parameters or seconds: the leader's numbers."""
+    what = "private-half accuracy" if measure.percent else "test loss on the private points"
     if not best:
-        return "Chart of every entry's accuracy: no entry yet."
+        return f"Chart of every entry's {what}: no entry yet."
     top = best[0]
     return (
-        f"Chart of every entry's private-half accuracy against {axis_title.lower()}: "
+        f"Chart of every entry's {what} against {axis_title.lower()}: "
         f"{_count(n_entries, 'submission')} by {_count(len(best), 'student')}; the best, "
-        f"{top.name}, {top.score:.2%} with {top.params:,} parameters in {top.seconds:.1f} s."
+        f"{top.name}, {measure.text(top.score)} with {top.params:,} parameters in "
+        f"{top.seconds:.1f} s."
     )
 
 
-def spread_table(entries: Sequence) -> pd.DataFrame:
+def spread_table(entries: Sequence, measure: Measure = ACCURACY) -> pd.DataFrame:
+    column = "private half (%)" if measure.percent else "private test loss"
     rows = [
         {
             "name": e.name,
-            "private half (%)": round(100 * e.score, 2),
+            column: measure.shown(e.score),
             "parameters": e.params,
             "seconds": round(e.seconds, 1),
         }
         for e in entries
         if e.removed is None
     ]
-    return pd.DataFrame(rows, columns=["name", "private half (%)", "parameters", "seconds"])
+    return pd.DataFrame(rows, columns=["name", column, "parameters", "seconds"])
 
 
-def top_curves_alt(top: Sequence) -> str:
-    """The top entries' validation accuracy per epoch: where each ended."""
+def top_curves_alt(top: Sequence, curve: Curve = VALID) -> str:
+    """The top entries' validation accuracy (or test loss) per epoch: where each ended."""
     ends = []
     for k, e in enumerate(top):
         epochs = e.history.get("epochs", [])
         if epochs:
             last = epochs[-1]
-            ends.append(f"{k + 1}. {e.name} {last['valid_acc']:.1%} at epoch {last['epoch']}")
+            value = f"{last[curve.key]:.1%}" if curve.scale == 100 else f"{last[curve.key]:.4f}"
+            ends.append(f"{k + 1}. {e.name} {value} at epoch {last['epoch']}")
     if not ends:
-        return "Chart of the top five's validation accuracy per epoch: no curve yet."
-    return "Chart of the top five's validation accuracy per epoch, at the end: " + "; ".join(ends)
+        return f"Chart of the top five's {curve.what} per epoch: no curve yet."
+    return f"Chart of the top five's {curve.what} per epoch, at the end: " + "; ".join(ends)
 
 
-def top_curves_table(top: Sequence) -> pd.DataFrame:
+def top_curves_table(top: Sequence, curve: Curve = VALID) -> pd.DataFrame:
+    column = curve.title.lower().split(" (the")[0]  # "validation accuracy (%)", "test loss"
     rows = [
         {
             "name": e.name,
             "epoch": r["epoch"],
-            "validation accuracy (%)": round(100 * r["valid_acc"], 2),
+            column: round(curve.scale * r[curve.key], 2 if curve.scale == 100 else 4),
         }
         for e in top
         for r in e.history.get("epochs", [])
     ]
-    return pd.DataFrame(rows, columns=["name", "epoch", "validation accuracy (%)"])
+    return pd.DataFrame(rows, columns=["name", "epoch", column])
 
 
 # -- Decision boundary -------------------------------------------------------------------

@@ -10,10 +10,10 @@ import time
 import streamlit as st
 
 from mlp_class.api import ClassStore, Refused
-from mlp_core.challenge import RULES, Rules
+from mlp_core.challenge import RULES, Measure, Rules
 from mlp_core.config import SCHEMA, TrainConfig
 from mlp_store import StoreError
-from mlp_ui import class_retrain, class_state, state
+from mlp_ui import class_play_form, class_retrain, class_state, state
 from mlp_ui.class_text import plain
 from mlp_ui.class_view import links
 
@@ -78,11 +78,21 @@ def teacher_panel(store: ClassStore) -> None:
     _exports(store, code, key)
 
 
+KINDS = {"mnist": "MNIST digits (Train page)", "playground": "Playground data (2-D points)"}
+TITLES = {
+    "mnist": "Best test accuracy, at most 50 hidden units",
+    "playground": "Make the spiral work with the fewest neurons",
+}
+
+
 def _new_challenge(store: ClassStore, code: str, key: str) -> None:
+    kind = st.radio(
+        "Data", list(KINDS), format_func=KINDS.get, horizontal=True, key="class_new_data"
+    )
     with st.form("class_challenge"):
-        title = st.text_input(
-            "Title", max_chars=80, value="Best test accuracy, at most 50 hidden units"
-        )
+        title = st.text_input("Title", max_chars=80, value=TITLES[kind], key=f"class_t_{kind}")
+        if kind == "playground":
+            data, measure = class_play_form.data_inputs()
         cols = st.columns(len(RULES))
         limits = {
             n: str(
@@ -92,17 +102,24 @@ def _new_challenge(store: ClassStore, code: str, key: str) -> None:
             )
             for (n, r), col in zip(RULES.items(), cols, strict=True)
         }
-        names = st.multiselect(
-            "Fixed settings (the values on your Train page)",
-            list(SCHEMA),
-            format_func=lambda n: SCHEMA[n].label,
-            default=["seed"],
-        )
+        if kind == "playground":
+            names = class_play_form.fixed_choice()
+        else:
+            names = st.multiselect(
+                "Fixed settings (the values on your Train page)",
+                list(SCHEMA),
+                format_func=lambda n: SCHEMA[n].label,
+                default=["seed"],
+            )
         minutes = st.number_input("Ends in minutes (0: when you close it)", 0, 10080, 0)
         auto = st.checkbox("Submit every finished run by itself")
         if st.form_submit_button("Create the challenge", type="primary", key="class_challenge_go"):
-            mine = state.train_settings() or TrainConfig()
-            rules = lambda: Rules.from_text(limits, {n: str(getattr(mine, n)) for n in names})  # noqa: E731
+            if kind == "playground":
+                fixed = {**data, **class_play_form.fixed_text(names)}
+                rules = lambda: Rules.from_text(limits, fixed, kind, measure)  # noqa: E731
+            else:
+                mine = state.train_settings() or TrainConfig()
+                rules = lambda: Rules.from_text(limits, {n: str(getattr(mine, n)) for n in names})  # noqa: E731
             ends = time.time() + 60 * minutes if minutes else None
             _act(lambda: store.add_challenge(code, key, title, rules(), ends, auto))
 
@@ -116,9 +133,12 @@ def _challenge_box(store: ClassStore, code: str, key: str, ch: dict) -> None:
         if st.button(label, key=f"class_toggle_{ch['id']}"):
             _act(lambda: store.set_open(code, key, ch["id"], not ch["open"]))
         _watch(store, code, key, ch["id"])
-        _remove(store, code, key, ch["id"])
+        _remove(store, code, key, ch["id"], ch["rules"].ranked_by)
         with st.expander("Re-train a submission here, to check it bit for bit"):
-            class_retrain.panel(store, code, key, ch["id"])
+            if ch["rules"].playground:
+                st.caption("Re-training is for MNIST challenges only, for now.")
+            else:
+                class_retrain.panel(store, code, key, ch["id"])
 
 
 @st.fragment(run_every=2.0)
@@ -144,16 +164,20 @@ def _watch(store: ClassStore, code: str, key: str, challenge_id: int) -> None:
 def _doing(m: dict, now: float) -> str:
     if m["progress"] is None or m["at"] is None or now - m["at"] > TRAINING_NOTE_SECONDS:
         return "not training"
+    if not m["of"]:  # a Playground run plays on with no end
+        return f"training: epoch {m['progress']:,.0f}"
     return f"training: epoch {m['progress']:.1f} of {m['of']}"
 
 
-def _remove(store: ClassStore, code: str, key: str, challenge_id: int) -> None:
+def _remove(store: ClassStore, code: str, key: str, challenge_id: int, measure: Measure) -> None:
     entries = [e for e in store.entries(code, challenge_id) if e.removed is None]
     if not entries:
         return
     with st.form(f"class_remove_{challenge_id}", clear_on_submit=True):
         pick = st.selectbox(
-            "Remove an entry", entries, format_func=lambda e: f"#{e.id} {e.name}: {e.score:.2%}"
+            "Remove an entry",
+            entries,
+            format_func=lambda e: f"#{e.id} {e.name}: {measure.text(e.score)}",
         )
         reason = st.text_input(
             "Reason (its owner sees it)", max_chars=200, key=f"class_reason_{challenge_id}"

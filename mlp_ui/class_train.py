@@ -41,10 +41,17 @@ def challenge_data(code: str, cid: int) -> dict | None:
         return None
 
 
-def current() -> dict | None:
-    """The challenge this session's Train page is in (None: none, or not found)."""
+def _followed() -> dict | None:
+    """The challenge this session follows, MNIST or Playground (None: none, not found)."""
     link = class_state.challenge()
     return challenge_data(*link) if link else None
+
+
+def current() -> dict | None:
+    """The MNIST challenge this session's Train page is in (None: none, not found, or a
+    Playground challenge: mlp_ui.playground_challenge has those)."""
+    found = _followed()
+    return None if found is not None and found["rules"].playground else found
 
 
 def rules() -> Rules | None:
@@ -65,10 +72,16 @@ def apply(config: TrainConfig) -> TrainConfig:
 
 def banner() -> None:
     """One line naming the challenge and its rules (nothing outside a challenge)."""
-    found = current()
+    found = _followed()
     if found is None:
         if class_state.challenge():
             st.warning("This link's challenge was not found: it may have been deleted.")
+        return
+    if found["rules"].playground:
+        st.info(
+            f"Your class challenge **{plain(found['title'])}** is played on the "
+            "Playground page: open it from the Class page's Play link."
+        )
         return
     state_word = "open" if found["open"] else "closed"
     st.info(

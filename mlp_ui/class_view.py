@@ -9,6 +9,7 @@ import streamlit as st
 
 from mlp_class.api import ClassStore, Refused, ranking
 from mlp_core.config import TrainConfig
+from mlp_core.playground_config import PlaygroundConfig
 from mlp_store import StoreError
 from mlp_ui import class_state
 from mlp_ui.class_text import plain
@@ -56,15 +57,17 @@ def _join(store: ClassStore, typed: str, name: str) -> None:
 
 
 def links(code: str, challenge: dict) -> None:
-    """Open the challenge on Train (rules applied) and its board."""
+    """Open the challenge on Train, or on the Playground (rules applied), and its board."""
     keys = {class_state.CLASS_KEY: code, class_state.CHALLENGE_KEY: str(challenge["id"])}
-    settings = challenge["rules"].apply(TrainConfig()).to_query()
+    rules = challenge["rules"]
+    page, label, icon, base = (
+        ("views/playground.py", "Play for it", ":material/toys:", PlaygroundConfig())
+        if rules.playground
+        else ("views/train.py", "Train for it", ":material/show_chart:", TrainConfig())
+    )
     train, board = st.columns(2)
     train.page_link(
-        "views/train.py",
-        label="Train for it",
-        icon=":material/show_chart:",
-        query_params={**settings, **keys},
+        page, label=label, icon=icon, query_params={**rules.apply(base).to_query(), **keys}
     )
     board.page_link(
         "views/board.py", label="Its board", icon=":material/leaderboard:", query_params=keys
@@ -81,20 +84,22 @@ def challenges_list(store: ClassStore, code: str) -> None:
             st.markdown(f"**{plain(ch['title'])}** ({'open' if ch['open'] else 'closed'})")
             st.caption("Rules: " + "; ".join(ch["rules"].lines()))
             links(code, ch)
-            _mine(store, code, ch["id"])
+            _mine(store, code, ch)
 
 
-def _mine(store: ClassStore, code: str, challenge_id: int) -> None:
-    mine = store.mine(code, challenge_id, class_state.me())
+def _mine(store: ClassStore, code: str, ch: dict) -> None:
+    mine = store.mine(code, ch["id"], class_state.me())
     if not mine:
         return
-    best = ranking(mine)
+    measure = ch["rules"].ranked_by
+    best = ranking(mine, lower=measure.lower_is_better)
     st.caption(
         f"Your entries: {len(mine)}; your best on the board: "
-        + (f"{best[0].score:.2%}" if best else "none (removed)")
+        + (measure.text(best[0].score) if best else "none (removed)")
     )
     for e in mine:
         if e.removed:
             st.warning(
-                f"Your entry of {e.score:.2%} was removed by the teacher: {plain(e.removed)}"
+                f"Your entry of {measure.text(e.score)} was removed by the teacher: "
+                + plain(e.removed)
             )

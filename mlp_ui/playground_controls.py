@@ -17,6 +17,7 @@ import streamlit as st
 from mlp_core import playground as core
 from mlp_core.playground_config import FEATURES, SCHEMA, PlaygroundConfig
 from mlp_ui import animation, classroom
+from mlp_ui import playground_challenge as challenge
 from mlp_ui import playground_points as own
 from mlp_ui import playground_state as state
 from mlp_ui.playground_table import draw, key
@@ -81,6 +82,16 @@ def _set_widgets(config: PlaygroundConfig) -> None:
     st.session_state.update(widget_values(config))
 
 
+def lock_challenge() -> None:
+    """In a class challenge, after `seed_widgets` and before any widget is drawn: its fixed
+    settings over whatever the widgets (or a hand-made message) said."""
+    rules = challenge.rules()
+    if rules is None:
+        return
+    fixed = widget_values(rules.apply(PlaygroundConfig()))
+    st.session_state.update({key(n): fixed[key(n)] for n in rules.fixed})
+
+
 def link_problems() -> None:
     """Bad values in the link this page was opened with, until the settings change."""
     problems, seeded = state.playground().link_problems
@@ -101,7 +112,7 @@ def config() -> PlaygroundConfig | None:
     pts = own.to_query(state.playground().own) if cfg.dataset == "own" else None
     if pts:
         query[POINTS_KEY] = pts
-    classroom.write_query(query)  # a link to this page reproduces these settings
+    classroom.write_query({**query, **challenge.query()})  # a link reproduces these settings
     return cfg
 
 
@@ -110,10 +121,11 @@ def config() -> PlaygroundConfig | None:
 
 def data_panel() -> None:
     """Data set, noise, split, size, seed and Regenerate; the input features."""
+    locked = challenge.locked()
     for name in ("dataset", "noise", "train_pct", "n_points"):
-        draw(name)
+        draw(name, locked=locked)
     seed_col, regen_col = st.columns([1.2, 1], vertical_alignment="bottom")
-    draw("seed", seed_col)
+    draw("seed", seed_col, locked)
     regen_col.button(
         "New",
         icon=":material/refresh:",
@@ -121,11 +133,12 @@ def data_panel() -> None:
         on_click=_regenerate,
         width="stretch",
         help="Regenerate: new points, from the next seed",
+        disabled="seed" in locked,
     )
     if st.session_state[key("dataset")] == "own":
         own_panel()
-    draw("show_test")
-    draw("features")
+    draw("show_test", locked=locked)
+    draw("features", locked=locked)
 
 
 def own_panel() -> None:
@@ -157,10 +170,11 @@ def _regenerate() -> None:
 
 def hyper_bar(columns: list) -> None:
     """Learning rate, activation, regularisation and its rate, batch size, in a row."""
+    locked = challenge.locked()
     for name, column in zip(
         ("lr", "activation", "regularizer", "reg_rate", "batch_size"), columns, strict=True
     ):
-        draw(name, column)
+        draw(name, column, locked)
 
 
 # -- hidden layers: +/- buttons -------------------------------------------------------
@@ -190,6 +204,7 @@ def layer_buttons() -> None:
     """'+'/'-' for the number of hidden layers, then one pair per layer (each pair a row,
     on a phone too)."""
     hidden = st.session_state[key("hidden")]
+    fixed = "hidden" in challenge.locked()  # a class challenge fixes the network
     bar = st.container(horizontal=True, vertical_alignment="center")  # a row on a phone too
     row = [bar, bar, bar]
     row[0].button(
@@ -197,7 +212,7 @@ def layer_buttons() -> None:
         icon=":material/add:",
         key="pg_add_layer",
         on_click=_add_layer,
-        disabled=len(hidden) >= HIDDEN.most,
+        disabled=fixed or len(hidden) >= HIDDEN.most,
         help="Add a hidden layer",
     )
     row[1].button(
@@ -205,7 +220,7 @@ def layer_buttons() -> None:
         icon=":material/remove:",
         key="pg_remove_layer",
         on_click=_remove_layer,
-        disabled=not hidden,
+        disabled=fixed or not hidden,
         help="Remove the last hidden layer",
     )
     row[2].markdown(f"**{len(hidden)} hidden layer{'' if len(hidden) == 1 else 's'}**")
@@ -220,7 +235,7 @@ def layer_buttons() -> None:
             key=f"pg_more_{l}",
             on_click=_resize,
             args=(l, 1),
-            disabled=n >= HIDDEN.high,
+            disabled=fixed or n >= HIDDEN.high,
             help=f"A neuron more in layer {l + 1}",
         )
         minus.button(
@@ -229,7 +244,7 @@ def layer_buttons() -> None:
             key=f"pg_fewer_{l}",
             on_click=_resize,
             args=(l, -1),
-            disabled=n <= HIDDEN.low,
+            disabled=fixed or n <= HIDDEN.low,
             help=f"A neuron fewer in layer {l + 1}",
         )
         cols[l + 1].caption(f"{n}" if len(hidden) > 3 else f"{n} neuron{'' if n == 1 else 's'}")

@@ -72,47 +72,61 @@ def _on_grid(steps: tuple, field: Field) -> list:
     return sorted({*inside, st.session_state[key(field.name)]})
 
 
-def _pills(where: Any, c: Control, field: Field) -> None:
+def _pills(where: Any, c: Control, field: Field, off: bool) -> None:
     where.pills(
-        c.label, field.choices, required=True, wrap=True, key=key(c.name), format_func=c.labels
+        c.label,
+        field.choices,
+        required=True,
+        wrap=True,
+        key=key(c.name),
+        disabled=off,
+        format_func=c.labels,
     )
 
 
-def _multi(where: Any, c: Control, field: Field) -> None:
+def _multi(where: Any, c: Control, field: Field, off: bool) -> None:
     where.pills(
         c.label,
         field.choices,
         selection_mode="multi",
         wrap=True,
         key=key(c.name),
+        disabled=off,
         format_func=c.labels,
         help=c.help,
     )
 
 
-def _slider(where: Any, c: Control, field: Field) -> None:
-    where.slider(c.label, field.low, field.high, key=key(c.name), help=c.help)
+def _slider(where: Any, c: Control, field: Field, off: bool) -> None:
+    where.slider(c.label, field.low, field.high, key=key(c.name), disabled=off, help=c.help)
 
 
-def _number(where: Any, c: Control, field: Field) -> None:
-    where.number_input(c.label, field.low, field.high, key=key(c.name), help=c.help)
+def _number(where: Any, c: Control, field: Field, off: bool) -> None:
+    where.number_input(c.label, field.low, field.high, key=key(c.name), disabled=off, help=c.help)
 
 
-def _toggle(where: Any, c: Control, field: Field) -> None:
-    where.toggle(c.label, key=key(c.name), help=c.help)
+def _toggle(where: Any, c: Control, field: Field, off: bool) -> None:
+    where.toggle(c.label, key=key(c.name), disabled=off, help=c.help)
 
 
-def _select(where: Any, c: Control, field: Field) -> None:
-    where.selectbox(c.label, field.choices, key=key(c.name), format_func=c.labels, help=c.help)
-
-
-def _steps(where: Any, c: Control, field: Field) -> None:
-    where.select_slider(
-        c.label, _on_grid(c.steps, field), key=key(c.name), format_func=c.labels, help=c.help
+def _select(where: Any, c: Control, field: Field, off: bool) -> None:
+    where.selectbox(
+        c.label, field.choices, key=key(c.name), disabled=off, format_func=c.labels, help=c.help
     )
 
 
-_DRAW: dict[str, Callable[[Any, Control, Field], None]] = {
+def _steps(where: Any, c: Control, field: Field, off: bool) -> None:
+    where.select_slider(
+        c.label,
+        _on_grid(c.steps, field),
+        key=key(c.name),
+        disabled=off,
+        format_func=c.labels,
+        help=c.help,
+    )
+
+
+_DRAW: dict[str, Callable[[Any, Control, Field, bool], None]] = {
     "pills": _pills,
     "multi": _multi,
     "slider": _slider,
@@ -123,6 +137,7 @@ _DRAW: dict[str, Callable[[Any, Control, Field], None]] = {
 }
 
 
-def draw(name: str, where: Any = st) -> None:
-    """The widget of one setting, in `where` (st, a column or a container)."""
-    _DRAW[CONTROLS[name].kind](where, CONTROLS[name], SCHEMA[name])
+def draw(name: str, where: Any = st, locked: frozenset[str] = frozenset()) -> None:
+    """The widget of one setting, in `where` (st, a column or a container); disabled when
+    `name` is in `locked` (a class challenge fixes it)."""
+    _DRAW[CONTROLS[name].kind](where, CONTROLS[name], SCHEMA[name], name in locked)

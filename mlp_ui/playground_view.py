@@ -17,6 +17,7 @@ import streamlit as st
 
 from mlp_core import playground as core
 from mlp_ui import classroom
+from mlp_ui import playground_challenge as challenge
 from mlp_ui import playground_component as component
 from mlp_ui import playground_points as own
 from mlp_ui import playground_share as share
@@ -57,7 +58,10 @@ def _frame() -> None:
                 epochs = max(min(epochs, limit - run.epoch), 0)
             pg.message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
             stop = pg.message or _stop_reason(run)
+            challenge.progress(run)  # in a class challenge only: the teacher's view
             if stop:  # diverged or done: stop, and rerun the page to show Play again
+                if not pg.message:  # stopped by its stop condition (a challenge may submit it)
+                    pg.stopped_at = (id(run), run.epoch)
                 pg.playing, pg.message = False, stop
                 st.rerun(scope="app")
         data = _payload(pg, run)
@@ -162,7 +166,12 @@ def unit_picker() -> None:
 
 
 def stop_inputs(columns) -> None:
-    """The stop condition: a test loss to stop at, or a number of epochs (0: none)."""
+    """The stop condition: a test loss to stop at, or a number of epochs (0: none); in a
+    challenge with an epoch limit, that limit, locked."""
+    rules = challenge.rules()
+    limit = rules.max_epochs if rules else 0
+    if limit:
+        st.session_state[STOP_EPOCHS_KEY] = limit
     columns[0].number_input(
         "Stop at test loss (0: never)",
         min_value=0.0,
@@ -177,6 +186,8 @@ def stop_inputs(columns) -> None:
         max_value=1_000_000,
         step=100,
         key=STOP_EPOCHS_KEY,
+        disabled=bool(limit),
+        help=f"The challenge's limit: at most {limit:,} epochs" if limit else None,
     )
 
 

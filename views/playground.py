@@ -9,13 +9,16 @@ mlp_core.playground.
 import streamlit as st
 
 from mlp_ui import classroom
+from mlp_ui import playground_challenge as challenge
 from mlp_ui import playground_controls as pc
 from mlp_ui import playground_try as pt
 from mlp_ui import playground_view as pv
 
 st.title("Playground")
+challenge.banner()  # a class challenge's name and rules, when opened from its link
 classroom.try_this("playground", pt.EXPERIMENTS)
 pc.seed_widgets()
+pc.lock_challenge()  # its fixed settings, whatever the widgets said
 notes = st.container()
 big = classroom.projector()  # projected: the pictures get the whole width
 config = pc.config()
@@ -25,6 +28,7 @@ with notes:
     pc.link_problems()
 row = st.container(horizontal=True, key="pg_buttons")  # a row, even on a phone
 pc.run_buttons([row] * 4)
+challenge.submit_panel()  # in a class challenge only
 
 main, side = (st.container(), None) if big else st.columns([3.3, 1.2], gap="medium")
 with main:
