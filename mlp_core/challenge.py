@@ -56,7 +56,7 @@ class Measure:
 
 MEASURE = {
     "test accuracy": Measure("test accuracy", "accuracy (%)", False, True),
-    "test loss": Measure("test loss", "test loss", True, False),
+    "test loss": Measure("test loss", "test loss (lower is better)", True, False),
 }
 
 

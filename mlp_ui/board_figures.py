@@ -22,16 +22,24 @@ ACCURACY = MEASURE["test accuracy"]
 @dataclass(frozen=True)
 class Curve:
     """The per-epoch number the top five's curves show: its key in each epoch's row of an
-    entry's history, the axis title, the factor it is shown with, and its name."""
+    entry's history, the axis title, the factor it is shown with, its name, and where
+    it was measured (for the chart's title)."""
 
     key: str
     title: str
     scale: float
     what: str
+    where: str = ""
 
 
 VALID = Curve("valid_acc", "Validation accuracy (%)", 100.0, "validation accuracy")
-TEST_LOSS = Curve("test_loss", "Test loss (the page's test points)", 1.0, "test loss")
+TEST_LOSS = Curve(
+    "test_loss",
+    "Test loss",
+    1.0,
+    "test loss on the page's test points",
+    ", on the page's test points",
+)
 
 
 def curve_of(rules: Rules) -> Curve:
@@ -59,7 +67,7 @@ def _label(e: Entry, measure: Measure) -> str:
 
 
 def y_title(measure: Measure) -> str:
-    return "Private half (%)" if measure.percent else "Private points: test loss"
+    return "Private half (%)" if measure.percent else "Private test loss"
 
 
 def spread(
@@ -117,7 +125,7 @@ def top_curves(top: Sequence[Entry], curve: Curve = VALID) -> go.Figure:
             )
         )
     layout = dict(
-        title=dict(text="Top five while training"),
+        title=dict(text="Top five while training" + curve.where),
         xaxis=dict(title=dict(text="Epoch")),
         yaxis=dict(title=dict(text=curve.title)),
         height=theme.CHART_HEIGHT,

@@ -132,7 +132,7 @@ def _board(code: str, challenge_id: int, data: dict | None) -> None:
             height="content",  # every student finds their row, without a scroll inside a table
             column_config={
                 "accuracy (%)": st.column_config.NumberColumn(format="%.2f"),  # 95.00, not 95
-                "test loss": st.column_config.NumberColumn(format="%.4f"),
+                MEASURE["test loss"].column: st.column_config.NumberColumn(format="%.4f"),
                 "parameters": st.column_config.NumberColumn(format="localized"),
             },
         )

@@ -222,7 +222,7 @@ def top_curves_alt(top: Sequence, curve: Curve = VALID) -> str:
 
 
 def top_curves_table(top: Sequence, curve: Curve = VALID) -> pd.DataFrame:
-    column = curve.title.lower().split(" (the")[0]  # "validation accuracy (%)", "test loss"
+    column = curve.title.lower()  # "validation accuracy (%)", "test loss"
     rows = [
         {
             "name": e.name,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 
 import streamlit as st
 
@@ -26,7 +27,7 @@ from mlp_ui import class_state, class_train
 from mlp_ui import playground_state as state
 from mlp_ui.class_text import plain
 
-_SENT = "mlp_play_sent"  # (run, epoch) -> the line said when it was submitted (or refused)
+_SENT = "mlp_play_sent"  # run -> {epoch: the line said when it was submitted (or refused)}
 _PROGRESS_AT = "mlp_play_progress_at"
 
 
@@ -122,9 +123,10 @@ def submit_panel() -> None:
     pg = state.playground()
     if found is None or pg.run is None:
         return
-    sent = st.session_state.setdefault(_SENT, {})
-    now = (id(pg.run), pg.run.epoch)
-    if found["auto_submit"] and pg.stopped_at == now and now not in sent:
+    # by the run itself (an id could come back for a later run): gone with the run
+    sent = st.session_state.setdefault(_SENT, weakref.WeakKeyDictionary()).setdefault(pg.run, {})
+    now, stopped = pg.run.epoch, pg.stopped_at
+    if found["auto_submit"] and stopped == (pg.run, now) and now not in sent:
         sent[now] = submit(pg)  # it stopped by itself at the challenge's epochs
     if st.button(
         "Submit to the board",

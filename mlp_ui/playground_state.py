@@ -29,7 +29,7 @@ class Playground:
     run: PlaygroundRun | None = None
     playing: bool = False
     message: str = ""  # why it stopped (divergence), shown until the next action
-    stopped_at: tuple[int, int] | None = None  # (run, epoch) where a stop condition stopped it
+    stopped_at: tuple[PlaygroundRun, int] | None = None  # where a stop condition stopped it
     snapshots: list[Snapshot] = field(default_factory=list)
     selected: tuple[int, int] | None = None  # (column, unit) shown large
     clicked: tuple | None = None  # the last click on the network figure, applied once

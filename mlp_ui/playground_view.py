@@ -61,7 +61,7 @@ def _frame() -> None:
             challenge.progress(run)  # in a class challenge only: the teacher's view
             if stop:  # diverged or done: stop, and rerun the page to show Play again
                 if not pg.message:  # stopped by its stop condition (a challenge may submit it)
-                    pg.stopped_at = (id(run), run.epoch)
+                    pg.stopped_at = (run, run.epoch)
                 pg.playing, pg.message = False, stop
                 st.rerun(scope="app")
         data = _payload(pg, run)

@@ -121,7 +121,7 @@ def test_a_playground_challenge_from_the_form_to_the_board():
     board = _page("views/board.py", {"class": code, "challenge": str(ch["id"])})
     table = board.dataframe[0].value
     assert list(table["name"]) == sorted(scores, key=scores.get)  # the lowest loss first
-    assert "test loss" in table.columns and "accuracy (%)" not in table.columns
+    assert "test loss (lower is better)" in table.columns and "accuracy (%)" not in table.columns
     assert "1,000 private points" in _texts(board.caption)
     menu = board.selectbox(key="board_open")
     _ok(menu.set_value(_first_id(code, ch["id"], table)).run())
@@ -167,7 +167,7 @@ def test_a_retuned_run_is_refused_and_a_stopped_one_submits_itself():
     _ok(at.button(key="pg_reset").click().run())
     pg = at.session_state[playground_state.KEY]
     pg.run.train(3)  # as Play does, up to the challenge's epochs, where it stops
-    pg.stopped_at = (id(pg.run), pg.run.epoch)
+    pg.stopped_at = (pg.run, pg.run.epoch)
     _ok(at.run())
     assert "Submitted" in _texts(at.success)
     (entry,) = ClassStore(open_store()).entries(code, ch["id"])

@@ -164,3 +164,25 @@ def test_board_sentences_name_the_leader_and_skip_removed_entries():
     assert "1. Bob 91.0% at epoch 2; 2. Ada 90.0% at epoch 2" in ct.top_curves_alt(best)
     assert len(ct.top_curves_table(best)) == 4
     assert "no entry yet" in ct.spread_alt(0, [], "Training time (s)")
+
+
+def test_a_playground_board_speaks_of_test_loss_on_private_points():
+    from mlp_class.api import Entry
+    from mlp_core.challenge import MEASURE
+    from mlp_ui import board_figures
+    from mlp_ui import chart_text as ct
+
+    rows = [{"epoch": 0, "train_loss": 0.7, "test_loss": 0.69}, {"epoch": 5, "test_loss": 0.5}]
+    best = [Entry(1, 1, "Ada", 0.4812, 25, 0.1, 5, 0.0, {}, {"epochs": rows}, None)]
+    loss = MEASURE["test loss"]
+    alt = ct.spread_alt(1, best, "Parameters (weights and biases)", loss)
+    assert "test loss on the private points" in alt and "Ada, loss 0.4812" in alt
+    assert list(ct.spread_table(best, loss).columns)[1] == "private test loss"
+    curve = board_figures.TEST_LOSS
+    assert "1. Ada 0.5000 at epoch 5" in ct.top_curves_alt(best, curve)
+    assert list(ct.top_curves_table(best, curve)["test loss"]) == [0.69, 0.5]
+    fig = board_figures.top_curves(best, curve)
+    assert fig.layout.yaxis.title.text == "Test loss" and list(fig.data[0].y) == [0.69, 0.5]
+    spread = board_figures.spread(best, best, "params", loss)
+    assert spread.layout.yaxis.title.text == "Private test loss"
+    assert list(spread.data[1].y) == [0.4812]

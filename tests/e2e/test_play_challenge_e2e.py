@@ -1,0 +1,140 @@
+"""A Playground challenge in Debian's Chromium against `streamlit run`: a teacher makes
+one (the spiral, at most 4 neurons a layer, 30 epochs, ranked by test loss) in projector
+mode; two students (separate browser contexts, so separate identities) join, open its
+Play link (the data locked), play and submit; the board, open on a third context, ranks
+them by itself, the lowest test loss first; a run with a neuron too many is refused with
+the rule. Screenshots of the teacher's form and the board in projector mode go to
+artifacts/."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.e2e.class_pages import PROJECTOR, board_address, by_key, new_page
+from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.playground_page import PLANE, epoch
+from tests.waiting import wait_until
+
+
+def _create(pg, app_url: str) -> tuple[str, str]:
+    """A class and its Playground challenge, through the teacher's form: the class code
+    and the board's link."""
+    pg.goto(f"{app_url}/class?projector=1")
+    wait_for_app(pg)
+    pg.get_by_role("tab", name="Teach a class").click()
+    by_key(pg, "class_title").fill("Period 5")
+    by_key(pg, "class_create_go", "button").click()
+    heading = pg.get_by_text(re.compile(r"class code [2-9A-Z]{4}-[2-9A-Z]{4}"))
+    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}", heading.inner_text()).group(0)
+    pg.locator(".st-key-class_new_data").get_by_text("Playground data").click()
+    by_key(pg, "class_play_seed", "spinbutton").wait_for()
+    wait_for_app(pg)
+    for name, value in (("max_hidden", "4"), ("max_epochs", "30")):
+        field = by_key(pg, f"class_rule_{name}", "spinbutton")
+        field.fill(value)
+        field.press("Tab")
+    pg.mouse.move(1, 1)
+    screenshot(pg, "play_challenge_teacher_form_projector")
+    by_key(pg, "class_challenge_go", "button").click()
+    board = pg.get_by_role("link", name=re.compile("Its board")).first
+    board.wait_for()
+    return code, board.get_attribute("href")
+
+
+def _join_and_open(browser, app_url: str, code: str, name: str):
+    """Join as `name` and open the challenge's Play link: (context, page)."""
+    context, pg = new_page(browser)
+    pg.goto(f"{app_url}/class")
+    wait_for_app(pg)
+    by_key(pg, "class_code").fill(code)
+    by_key(pg, "class_name").fill(name)
+    by_key(pg, "class_join_go", "button").click()
+    link = pg.get_by_role("link", name=re.compile("Play for it")).first
+    href = link.get_attribute("href")
+    assert f"class={code}" in href and "data=spiral" in href, href
+    pg.goto(f"{app_url}/playground?{href.split('?', 1)[1]}")
+    wait_for_app(pg)
+    pg.get_by_text(re.compile(r"Class challenge \(open\)")).wait_for()
+    pg.locator(PLANE).first.wait_for()
+    return context, pg
+
+
+def _press(pg, key: str) -> None:
+    wait_for_app(pg)
+    pg.locator(f".st-key-{key}").get_by_role("button").first.click()
+    wait_for_app(pg)
+
+
+def _submit(pg, expected: str = "Submitted") -> str:
+    """Press Submit; the page's line once it starts with `expected` (a line of the run
+    before may still be on the page for a moment), else the line it says."""
+    _press(pg, "pg_class_submit")
+    said = pg.get_by_text(re.compile("^(Submitted|Refused)")).first
+    with contextlib.suppress(PlaywrightTimeout):  # the assertion names the line said instead
+        pg.get_by_text(re.compile("^" + expected)).first.wait_for(timeout=15_000)
+    return said.inner_text()
+
+
+def _ranking(board) -> list[tuple[str, float]]:
+    """(name, test loss) of each row of the projector's ranking table."""
+    rows = board.locator("table.mlp-board-ranking tbody tr")
+    return [
+        (cells[1], float(cells[2]))
+        for cells in (r.locator("td").all_inner_texts() for r in rows.all())
+    ]
+
+
+def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, browser):
+    teacher_ctx, teacher = new_page(browser, PROJECTOR)
+    code, board_href = _create(teacher, app_url)
+    board_ctx, board = new_page(browser, PROJECTOR)
+    board.goto(board_address(app_url, board_href))
+    wait_for_app(board)
+    board.get_by_text("No submission yet").wait_for()
+    assert board.get_by_text(re.compile("1,000 private points")).count()
+
+    # Ada plays: the challenge's 30 epochs stop her run, locked in the stop field
+    ada_ctx, ada = _join_and_open(browser, app_url, code, "Ada")
+    assert ada.locator(".st-key-pg_seed input").is_disabled()  # the data is locked
+    assert ada.locator(".st-key-pg_stop_epochs input").input_value() == "30"
+    _press(ada, "pg_play")
+    ada.get_by_text(re.compile("Stopped after 30 epochs")).wait_for(timeout=120_000)
+    assert epoch(ada) == 30
+    said = _submit(ada)
+    assert said.startswith("Submitted") and "private points" in said, said
+    board.locator("table.mlp-board-ranking").get_by_text("Ada").wait_for(timeout=15_000)
+
+    # Bob steps twice and submits; the board, untouched, shows him by itself
+    bob_ctx, bob = _join_and_open(browser, app_url, code, "Bob")
+    for _ in range(2):
+        _press(bob, "pg_step")
+    wait_until(lambda: epoch(bob) == 2, 30, "Bob's run at epoch 2")
+    said = _submit(bob)
+    assert said.startswith("Submitted"), said
+    submitted = time.monotonic()
+    board.locator("table.mlp-board-ranking").get_by_text("Bob").wait_for(timeout=15_000)
+    print(f"Bob on the board {time.monotonic() - submitted:.1f} s after 'Submitted'")
+    ranked = _ranking(board)
+    assert sorted(n for n, _ in ranked) == ["Ada", "Bob"]
+    assert [loss for _, loss in ranked] == sorted(loss for _, loss in ranked)  # lowest first
+    board.mouse.move(1, 1)
+    screenshot(board, "play_challenge_board_projector")
+    board.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
+    screenshot(board, "play_challenge_board_charts_projector")
+
+    # a neuron more than the rule allows: refused, naming the rule
+    _press(bob, "pg_more_0")
+    bob.get_by_text("5 neurons").wait_for()  # a new network: 5 and 2
+    _press(bob, "pg_step")
+    wait_until(lambda: epoch(bob) == 1, 30, "Bob's new run at epoch 1")
+    said = _submit(bob, "Refused")
+    assert "Refused: 5 hidden units in a layer: the rule is at most 4" in said, said
+    teacher.get_by_text(re.compile(r"2 joined; 0 not submitted yet")).first.wait_for()
+    teacher.mouse.move(1, 1)
+    screenshot(teacher, "play_challenge_teacher_projector")
+    for context in (ada_ctx, bob_ctx, board_ctx, teacher_ctx):
+        context.close()
