@@ -18,7 +18,7 @@ from mlp_core import play_holdout
 from mlp_core.challenge import Evidence, PlayEvidence, Rules, accuracy, n_params
 from mlp_core.history import History
 from mlp_core.network import MLP
-from mlp_core.playground import Curves
+from mlp_core.playground import Curves, PlaygroundRun, make_points
 from mlp_core.playground_config import PlaygroundConfig
 from mlp_core.serialize import SavedModel, load_model, model_to_bytes
 from mlp_core.training import Backend, Split, Trainer
@@ -109,16 +109,42 @@ def retrain(
         trained_by = trainer.backend_used
     finally:
         backend.close()
-    new, old = trainer.model.parameters(), found.model.parameters()
+    score = lambda: accuracy(trainer.model.predict(X), y)  # noqa: E731
+    return _compared(trainer.model, found.model, score, trained_by)
+
+
+def play_retrain(saved: bytes, epochs: int, rules: Rules) -> Retrained:
+    """Play a Playground entry's settings (its seed included) again for `epochs` epochs on
+    the points they make, with the Playground's own NumPy step, and compare the weights
+    with the saved ones; the score is the challenge's measure on its private points."""
+    found = load_model(saved)
+    config = PlaygroundConfig.from_query(found.metadata["playground"])
+    run = PlaygroundRun(
+        config, make_points(config.dataset, config.n_points, config.noise, config.seed)
+    )
+    stopped = run.train(int(epochs))
+    if stopped:
+        raise ValueError(f"after {run.epoch} epochs: {stopped}")
+
+    def score() -> float:
+        found_scores = play_holdout.score(run.model, config)
+        value = found_scores.loss if rules.measure == "test loss" else found_scores.accuracy
+        return float("nan") if value is None else value
+
+    return _compared(run.model, found.model, score, "the Playground's NumPy step, in one thread")
+
+
+def _compared(new_model: MLP, old_model: MLP, score, trained_by: str) -> Retrained:
+    """A model trained again against the saved one, parameter by parameter."""
+    new, old = new_model.parameters(), old_model.parameters()
     if [p.shape for p in new] != [p.shape for p in old]:
-        return Retrained(False, 0, n_params(found.model.sizes), math.inf, 0.0, trained_by)
+        return Retrained(False, 0, n_params(old_model.sizes), math.inf, 0.0, trained_by)
     equal = sum(int(np.sum(_same_bits(a, b))) for a, b in zip(new, old, strict=True))
     largest = max(
         float(np.max(np.abs(a.astype(np.float64) - b))) for a, b in zip(new, old, strict=True)
     )
     total = sum(p.size for p in old)
-    score = accuracy(trainer.model.predict(X), y)
-    return Retrained(equal == total, equal, total, largest, score, trained_by)
+    return Retrained(equal == total, equal, total, largest, score(), trained_by)
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:

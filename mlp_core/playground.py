@@ -298,6 +298,7 @@ class PlaygroundRun:
         self.epoch = 0
         self.seconds = 0.0  # spent training (the epochs kept), for a challenge's time limit
         self.retuned = False  # trained with other training settings before `config`'s
+        self.undone = 0  # epochs undone (their shuffles drawn all the same)
         self.curves = Curves()
         self._record(np.zeros(len(self.model.W)))
 
@@ -317,6 +318,7 @@ class PlaygroundRun:
                 losses = self.losses()
             if not (self.model.is_finite() and np.isfinite(losses).all()):
                 self.model = before
+                self.undone += 1
                 return (
                     f"Epoch {self.epoch + 1} made the weights or the loss infinite, so it "
                     f"was undone: lower the learning rate (now {self.config.lr:g})."

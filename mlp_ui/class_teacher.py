@@ -135,10 +135,7 @@ def _challenge_box(store: ClassStore, code: str, key: str, ch: dict) -> None:
         _watch(store, code, key, ch["id"])
         _remove(store, code, key, ch["id"], ch["rules"].ranked_by)
         with st.expander("Re-train a submission here, to check it bit for bit"):
-            if ch["rules"].playground:
-                st.caption("Re-training is for MNIST challenges only, for now.")
-            else:
-                class_retrain.panel(store, code, key, ch["id"])
+            class_retrain.panel(store, code, key, ch["id"], ch["rules"])
 
 
 @st.fragment(run_every=2.0)

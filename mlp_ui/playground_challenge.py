@@ -88,6 +88,11 @@ def _problems(pg: state.Playground, r: Rules) -> list[str]:
             "the teacher could not train it again the same way: press Reset and play it "
             "with one setting"
         )
+    if run.undone:
+        out.append(
+            "an epoch of it went infinite and was undone, so the teacher could not train it "
+            "again the same way: press Reset and play it with a lower learning rate"
+        )
     return out
 
 

@@ -17,6 +17,7 @@ from mlp_core.playground_config import PlaygroundConfig
 from mlp_core.serialize import load_model
 from mlp_store import open_store
 from mlp_ui import board_view, class_state, class_train, playground_state
+from tests.waiting import wait_until
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -181,3 +182,18 @@ def test_the_train_page_sends_a_playground_challenge_to_the_playground():
     at = _page("views/train.py", {"class": code, "challenge": str(ch["id"])})
     assert "is played on the Playground page" in _texts(at.info)
     assert not at.number_input(key="train_seed").disabled  # nothing of it locked on Train
+
+
+def test_the_teacher_retrains_a_playground_entry_bit_for_bit():
+    teacher, code, ch = _teacher({})
+    student = _play(_student(code, "Ada"), 4)
+    assert _submit(student).startswith("Submitted")
+    (entry,) = ClassStore(open_store()).entries(code, ch["id"])
+    _ok(teacher.run())
+    _ok(teacher.button(key=f"class_retrain_{entry.id}").click().run())
+    wait_until(lambda: _texts(_ok(teacher.run()).success) or _texts(teacher.error), 60)
+    said = _texts(teacher.success)
+    assert f"#{entry.id}: the same weights, bit for bit" in said, _texts(teacher.error)
+    loss = f"loss {entry.score:.4f}"
+    assert f"private points: {loss} re-trained, {loss} on the board" in said
+    assert "the Playground's NumPy step" in _texts(teacher.caption)

@@ -100,3 +100,26 @@ def test_a_playground_entry_keeps_the_settings_that_open_it_again(classes, store
     entry = scoring.play_entry(run.model, evidence, run.curves, rules)
     assert scoring.play_config(entry.config) == run.config
     assert np.isfinite(entry.score) and entry.params == (2 + 1) * 3 + (3 + 1) * 2 + 3
+
+
+def test_a_playground_entry_played_again_gives_its_weights_bit_for_bit():
+    """Played in slices of any size (Play's frames, Step), as the page does: played again
+    in one go, the same weights to the bit; a run retuned halfway is not."""
+    rules = Rules(data="playground", measure="test accuracy", fixed=DATA)
+    run, _ = _played(0, hidden=(4, 3))
+    for epochs in (3, 1, 7, 1):
+        run.train(epochs)
+    entry = scoring.play_entry(run.model, _evidence(run), run.curves, rules)
+    again = scoring.play_retrain(entry.model, entry.epochs, rules)
+    assert again.same and again.equal == again.total == entry.params and again.largest == 0.0
+    assert again.score == entry.score
+
+    run.retune(run.config.replace(lr=0.3))
+    run.train(2)
+    changed = scoring.play_entry(run.model, _evidence(run), run.curves, rules)
+    other = scoring.play_retrain(changed.model, changed.epochs, rules)
+    assert not other.same and other.equal < other.total and other.largest > 0
+
+
+def _evidence(run: PlaygroundRun) -> PlayEvidence:
+    return PlayEvidence(run.config, run.model.sizes, run.epoch, run.seconds, True)
