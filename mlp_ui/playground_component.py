@@ -17,7 +17,10 @@ bundle travelled with every frame: three quarters of a frame's bytes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,19 @@ def loader(url: str) -> str:
 _component = st.components.v2.component(
     "mlp_lab_playground", html="", js=loader(bundle_url()), isolate_styles=True
 )
+
+
+_tags: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_tag_lock = threading.Lock()
+_next_tag = itertools.count(1)
+
+
+def run_tag(run: core.PlaygroundRun) -> int:
+    """A number naming `run` (a frame of another run is never drawn over this one's)."""
+    with _tag_lock:
+        if run not in _tags:
+            _tags[run] = next(_next_tag) % 2**24  # exact in a float32
+        return _tags[run]
 
 
 def _picks(length: int, n: int = CURVE_POINTS) -> list[int] | None:
@@ -121,9 +137,13 @@ def payload(
     edit: bool = False,
     empty: tuple[str, dict[str, list]] = ("", {"train": [], "test": []}),
     note: str = "",
+    live: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the component draws. Without a run (own data with too few points) the plane
-    `empty` = (id, points) is drawn alone, with `note` in place of the network."""
+    `empty` = (id, points) is drawn alone, with `note` in place of the network. `live`
+    (mlp_ui.playground_live.channel): where and with which ticket the component opens
+    the live channel that brings the frames while it plays (None: the page's fragment
+    timer brings them)."""
     if run is None:
         ident, pts = empty
         return {
@@ -144,6 +164,8 @@ def payload(
             "touch": touch,
             "edit": edit,
             "note": note,
+            "run_tag": 0,
+            "live": live,
         }
     model = run.model
     confusion = run.confusion()
@@ -173,18 +195,23 @@ def payload(
         "touch": touch,
         "edit": edit,
         "note": note,
+        "run_tag": run_tag(run),
+        "live": live,
     }
 
 
 def show(data: dict[str, Any], key: str = "pg_live") -> Any:
     """Mount (or update) the component; its result carries the events of this run:
-    `unit` [column, unit] clicked, `point` {op: add/undo/clear, ...}, `need` a data id."""
+    `unit` [column, unit] clicked, `point` {op: add/undo/clear, ...}, `need` a data id,
+    `stopped` (a live frame said playing stopped), `live` (why the live channel failed)."""
     return _component(
         key=key,
         data=data,
         on_unit_change=_noop,
         on_point_change=_noop,
         on_need_change=_noop,
+        on_stopped_change=_noop,
+        on_live_change=_noop,
     )
 
 

@@ -1,12 +1,16 @@
-"""The Playground page's live part: one fragment that reruns on its own while it plays.
+"""The Playground page's live part: one fragment, and the frames that keep it moving.
 
-`_frame` reruns every FRAME_SECONDS (only it, not the page): it trains with mlp_core's
-NumPy step for the time this session has earned (mlp_ui.playground_share: the server's
-training time is shared evenly by the sessions playing, whatever their frame rates) and
-hands the new weights, the losses and the epoch to the browser component
-(mlp_ui.playground_component), which computes and draws every picture itself. The
-server's frame is: train a slice, send a few hundred numbers. The points travel once per
-data set. Paused, the fragment draws once per page run.
+Served by serve.py, the live channel (mlp_ui.playground_live) brings the frames: the
+fragment hands the component a ticket and the component opens a WebSocket on which the
+server trains a slice with mlp_core's NumPy step and sends the weights, over and over,
+while the session plays. Run with plain `streamlit run app.py` (or in AppTest), or
+where the browser cannot open the socket, `_frame` reruns every FRAME_SECONDS instead
+(only it, not the page) and does the same through Streamlit: trains for the time this
+session has earned (mlp_ui.playground_share: the server's training time is shared
+evenly by the sessions playing, whatever their frame rates) and hands the new weights,
+the losses and the epoch to the component (mlp_ui.playground_component), which
+computes and draws every picture itself. The points travel once per data set. Paused,
+the fragment draws once per page run.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from functools import partial
 import streamlit as st
 
 from mlp_core import playground as core
-from mlp_ui import classroom
+from mlp_ui import classroom, playground_live
 from mlp_ui import playground_challenge as challenge
 from mlp_ui import playground_component as component
 from mlp_ui import playground_points as own
@@ -33,45 +37,47 @@ def live() -> None:
     """The fragment, in the page where it is called."""
     pg = state.playground()
     pg.sent_data = None  # a page run may draw the component anew: send the points with it
-    st.fragment(run_every=FRAME_SECONDS if pg.playing else None, key="pg_frame")(_frame)()
+    # the stop condition, where the live channel's frames read it too
+    rules = challenge.rules()
+    pg.stop_when = (
+        float(st.session_state.get(STOP_LOSS_KEY) or 0.0),
+        int((rules.max_epochs if rules else 0) or st.session_state.get(STOP_EPOCHS_KEY) or 0),
+    )
+    timer = pg.playing and not _live_ok(pg)
+    st.fragment(run_every=FRAME_SECONDS if timer else None, key="pg_frame")(_frame)()
 
 
-def _stop_reason(run: core.PlaygroundRun) -> str:
-    """Why playing stops here ('' to go on): the stop condition set under the picture."""
-    loss = st.session_state.get(STOP_LOSS_KEY) or 0.0
-    epochs = st.session_state.get(STOP_EPOCHS_KEY) or 0
-    if loss and run.curves.test_loss[-1] <= loss:
-        return f"Stopped: the test loss reached {run.curves.test_loss[-1]:.4f} (at most {loss:g})."
-    if epochs and run.epoch >= epochs:
-        return f"Stopped after {run.epoch:,} epochs, as set."
-    return ""
+def _live_ok(pg: state.Playground) -> bool:
+    """Whether the live channel brings the frames. Not in a class challenge: its frames
+    note the run's progress for the teacher and may submit it, which needs the session's
+    state, so they stay the fragment's."""
+    return playground_live.available(pg) and challenge.rules() is None
 
 
 def _frame() -> None:
     pg = state.playground()
+    live = playground_live.channel(pg) if _live_ok(pg) else None
     with pg.lock:
         run = pg.run
-        if run is not None and pg.playing:
-            epochs = MAX_EPOCHS
-            limit = st.session_state.get(STOP_EPOCHS_KEY) or 0
-            if limit:
-                epochs = max(min(epochs, limit - run.epoch), 0)
+        if run is not None and pg.playing and live is None:
+            loss, limit = pg.stop_when
+            epochs = max(min(MAX_EPOCHS, limit - run.epoch), 0) if limit else MAX_EPOCHS
             pg.message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
-            stop = pg.message or _stop_reason(run)
+            stop = pg.message or playground_live.stop_reason(run, loss, limit)
             challenge.progress(run)  # in a class challenge only: the teacher's view
             if stop:  # diverged or done: stop, and rerun the page to show Play again
                 if not pg.message:  # stopped by its stop condition (a challenge may submit it)
                     pg.stopped_at = (run, run.epoch)
                 pg.playing, pg.message = False, stop
                 st.rerun(scope="app")
-        data = _payload(pg, run)
+        data = _payload(pg, run, live)
     if pg.message and not pg.playing:
         st.error(pg.message) if "infinite" in pg.message else st.info(pg.message)
     result = component.show(data)
     _events(pg, result)
 
 
-def _payload(pg: state.Playground, run: core.PlaygroundRun | None) -> dict:
+def _payload(pg: state.Playground, run: core.PlaygroundRun | None, live: dict | None) -> dict:
     big = classroom.projector()
     edit = pg.config is not None and pg.config.dataset == "own"
     snaps = [(s.name.split(" ")[0], s.curves) for s in pg.snapshots]  # "#2", as the table
@@ -87,6 +93,7 @@ def _payload(pg: state.Playground, run: core.PlaygroundRun | None) -> dict:
             edit=edit,
             empty=(ident, {"train": rows, "test": []}),
             note="Add points of at least two classes: choose a class, then click (tap) the plane.",
+            live=live,
         )
     ident = component.data_id(run)
     send = pg.sent_data != ident
@@ -101,13 +108,21 @@ def _payload(pg: state.Playground, run: core.PlaygroundRun | None) -> dict:
         big=big,
         edit=edit,
         touch=classroom.touch(),
+        live=live,
     )
 
 
 def _events(pg: state.Playground, result) -> None:
-    """A unit clicked, a point added, Undo, Clear, or points asked for again."""
+    """A unit clicked, a point added, Undo, Clear, points asked for again, playing
+    stopped by a live frame (show Play again), or the live channel failed (use the
+    fragment's timer from now on)."""
     if result is None:
         return
+    if result.get("live"):
+        pg.no_live = True
+        st.rerun(scope="app")
+    if result.get("stopped"):
+        st.rerun(scope="app")
     need, unit, point = result.get("need"), result.get("unit"), result.get("point")
     if need:
         pg.sent_data = None  # the next frame sends the points

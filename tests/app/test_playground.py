@@ -10,13 +10,14 @@ component (the epoch, losses, weights): the component draws from exactly that.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlp_core.playground_config import DATASETS
-from mlp_ui import playground_state
+from mlp_ui import playground_live, playground_state
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -265,3 +266,35 @@ def test_play_stops_by_itself_after_the_epochs_asked_for():
         _ok(at.run())
     assert not _playground(at).playing and _epoch(at) == 3
     assert "Stopped after 3 epochs" in " ".join(i.value for i in at.info)
+
+
+def test_without_the_live_channel_the_page_hands_no_ticket_and_its_timer_trains():
+    """`streamlit run app.py` and AppTest: no route, so no ticket; the fragment trains."""
+    at = _open({"data": "xor"})
+    assert _shown(at)["live"] is None
+    _ok(at.button(key="pg_play").click().run())
+    assert _shown(at)["live"] is None and _epoch(at) >= 1
+
+
+def test_served_with_the_live_channel_the_page_hands_a_ticket_and_the_socket_trains(
+    monkeypatch,
+):
+    """serve.py: the page's runs hand the component a ticket for this session's
+    playground and leave the training to the socket's frames; a browser that cannot open
+    the socket gets the fragment's timer back."""
+    monkeypatch.setattr(playground_live, "_served", True)
+    at = _open({"data": "xor"})
+    channel = _shown(at)["live"]
+    assert channel["path"] == "/api/playground/frames" and channel["ticket"]
+    _ok(at.button(key="pg_play").click().run())
+    assert _epoch(at) == 0, "the page run does not train: the socket does"
+    ticket = _shown(at)["live"]["ticket"]
+    assert ticket != channel["ticket"]
+    pg = playground_live.TICKETS.redeem(ticket, time.monotonic())
+    assert pg is _playground(at) and pg.playing
+    frame = playground_live.decode(playground_live.train_frame(pg))
+    _ok(at.run())
+    assert _epoch(at) == frame["epoch"] >= 1
+    pg.no_live = True  # the component reported that the socket could not open
+    _ok(at.run())
+    assert _shown(at)["live"] is None and _epoch(at) > frame["epoch"]

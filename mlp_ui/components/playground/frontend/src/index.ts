@@ -5,6 +5,7 @@
 // undo, clear), `need` (the points of an id this page does not have).
 
 import * as draw from "./draw";
+import { Channel, Frame, Live } from "./live";
 import { Net, formula, grids, sizes, unitNames } from "./model";
 
 interface Curve {
@@ -32,11 +33,14 @@ export interface Payload {
   touch: boolean; // a touch device: "Tap", not "Click"
   edit: boolean;
   note: string;
+  run_tag: number; // names the run: a live frame of another run is not drawn
+  live: Channel | null; // the live channel's path and ticket (null: the fragment's timer)
 }
 
 type Trigger = (name: string, value: unknown) => void;
 
 const cache = new Map<string, draw.Points>();
+const CURVE_MAX = 400; // the live curve is halved (every other epoch kept) past this
 const GRID = 48; // every unit over a 48 x 48 grid of the plane
 const HTML = `
 <div class="pg">
@@ -121,9 +125,15 @@ class View {
   planeSize = 300;
   cls = 0;
   el: Record<string, HTMLElement> = {};
+  live: Live;
 
   constructor(parent: HTMLElement | ShadowRoot, trigger: Trigger) {
     this.trigger = trigger;
+    this.live = new Live(
+      (f) => this.frame(f),
+      (why) => this.trigger("live", why),
+      () => this.root.isConnected,
+    );
     const style = document.createElement("style");
     style.textContent = CSS;
     const holder = document.createElement("div");
@@ -155,6 +165,30 @@ class View {
     else if (!cache.has(p.data_id)) this.trigger("need", p.data_id);
     this.last = p;
     this.render(p);
+    if (p.live) this.live.open(p.live);
+  }
+
+  // A frame from the live channel: the page's last payload with the new weights and numbers.
+  frame(f: Frame): void {
+    const p = this.last;
+    if (!p || !p.net || f.tag !== p.run_tag || f.epoch < p.epoch) return;
+    const n = sizes(p.net);
+    if (n.length !== f.sizes.length || n.some((v, i) => v !== f.sizes[i])) return;
+    const [now, ...kept] = p.curves;
+    const next: Payload = {
+      ...p,
+      net: { ...p.net, W: f.W, b: f.b },
+      epoch: f.epoch,
+      train_loss: f.trainLoss,
+      test_loss: f.testLoss,
+      accuracy: f.accuracy,
+      confusion: f.confusion,
+      grad: f.grad,
+      curves: now ? [grow(now, f), ...kept] : p.curves,
+    };
+    this.last = next;
+    this.render(next);
+    if (f.stopped) this.trigger("stopped", f.epoch);
   }
 
   render(p: Payload): void {
@@ -389,6 +423,18 @@ class View {
     const xy = draw.toPlane(this.planeSize, p.big, e.clientX - r.left, e.clientY - r.top);
     if (xy) this.trigger("point", { op: "add", x1: xy[0], x2: xy[1], label: this.cls });
   }
+}
+
+// The live run's curve with a frame's epoch added (every other point dropped when long).
+function grow(c: Curve, f: Frame): Curve {
+  const k = c.epoch.length;
+  if (k && c.epoch[k - 1] >= f.epoch) return c;
+  let out = { ...c, epoch: [...c.epoch, f.epoch], train: [...c.train, f.trainLoss], test: [...c.test, f.testLoss] };
+  if (out.epoch.length > CURVE_MAX) {
+    const keep = (_: number, i: number, a: number[]) => i % 2 === 0 || i === a.length - 1;
+    out = { ...out, epoch: out.epoch.filter(keep), train: out.train.filter(keep), test: out.test.filter(keep) };
+  }
+  return out;
 }
 
 // Play becomes Pause (another Streamlit button) in a new page run: the browser would drop
