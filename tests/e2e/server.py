@@ -1,4 +1,5 @@
-"""A real `streamlit run app.py` on 127.0.0.1 and Debian's Chromium, for e2e tests and
+"""A real server of the app on 127.0.0.1 (`streamlit run serve.py`: app.py with the
+Playground's live channel, as the README starts it) and Debian's Chromium, for e2e tests and
 the browser benchmarks (benchmarks/train_overhead.py, benchmarks/mistakes_render.py,
 benchmarks/draw_latency.py, benchmarks/playground_speed.py, benchmarks/classroom.py and
 tests/deploy: `free_port`, `wait_healthy`, `streamlit_command`, `start_app`, `stop`).
@@ -69,10 +70,13 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float 
     wait_until(up, timeout, f"the server at {url} answers")
 
 
-def streamlit_command(app_dir: Path, port: int, cpus: str = "") -> list[str]:
-    """`streamlit run app.py` headless on 127.0.0.1:`port`, pinned to `cpus` if given."""
+def streamlit_command(app_dir: Path, port: int, cpus: str = "", script: str = "") -> list[str]:
+    """`streamlit run serve.py` (the app with its live channel; app.py for a revision
+    from before serve.py, or when `script` says so) headless on 127.0.0.1:`port`,
+    pinned to `cpus` if given."""
+    script = script or ("serve.py" if (app_dir / "serve.py").exists() else "app.py")
     cmd = ["taskset", "-c", cpus] if cpus else []
-    cmd += [sys.executable, "-m", "streamlit", "run", str(app_dir / "app.py")]
+    cmd += [sys.executable, "-m", "streamlit", "run", str(app_dir / script)]
     for option, value in {
         "server.headless": "true",
         "server.address": "127.0.0.1",
@@ -85,13 +89,13 @@ def streamlit_command(app_dir: Path, port: int, cpus: str = "") -> list[str]:
 
 
 def start_app(
-    app_dir: Path, log: Path, env: dict[str, str], cpus: str = ""
+    app_dir: Path, log: Path, env: dict[str, str], cpus: str = "", script: str = ""
 ) -> tuple[subprocess.Popen, str]:
     """A server of the app in `app_dir` on a free port, answering: (process, URL)."""
     port = free_port()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            streamlit_command(app_dir, port, cpus),
+            streamlit_command(app_dir, port, cpus, script),
             cwd=app_dir,
             env={"PYTHONUNBUFFERED": "1", **env},
             stdout=out,
@@ -117,8 +121,11 @@ def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def running_app(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """A fresh server on a free port, its log and cache in `workdir`; stopped on exit."""
+def running_app(
+    workdir: Path, env: dict[str, str] | None = None, script: str = ""
+) -> Iterator[Server]:
+    """A fresh server on a free port, its log and cache in `workdir`; stopped on exit
+    (`script`: "app.py" for plain `streamlit run app.py`, without the live channel)."""
     env = {
         "MLP_LAB_CACHE": str(workdir / "cache"),
         "MLP_LAB_DATA": str(workdir / "data"),  # the students' work: a database of its own
@@ -127,7 +134,7 @@ def running_app(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Se
     env.pop("MNIST_DIR", None)
     if FULL_MNIST is not None:
         env["MNIST_DIR"] = str(FULL_MNIST)
-    proc, url = start_app(ROOT, workdir / "streamlit.log", env)
+    proc, url = start_app(ROOT, workdir / "streamlit.log", env, script=script)
     try:
         yield Server(url, proc.pid)
     finally:
