@@ -1,6 +1,7 @@
 # MLP Lab: one Streamlit server (a replica). compose.yaml runs three behind HAProxy on
 # one PostgreSQL. Not built here (no Docker daemon on the development machine); it does
-# what deploy/run_local.sh does, which was verified: `streamlit run app.py`, headless.
+# what deploy/run_local.sh does, which was verified: `streamlit run serve.py` (app.py
+# with the Playground's live channel, as the README starts it), headless.
 FROM python:3.11-slim-bookworm
 WORKDIR /app
 # /data/cache: the MNIST cache (mlp_core/data.py); /data/lab: the app's data folder
@@ -24,6 +25,6 @@ EXPOSE 8501
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
     CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=2)"
 ENTRYPOINT ["sh", "deploy/docker-entrypoint.sh"]
-CMD ["python", "-m", "streamlit", "run", "app.py", "--server.headless=true", \
+CMD ["python", "-m", "streamlit", "run", "serve.py", "--server.headless=true", \
      "--server.address=0.0.0.0", "--server.port=8501", \
      "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]

@@ -1,7 +1,8 @@
 #!/bin/sh
 # MLP Lab on several Streamlit servers behind HAProxy, all on this machine, sharing one
 # PostgreSQL database so every replica sees every student's saved work:
-# REPLICAS (1-3, default 3) `streamlit run app.py` on 127.0.0.1:APP1_PORT.. (8601..),
+# REPLICAS (1-3, default 3) `streamlit run serve.py` (app.py with the Playground's live
+# channel, as the README starts it) on 127.0.0.1:APP1_PORT.. (8601..),
 # HAProxy on LB_ADDR:LB_PORT (127.0.0.1:8501) with sticky sessions (deploy/haproxy.cfg),
 # and a PostgreSQL cluster of its own (deploy/postgres.sh) in PG_DIR. Open
 # http://127.0.0.1:8501. Ctrl-C (or SIGTERM) stops everything; the database's data stays
@@ -95,7 +96,7 @@ export MLP_LAB_DATABASE_URL
 i=1
 while [ "$i" -le "$REPLICAS" ]; do
     port=$(eval echo "\$APP${i}_PORT")
-    supervise "app$i" "$PYTHON" -m streamlit run app.py --server.headless=true \
+    supervise "app$i" "$PYTHON" -m streamlit run serve.py --server.headless=true \
         --server.address=127.0.0.1 --server.port="$port" --browser.gatherUsageStats=false \
         --server.fileWatcherType=none &
     PIDS="$PIDS $!"
