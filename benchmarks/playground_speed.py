@@ -2,17 +2,23 @@
 
 Each session does what a browser tab does, over Streamlit's own websocket protocol
 (tests/e2e/st_ws.py): it opens the Playground with a teacher's link (the spiral, three
-layers of eight), presses Play, and from then on asks for the playing fragment's next
-run whenever the server's auto-rerun timer says so (the browser keeps that timer). A
-frame is one finished fragment run: the server trained a slice and sent what the page
-draws. Per session: frames a second and epochs a second; over all: the slowest
-session's epochs against the median's (fairness), epochs per frame, and the server's
-CPU per frame, read from /proc/<pid>/stat; it includes the frame's training slice (the
-time mlp_ui.playground_share grants the session). "Beyond training" is the CPU per
-frame less the frame's epochs at the time one epoch takes alone (measured here first):
-what a redraw costs the server besides training (Streamlit's fragment rerun, the
-payload, the messages). The payload and its JSON alone are timed in this process. The
-bytes a session receives per frame are counted too.
+layers of eight) and presses Play. Served by serve.py (this checkout), the page hands
+the component a ticket for the live channel (mlp_ui/playground_live.py): the session
+opens that WebSocket as the component does, sends the ticket, and acknowledges every
+frame as it arrives (a browser acks once it has drawn it, within a screen refresh; the
+server sends at most 60 a second). A frame is one binary message: the server trained a
+slice and sent the weights. An app without the channel (`--rev` of an older revision,
+or `--plain`: `streamlit run app.py`) is driven as before: the session asks for the
+playing fragment's next run whenever the server's auto-rerun timer says so (the
+browser keeps that timer), and a frame is one finished fragment run. Per session: frames
+a second and epochs a second; over all: the slowest session's epochs against the
+median's (fairness), epochs per frame, and the server's CPU per frame, read from
+/proc/<pid>/stat; it includes the frame's training slice (the time
+mlp_ui.playground_share grants the session). "Beyond training" is the CPU per frame less
+the frame's epochs at the time one epoch takes alone (measured here first): what a
+redraw costs the server besides training (Streamlit's fragment rerun, the payload, the
+messages). The payload and its JSON alone are timed in this process. The bytes a session
+receives per frame are counted too.
 
 The browser's own drawing is not on the server and is not measured here. The sessions
 all run in this one process: its CPU ("client cores") is printed, since a client near a
@@ -22,6 +28,7 @@ on a busy one.
 
     python benchmarks/playground_speed.py [--sessions 1,10,30] [--seconds 20]
         [--rev REV]   # run the app as it was at git revision REV (e.g. the one before)
+        [--plain]     # streamlit run app.py: no live channel, the fragment's frames
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,6 +65,7 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=20.0, help="playing time per count")
     p.add_argument("--rev", default="", help="git revision of the app to run (default: this)")
     p.add_argument("--cpus", default="", help="taskset CPU list for the server, e.g. 0,1")
+    p.add_argument("--plain", action="store_true", help="streamlit run app.py (no live channel)")
     p.add_argument(
         "--link",
         default=LINK,
@@ -82,6 +93,7 @@ class Player(st_ws.Session):
         self.timers: dict[str, float] = {}  # fragment id -> seconds between runs
         self.epoch = 0
         self.frames = 0
+        self.channel: dict | None = None  # the live channel's path and latest ticket
 
     def _take(self, data: bytes) -> None:
         super()._take(data)
@@ -95,7 +107,9 @@ class Player(st_ws.Session):
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             el = msg.delta.new_element
             if el.WhichOneof("type") == "bidi_component" and el.bidi_component.json:
-                self.epoch = json.loads(el.bidi_component.json).get("epoch", self.epoch)
+                data = json.loads(el.bidi_component.json)
+                self.epoch = data.get("epoch", self.epoch)
+                self.channel = data.get("live") or self.channel
             elif el.WhichOneof("type") == "metric" and el.metric.label == "Epoch":
                 self.epoch = int(el.metric.body.replace(",", ""))
 
@@ -116,6 +130,9 @@ class Player(st_ws.Session):
         """Press Play, then run the fastest fragment whenever its timer is due."""
         await self.send(widgets=[st_ws.trigger(self.seen.widgets["Play"])], query=self.link)
         await self.run_finished(60)
+        if self.channel:
+            await self.play_live(stop)
+            return
         fastest = min(self.timers, key=self.timers.get)
         due = {f: time.monotonic() + t for f, t in self.timers.items()}
         while not stop.is_set():
@@ -127,6 +144,23 @@ class Player(st_ws.Session):
             due[frag] = time.monotonic() + self.timers[frag]
             if frag == fastest:
                 self.frames += 1
+
+    async def play_live(self, stop: asyncio.Event) -> None:
+        """The component's part: open the live channel with the page's ticket, then take
+        frames and acknowledge each one."""
+        url = self.url.replace("http", "ws", 1) + self.channel["path"]
+        async with websockets.connect(url, max_size=None) as ws:
+            await ws.send(json.dumps({"ticket": self.channel["ticket"]}))
+            while not stop.is_set():
+                try:
+                    frame = await asyncio.wait_for(ws.recv(), 0.5)
+                except TimeoutError:
+                    continue
+                high, low = np.frombuffer(frame, dtype="<f4", count=4)[2:4]
+                self.epoch = int(high) * 2**20 + int(low)  # playground_live.encode
+                self.frames += 1
+                self.seen.bytes += len(frame)
+                await ws.send("a")
 
 
 async def opened(url: str, n: int, link: str = LINK) -> list[Player]:
@@ -212,11 +246,12 @@ def payload_ms(link: str, repeats: int = 200) -> float | None:
     return 1000 * (time.perf_counter() - t) / repeats
 
 
-def start_server(app_dir: Path, cpus: str, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(
+    app_dir: Path, cpus: str, log: Path, script: str = ""
+) -> tuple[subprocess.Popen, str]:
     """The app's server with a cache of its own beside `log`: (process, URL)."""
-    return server.start_app(
-        app_dir, log, {**os.environ, "MLP_LAB_CACHE": str(log.parent / "cache")}, cpus
-    )
+    env = {**os.environ, "MLP_LAB_CACHE": str(log.parent / "cache")}
+    return server.start_app(app_dir, log, env, cpus, script)
 
 
 def main() -> None:
@@ -227,14 +262,20 @@ def main() -> None:
     own = payload_ms(args.link) if not args.rev else None
     if own is not None:
         print(f"a frame's payload and its JSON, built in this process: {own:.2f} ms ({load()})")
-    print(f"app: {args.rev or 'this checkout'}; {args.link}; one epoch: {per_epoch:.2f} ms CPU")
+    script = "app.py" if args.plain else ""
+    plain = args.plain or not (app_dir / "serve.py").exists()
+    served = "streamlit run app.py" if plain else "serve.py"
+    print(
+        f"app: {args.rev or 'this checkout'} ({served}); {args.link}; "
+        f"one epoch: {per_epoch:.2f} ms CPU; {os.cpu_count()} cores"
+    )
     print(
         "| sessions | frames/s each (min / median) | epochs/s each (min / median / max) | "
         "slowest vs median | epochs per frame | server CPU per frame | beyond training | "
         "kB per frame | server cores | client cores | load |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    proc, url = start_server(app_dir, args.cpus, work / "streamlit.log")
+    proc, url = start_server(app_dir, args.cpus, work / "streamlit.log", script)
     try:
         for n in (int(s) for s in args.sessions.split(",")):
             r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link))
