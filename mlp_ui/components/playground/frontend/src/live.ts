@@ -84,7 +84,14 @@ export class Live {
     private draw: (f: Frame) => void,
     private onFail: (why: string) => void,
     private alive: () => boolean,
-  ) {}
+  ) {
+    // A page run may mount the component anew: the socket of a view no longer shown closes.
+    const watch = window.setInterval(() => {
+      if (this.alive()) return;
+      this.close();
+      window.clearInterval(watch);
+    }, 1000);
+  }
 
   // Open the channel with this ticket, unless a socket is already open or opening.
   open(channel: Channel): void {
