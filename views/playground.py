@@ -16,7 +16,8 @@ from mlp_ui import playground_view as pv
 
 st.title("Playground")
 challenge.banner()  # a class challenge's name and rules, when opened from its link
-classroom.try_this("playground", pt.EXPERIMENTS)
+if challenge.current() is None:  # its experiments change the data a challenge fixes
+    classroom.try_this("playground", pt.EXPERIMENTS)
 pc.seed_widgets()
 pc.lock_challenge()  # its fixed settings, whatever the widgets said
 notes = st.container()

@@ -113,6 +113,7 @@ def test_a_playground_challenge_from_the_form_to_the_board():
         assert at.number_input(key="pg_seed").disabled and at.slider(key="pg_noise").disabled
         assert not at.select_slider(key="pg_lr").disabled  # not fixed: the student's to tune
         assert at.query_params["class"] == code  # the page's link keeps the challenge
+        assert not [b for b in at.button if b.key and b.key.startswith("try_")]  # no Try this
         said = _submit(at)
         assert said.startswith("Submitted") and "private points" in said, said
         (entry,) = [e for e in ClassStore(open_store()).entries(code, ch["id"]) if e.name == name]

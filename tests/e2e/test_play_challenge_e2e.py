@@ -106,6 +106,8 @@ def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, brow
     assert epoch(ada) == 30
     said = _submit(ada)
     assert said.startswith("Submitted") and "private points" in said, said
+    ada.mouse.move(1, 1)
+    screenshot(ada, "play_challenge_student")
     board.locator("table.mlp-board-ranking").get_by_text("Ada").wait_for(timeout=15_000)
 
     # Bob steps twice and submits; the board, untouched, shows him by itself
