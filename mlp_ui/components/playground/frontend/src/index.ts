@@ -344,7 +344,7 @@ class View {
     const cap = t.createCaption();
     cap.textContent = "Test points: true class (rows) by the network's answer (columns)";
     const head = t.createTHead().insertRow();
-    head.appendChild(document.createElement("th"));
+    head.appendChild(document.createElement("td")); // the corner: no header of its own (axe empty-table-header)
     for (let j = 0; j < k; j++) {
       const th = document.createElement("th");
       th.scope = "col";
