@@ -2,8 +2,9 @@
 action (a run, a drawing, Play): no critical or serious violation.
 
 axe-core is the copy inside the `axe-playwright-python` package (a registry package, no
-CDN). Each case writes its counts per impact to artifacts/axe/ (git-ignored);
-`python -m tests.e2e.axe_table` prints them as one table.
+CDN). Each case writes its counts per impact to artifacts/axe/ (git-ignored); once all
+have run, tests/e2e/axe_table.py writes them as one table, artifacts/axe_table.json and
+.md (committed: the table people read). The main actions are tests/e2e/main_actions.py's.
 """
 
 from __future__ import annotations
@@ -11,94 +12,26 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 
+from tests.e2e import axe_table
 from tests.e2e import class_steps as steps
-from tests.e2e.conftest import ARTIFACTS, charts_settled, screenshot, wait_for_app
-from tests.e2e.playground_page import epoch
-from tests.e2e.strokes import DIGITS
-from tests.waiting import wait_until
+from tests.e2e.conftest import charts_settled, screenshot, wait_for_app
+from tests.e2e.main_actions import PAGES
 
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
-IMPACTS = ("critical", "serious", "moderate", "minor")
+IMPACTS, OUT = axe_table.IMPACTS, axe_table.OUT
 BLOCKING = ("critical", "serious")
-OUT = ARTIFACTS / "axe"
 
 
-def _key_button(pg, key: str):
-    """A button by its Streamlit key (the class `st-key-<key>` on its container)."""
-    return pg.locator(f".st-key-{key}").get_by_role("button").first
-
-
-def _train(pg) -> None:
-    _key_button(pg, "train_start").click()
-    pg.get_by_text(re.compile(r"2 of 2 epochs done")).wait_for(timeout=120_000)
-
-
-def _learning_rate(pg) -> None:
-    _key_button(pg, "toy_lr_chart_play").click()
-    pg.wait_for_function(  # frames play in the browser; axe looks mid-animation
-        """() => Number((document.querySelector('#toy_lr_chart_frame_out') || {})
-                        .textContent?.replace(/[^0-9]/g, '') || 0) > 1""",
-        timeout=20_000,
-    )
-
-
-def _backprop(pg) -> None:
-    _key_button(pg, "toy_bp_all").click()
-    pg.get_by_text(re.compile(r"100 / 100")).first.wait_for(timeout=60_000)
-
-
-def _boundary(pg) -> None:
-    _key_button(pg, "toy_moons_boundary_play").click()
-    pg.locator(".js-plotly-plot .gtitle").filter(has_text="pass ").filter(
-        has_not_text="pass 0:"
-    ).first.wait_for(timeout=20_000)  # mid-animation: a later frame's title
-
-
-def _playground(pg) -> None:
-    pg.get_by_role("button", name="Play").first.click()
-    wait_until(lambda: epoch(pg) > 0, 20, "the Playground trains")
-
-
-def _mistakes(pg) -> None:
-    pg.locator(".st-key-try_mistakes_0").get_by_role("button").click()
-    pg.get_by_text("Look for:").wait_for()
-
-
-def _draw(pg) -> None:
-    canvas = pg.locator(
-        "canvas.draw-pad"
-    ).first  # our drawing pad (Playwright pierces its shadow DOM)
-    canvas.wait_for()
-    box = canvas.bounding_box()
-    for stroke in DIGITS["7"]:
-        pg.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-        pg.mouse.down()
-        for x, y in stroke[1:]:
-            pg.mouse.move(box["x"] + x, box["y"] + y, steps=5)
-        pg.mouse.up()
-    pg.locator(".st-key-draw_prediction .mlp-answer-digit").wait_for(timeout=30_000)
-
-
-def _libraries(pg) -> None:
-    _key_button(pg, "lib_start").click()
-    pg.get_by_text(re.compile(r"finished|stopped|done", re.I)).first.wait_for(timeout=180_000)
-
-
-PAGES: dict[str, tuple[str, Callable]] = {
-    "Train": ("/?epochs=2", _train),
-    "Learning rate": ("/learning_rate", _learning_rate),
-    "Backprop": ("/backprop", _backprop),
-    "Decision boundary": ("/decision_boundary", _boundary),
-    "Playground": ("/playground", _playground),
-    "Mistakes": ("/mistakes", _mistakes),
-    "Draw": ("/draw", _draw),
-    "Libraries": ("/libraries?epochs=1", _libraries),
-}
+@pytest.fixture(scope="module", autouse=True)
+def table():
+    """The cases' counts as one table once they have run: artifacts/axe_table.json and
+    .md (committed). Each case overwrites its own counts: a partial run keeps the others'."""
+    yield
+    axe_table.write()
 
 
 def _open(pg, app_url: str, path: str, projector: bool) -> None:
@@ -169,7 +102,7 @@ None now: the Playground's network picture has its text alternative."""
 def test_no_critical_or_serious_violation_before_and_after_the_main_action(
     page, app_url, name, projector
 ):
-    path, action = PAGES[name]
+    path, action = PAGES[name].path, PAGES[name].act
     mode = "projector" if projector else "normal"
     page.set_default_timeout(60_000)
     _open(page, app_url, path, projector)
