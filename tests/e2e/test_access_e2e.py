@@ -2,8 +2,9 @@
 keyboard walk from the page's title reaches its main action with the focus drawn, and
 Play pressed by keyboard keeps the focus on the button (now Pause).
 
-The walks (Tabs from the title to the main action, and what the focus looks like) are
-written to artifacts/keyboard_walk.json for people to read.
+The walks of all ten pages (Tabs from the title to the main action of
+tests/e2e/main_actions.py, what the focus looks like and its ring's contrast with what is
+around it) are written to artifacts/keyboard_walk.json for people to read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import class_steps as steps
 from tests.e2e.conftest import ARTIFACTS, settled_box, wait_for_app
+from tests.e2e.main_actions import BOARD_KEY, CLASS_KEY, PAGES
 from tests.e2e.playground_page import open_playground
 from tests.waiting import wait_until
 
@@ -24,15 +26,11 @@ PHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 )
-MAIN_ACTION = {
-    "Train": ("/?epochs=2", "train_start"),
-    "Learning rate": ("/learning_rate", "toy_lr_chart_play"),
-    "Backprop": ("/backprop", "toy_bp_all"),
-    "Decision boundary": ("/decision_boundary", "toy_moons_boundary_play"),
-    "Mistakes": ("/mistakes", "mistakes_true"),
-    "Libraries": ("/libraries?epochs=1", "lib_start"),
-    "Class": ("/class", "class_code"),
+MAIN_ACTION = {name: (a.path, a.key) for name, a in PAGES.items()} | {
+    "Class": ("/class", CLASS_KEY)
 }
+"""Board's walk is in the class test: its menu needs a challenge with an entry."""
+WALKS = ARTIFACTS / "keyboard_walk.json"
 MOST_TABS = 12
 """From the page's title to its main action: the sidebar's links come before the title."""
 SCROLLER = """() => {
@@ -52,8 +50,16 @@ FOCUSED = """() => {
   const key = [...el.closest('[class*="st-key-"]')?.classList || []]
     .find(c => c.startsWith('st-key-'));
   const s = getComputedStyle(el);
+  let around = el.parentElement;  // the ring is drawn outside the control (offset 2px)
+  const clear = (e) => ['rgba(0, 0, 0, 0)', 'transparent']
+    .includes(getComputedStyle(e).backgroundColor);
+  while (around && clear(around)) around = around.parentElement;
+  const named = el.getAttribute('aria-label') || (el.labels && el.labels[0] || {}).innerText;
   return {key: key ? key.slice(7) : null, tag: el.tagName, text: (el.innerText || '').trim(),
-          outline: s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor};
+          name: (named || '').trim(),
+          outline: s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor,
+          ring: s.outlineColor,
+          around: around ? getComputedStyle(around).backgroundColor : 'rgb(255, 255, 255)'};
 }"""
 FOCUSED_ELEMENT = """() => {
   const el = document.activeElement, s = getComputedStyle(el);
@@ -157,18 +163,58 @@ def _walk(pg, target: str) -> tuple[int, dict]:
     raise AssertionError(f"{target} not reached in two walks of 40 Tabs; the focus went {trails}")
 
 
+def _rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two CSS colours ('rgb(r, g, b)')."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(_rgb(a)), luminance(_rgb(b))), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _record(name: str, tabs: int, focused: dict) -> dict:
+    """A walk's entry for artifacts/keyboard_walk.json (merged with the other tests')."""
+    ring = round(contrast(focused["ring"], focused["around"]), 1)
+    shown = focused["text"].split("\n")[-1] or focused["name"]
+    walk = {
+        "tabs": tabs,
+        "control": f"{focused['tag'].lower()} {shown[:40]}".strip(),
+        "focus": focused["outline"],
+        "ring_contrast": ring,
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    walks = json.loads(WALKS.read_text()) if WALKS.exists() else {}
+    walks[name] = walk
+    order = [*MAIN_ACTION, "Board"]
+    walks = {k: walks[k] for k in sorted(walks, key=lambda k: order.index(k) if k in order else 99)}
+    WALKS.write_text(json.dumps(walks, indent=1) + "\n")
+    return walk
+
+
+def _drawn(name: str, tabs: int, focused: dict) -> None:
+    """Within MOST_TABS, a solid 3 px ring at least 3:1 against what is around it."""
+    walk = _record(name, tabs, focused)
+    assert tabs <= MOST_TABS, (name, tabs)
+    assert "solid" in focused["outline"] and "3px" in focused["outline"], (name, focused)
+    assert walk["ring_contrast"] >= 3, (name, walk, focused)
+
+
 def test_a_keyboard_walk_reaches_each_main_action_with_the_focus_drawn(page, app_url):
-    walks = {}
+    """Nine pages here (Board in the class test): from the page's title, Tabs to the main
+    action; the focus ring drawn there."""
     for name, (path, target) in MAIN_ACTION.items():
         _open(page, app_url, path)
         page.locator(f".st-key-{target}").first.wait_for()
         tabs, focused = _walk(page, target)
-        walks[name] = {"tabs": tabs, "focus": focused}
-        assert tabs <= MOST_TABS, (name, tabs)
-        assert "solid" in focused["outline"] and "3px" in focused["outline"], (name, focused)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "keyboard_walk.json").write_text(json.dumps(walks, indent=1))
-    print(json.dumps(walks, indent=1))
+        _drawn(name, tabs, focused)
+    print(WALKS.read_text())
 
 
 def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
@@ -194,15 +240,16 @@ def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
 
 def test_a_class_is_joined_and_its_board_turned_by_keyboard(page, browser, app_url):
     """A student joins with the keyboard alone (Tabs from the title to the code, typing,
-    Enter), and on the board (with an entry) the "Against" choice turns by arrow keys."""
+    Enter); on the board (with an entry) the menu opens the winner's settings on Train and
+    the "Against" choice turns by arrow keys, all by keyboard."""
     _open(page, app_url, "/class")
     code = steps.create_class(page)  # the teacher, with the mouse
     board = steps.board_path(page)
     student = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     student.set_default_timeout(60_000)
     _open(student, app_url, "/class")
-    tabs, focused = _walk(student, "class_code")
-    assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
+    tabs, focused = _walk(student, CLASS_KEY)
+    _drawn("Class", tabs, focused)
     student.keyboard.type(code.lower())
     student.keyboard.press("Tab")
     student.keyboard.type("Ada")
@@ -213,12 +260,35 @@ def test_a_class_is_joined_and_its_board_turned_by_keyboard(page, browser, app_u
 
     _open(page, app_url, board)
     page.get_by_text(re.compile(r"^Leading:")).first.wait_for()
+    _learn_from_the_winner_by_keyboard(page, app_url, board)
     title = "text.gtitle"
     expect(page.locator(title, has_text="Every entry vs parameters")).to_have_count(1)
     tabs, focused = _walk(page, "board_axis")
     assert tabs <= MOST_TABS and "3px" in focused["outline"], (tabs, focused)
     page.keyboard.press("ArrowRight")
     expect(page.locator(title, has_text="Every entry vs training time")).to_have_count(1)
+
+
+def _learn_from_the_winner_by_keyboard(page, app_url: str, board: str) -> None:
+    """Tabs from the title to the menu, Arrow down opens it, Enter picks the first run; two
+    Tabs on (past the menu's Clear) the link to its settings, Enter opens Train with them."""
+    tabs, focused = _walk(page, BOARD_KEY)
+    _drawn("Board", tabs, focused)
+    page.keyboard.press("ArrowDown")  # the menu opens, its first run highlighted
+    page.get_by_role("option").first.wait_for()
+    page.keyboard.press("Enter")
+    link = page.get_by_role("link", name=re.compile(r"Open the settings of Ada's run"))
+    link.wait_for()
+    wait_for_app(page)
+    for _ in range(2):  # the menu's Clear button, then the link
+        page.keyboard.press("Tab")
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/(train)?\?.*hidden=20&"))  # Train is the front page
+    wait_for_app(page)
+    page.get_by_text(re.compile(r"Class challenge \(open\)")).wait_for()
+    _open(page, app_url, board)
+    page.get_by_text(re.compile(r"^Leading:")).first.wait_for()
 
 
 FRAME_SLIDERS = {
