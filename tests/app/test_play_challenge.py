@@ -6,6 +6,7 @@ naming it, and a finished run can submit itself."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,27 @@ def test_the_teacher_retrains_a_playground_entry_bit_for_bit():
     loss = f"loss {entry.score:.4f}"
     assert f"private points: {loss} re-trained, {loss} on the board" in said
     assert "the Playground's NumPy step" in _texts(teacher.caption)
+
+
+def test_a_locked_setting_forged_in_a_widget_message_does_not_train():
+    """A disabled widget's value can still come in a hand-made message (AppTest refuses
+    to set a disabled widget: the values are put in the session's widget state, as such a
+    message would): the page applies the challenge's settings over them before it trains."""
+    _, code, ch = _teacher({})
+    at = _play(_student(code, "Mallory"), 0)
+    at.session_state["pg_seed"] = 9
+    at.session_state["pg_noise"] = 40
+    _ok(at.button(key="pg_step").click().run())
+    run = at.session_state[playground_state.KEY].run
+    assert (run.config.seed, run.config.noise, run.epoch) == (4, 10, 1)
+    assert _submit(at).startswith("Submitted")
+
+
+def test_the_teachers_view_shows_who_plays_now_and_how_far():
+    teacher, code, ch = _teacher({"max_epochs": 500})
+    student = _play(_student(code, "Ada"), 0)
+    _ok(student.button(key="pg_play").click().run())  # the live part trains a slice
+    _ok(teacher.run())
+    (table,) = [d.value for d in teacher.dataframe if "now" in d.value.columns]
+    (now,) = table["now"]
+    assert re.fullmatch(r"training: epoch \d+\.0 of 500", now), now
