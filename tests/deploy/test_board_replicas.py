@@ -25,6 +25,7 @@ import time
 
 import pytest
 
+from mlp_ui.board_table import RANKING_CLASS
 from tests.deploy.deployment import WHY_NOT, run_local
 from tests.e2e.st_ws import Session, first_visit, run_in_own_loop, text_value, trigger
 
@@ -111,7 +112,7 @@ def test_a_submission_on_one_replica_is_on_the_board_of_another(browser, deploym
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "board_replicas.txt").write_text(line + "\n")
     board.locator(".js-plotly-plot .main-svg").nth(1).wait_for()  # the spread, the curves
-    board.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
+    board.locator(f"table.{RANKING_CLASS}").get_by_text("Ada").wait_for()  # projector's table
     board.mouse.move(1, 1)
     screenshot(board, "board_replicas")
 

@@ -71,7 +71,7 @@ def test_prediction_updates_after_each_stroke(page, app_url):
     value = _prediction(page).locator(".mlp-answer-digit")
     expect(value).to_have_count(1, timeout=20_000)
     wait_for_app(page)
-    seen = page.locator(".st-key-draw_confidence")
+    seen = _prediction(page).locator(".mlp-answer-sure")  # how sure, and the runner-up
     after_one = seen.inner_text()
     mouse_stroke(page, box, second)  # the down stroke completes it
     expect(value).to_have_text("4", timeout=20_000)
