@@ -47,6 +47,7 @@ TICKET_SECONDS = 30.0
 IN_FLIGHT = 2  # frames sent and not yet acknowledged by the browser, at most
 MIN_INTERVAL = 1 / 60  # a screen redraws 60 times a second: no frame sooner than that
 IDLE_POLL = 0.02  # seconds between looks at a paused playground
+MAX_WAIT = 0.1  # seconds a session waits for training time before it looks again
 MAX_EPOCHS = 50  # per frame, as the fragment's frames
 REFUSED = 4403  # close code: the ticket is unknown, used or expired
 MAGIC = 25.0  # a frame's first number (format version)
@@ -266,6 +267,11 @@ class Stream:
                 await asyncio.sleep(IDLE_POLL)
                 continue
             await asyncio.sleep(max(0.0, last + MIN_INTERVAL - time.monotonic()))
+            owed = share.SHARE.wait(id(pg), time.monotonic())
+            if owed > 0:  # its training time is spent: no turn on the trainer until earned
+                del pg
+                await asyncio.sleep(min(owed, MAX_WAIT))
+                continue
             frame = await loop.run_in_executor(TRAINER, train_frame, pg)
             del pg  # hold no session alive while waiting
             if frame is None:

@@ -7,10 +7,17 @@ earned, at most `max_slice` (a frame's training delays its picture). A tab that 
 more frames trains no longer than one that gets fewer, so thirty networks advance at
 about the same pace; and however many play, training takes at most `cores` of the
 server, the rest is left to send the frames. (A tab gets its whole share as long as it
-has at least cores / (sessions x max_slice) frames a second: 2.1 with thirty playing. A
+has at least cores / (sessions x max_slice) frames a second: 2.7 with thirty playing. A
 few sessions, each asking for fewer, all train max_slice a frame.)
 
-The time spent is the script thread's CPU time (`time.thread_time`), not the wall time a
+`cores` is 0.65: thirty sessions at ten frames a second, each frame at least one epoch
+of the spiral's 2-8-8-8-1 network (1.6-1.9 ms), need 0.5-0.6 of a core of training;
+through the live channel (mlp_ui.playground_live) a frame costs the server well under a
+millisecond besides, so training and frames together stay under one core (the one the
+interpreter lock lets a server's Python use). A session waiting for its next turn asks
+`wait` how long, instead of asking for a slice again and again.
+
+The time spent is the training thread's CPU time (`time.thread_time`), not the wall time a
 busy server stretches: a session is not charged for waiting for the others.
 """
 
@@ -25,9 +32,14 @@ from dataclasses import dataclass, field
 class Share:
     """Training time earned and spent per playing session (thread-safe)."""
 
-    cores: float = 0.5  # of the server's time, for all sessions' training together
+    cores: float = 0.65  # of the server's time, for all sessions' training together
     max_slice: float = 0.008  # seconds of training in one frame, at most
     max_credit: float = 0.03  # earned time kept for later frames, at most
+    # A frame trains at most what its session earned since its last frame, or its share
+    # of 1 / frame_rate s if that is more: when the server is the limit, time saved up
+    # goes into more frames rather than longer ones, and a tab asking for fewer frames
+    # still spends all it earns.
+    frame_rate: float = 15.0
     idle_after: float = 1.0  # seconds without a frame: no longer counted as playing
     _last: dict[int, float] = field(default_factory=dict)
     _credit: dict[int, float] = field(default_factory=dict)
@@ -44,7 +56,19 @@ class Share:
             earned = self.max_slice if last is None else (now - last) * self.cores / playing
             credit = min(self._credit.get(who, 0.0) + earned, self.max_credit)
             self._last[who], self._credit[who] = now, credit
-            return min(max(credit, 0.0), self.max_slice)
+            cap = min(self.max_slice, max(self.cores / (playing * self.frame_rate), earned))
+            return min(max(credit, 0.0), cap)
+
+    def wait(self, who: int, now: float) -> float:
+        """Seconds until session `who` has earned some training time (0: it has now), at
+        the rate it earns while as many play as now; asking changes nothing."""
+        with self._lock:
+            last = self._last.get(who)
+            if last is None:
+                return 0.0
+            rate = self.cores / max(len(self._last), 1)
+            credit = self._credit.get(who, 0.0) + (now - last) * rate
+            return 0.0 if credit > 0 else -credit / rate
 
     def spend(self, who: int, seconds: float) -> None:
         """Charge session `who` for training it did (the debt is paid by later frames)."""

@@ -67,3 +67,14 @@ def test_thirty_sessions_share_the_cores_and_a_paused_one_leaves_the_count():
     for who in range(1, 30):  # all but session 0 stop asking for frames (paused)
         share.slice(who, 0.1)
     assert share.slice(0, 2.0) == 0.008  # alone now: a whole slice again
+
+
+def test_a_session_that_spent_its_time_is_told_how_long_until_it_has_earned_more():
+    share = Share(cores=0.5, max_slice=0.008, max_credit=0.03)
+    assert share.wait(1, now=0.0) == 0.0  # never seen: a first frame at once
+    share.slice(1, now=0.0)
+    share.slice(2, now=0.0)  # two playing: each earns 0.25 s a second
+    share.spend(1, 0.008 + 0.005)  # 5 ms more than its first slice
+    assert share.wait(1, now=0.0) == pytest.approx(0.005 / 0.25)
+    assert share.wait(1, now=0.02 + 1e-9) == 0.0
+    assert share.wait(2, now=0.0) == 0.0  # the other has its first slice still
