@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from mlp_core.challenge import Rules
 from mlp_core.config import TrainConfig
+from mlp_core.playground_config import PlaygroundConfig
 from mlp_core.serialize import SavedModel, model_to_bytes
 from mlp_core.training import new_model
 from mlp_ui import board_view, class_train, saved
@@ -372,3 +374,118 @@ def board_names(lab: Lab) -> Got:
     held = "<img" not in html and "&lt;img" in html and "](http" not in leading
     cell = html[html.index("&lt;img") :].split("</td>")[0]
     return Got(f"the table's cell: '{cell}'; the markdown: '{leading[:72]}...'", held)
+
+
+# -- a Playground challenge, through the Playground page ----------------------------
+PLAY_DATA = dict(dataset="circles", noise=10, n_points=200, train_pct=50, seed=4)
+PLAY_RULES = Rules(data="playground", measure="test loss", max_hidden=4, fixed=PLAY_DATA)
+"""A Playground challenge: circles, noise 10, 200 points, seed 4; at most 4 neurons."""
+
+
+def play_and_submit(lab: Lab, query: dict[str, str], forge=None, more: bool = False) -> tuple:
+    """Eve opens a Playground challenge's Play link with `query` added, sets `forge` (a
+    function of the page: locked widgets too) with each Step click, steps twice (after a
+    neuron more with `more`), submits: (the line, the run, the challenge's id)."""
+    from mlp_ui import playground_state
+
+    cid = lab.classes.add_challenge(lab.code, lab.key, "Circle", PLAY_RULES)
+    link = PLAY_RULES.apply(PlaygroundConfig()).to_query()
+    with app_on(lab):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params = {**link, **query, "class": lab.code, "challenge": str(cid)}
+        _as(at, lab.eve).switch_page("views/playground.py")
+        _ok(at.run())
+        if more:
+            _ok(at.button(key="pg_more_0").click().run())
+        for _ in range(2):
+            if forge:  # sent with each click, as a hand-made websocket message would
+                forge(at)
+            _ok(at.button(key="pg_step").click().run())
+        run = at.session_state[playground_state.KEY].run
+        _ok(at.button(key="pg_class_submit").click().run())
+    said = [str(e.value) for e in [*at.success, *at.error]]
+    return next(s for s in said if s.startswith(("Submitted", "Refused"))), run, cid
+
+
+def _play_data(lab: Lab, cid: int) -> set:
+    """(data set, noise, seed) of every entry of the Playground challenge."""
+    entries = lab.classes.entries(lab.code, cid)
+    return {(e.config["dataset"], e.config["noise"], e.config["seed"]) for e in entries}
+
+
+@attack(
+    "Playground challenge: locked data changed in the link",
+    "the challenge's Play link with data=own, noise=40, seed=9, n=1000 (it fixes circles, "
+    "noise 10, seed 4, 200 points); play, Submit",
+    "a run on other points trained or on the board",
+    into=PAGE,
+)
+def play_locked_query(lab: Lab) -> Got:
+    line, run, cid = play_and_submit(lab, {"data": "own", "noise": "40", "seed": "9", "n": "1000"})
+    c = run.config
+    got = f"played {c.dataset}, noise {c.noise}, seed {c.seed}, {c.n_points} points; {line}"
+    return Got(got, (c.dataset, c.noise, c.seed, c.n_points) == ("circles", 10, 4, 200)
+               and _play_data(lab, cid) <= {("circles", 10, 4)})  # fmt: skip
+
+
+def _forge_play(at: AppTest) -> None:
+    at.number_input(key="pg_seed")._value = 9  # set_value refuses a disabled widget
+    at.slider(key="pg_noise")._value = 40
+    at.pills(key="pg_dataset")._value = "own"
+
+
+@attack(
+    "Playground challenge: locked widgets forged",
+    "the disabled Seed, Noise and Data widgets' values sent as 9, 40 and 'own' (the "
+    "student's own points) with each Step click; play, Submit",
+    "a run on other points trained or on the board",
+    into=PAGE,
+)
+def play_locked_widget(lab: Lab) -> Got:
+    line, run, cid = play_and_submit(lab, {}, forge=_forge_play)
+    c = run.config
+    got = f"played {c.dataset}, noise {c.noise}, seed {c.seed}; {line}"
+    held = (c.dataset, c.noise, c.seed) == ("circles", 10, 4)
+    return Got(got, held and _play_data(lab, cid) <= {("circles", 10, 4)})
+
+
+@attack(
+    "Playground challenge: a neuron too many",
+    "a neuron more in the first layer (5; the rule is at most 4); play, Submit",
+    "the run on the board",
+    into=PAGE,
+)
+def play_rule(lab: Lab) -> Got:
+    line, _, cid = play_and_submit(lab, {}, more=True)
+    breaks = "5 hidden units in a layer: the rule is at most 4"
+    return Got(line, breaks in line and not lab.classes.entries(lab.code, cid))
+
+
+def _play_submit_script() -> None:
+    """A script run: a Playground run of 2 epochs, then the Playground's Submit."""
+    import streamlit as st
+
+    from mlp_core.playground import PlaygroundRun, make_points
+    from mlp_core.playground_config import PlaygroundConfig
+    from mlp_ui import playground_challenge, playground_state
+
+    pg = playground_state.playground()
+    c = PlaygroundConfig()
+    pg.run = PlaygroundRun(c, make_points(c.dataset, c.n_points, c.noise, c.seed))
+    pg.run.train(2)
+    st.text(playground_challenge.submit(pg))
+
+
+@attack(
+    "Playground run submitted to an MNIST challenge",
+    "the Playground's Submit called with the MNIST challenge's link (class=...&challenge=...)",
+    "a 2-D network on the digits' board",
+    into=PAGE,
+)
+def play_to_mnist(lab: Lab) -> Got:
+    with app_on(lab):
+        at = AppTest.from_function(_play_submit_script, default_timeout=60)
+        at.query_params = {"class": lab.code, "challenge": str(lab.challenge)}
+        _ok(_as(at, lab.eve).run())
+    said = _texts(at.text)
+    return Got(said, said.startswith("No challenge") and _not_on_board(lab))
