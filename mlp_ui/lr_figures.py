@@ -28,6 +28,11 @@ LOSS_LIMIT = 1e12
 """Losses beyond this are off the chart likewise (lr = 1 stuck: about 1.5e9, shown)."""
 
 
+TARGET_COLOUR = "#000000"
+"""The answer w = 3, dotted: black beside the runs' Okabe-Ito colours (plotly's green was
+off the palette, and close to the third run's bluish green)."""
+
+
 def _off_chart(values: np.ndarray, limit: float) -> np.ndarray:
     """Where values are off the chart: inf, nan, or beyond +-limit."""
     v = np.asarray(values, dtype=np.float64)
@@ -267,7 +272,7 @@ def _panel_axes(fig, k: int, run: LrToyRun, grid: np.ndarray, view: str, log_epo
         )
         y = _curve_range(run, grid)
         x_mid = float(grid.mean())
-        fig.add_vline(x=TARGET_W, line_dash="dot", line_color="#2ca02c", **_cell(fig, k))
+        fig.add_vline(x=TARGET_W, line_dash="dot", line_color=TARGET_COLOUR, **_cell(fig, k))
     else:
         x_mid = _epoch_axis(fig, k, len(run.loss), log_epochs)
         values = np.asarray(run.w if view == "w" else run.loss, dtype=np.float64)
@@ -277,7 +282,7 @@ def _panel_axes(fig, k: int, run: LrToyRun, grid: np.ndarray, view: str, log_epo
             off = bool(_off_chart(values, limit).any())
             w_range = [-1.1 * limit, 1.1 * limit] if off else _lin_range([*kept, TARGET_W, 0.0])
             fig.update_yaxes(range=w_range, tickformat=PLAIN, **_cell(fig, k))
-            fig.add_hline(y=TARGET_W, line_dash="dot", line_color="#2ca02c", **_cell(fig, k))
+            fig.add_hline(y=TARGET_W, line_dash="dot", line_color=TARGET_COLOUR, **_cell(fig, k))
             _text_at(fig, k, x_mid, float(np.mean(w_range)))
             return
         top = LOSS_LIMIT if kept.size < values.size else None

@@ -78,11 +78,11 @@ def figure_name(*settings) -> str:
 
 
 VIEW_CAPTIONS = {
-    "w": "The dot is w after each epoch, the line where it has been; dotted green: "
+    "w": "The dot is w after each epoch, the line where it has been; dotted black: "
     "the answer, w = 3.",
     "loss": "The loss before each update, on a log axis (each step down is ten times smaller).",
     "bowl": "The bowl: the loss for every w, with b held at its value that epoch. The big dot is "
-    "where the epoch starts, the cross where its step lands; dotted green: w = 3.",
+    "where the epoch starts, the cross where its step lands; dotted black: w = 3.",
 }
 
 SHOW_OPTIONS = ("0.01", "0.1", "1", "yours")
