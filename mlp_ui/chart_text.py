@@ -19,7 +19,7 @@ import pandas as pd
 from mlp_core.challenge import Measure
 from mlp_core.history import History
 from mlp_ui.board_figures import ACCURACY, VALID, Curve
-from mlp_ui.model_figures import ACTIVATION_NAMES, OUTPUT_UNITS
+from mlp_ui.model_figures import ACTIVATION_NAMES, OUTPUT_UNITS, weights_title
 
 WEIGHT_NAMES = ("w11", "w12", "w13", "w21", "w22", "w23", "v1", "v2", "v3")
 """The 2-3-1 toy's weights: input i to hidden j (w_ij), then hidden j to the output (v_j)."""
@@ -123,8 +123,8 @@ def weights_alt(W0: np.ndarray, shown: int) -> str:
     """The first layer's weights as pictures: how many, and their range."""
     W0 = np.asarray(W0, float)
     return (
-        f"First-layer weights of {shown:,} of {W0.shape[1]:,} hidden units, each drawn as a "
-        f"28x28 picture: weights from {W0.min():.2f} to {W0.max():.2f}."
+        f"{weights_title(shown, W0.shape[1])}, each drawn as a 28x28 picture: weights "
+        f"from {W0.min():.2f} to {W0.max():.2f}."
     )
 
 

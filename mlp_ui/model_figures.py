@@ -14,8 +14,11 @@ from mlp_core.idx import N_PIXELS, ROWS
 from mlp_ui import theme
 
 
-def weights_grid(W0: np.ndarray, n_max: int = 100, side: int = ROWS) -> go.Figure:
-    """The first layer's weights as images: one side x side tile per hidden unit.
+def weights_grid(
+    W0: np.ndarray, n_max: int = 100, side: int = ROWS, height: int = theme.WEIGHTS_HEIGHT
+) -> go.Figure:
+    """The first layer's weights as images: one side x side tile per hidden unit, in a
+    figure `height` pixels tall (a phone's narrow page needs less: the grid is square).
 
     W0 (side * side, h) -> a grid of min(h, n_max) tiles, row by row. Each tile is scaled
     by its own largest |weight|, so every unit uses the full colour range: red pixels
@@ -33,10 +36,16 @@ def weights_grid(W0: np.ndarray, n_max: int = 100, side: int = ROWS) -> go.Figur
         r, c = divmod(j, cols)
         y0, x0 = r * (side + 1), c * (side + 1)
         mosaic[y0 : y0 + side, x0 : x0 + side] = tiles[:, j].reshape(side, side)
-    return _weights_figure(mosaic, n, W0.shape[1])
+    return _weights_figure(mosaic, n, W0.shape[1], height)
 
 
-def _weights_figure(mosaic: np.ndarray, shown: int, total: int) -> go.Figure:
+def weights_title(shown: int, total: int) -> str:
+    """What the weights chart shows: all the hidden units, or how many of them."""
+    which = f"all {total:,}" if shown == total else f"{shown:,} of {total:,}"
+    return f"First-layer weights of {which} hidden units"
+
+
+def _weights_figure(mosaic: np.ndarray, shown: int, total: int, height: int) -> go.Figure:
     heatmap = go.Heatmap(
         z=np.round(mosaic, 3),
         zmin=-1,
@@ -52,12 +61,12 @@ def _weights_figure(mosaic: np.ndarray, shown: int, total: int) -> go.Figure:
         hovertemplate="scaled weight %{z:.2f}<extra></extra>",
     )
     hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": ""}
-    title = f"First-layer weights of {shown} of {total} hidden units"
+    title = weights_title(shown, total)
     return go.Figure(
         heatmap,
         layout={
             "title": {"text": title},
-            "height": theme.WEIGHTS_HEIGHT,
+            "height": height,
             "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
             "xaxis": {**hidden, "constrain": "domain"},
             "yaxis": {**hidden, "autorange": "reversed", "scaleanchor": "x"},

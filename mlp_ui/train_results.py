@@ -11,7 +11,7 @@ from mlp_core.config import (
 )
 from mlp_core.idx import N_PIXELS
 from mlp_core.serialize import SavedModel, model_to_bytes
-from mlp_ui import chart_text, class_train, classroom, model_figures, state
+from mlp_ui import chart_text, class_train, classroom, model_figures, state, theme
 from mlp_ui import data as ui_data
 from mlp_ui.train_text import overfit_note, pct
 
@@ -42,6 +42,11 @@ def current_model() -> None:
             _results(run)
 
 
+WEIGHTS_PX = {False: theme.WEIGHTS_HEIGHT, True: 320}
+"""The weights chart's height: a laptop's, a phone's or tablet's (the grid is square: at a
+phone's width 520 px left a blank band above and below it)."""
+
+
 def _results(run: state.Run) -> None:
     if run.test_acc is None and run.history.epochs:
         score(run)  # e.g. paused by a page switch before it was scored
@@ -55,7 +60,7 @@ def _results(run: state.Run) -> None:
         W0 = run.model.W[0]
         shown = min(W0.shape[1], 100)  # weights_grid draws at most 100 units
         classroom.chart(
-            model_figures.weights_grid(W0, shown),
+            model_figures.weights_grid(W0, shown, height=WEIGHTS_PX[classroom.touch()]),
             width="stretch",
             alt=chart_text.weights_alt(W0, shown),
             table=chart_text.weights_table(W0, shown),

@@ -152,7 +152,8 @@ def test_weights_grid_one_tile_per_unit(hidden, tiles):
     rows = math.ceil(tiles / cols)
     assert z.shape == (rows * 29 - 1, cols * 29 - 1)
     assert np.isfinite(z).all() and np.abs(z).max() <= 1.0
-    assert f"{tiles} of {hidden}" in fig.layout.title.text
+    shown = f"all {hidden}" if tiles == hidden else f"{tiles} of {hidden}"
+    assert f"weights of {shown} hidden units" in fig.layout.title.text
     assert fig.layout.yaxis.autorange == "reversed"  # image rows top to bottom
     fig.to_json()
 
