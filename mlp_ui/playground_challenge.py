@@ -147,13 +147,13 @@ def submit_panel() -> None:
 
 def progress(run: PlaygroundRun) -> None:
     """Note how far the run is (at most every class_train.PROGRESS_EVERY s), for the
-    teacher's view."""
-    found, link = rules(), class_state.challenge()
+    teacher's view. Called every frame: the clock is read first, the challenge only then."""
     now = time.monotonic()
-    if found is None or now - st.session_state.get(_PROGRESS_AT, -1e9) < class_train.PROGRESS_EVERY:
+    if now - st.session_state.get(_PROGRESS_AT, -1e9) < class_train.PROGRESS_EVERY:
         return
     st.session_state[_PROGRESS_AT] = now
-    store = class_state.store()
+    found, link = rules(), class_state.challenge()
+    store = class_state.store() if found is not None else None
     if store is None or link is None:
         return
     with contextlib.suppress(StoreError):  # the teacher's view misses one note; play goes on
