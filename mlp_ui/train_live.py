@@ -107,11 +107,18 @@ STATUS_KIND = {
 }
 
 
+DIAGRAM_PX = {False: 190, True: 260}
+"""The network diagram's width beside the curves (normal, projector): a column a quarter
+of the curves' width was 128 px at a 768 px tablet, and cut the diagram's labels."""
+
+
 def live_view(config: TrainConfig | None) -> LiveView:
     """Status line, progress bar, the focus run's curves beside a diagram of the network,
     and the runs picked to compare."""
     status, progress = st.empty(), st.empty()
-    curves_col, diagram_col = st.columns([3.2, 1], gap="small")
+    row = st.container(horizontal=True, gap="small")  # on a phone: one under the other
+    curves_col = row.container()
+    diagram_col = row.container(width=DIAGRAM_PX[classroom.projector()])
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
     view.diagram = diagram_col.empty()
     compare = _compare_picker()

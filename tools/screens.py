@@ -97,7 +97,8 @@ def open_page(pg, url: str, path: str, size: str) -> None:
 
 
 def photograph(pg, size: str, name: str) -> Path:
-    pg.mouse.move(1, 1)
+    pg.mouse.move(1, 1)  # no hover: the tooltip of the button just pressed goes away
+    pg.wait_for_function("() => !document.querySelector('[role=\"tooltip\"]')", timeout=5_000)
     OUT.mkdir(parents=True, exist_ok=True)
     shot = OUT / f"{name}.png"
     whole_page(pg, SIZES[size]["viewport"], shot)
