@@ -17,10 +17,11 @@ Prints median and 95th percentile per step and for the total; the target is unde
 
 With --browser, the whole way as a student sees it: a real server on 127.0.0.1 and
 Debian's Chromium draw the digits with the mouse, and the time from each stroke's
-mouse-up to the page's answer changing (the "... sure" line under the prediction) is
-read in the page (performance.now at the pointerup, and at the DOM change). With
---load N, N websocket sessions play the Playground on the same server meanwhile (as
-benchmarks/playground_speed.py's sessions do: a class at work). Targets: 150 ms median
+mouse-up to the page's answer changing (the "... sure" line of the answer block under
+the prediction) is read in the page (performance.now at the pointerup, and at the DOM
+change). With --load N, N websocket sessions play the Playground on the same server
+meanwhile (as benchmarks/playground_speed.py's sessions do, through the live channel
+when the app has it: a class at work). Targets: 150 ms median
 idle, 300 ms p95 under a class's load. The load average is printed with the figures.
 The pad also sends the picture while the pen moves (every 250 ms at most): a long stroke
 may have its answer on the page before the lift, and then nothing changes after it.
@@ -60,7 +61,8 @@ WATCH = """() => {
   window.__up = 0; window.__answer = 0; window.__text = '';
   document.addEventListener('pointerup', () => { window.__up = performance.now(); }, true);
   const read = () => {
-    const e = document.querySelector('.st-key-draw_confidence');
+    // how sure and the runner-up: our answer block, or (revisions before it) the metric's
+    const e = document.querySelector('.mlp-answer-sure, .st-key-draw_confidence');
     return e ? e.innerText : '';
   };
   new MutationObserver(() => {

@@ -140,6 +140,24 @@ def test_play_moves_the_pictures_through_the_socket_and_pause_stops_it(browser, 
     assert outside == []
 
 
+def test_the_stop_condition_met_on_the_socket_shows_play_again_and_says_why(page, app_url):
+    """A frame that stops playing (here: after 120 epochs, as set) brings the page back:
+    Play shown again, the reason under the buttons, the epoch where it stopped."""
+    page.set_viewport_size(TALL)
+    sockets = Sockets(page)
+    open_playground(page, app_url, "/playground?data=xor&layers=4")
+    stop_after = page.locator(".st-key-pg_stop_epochs input")
+    stop_after.fill("120")
+    stop_after.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for()
+    page.get_by_text("Stopped after 120 epochs, as set.").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Play").wait_for()
+    wait_until(lambda: epoch(page) == 120, 10, "the epoch where it stopped")
+    assert sockets.count(page) > 0, "the epochs came on the live channel"
+
+
 def test_plain_streamlit_run_has_no_channel_and_the_timer_plays(browser, tmp_path):
     """`streamlit run app.py` (the fallback): no ticket, no socket of ours, and Play still
     moves the pictures through Streamlit's own messages."""
