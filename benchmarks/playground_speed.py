@@ -16,9 +16,10 @@ median's (fairness), epochs per frame, and the server's CPU per frame, read from
 /proc/<pid>/stat; it includes the frame's training slice (the time
 mlp_ui.playground_share grants the session). "Beyond training" is the CPU per frame less
 the frame's epochs at the time one epoch takes alone (measured here first): what a
-redraw costs the server besides training (Streamlit's fragment rerun, the payload, the
-messages). The payload and its JSON alone are timed in this process. The bytes a session
-receives per frame are counted too.
+redraw costs the server besides training (through the live channel: the frame's
+encoding, the socket's messages and the turns on the trainer; through the fragment:
+Streamlit's rerun, the payload, the messages). The payload and its JSON alone are timed
+in this process. The bytes a session receives per frame are counted too.
 
 The browser's own drawing is not on the server and is not measured here. The sessions
 all run in this one process: its CPU ("client cores") is printed, since a client near a
