@@ -46,6 +46,7 @@ class Playground:
     sent_data: str | None = None  # the data id the component last got the points of
     stop_when: tuple[float, int] = (0.0, 0)  # stop at this test loss / epoch (0: never)
     no_live: bool = False  # the browser could not open the live channel: fragment timer
+    live_ok: bool = False  # this page run's frames come through the live channel
     # Held while the run trains or changes: a click starts a new script run while the
     # previous one may still be inside its training slice, in another thread.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)

@@ -43,20 +43,17 @@ def live() -> None:
         float(st.session_state.get(STOP_LOSS_KEY) or 0.0),
         int((rules.max_epochs if rules else 0) or st.session_state.get(STOP_EPOCHS_KEY) or 0),
     )
-    timer = pg.playing and not _live_ok(pg)
+    # Whether the live channel brings the frames, decided once per page run (the
+    # fragment's runs read it). Not in a class challenge: its frames note the run's
+    # progress for the teacher and may submit it, which needs the session's state.
+    pg.live_ok = playground_live.available(pg) and rules is None
+    timer = pg.playing and not pg.live_ok
     st.fragment(run_every=FRAME_SECONDS if timer else None, key="pg_frame")(_frame)()
-
-
-def _live_ok(pg: state.Playground) -> bool:
-    """Whether the live channel brings the frames. Not in a class challenge: its frames
-    note the run's progress for the teacher and may submit it, which needs the session's
-    state, so they stay the fragment's."""
-    return playground_live.available(pg) and challenge.rules() is None
 
 
 def _frame() -> None:
     pg = state.playground()
-    live = playground_live.channel(pg) if _live_ok(pg) else None
+    live = playground_live.channel(pg) if pg.live_ok else None
     with pg.lock:
         run = pg.run
         if run is not None and pg.playing and live is None:
