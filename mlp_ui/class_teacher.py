@@ -67,7 +67,7 @@ def teacher_panel(store: ClassStore) -> None:
             "Your teacher key. This browser keeps it; copy it somewhere safe too: with the "
             "class code it opens this class from any other browser. Never share it."
         )
-        st.code(new_key, language=None)
+        st.code(new_key, language=None, wrap_lines=True)  # whole on a phone, not cut
     if st.button("Close the teacher's view on this browser", key="class_sign_out"):
         class_state.set_teacher(None)
         st.rerun()
