@@ -47,6 +47,7 @@ def curve_of(rules: Rules) -> Curve:
     return TEST_LOSS if rules.playground else VALID
 
 
+LOG_TICKS = dict(dtick="D2", tickformat="~s")
 AXES = {
     "params": ("Parameters (weights and biases)", "log"),
     "seconds": ("Training time (s)", "linear"),
@@ -84,7 +85,9 @@ def spread(
     ]
     layout = dict(
         title=dict(text="Every entry vs " + title.split(" (")[0].lower()),
-        xaxis=dict(title=dict(text=title), type=scale, tickformat=",~r" if x == "params" else ""),
+        # a log axis labels 1, 2 and 5 of each decade, as 10k (every digit's full number
+        # ran together: "70,00080,000")
+        xaxis=dict(title=dict(text=title), type=scale, **(LOG_TICKS if scale == "log" else {})),
         yaxis=dict(title=dict(text=y_title(measure))),
         height=theme.CHART_HEIGHT,
         legend=dict(orientation="h", y=-0.3, yanchor="top"),  # below the axis title

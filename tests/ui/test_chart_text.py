@@ -186,3 +186,13 @@ def test_a_playground_board_speaks_of_test_loss_on_private_points():
     spread = board_figures.spread(best, best, "params", loss)
     assert spread.layout.yaxis.title.text == "Private test loss"
     assert list(spread.data[1].y) == [0.4812]
+
+
+def test_the_spread_labels_a_log_axis_of_parameters_shortly():
+    """1, 2 and 5 of each decade as 10k: every digit's full number ran together."""
+    from mlp_ui import board_figures
+
+    entries = [_entry(k, f"S{k}", 0.9) for k in (8, 16, 40, 80, 320)]
+    axis = board_figures.spread(entries, entries[:2], "params").layout.xaxis
+    assert (axis.type, axis.dtick, axis.tickformat) == ("log", "D2", "~s")
+    assert board_figures.spread(entries, entries[:2], "seconds").layout.xaxis.dtick is None
