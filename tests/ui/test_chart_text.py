@@ -137,7 +137,7 @@ def test_train_diagram_and_weights_sentences():
     )
     W0 = np.linspace(-0.5, 0.25, 784 * 3).reshape(784, 3)
     assert ct.weights_alt(W0, 3).endswith(
-        "3 of 3 hidden units, each drawn as a 28x28 picture: weights from -0.50 to 0.25."
+        "all 3 hidden units, each drawn as a 28x28 picture: weights from -0.50 to 0.25."
     )
     assert list(ct.weights_table(W0, 2)["hidden unit"]) == [1, 2]
 
