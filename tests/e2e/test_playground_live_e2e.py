@@ -4,7 +4,8 @@
 Play moves the pictures through the socket (binary frames arrive on
 /api/playground/frames and the canvases' pixels change), the ticket travels in the
 socket's first message and never in a URL, nothing leaves 127.0.0.1, Pause stops the
-frames, and a forged or replayed ticket is refused (close code 4403). Plain
+frames, a forged or replayed ticket is refused (close code 4403), and a page whose
+socket is refused plays through Streamlit's messages instead. Plain
 `streamlit run app.py` has no route: the page hands no ticket and the fragment's timer
 still plays it.
 """
@@ -156,6 +157,32 @@ def test_the_stop_condition_met_on_the_socket_shows_play_again_and_says_why(page
     page.get_by_role("button", name="Play").wait_for()
     wait_until(lambda: epoch(page) == 120, 10, "the epoch where it stopped")
     assert sockets.count(page) > 0, "the epochs came on the live channel"
+
+
+def test_a_page_whose_socket_is_refused_plays_by_the_timer(browser, app_url):
+    """A proxy that refuses the live socket (here the browser's own route, closing it
+    with 4403 before it reaches the server): the component says so, and Play moves the
+    pictures through Streamlit's own messages instead."""
+    context = browser.new_context(viewport=TALL)
+    refused: list[str] = []
+
+    def refuse(ws) -> None:
+        refused.append(ws.url)
+        ws.close(code=4403, reason="refused by the test")
+
+    context.route_web_socket(f"**{PATH}", refuse)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        open_playground(page, app_url, LINK)
+        plane0 = pixels(page)
+        page.get_by_role("button", name="Play").click()
+        wait_until(lambda: epoch(page) > 5 and pixels(page) != plane0, 30, "played by the timer")
+        assert len(refused) == 1, "refused once, then no more tries"
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for()
+    finally:
+        context.close()
 
 
 def test_plain_streamlit_run_has_no_channel_and_the_timer_plays(browser, tmp_path):
