@@ -101,20 +101,19 @@ label:has(input:focus-visible) {{
 """Focus visible on every control (Streamlit's own ring is faint on the sidebar links and
 the switches). Text colours come from the theme (.streamlit/config.toml), not from here."""
 PROJECTOR_CSS = """
-html { font-size: 20px; }
-p, li { font-size: 1.15rem !important; }
+html { font-size: 23px; }
 p:not(button p), li { color: #000 !important; }  /* a button keeps its theme colours */
-button p { font-size: 1.1rem !important; }
-h1 { font-size: 2.6rem !important; }
-code { font-size: 1rem !important; }
+h1 { font-size: 2.3rem !important; }
+code { font-size: 0.9rem !important; }
 header { display: none !important; }
 """
 """Projector mode's page text, only in that mode (theme settings are the whole server's,
 so they cannot differ per session). Plain HTML elements only, no Streamlit class names or
-test ids: the root size scales every rem-sized text (captions, labels, headings; metric
-values are 2.25rem, so 45 px, readable from the back of a room); paragraphs, list items
-and headings a little more and in black; `header`, Streamlit's top bar, is hidden to give
-the projected page its room (no setting hides it per session)."""
+test ids: the root size scales every rem-sized text, so paragraphs, labels and buttons are
+23 px and metric values (2.25rem) 52 px, readable from the back of a room. No rule sets a
+paragraph's own size: a metric's value is a paragraph too, and such a rule (1.15rem) held
+it at 23 px. Paragraphs and list items in black; `header`, Streamlit's top bar, is hidden
+to give the projected page its room (no setting hides it per session)."""
 
 
 # -- touch devices ---------------------------------------------------------------------

@@ -161,6 +161,9 @@ def positive_list(values: np.ndarray) -> list[float | None]:
     return [v if v is not None and v > 0 else None for v in finite_list(values)]
 
 
+STYLES = "solid: training · dashed: validation"
+
+
 def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) -> dict:
     """Two side-by-side plots sharing an epoch range that leaves room for every run."""
     right = max([_extent(h) for _, h in histories] + [x_max or 0, 1 if histories else 10])
@@ -177,7 +180,14 @@ def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) ->
         "margin": {"l": 10, "r": 10, "t": 40, "b": 50},
         "font": {"size": theme.FONT_SIZE},
         "uirevision": "curves",  # keep the user's zoom while the curves grow
-        "legend": {"orientation": "h", "y": -0.22, "x": 0},
+        # the line styles over the runs' names: inside the accuracy plot the note covered
+        # the start of its curve on a phone
+        "legend": {
+            "orientation": "h",
+            "y": -0.22,
+            "x": 0,
+            "title": {"text": STYLES, "side": "top"},
+        },
         "xaxis": {**epoch, "domain": [0, 0.42]},
         "yaxis": {**line, **loss_ticks, "type": "log", "automargin": True},
         "xaxis2": {**epoch, "domain": [0.62, 1], "anchor": "y2"},
@@ -190,18 +200,6 @@ def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) ->
         "annotations": [
             _title(LOSS_AXIS, 0.21),
             _title(ACC_AXIS, 0.81),
-            {
-                "text": "solid: training<br>dashed: validation",
-                "xref": "x2 domain",
-                "yref": "y2 domain",
-                "x": 0.98,
-                "y": 0.04,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "align": "right",
-                "showarrow": False,
-                "bgcolor": "rgba(255,255,255,0.75)",
-            },
         ],
         "shapes": [],
     }

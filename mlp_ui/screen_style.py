@@ -76,6 +76,8 @@ def screen_spec(spec: dict[str, Any], big: bool) -> dict[str, Any]:
     layout.setdefault("dragmode", False)  # a swipe scrolls the page, not the chart (i26)
     _merge(layout, "font", size=s.text, color=INK)
     _merge(layout.setdefault("legend", {}), "font", size=s.text)
+    if isinstance(legend_title := layout["legend"].get("title"), dict):  # as dark as the rest
+        layout["legend"]["title"] = {**legend_title, "font": {"size": s.text, "color": INK}}
     _merge(layout.setdefault("hoverlabel", {}), "font", size=s.text)
     if isinstance(layout.get("title"), str):
         layout["title"] = {"text": layout["title"]}

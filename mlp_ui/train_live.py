@@ -107,18 +107,17 @@ STATUS_KIND = {
 }
 
 
-DIAGRAM_PX = {False: 190, True: 260}
-"""The network diagram's width beside the curves (normal, projector): a column a quarter
-of the curves' width was 128 px at a 768 px tablet, and cut the diagram's labels."""
+DIAGRAM_SHARE = [2.3, 1]
+"""The curves' and the network diagram's widths: the diagram about 200 px at a 768 px
+tablet (a quarter, 128 px, cut its labels). Columns stack on a phone; a row of a fixed
+190 px diagram did not, and squeezed the curves into half a phone's width."""
 
 
 def live_view(config: TrainConfig | None) -> LiveView:
     """Status line, progress bar, the focus run's curves beside a diagram of the network,
     and the runs picked to compare."""
     status, progress = st.empty(), st.empty()
-    row = st.container(horizontal=True, gap="small")  # on a phone: one under the other
-    curves_col = row.container()
-    diagram_col = row.container(width=DIAGRAM_PX[classroom.projector()])
+    curves_col, diagram_col = st.columns(DIAGRAM_SHARE, gap="small")  # stacked on a phone
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
     view.diagram = diagram_col.empty()
     compare = _compare_picker()

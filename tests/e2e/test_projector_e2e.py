@@ -1,7 +1,7 @@
 """Projector mode in a real browser: a teacher's link opens it, it stays on while the
 class moves from page to page (the address keeps `projector=1`), every page's chart text
-is at least 18 px, its metric values (Mistakes' accuracy) 45 px, and the switch turns it
-off again."""
+is at least 18 px, its metric values (Backprop's output and loss) at least 45 px as drawn (the
+value's own paragraph, not its box), and the switch turns it off again."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ PAGES = ("Learning rate", "Backprop", "Decision boundary", "Mistakes", "Train")
 TICK_PX = """() => Array.from(document.querySelectorAll('.js-plotly-plot .xtick text'))
     .map(t => parseFloat(getComputedStyle(t).fontSize))"""
 METRIC_PX = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"]'))
-    .map(m => parseFloat(getComputedStyle(m).fontSize))"""
-METRIC_PAGES = {"Mistakes": 2}
+    .map(m => parseFloat(getComputedStyle(m.querySelector('p') || m).fontSize))"""
+METRIC_PAGES = {"Backprop": 3}
 """Pages with metrics on their first screen (without a run): how many."""
 
 
