@@ -22,6 +22,7 @@ from mlp_core.playground_config import PlaygroundConfig
 from mlp_ui import playground_component as component
 from mlp_ui import playground_live as live
 from mlp_ui.playground_state import Playground
+from tests.e2e.st_ws import run_in_own_loop  # a browser test may hold a loop in this thread
 
 
 def _run(query: str = "data=spiral&layers=8,8,8") -> core.PlaygroundRun:
@@ -235,7 +236,7 @@ def test_a_bad_or_replayed_ticket_is_refused_with_its_code():
         closed.append(again.closed_with[0])
         return closed
 
-    assert asyncio.run(scenario()) == [live.REFUSED] * 4
+    assert run_in_own_loop(scenario(), 60) == [live.REFUSED] * 4
 
 
 def test_frames_come_only_while_playing_and_two_at_most_wait_for_their_ack():
@@ -269,7 +270,7 @@ def test_frames_come_only_while_playing_and_two_at_most_wait_for_their_ack():
         ws.hang_up()
         await asyncio.wait_for(task, 5)
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario(), 60)
 
 
 def test_sessions_playing_together_train_evenly():
@@ -299,6 +300,6 @@ def test_sessions_playing_together_train_evenly():
         await asyncio.wait_for(asyncio.gather(*tasks), 10)
         return epochs
 
-    epochs = asyncio.run(scenario())
+    epochs = run_in_own_loop(scenario(), 60)
     median = float(np.median(epochs))
     assert min(epochs) > 0 and max(epochs) / median < 1.3 and min(epochs) / median > 1 / 1.3, epochs
