@@ -163,6 +163,10 @@ def test_the_gallery_titles_neither_overlap_nor_are_cut(browser, app_url, width,
         expect(page.locator(".st-key-mistakes_gallery g.annotation").nth(9)).to_be_attached()
         charts_settled(page)
         boxes, (left, top, right, bottom) = page.evaluate(TITLE_BOXES), page.evaluate(PLOT_BOX)
+        # an empty tile's title has no box (offline, the sample's 1,000 test digits leave
+        # fewer mistakes than a 5 x 5 page has tiles)
+        boxes = [a for a in boxes if a[2] > a[0] and a[3] > a[1]]
+        assert len(boxes) >= 10, boxes
         for a in boxes:
             assert left <= a[0] and a[2] <= right and top <= a[1] and a[3] <= bottom, (a, left)
         for i, a in enumerate(boxes):
