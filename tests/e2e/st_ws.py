@@ -98,6 +98,10 @@ def json_value(widget_id: str, text: str) -> WidgetState:
     return WidgetState(id=widget_id, json_value=text)
 
 
+_DRAW_ANSWER = re.compile(r'class="mlp-answer-digit">(\d)<')
+"""The digit in the Draw page's answer block (mlp_ui.draw_view.answer_html)."""
+
+
 @dataclass
 class Seen:
     """What a session has read so far."""
@@ -263,6 +267,8 @@ class Session:
             self.seen.components.append(el.bidi_component.id)
         elif kind == "metric":
             self.seen.metrics[el.metric.label] = el.metric.body
+        elif kind == "html" and (answer := _DRAW_ANSWER.search(el.html.body)):
+            self.seen.metrics["Prediction"] = answer.group(1)  # Draw's answer, our own HTML
         elif kind == "exception":
             self.seen.errors.append(f"{el.exception.type}: {el.exception.message}")
             self._fail(PageError(self.seen.errors[-1]))
