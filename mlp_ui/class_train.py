@@ -41,17 +41,25 @@ def challenge_data(code: str, cid: int) -> dict | None:
         return None
 
 
-def _followed() -> dict | None:
-    """The challenge this session follows, MNIST or Playground (None: none, not found)."""
+def followed(playground: bool | None = None) -> dict | None:
+    """The challenge this session follows: of either kind, or only a Playground one
+    (`playground=True`) or only an MNIST one (False); None: none, not found, other kind."""
     link = class_state.challenge()
-    return challenge_data(*link) if link else None
+    found = challenge_data(*link) if link else None
+    if found is None or playground is None:
+        return found
+    return found if found["rules"].playground == playground else None
+
+
+def fixed(found: dict | None) -> frozenset[str]:
+    """The settings challenge `found` fixes (none outside a challenge)."""
+    return frozenset(found["rules"].fixed) if found else frozenset()
 
 
 def current() -> dict | None:
     """The MNIST challenge this session's Train page is in (None: none, not found, or a
     Playground challenge: mlp_ui.playground_challenge has those)."""
-    found = _followed()
-    return None if found is not None and found["rules"].playground else found
+    return followed(playground=False)
 
 
 def rules() -> Rules | None:
@@ -61,8 +69,7 @@ def rules() -> Rules | None:
 
 def locked() -> frozenset[str]:
     """The Train settings the challenge fixes."""
-    found = rules()
-    return frozenset(found.fixed) if found else frozenset()
+    return fixed(current())
 
 
 def apply(config: TrainConfig) -> TrainConfig:
@@ -72,7 +79,7 @@ def apply(config: TrainConfig) -> TrainConfig:
 
 def banner() -> None:
     """One line naming the challenge and its rules (nothing outside a challenge)."""
-    found = _followed()
+    found = followed()
     if found is None:
         if class_state.challenge():
             st.warning("This link's challenge was not found: it may have been deleted.")

@@ -33,9 +33,7 @@ _PROGRESS_AT = "mlp_play_progress_at"
 
 def current() -> dict | None:
     """The Playground challenge this session follows (None: none, or an MNIST one)."""
-    link = class_state.challenge()
-    found = class_train.challenge_data(*link) if link else None
-    return found if found is not None and found["rules"].playground else None
+    return class_train.followed(playground=True)
 
 
 def rules() -> Rules | None:
@@ -45,8 +43,7 @@ def rules() -> Rules | None:
 
 def locked() -> frozenset[str]:
     """The Playground settings the challenge fixes."""
-    found = rules()
-    return frozenset(found.fixed) if found else frozenset()
+    return class_train.fixed(current())
 
 
 def query() -> dict[str, str]:

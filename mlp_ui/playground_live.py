@@ -48,7 +48,7 @@ IN_FLIGHT = 2  # frames sent and not yet acknowledged by the browser, at most
 MIN_INTERVAL = 1 / 60  # a screen redraws 60 times a second: no frame sooner than that
 IDLE_POLL = 0.02  # seconds between looks at a paused playground
 MAX_WAIT = 0.1  # seconds a session waits for training time before it looks again
-MAX_EPOCHS = 50  # per frame, as the fragment's frames
+MAX_EPOCHS = 50  # per frame, on the live channel and the fragment's timer alike
 REFUSED = 4403  # close code: the ticket is unknown, used or expired
 MAGIC = 25.0  # a frame's first number (format version)
 EPOCH_SPLIT = 2**20  # the epoch travels as two float32s, exact to 2**44
@@ -169,6 +169,23 @@ def stop_reason(run: core.PlaygroundRun, loss: float, epochs: int) -> str:
     return ""
 
 
+def play_slice(pg) -> int:
+    """Train `pg`'s playing run (its lock held by the caller) for the slice its session
+    has earned, and stop it where it diverged or its stop condition says (`pg.message`
+    says why; `pg.stopped_at` marks a stop condition, which a challenge may submit).
+    Returns the epochs trained. The live channel and the fragment's timer both play by it."""
+    run = pg.run
+    loss, limit = pg.stop_when
+    epochs = max(min(MAX_EPOCHS, limit - run.epoch), 0) if limit else MAX_EPOCHS
+    before = run.epoch
+    pg.message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
+    if stop := pg.message or stop_reason(run, loss, limit):
+        if not pg.message:  # stopped by its stop condition, not by diverging
+            pg.stopped_at = (run, run.epoch)
+        pg.playing, pg.message = False, stop
+    return run.epoch - before
+
+
 def train_frame(pg) -> bytes | None:
     """Train `pg`'s run for the slice its session has earned and encode the frame; None
     when there is nothing to send now (paused, no time earned, or the page holds the run)."""
@@ -178,18 +195,11 @@ def train_frame(pg) -> bytes | None:
         run = pg.run
         if run is None or not pg.playing:
             return None
-        loss, limit = pg.stop_when
-        epochs = max(min(MAX_EPOCHS, limit - run.epoch), 0) if limit else MAX_EPOCHS
-        before = run.epoch
-        message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
-        stop = message or stop_reason(run, loss, limit)
-        if stop:  # diverged or done: the browser asks the page to show Play again
-            if not message:  # stopped by its stop condition
-                pg.stopped_at = (id(run), run.epoch)
-            pg.playing, pg.message = False, stop
-        elif run.epoch == before:
+        trained = play_slice(pg)
+        if pg.playing and not trained:
             return None  # no training time earned yet: no new picture
-        return encode(run, stopped=bool(stop))
+        # stopped: the browser asks the page to show Play again
+        return encode(run, stopped=not pg.playing)
     finally:
         pg.lock.release()
 

@@ -15,8 +15,6 @@ the fragment draws once per page run.
 
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 
 from mlp_core import playground as core
@@ -24,12 +22,10 @@ from mlp_ui import classroom, playground_live
 from mlp_ui import playground_challenge as challenge
 from mlp_ui import playground_component as component
 from mlp_ui import playground_points as own
-from mlp_ui import playground_share as share
 from mlp_ui import playground_state as state
 from mlp_ui.playground_table import key
 
 FRAME_SECONDS = 0.015  # the timer starts when a frame has reached the browser
-MAX_EPOCHS = 50  # per frame (training time per frame: playground_share.SHARE.max_slice)
 STOP_LOSS_KEY, STOP_EPOCHS_KEY = "pg_stop_loss", "pg_stop_epochs"
 
 
@@ -57,15 +53,9 @@ def _frame() -> None:
     with pg.lock:
         run = pg.run
         if run is not None and pg.playing and live is None:
-            loss, limit = pg.stop_when
-            epochs = max(min(MAX_EPOCHS, limit - run.epoch), 0) if limit else MAX_EPOCHS
-            pg.message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
-            stop = pg.message or playground_live.stop_reason(run, loss, limit)
+            playground_live.play_slice(pg)
             challenge.progress(run)  # in a class challenge only: the teacher's view
-            if stop:  # diverged or done: stop, and rerun the page to show Play again
-                if not pg.message:  # stopped by its stop condition (a challenge may submit it)
-                    pg.stopped_at = (run, run.epoch)
-                pg.playing, pg.message = False, stop
+            if not pg.playing:  # diverged or done: rerun the page to show Play again
                 st.rerun(scope="app")
         data = _payload(pg, run, live)
     if pg.message and not pg.playing:
