@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.server import ROOT, running_app
 from tests.waiting import wait_until
@@ -98,6 +99,26 @@ def settled_box(pg, locator, timeout: float = 10.0) -> dict:
         return box if box is not None and box == before else None
 
     return wait_until(still, timeout, "the element stays put")
+
+
+def choose_option(pg, opener, select, name: str, tries: int = 4) -> None:
+    """Pick `name` in a selectbox: `opener()` brings the box into view (for one in a
+    popover, a click on its button) and `select` is the box. A rerun that redraws the box
+    between the click and the menu leaves the menu closed, so the pick is tried again."""
+    for attempt in range(tries):
+        opener()
+        select.click()
+        option = pg.get_by_role("option", name=name)
+        try:
+            option.wait_for(timeout=5_000)
+        except PlaywrightTimeout:  # the menu did not open
+            if attempt == tries - 1:
+                raise
+            pg.keyboard.press("Escape")
+            wait_for_app(pg)
+            continue
+        option.click()
+        return
 
 
 def steady(read, pg, window_ms: int = 700, timeout: float = 10.0):

@@ -16,7 +16,7 @@ from mlp_core.mnist import load_mnist
 from mlp_core.serialize import load_model
 from mlp_ui.data import DEFAULT_MODEL
 from tests.data_sources import FULL_MNIST
-from tests.e2e.conftest import charts_settled, screenshot, wait_for_app
+from tests.e2e.conftest import charts_settled, choose_option, screenshot, wait_for_app
 from tests.e2e.strokes import open_page
 from tests.waiting import wait_until
 
@@ -154,10 +154,14 @@ def test_the_gallery_titles_neither_overlap_nor_are_cut(browser, app_url, width,
         page.goto(app_url + "/mistakes")
         wait_for_app(page)
         if grid != "4 x 4":
-            page.get_by_role("button", name=re.compile("Grid")).click()
             menu = page.locator("[data-testid='stPopoverBody'] [data-testid='stSelectbox']")
-            menu.filter(has_text="Grid").click()
-            page.get_by_role("option", name=grid).click()
+            button = page.get_by_role("button", name=re.compile("Grid"))
+
+            def open_popover():
+                if not menu.filter(has_text="Grid").is_visible():
+                    button.click()
+
+            choose_option(page, open_popover, menu.filter(has_text="Grid"), grid)
             page.keyboard.press("Escape")
             wait_for_app(page)
         expect(page.locator(".st-key-mistakes_gallery g.annotation").nth(9)).to_be_attached()
