@@ -23,6 +23,7 @@ from mlp_ui import playground_component as component
 from mlp_ui import playground_live as live
 from mlp_ui.playground_state import Playground
 from tests.e2e.st_ws import run_in_own_loop  # a browser test may hold a loop in this thread
+from tests.waiting import wait_until
 
 
 def _run(query: str = "data=spiral&layers=8,8,8") -> core.PlaygroundRun:
@@ -158,8 +159,12 @@ def test_a_frame_waits_while_a_button_holds_the_run():
 def test_the_stop_condition_stops_playing_and_says_so_in_the_frame():
     pg = _playground()
     pg.stop_when = (0.0, 5)
-    frames = [live.train_frame(pg) for _ in range(50)]
-    last = live.decode(next(f for f in frames if f is not None and live.decode(f)["stopped"]))
+
+    def stopped_frame():  # frames as the socket asks for them (none while none is earned)
+        frame = live.train_frame(pg)
+        return frame if frame is not None and live.decode(frame)["stopped"] else None
+
+    last = live.decode(wait_until(stopped_frame, 30, "the frame that says it stopped"))
     assert last["epoch"] == pg.run.epoch == 5
     assert not pg.playing and pg.message == "Stopped after 5 epochs, as set."
     assert live.train_frame(pg) is None
