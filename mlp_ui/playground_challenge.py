@@ -18,7 +18,6 @@ import weakref
 import streamlit as st
 
 from mlp_class import scoring
-from mlp_class.api import Refused
 from mlp_core.challenge import PlayEvidence, Rules, broken_play
 from mlp_core.play_holdout import N_PRIVATE
 from mlp_core.playground import PlaygroundRun
@@ -106,16 +105,11 @@ def submit(pg: state.Playground) -> str:
             entry = scoring.play_entry(run.model, evidence(run), run.curves, found["rules"])
         except ValueError as exc:
             return f"Refused: {exc}."
-    try:
-        found_store = class_state.store()
-        if found_store is None:
-            return "Not submitted: the database is not usable now; try again in a minute."
-        found_store.submit(link[0], link[1], class_state.me(), entry)
-    except (Refused, StoreError) as exc:
-        return f"Refused: {exc}."
-    return (
+    return class_train.send(
+        link,
+        entry,
         f"Submitted: the server scored it on {N_PRIVATE:,} private points of the "
-        "challenge's data, which no page shows. See the Board."
+        "challenge's data, which no page shows. See the Board.",
     )
 
 
