@@ -297,22 +297,40 @@ class PlaygroundRun:
         self.rng = np.random.default_rng(config.seed)
         self.epoch = 0
         self.seconds = 0.0  # spent training (the epochs kept), for a challenge's time limit
+        self.out_of_time = False  # the last `train` stopped at its budget of seconds
         self.retuned = False  # trained with other training settings before `config`'s
         self.undone = 0  # epochs undone (their shuffles drawn all the same)
         self.curves = Curves()
         self._record(np.zeros(len(self.model.W)))
 
-    def train(self, epochs: int, seconds: float = float("inf")) -> str:
-        """Up to `epochs` epochs, stopping early after `seconds`; '' or why it stopped."""
-        start = time.perf_counter()
-        try:
-            return self._train(epochs, seconds, start)
-        finally:
-            self.seconds += time.perf_counter() - start
+    def train(self, epochs: int, seconds: float = float("inf"), budget: float = 0.0) -> str:
+        """Up to `epochs` epochs, stopping early after `seconds`; '' or why it stopped.
 
-    def _train(self, epochs: int, seconds: float, start: float) -> str:
+        `budget` (0: none) is a limit on the run's training seconds (`self.seconds`: the
+        clock runs only while this method trains, as a Trainer's does): no epoch starts
+        once they are spent, and an epoch that ends past the limit is undone, its shuffle
+        with it and its time not counted, so the epochs kept are what the same settings
+        train again. `out_of_time` says whether this call stopped there."""
+        start, kept_until = time.perf_counter(), None
+        self.out_of_time = False
+        try:
+            stopped, kept_until = self._train(epochs, seconds, start, budget)
+            return stopped
+        finally:
+            self.seconds += (time.perf_counter() if kept_until is None else kept_until) - start
+
+    def _train(
+        self, epochs: int, seconds: float, start: float, budget: float
+    ) -> tuple[str, float | None]:
+        """(why it stopped or '', the clock where the epochs kept ended if an epoch past
+        the budget was undone)."""
         for _ in range(epochs):
+            began = time.perf_counter()
+            if budget and self.seconds + began - start >= budget:
+                self.out_of_time = True
+                break
             before = self.model.copy()
+            shuffle = self.rng.bit_generator.state if budget else None
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
                 grads = train_epoch(self.model, self.F_train, self.Y_train, self.config, self.rng)
                 losses = self.losses()
@@ -322,12 +340,16 @@ class PlaygroundRun:
                 return (
                     f"Epoch {self.epoch + 1} made the weights or the loss infinite, so it "
                     f"was undone: lower the learning rate (now {self.config.lr:g})."
-                )
+                ), None
+            if budget and self.seconds + time.perf_counter() - start > budget:
+                self.model, self.rng.bit_generator.state = before, shuffle
+                self.out_of_time = True
+                return "", began
             self.epoch += 1
             self._record(grads, losses)
             if time.perf_counter() - start >= seconds:
                 break
-        return ""
+        return "", None
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """Labels or values (n,) -> targets (n, 1), or one-hot (n, k) for k > 2 classes."""

@@ -1,7 +1,7 @@
 """The Playground page in a class challenge: a line naming the challenge and its rules,
 the fixed settings applied and locked, "Submit to the board" under a paused run (or
-submitted by itself when it stops at the challenge's epochs, if the teacher chose so),
-and how far the run is, for the teacher's view.
+submitted by itself when Play stops at the challenge's epochs or training seconds, if the
+teacher chose so), and how far the run is, for the teacher's view.
 
 The run submitted is this session's, trained by the server on the points its settings
 make: the server checks it against the rules (mlp_core.challenge.broken_play) and scores
@@ -28,6 +28,13 @@ from mlp_ui.class_text import plain
 
 _SENT = "mlp_play_sent"  # run -> {epoch: the line said when it was submitted (or refused)}
 _PROGRESS_AT = "mlp_play_progress_at"
+
+
+CLOCK = (
+    " Training seconds are the server's time spent training your run (as on the Train "
+    "page): the clock stops while it is paused, waits for its turn or is drawn. Play "
+    "stops at the limit."
+)
 
 
 def current() -> dict | None:
@@ -61,7 +68,7 @@ def banner() -> None:
         f"Class challenge ({'open' if found['open'] else 'closed'}): "
         f"**{plain(found['title'])}**. Rules: {plain('; '.join(r.lines()))}. Ranked by "
         f"{r.measure} on {N_PRIVATE:,} private points ({better}). Locked settings cannot "
-        "be changed here."
+        "be changed here." + (CLOCK if r.max_seconds else "")
     )
 
 
@@ -123,7 +130,7 @@ def submit_panel() -> None:
     sent = st.session_state.setdefault(_SENT, weakref.WeakKeyDictionary()).setdefault(pg.run, {})
     now, stopped = pg.run.epoch, pg.stopped_at
     if found["auto_submit"] and stopped == (pg.run, now) and now not in sent:
-        sent[now] = submit(pg)  # it stopped by itself at the challenge's epochs
+        sent[now] = submit(pg)  # it stopped by itself (the challenge's epochs or seconds)
     if st.button(
         "Submit to the board",
         key="pg_class_submit",

@@ -160,12 +160,18 @@ def decode(frame: bytes) -> dict:
     }
 
 
-def stop_reason(run: core.PlaygroundRun, loss: float, epochs: int) -> str:
-    """Why playing stops here ('' to go on): the stop condition set under the picture."""
+def stop_reason(run: core.PlaygroundRun, loss: float, epochs: int, seconds: float = 0.0) -> str:
+    """Why playing stops here ('' to go on): the stop condition set under the picture, or
+    a challenge's limit of training seconds, which `run.train` kept to."""
     if loss and run.curves.test_loss[-1] <= loss:
         return f"Stopped: the test loss reached {run.curves.test_loss[-1]:.4f} (at most {loss:g})."
     if epochs and run.epoch >= epochs:
         return f"Stopped after {run.epoch:,} epochs, as set."
+    if seconds and run.out_of_time:
+        return (
+            f"Stopped after {run.epoch:,} epochs and {run.seconds:.2f} training seconds: "
+            f"another epoch would have gone past the challenge's limit of {seconds:g} s."
+        )
     return ""
 
 
@@ -175,11 +181,12 @@ def play_slice(pg) -> int:
     says why; `pg.stopped_at` marks a stop condition, which a challenge may submit).
     Returns the epochs trained. The live channel and the fragment's timer both play by it."""
     run = pg.run
-    loss, limit = pg.stop_when
+    loss, limit, seconds = pg.stop_when
     epochs = max(min(MAX_EPOCHS, limit - run.epoch), 0) if limit else MAX_EPOCHS
     before = run.epoch
-    pg.message = share.train_slice(id(pg), partial(run.train, epochs)) if epochs else ""
-    if stop := pg.message or stop_reason(run, loss, limit):
+    train = partial(run.train, epochs, budget=seconds)
+    pg.message = share.train_slice(id(pg), train) if epochs else ""
+    if stop := pg.message or stop_reason(run, loss, limit, seconds):
         if not pg.message:  # stopped by its stop condition, not by diverging
             pg.stopped_at = (run, run.epoch)
         pg.playing, pg.message = False, stop

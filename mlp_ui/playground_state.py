@@ -44,7 +44,8 @@ class Playground:
     csv_read: str = ""  # the uploaded file whose points were taken
     snapshot_points: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
     sent_data: str | None = None  # the data id the component last got the points of
-    stop_when: tuple[float, int] = (0.0, 0)  # stop at this test loss / epoch (0: never)
+    # stop at this test loss / epoch / training seconds (0: never; seconds: a challenge's)
+    stop_when: tuple[float, int, float] = (0.0, 0, 0.0)
     no_live: bool = False  # the browser could not open the live channel: fragment timer
     live_ok: bool = False  # this page run's frames come through the live channel
     # Held while the run trains or changes: a click starts a new script run while the

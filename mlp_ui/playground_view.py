@@ -38,6 +38,7 @@ def live() -> None:
     pg.stop_when = (
         float(st.session_state.get(STOP_LOSS_KEY) or 0.0),
         int((rules.max_epochs if rules else 0) or st.session_state.get(STOP_EPOCHS_KEY) or 0),
+        float(rules.max_seconds if rules else 0.0),
     )
     # Whether the live channel brings the frames, decided once per page run (the
     # fragment's runs read it). Not in a class challenge: its frames note the run's

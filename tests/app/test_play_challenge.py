@@ -7,6 +7,7 @@ naming it, and a finished run can submit itself."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from mlp_core import play_holdout
 from mlp_core.playground_config import PlaygroundConfig
 from mlp_core.serialize import load_model
 from mlp_store import open_store
-from mlp_ui import board_view, class_state, class_train, playground_state
+from mlp_ui import board_view, class_state, class_train, playground_live, playground_state
 from tests.waiting import wait_until
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -177,6 +178,32 @@ def test_a_retuned_run_is_refused_and_a_stopped_one_submits_itself():
     assert entry.name == "Cy" and entry.epochs == 3
     _ok(at.run())  # not again
     assert len(ClassStore(open_store()).entries(code, ch["id"])) == 1
+
+
+def test_play_stops_at_the_challenges_training_seconds_and_the_run_submits_itself():
+    """The page hands the challenge's seconds to the stop condition and says which clock
+    they are; Play's slices (play_slice, as the fragment's timer trains them) stop inside
+    the limit; the next page run says why and submits the run by itself, which keeps
+    the rule."""
+    _, code, ch = _teacher({"max_seconds": 1}, auto=True)
+    at = _play(_student(code, "Di"), 0)
+    assert "at most 1 training seconds" in _texts(at.info)
+    assert "the clock stops while it is paused, waits for its turn" in _texts(at.info)
+    _ok(at.button(key="pg_play").click().run())
+    pg = at.session_state[playground_state.KEY]
+    assert pg.stop_when == (0.0, 0, 1.0)
+    deadline = time.monotonic() + 60
+    while pg.playing and time.monotonic() < deadline:
+        with pg.lock:
+            playground_live.play_slice(pg)
+        time.sleep(0.002)
+    assert not pg.playing and 0.0 < pg.run.seconds <= 1.0
+    _ok(at.run())
+    assert "another epoch would have gone past the challenge's limit of 1 s" in _texts(at.info)
+    assert "Submitted" in _texts(at.success), _texts(at.error)
+    (entry,) = ClassStore(open_store()).entries(code, ch["id"])
+    assert entry.name == "Di" and entry.epochs == pg.run.epoch and entry.seconds <= 1.0
+    assert entry.seconds == pg.run.seconds
 
 
 def test_the_train_page_sends_a_playground_challenge_to_the_playground():

@@ -189,3 +189,52 @@ def test_a_run_counts_its_training_seconds_and_notes_new_training_settings() -> 
     assert not run.retuned
     run.retune(run.config.replace(lr=0.3))
     assert run.retuned
+
+
+def _bits(run: PlaygroundRun) -> list[bytes]:
+    return [p.tobytes() for p in run.model.parameters()]
+
+
+def test_a_limit_of_training_seconds_stops_play_within_it_and_the_run_trains_again() -> None:
+    """Slices as Play trains them (50 epochs, 8 ms each) with a budget of 0.05 training
+    seconds: training stops inside the limit, the rule is kept, and the epochs kept are
+    what the same settings train again, bit for bit (an epoch past the limit was undone
+    with its shuffle)."""
+    config = PlaygroundConfig(**DATA, hidden=(8, 8))
+    points = make_points("spiral", 300, 10, 7)
+    run = PlaygroundRun(config, points)
+    for _ in range(10_000):
+        assert run.train(50, 0.008, budget=0.05) == ""
+        if run.out_of_time:
+            break
+    assert run.out_of_time and run.epoch > 0 and 0.0 < run.seconds <= 0.05
+    sizes = run.model.sizes
+    evidence = PlayEvidence(config, sizes, run.epoch, run.seconds, True)
+    assert broken_play(_rules(max_seconds=0.05), evidence) == []
+    again = PlaygroundRun(config, points)
+    again.train(run.epoch)
+    assert _bits(again) == _bits(run) and again.curves.test_loss == run.curves.test_loss
+    # spent: no epoch starts; without a budget the run goes on as one that never stopped
+    epoch, seconds = run.epoch, run.seconds
+    assert run.train(5, budget=0.05) == "" and run.out_of_time and run.epoch == epoch
+    assert run.seconds - seconds < 0.01
+    run.train(3)
+    again.train(3)
+    assert not run.out_of_time and _bits(again) == _bits(run)
+
+
+def test_an_epoch_that_would_end_past_the_limit_is_undone_and_its_time_not_counted() -> None:
+    """A budget of a third of one epoch's time: the epoch starts, ends past the limit and
+    is undone: the weights, the random stream and the epoch count as before it, and the
+    training seconds still inside the limit."""
+    config = PlaygroundConfig(**{**DATA, "n_points": 1000}, hidden=(8, 8, 8), batch_size=1)
+    points = make_points("spiral", 1000, 10, 7)
+    timing = PlaygroundRun(config, points)
+    timing.train(3)
+    budget = timing.seconds / 3 / 3
+    run = PlaygroundRun(config, points)
+    model, stream, weights = run.model, run.rng.bit_generator.state, _bits(run)
+    assert run.train(1, budget=budget) == "" and run.out_of_time
+    assert run.model is not model, "the epoch was trained and undone (not refused before)"
+    assert run.epoch == 0 and _bits(run) == weights and run.rng.bit_generator.state == stream
+    assert run.seconds < budget and len(run.curves.epoch) == 1

@@ -20,9 +20,11 @@ from tests.e2e.playground_page import PLANE, epoch
 from tests.waiting import wait_until
 
 
-def _create(pg, app_url: str) -> tuple[str, str]:
-    """A class and its Playground challenge, through the teacher's form: the class code
-    and the board's link."""
+def _create(
+    pg, app_url: str, limits: tuple = (("max_hidden", "4"), ("max_epochs", "30")), auto=False
+) -> tuple[str, str]:
+    """A class and its Playground challenge with `limits`, through the teacher's form
+    (`auto`: every finished run submitted by itself): the class code and the board's link."""
     pg.goto(f"{app_url}/class?projector=1")
     wait_for_app(pg)
     pg.get_by_role("tab", name="Teach a class").click()
@@ -33,12 +35,15 @@ def _create(pg, app_url: str) -> tuple[str, str]:
     pg.locator(".st-key-class_new_data").get_by_text("Playground data").click()
     by_key(pg, "class_play_seed", "spinbutton").wait_for()
     wait_for_app(pg)
-    for name, value in (("max_hidden", "4"), ("max_epochs", "30")):
+    for name, value in limits:
         field = by_key(pg, f"class_rule_{name}", "spinbutton")
         field.fill(value)
         field.press("Tab")
+    if auto:
+        pg.get_by_text("Submit every finished run by itself").click()
     pg.mouse.move(1, 1)
-    screenshot(pg, "play_challenge_teacher_form_projector")
+    if not auto:
+        screenshot(pg, "play_challenge_teacher_form_projector")
     by_key(pg, "class_challenge_go", "button").click()
     board = pg.get_by_role("link", name=re.compile("Its board")).first
     board.wait_for()
@@ -139,4 +144,37 @@ def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, brow
     teacher.mouse.move(1, 1)
     screenshot(teacher, "play_challenge_teacher_projector")
     for context in (ada_ctx, bob_ctx, board_ctx, teacher_ctx):
+        context.close()
+
+
+def test_a_challenge_of_training_seconds_stops_play_by_itself_and_submits_it(app_url, browser):
+    """At most 2 training seconds, every finished run submitted by itself: Play stops
+    inside the limit with the line saying why, and the run is on the board with nobody
+    pressing Submit."""
+    teacher_ctx, teacher = new_page(browser, PROJECTOR)
+    code, board_href = _create(teacher, app_url, (("max_seconds", "2"),), auto=True)
+    board_ctx, board = new_page(browser, PROJECTOR)
+    board.goto(board_address(app_url, board_href))
+    wait_for_app(board)
+    board.get_by_text("No submission yet").wait_for()
+    cy_ctx, cy = _join_and_open(browser, app_url, code, "Cy")
+    assert cy.get_by_text(re.compile("at most 2 training seconds")).count()
+    assert cy.get_by_text(re.compile("the clock stops while it is paused")).count()
+    _press(cy, "pg_play")
+    started = time.monotonic()
+    line = cy.get_by_text(re.compile(r"^Stopped after [\d,]+ epochs and [\d.]+ training seconds"))
+    line.wait_for(timeout=120_000)
+    said = line.inner_text()
+    seconds = float(re.search(r"and ([\d.]+) training seconds", said).group(1))
+    assert 0.0 < seconds <= 2.0 and "limit of 2 s" in said, said
+    print(f"Cy stopped at {seconds} training seconds, {time.monotonic() - started:.1f} s of clock")
+    cy.get_by_text(re.compile("^Submitted")).first.wait_for(timeout=15_000)
+    assert cy.locator(".st-key-pg_play").count()  # Play is back: it stopped
+    (epochs,) = re.search(r"Stopped after ([\d,]+) epochs", said).groups()
+    assert epoch(cy) == int(epochs.replace(",", ""))
+    board.locator("table.mlp-board-ranking").get_by_text("Cy").wait_for(timeout=15_000)
+    assert [n for n, _ in _ranking(board)] == ["Cy"]
+    cy.mouse.move(1, 1)
+    screenshot(cy, "play_challenge_seconds_stopped")
+    for context in (cy_ctx, board_ctx, teacher_ctx):
         context.close()

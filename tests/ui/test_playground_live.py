@@ -158,7 +158,7 @@ def test_a_frame_waits_while_a_button_holds_the_run():
 
 def test_the_stop_condition_stops_playing_and_says_so_in_the_frame():
     pg = _playground()
-    pg.stop_when = (0.0, 5)
+    pg.stop_when = (0.0, 5, 0.0)
 
     def stopped_frame():  # frames as the socket asks for them (none while none is earned)
         frame = live.train_frame(pg)
@@ -168,6 +168,24 @@ def test_the_stop_condition_stops_playing_and_says_so_in_the_frame():
     assert last["epoch"] == pg.run.epoch == 5
     assert not pg.playing and pg.message == "Stopped after 5 epochs, as set."
     assert live.train_frame(pg) is None
+
+
+def test_a_challenges_training_seconds_stop_playing_inside_the_limit_and_say_so():
+    pg = _playground()
+    pg.stop_when = (0.0, 0, 0.1)
+    deadline = time.monotonic() + 30
+    while pg.playing and time.monotonic() < deadline:
+        live.play_slice(pg)
+        time.sleep(0.002)  # the fair share pays a session as time passes
+    run = pg.run
+    assert not pg.playing and run.out_of_time and 0.0 < run.seconds <= 0.1
+    assert pg.stopped_at == (run, run.epoch)  # a stop condition: a challenge may submit it
+    assert pg.message == (
+        f"Stopped after {run.epoch:,} epochs and {run.seconds:.2f} training seconds: "
+        "another epoch would have gone past the challenge's limit of 0.1 s."
+    )
+    pg.playing = True  # Play again: not one epoch more
+    assert live.play_slice(pg) == 0 and not pg.playing and run.seconds <= 0.1
 
 
 # --- the route, through a stand-in socket -----------------------------------------------
