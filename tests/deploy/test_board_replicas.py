@@ -8,6 +8,9 @@
   moment its text appears) and printed, and written to artifacts/board_replicas.txt
   with a screenshot of the board (board_replicas.png). The test waits up to 30 s; the
   target is 2 s, read from the printed figure (a shared test machine's load changes it).
+- the same for a Playground challenge: the student opens its Play link on one replica,
+  steps twice and submits (the server scores the run on private points); the other
+  replica's board shows it by itself (artifacts/board_replicas_playground.txt).
 - wrong class codes are counted per client address through the proxy: HAProxy's
   `option forwardfor` tells the replicas each browser's address (connections from
   127.0.0.2 and 127.0.0.3 here are two machines to it), and a browser's own
@@ -115,6 +118,60 @@ def test_a_submission_on_one_replica_is_on_the_board_of_another(browser, deploym
     board.locator(f"table.{RANKING_CLASS}").get_by_text("Ada").wait_for()  # projector's table
     board.mouse.move(1, 1)
     screenshot(board, "board_replicas")
+
+
+def test_a_playground_submission_on_one_replica_is_on_the_board_of_another(browser, deployment):
+    from tests.e2e.class_pages import (
+        PROJECTOR,
+        board_address,
+        create_play_challenge,
+        join_and_play,
+        new_page,
+        press,
+    )
+    from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
+    from tests.e2e.playground_page import epoch
+    from tests.waiting import wait_until
+
+    _, teacher = new_page(browser, PROJECTOR, WAIT)
+    code, board_href = create_play_challenge(teacher, deployment.url)
+    student_ctx, student = join_and_play(browser, deployment.url, code, "Ada", WAIT)
+    for _ in range(2):
+        press(student, "pg_step")
+    wait_until(lambda: epoch(student) == 2, 60, "Ada's run at epoch 2")
+    mine = _replica(student_ctx)
+    other = next(r for r in REPLICAS if r != mine)
+    board_ctx, board = new_page(browser, PROJECTOR, WAIT)
+    board_ctx.add_cookies([{"name": "MLPLAB_SERVER", "value": other, "url": deployment.url}])
+    answer = board.goto(board_address(deployment.url, board_href))
+    assert answer.headers.get("x-mlp-lab-replica") == other
+    wait_for_app(board)
+    board.get_by_text("No submission yet").wait_for()
+    assert board.get_by_text(re.compile("1,000 private points")).count()
+
+    board.evaluate(_WATCH, ["h3, p", "Leading:"])
+    student.evaluate(_WATCH, ["[data-testid='stAlert'], p", "Submitted:"])
+    clicked = time.time()
+    student.locator(".st-key-pg_class_submit").get_by_role("button").first.click()
+    submitted = _seen_at(student)
+    entry = board.locator("h3, p", has_text=re.compile(r"^Leading:.*Ada"))
+    entry.wait_for(timeout=ON_BOARD)  # by itself: the board page is not touched
+    shown = _seen_at(board)
+    assert _replica(student_ctx) == mine and _replica(board_ctx) == other != mine
+    line = (
+        f"Playground challenge: student on {mine}, board on {other} (3 replicas, "
+        f"PostgreSQL): on the board {shown - submitted:.2f} s after the page said "
+        f"'Submitted' ({shown - clicked:.2f} s after the click); target 2 s; load average "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
+    print(line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "board_replicas_playground.txt").write_text(line + "\n")
+    ranking = board.locator(f"table.{RANKING_CLASS}")
+    ranking.get_by_text("Ada").wait_for()
+    assert "test loss" in ranking.inner_text()  # ranked by the challenge's measure
+    board.mouse.move(1, 1)
+    screenshot(board, "board_replicas_playground")
 
 
 WRONG = "ZZZZ-ZZZZ"

@@ -1,7 +1,8 @@
 """A class driven in Chromium, as a teacher and students do it: create a class and a
-challenge, join it, train a tiny run from the challenge link, submit it. Shared by
-tests/e2e/test_class_e2e.py (one server) and tests/deploy/test_board_replicas.py (three
-replicas behind HAProxy)."""
+challenge (on MNIST, or on Playground data), join it, train a tiny run from the challenge
+link (or open its Play link), submit it. Shared by tests/e2e/test_class_e2e.py and
+tests/e2e/test_play_challenge_e2e.py (one server) and tests/deploy/test_board_replicas.py
+(three replicas behind HAProxy)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.playground_page import PLANE
 
 SMALL = "&hidden=20&epochs=2&n=1000"
 PROJECTOR = {"width": 1920, "height": 1080}
@@ -102,3 +104,62 @@ def student(browser, app_url: str, code: str, name: str, hidden: int = 20):
     """Join, train a tiny run, submit: (context, page, the page's line)."""
     context, pg = join_and_train(browser, app_url, code, name, hidden)
     return context, pg, submit(pg)
+
+
+PLAY_LIMITS = (("max_hidden", "4"), ("max_epochs", "30"))
+
+
+def create_play_challenge(
+    pg, app_url: str, limits: tuple = PLAY_LIMITS, auto: bool = False
+) -> tuple[str, str]:
+    """A class and its Playground challenge (the form's spiral) with `limits`, through the
+    teacher's form (`auto`: every finished run submitted by itself): the class code and
+    the board's link. Without `auto`, a screenshot of the form."""
+    pg.goto(f"{app_url}/class?projector=1")
+    wait_for_app(pg)
+    pg.get_by_role("tab", name="Teach a class").click()
+    by_key(pg, "class_title").fill("Period 5")
+    by_key(pg, "class_create_go", "button").click()
+    heading = pg.get_by_text(re.compile(r"class code [2-9A-Z]{4}-[2-9A-Z]{4}"))
+    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}", heading.inner_text()).group(0)
+    pg.locator(".st-key-class_new_data").get_by_text("Playground data").click()
+    by_key(pg, "class_play_seed", "spinbutton").wait_for()
+    wait_for_app(pg)
+    for name, value in limits:
+        field = by_key(pg, f"class_rule_{name}", "spinbutton")
+        field.fill(value)
+        field.press("Tab")
+    if auto:
+        pg.get_by_text("Submit every finished run by itself").click()
+    pg.mouse.move(1, 1)
+    if not auto:
+        screenshot(pg, "play_challenge_teacher_form_projector")
+    by_key(pg, "class_challenge_go", "button").click()
+    board = pg.get_by_role("link", name=re.compile("Its board")).first
+    board.wait_for()
+    return code, board.get_attribute("href")
+
+
+def join_and_play(browser, app_url: str, code: str, name: str, timeout: float = 60_000):
+    """Join as `name` and open the challenge's Play link: (context, page)."""
+    context, pg = new_page(browser, timeout=timeout)
+    pg.goto(f"{app_url}/class")
+    wait_for_app(pg)
+    by_key(pg, "class_code").fill(code)
+    by_key(pg, "class_name").fill(name)
+    by_key(pg, "class_join_go", "button").click()
+    link = pg.get_by_role("link", name=re.compile("Play for it")).first
+    href = link.get_attribute("href")
+    assert f"class={code}" in href and "data=spiral" in href, href
+    pg.goto(f"{app_url}/playground?{href.split('?', 1)[1]}")
+    wait_for_app(pg)
+    pg.get_by_text(re.compile(r"Class challenge \(open\)")).wait_for()
+    pg.locator(PLANE).first.wait_for()
+    return context, pg
+
+
+def press(pg, key: str) -> None:
+    """Click the button of widget `key`, between two waits for the app."""
+    wait_for_app(pg)
+    pg.locator(f".st-key-{key}").get_by_role("button").first.click()
+    wait_for_app(pg)

@@ -3,7 +3,9 @@ one (the spiral, at most 4 neurons a layer, 30 epochs, ranked by test loss) in p
 mode; two students (separate browser contexts, so separate identities) join, open its
 Play link (the data locked), play and submit; the board, open on a third context, ranks
 them by itself, the lowest test loss first; a run with a neuron too many is refused with
-the rule. Screenshots of the teacher's form and the board in projector mode go to
+the rule. A second challenge, of at most 2 training seconds with every finished run
+submitted by itself: Play stops by itself inside the limit, says why, and the run is on
+the board. Screenshots of the teacher's form and the board in projector mode go to
 artifacts/."""
 
 from __future__ import annotations
@@ -14,70 +16,23 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.class_pages import PROJECTOR, board_address, by_key, new_page
+from tests.e2e.class_pages import (
+    PROJECTOR,
+    board_address,
+    create_play_challenge,
+    join_and_play,
+    new_page,
+    press,
+)
 from tests.e2e.conftest import screenshot, wait_for_app
-from tests.e2e.playground_page import PLANE, epoch
+from tests.e2e.playground_page import epoch
 from tests.waiting import wait_until
-
-
-def _create(
-    pg, app_url: str, limits: tuple = (("max_hidden", "4"), ("max_epochs", "30")), auto=False
-) -> tuple[str, str]:
-    """A class and its Playground challenge with `limits`, through the teacher's form
-    (`auto`: every finished run submitted by itself): the class code and the board's link."""
-    pg.goto(f"{app_url}/class?projector=1")
-    wait_for_app(pg)
-    pg.get_by_role("tab", name="Teach a class").click()
-    by_key(pg, "class_title").fill("Period 5")
-    by_key(pg, "class_create_go", "button").click()
-    heading = pg.get_by_text(re.compile(r"class code [2-9A-Z]{4}-[2-9A-Z]{4}"))
-    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}", heading.inner_text()).group(0)
-    pg.locator(".st-key-class_new_data").get_by_text("Playground data").click()
-    by_key(pg, "class_play_seed", "spinbutton").wait_for()
-    wait_for_app(pg)
-    for name, value in limits:
-        field = by_key(pg, f"class_rule_{name}", "spinbutton")
-        field.fill(value)
-        field.press("Tab")
-    if auto:
-        pg.get_by_text("Submit every finished run by itself").click()
-    pg.mouse.move(1, 1)
-    if not auto:
-        screenshot(pg, "play_challenge_teacher_form_projector")
-    by_key(pg, "class_challenge_go", "button").click()
-    board = pg.get_by_role("link", name=re.compile("Its board")).first
-    board.wait_for()
-    return code, board.get_attribute("href")
-
-
-def _join_and_open(browser, app_url: str, code: str, name: str):
-    """Join as `name` and open the challenge's Play link: (context, page)."""
-    context, pg = new_page(browser)
-    pg.goto(f"{app_url}/class")
-    wait_for_app(pg)
-    by_key(pg, "class_code").fill(code)
-    by_key(pg, "class_name").fill(name)
-    by_key(pg, "class_join_go", "button").click()
-    link = pg.get_by_role("link", name=re.compile("Play for it")).first
-    href = link.get_attribute("href")
-    assert f"class={code}" in href and "data=spiral" in href, href
-    pg.goto(f"{app_url}/playground?{href.split('?', 1)[1]}")
-    wait_for_app(pg)
-    pg.get_by_text(re.compile(r"Class challenge \(open\)")).wait_for()
-    pg.locator(PLANE).first.wait_for()
-    return context, pg
-
-
-def _press(pg, key: str) -> None:
-    wait_for_app(pg)
-    pg.locator(f".st-key-{key}").get_by_role("button").first.click()
-    wait_for_app(pg)
 
 
 def _submit(pg, expected: str = "Submitted") -> str:
     """Press Submit; the page's line once it starts with `expected` (a line of the run
     before may still be on the page for a moment), else the line it says."""
-    _press(pg, "pg_class_submit")
+    press(pg, "pg_class_submit")
     said = pg.get_by_text(re.compile("^(Submitted|Refused)")).first
     with contextlib.suppress(PlaywrightTimeout):  # the assertion names the line said instead
         pg.get_by_text(re.compile("^" + expected)).first.wait_for(timeout=15_000)
@@ -95,7 +50,7 @@ def _ranking(board) -> list[tuple[str, float]]:
 
 def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, browser):
     teacher_ctx, teacher = new_page(browser, PROJECTOR)
-    code, board_href = _create(teacher, app_url)
+    code, board_href = create_play_challenge(teacher, app_url)
     board_ctx, board = new_page(browser, PROJECTOR)
     board.goto(board_address(app_url, board_href))
     wait_for_app(board)
@@ -103,10 +58,10 @@ def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, brow
     assert board.get_by_text(re.compile("1,000 private points")).count()
 
     # Ada plays: the challenge's 30 epochs stop her run, locked in the stop field
-    ada_ctx, ada = _join_and_open(browser, app_url, code, "Ada")
+    ada_ctx, ada = join_and_play(browser, app_url, code, "Ada")
     assert ada.locator(".st-key-pg_seed input").is_disabled()  # the data is locked
     assert ada.locator(".st-key-pg_stop_epochs input").input_value() == "30"
-    _press(ada, "pg_play")
+    press(ada, "pg_play")
     ada.get_by_text(re.compile("Stopped after 30 epochs")).wait_for(timeout=120_000)
     assert epoch(ada) == 30
     said = _submit(ada)
@@ -116,9 +71,9 @@ def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, brow
     board.locator("table.mlp-board-ranking").get_by_text("Ada").wait_for(timeout=15_000)
 
     # Bob steps twice and submits; the board, untouched, shows him by itself
-    bob_ctx, bob = _join_and_open(browser, app_url, code, "Bob")
+    bob_ctx, bob = join_and_play(browser, app_url, code, "Bob")
     for _ in range(2):
-        _press(bob, "pg_step")
+        press(bob, "pg_step")
     wait_until(lambda: epoch(bob) == 2, 30, "Bob's run at epoch 2")
     said = _submit(bob)
     assert said.startswith("Submitted"), said
@@ -134,9 +89,9 @@ def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, brow
     screenshot(board, "play_challenge_board_charts_projector")
 
     # a neuron more than the rule allows: refused, naming the rule
-    _press(bob, "pg_more_0")
+    press(bob, "pg_more_0")
     bob.get_by_text("5 neurons").wait_for()  # a new network: 5 and 2
-    _press(bob, "pg_step")
+    press(bob, "pg_step")
     wait_until(lambda: epoch(bob) == 1, 30, "Bob's new run at epoch 1")
     said = _submit(bob, "Refused")
     assert "Refused: 5 hidden units in a layer: the rule is at most 4" in said, said
@@ -152,15 +107,15 @@ def test_a_challenge_of_training_seconds_stops_play_by_itself_and_submits_it(app
     inside the limit with the line saying why, and the run is on the board with nobody
     pressing Submit."""
     teacher_ctx, teacher = new_page(browser, PROJECTOR)
-    code, board_href = _create(teacher, app_url, (("max_seconds", "2"),), auto=True)
+    code, board_href = create_play_challenge(teacher, app_url, (("max_seconds", "2"),), auto=True)
     board_ctx, board = new_page(browser, PROJECTOR)
     board.goto(board_address(app_url, board_href))
     wait_for_app(board)
     board.get_by_text("No submission yet").wait_for()
-    cy_ctx, cy = _join_and_open(browser, app_url, code, "Cy")
+    cy_ctx, cy = join_and_play(browser, app_url, code, "Cy")
     assert cy.get_by_text(re.compile("at most 2 training seconds")).count()
     assert cy.get_by_text(re.compile("the clock stops while it is paused")).count()
-    _press(cy, "pg_play")
+    press(cy, "pg_play")
     started = time.monotonic()
     line = cy.get_by_text(re.compile(r"^Stopped after [\d,]+ epochs and [\d.]+ training seconds"))
     line.wait_for(timeout=120_000)
