@@ -86,6 +86,8 @@ MNIST = os.environ.get("MNIST_DIR", str(ROOT.parent / "shared" / "data" / "mnist
 def _parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--app", type=Path, default=ROOT, help="folder with the app.py to serve")
+    p.add_argument("--script", default="", help="app.py or serve.py (default: serve.py if any)")
+    p.add_argument("--floor-app", type=Path, help="checkout whose CLI runs the floor (--app)")
     p.add_argument("--sessions", type=int, nargs="+", default=[10], help="class sizes")
     p.add_argument("--cpus", default="", help="taskset CPU list for the server, e.g. 0 or 0,1")
     p.add_argument("--draw-every", type=float, default=3.0, help="seconds between drawings")
@@ -241,10 +243,13 @@ def _taskset(cpus: str) -> list[str]:
     return ["taskset", "-c", cpus] if cpus else []
 
 
-def _streamlit(app: Path, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
-    """One `streamlit run app.py` on a free loopback port: (command, env, health URLs)."""
+def _streamlit(
+    app: Path, cpus: str, script: str = ""
+) -> tuple[list[str], dict[str, str], list[str]]:
+    """One `streamlit run serve.py` (or `script`) on a free loopback port: (command, env,
+    health URLs)."""
     port = free_port()
-    return streamlit_command(app, port, cpus), _env(app), [f"http://127.0.0.1:{port}"]
+    return streamlit_command(app, port, cpus, script), _env(app), [f"http://127.0.0.1:{port}"]
 
 
 def _deployed(replicas: int, cpus: str) -> tuple[list[str], dict[str, str], list[str]]:
@@ -266,7 +271,7 @@ def server(args: argparse.Namespace, log: Path):
     if args.deploy:
         cmd, env, urls = _deployed(args.deploy, args.cpus)
     else:
-        cmd, env, urls = _streamlit(args.app, args.cpus)
+        cmd, env, urls = _streamlit(args.app, args.cpus, args.script)
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=args.app, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -738,7 +743,8 @@ def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
     label = args.label or args.app.name
     loads = [load()]
     floor = not (args.url or args.no_floor)
-    singles = [one_run(args.app, args.cpus)] if floor else []
+    floor_app = args.floor_app or args.app
+    singles = [one_run(floor_app, args.cpus)] if floor else []
     cpu0 = _client_cpu()
     if args.url:
         out, sampler = asyncio.run(run_class(args.url, n, args, args.database_url)), None
@@ -746,7 +752,7 @@ def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
         with server(args, log) as (url, pid, database), Sampler(pid).running() as sampler:
             out = asyncio.run(run_class(url, n, args, database))
         if floor:
-            singles.append(one_run(args.app, args.cpus))
+            singles.append(one_run(floor_app, args.cpus))
     loads.append(load())
     floor = n * statistics.mean(t for t, _ in singles) / cores(args.cpus) if singles else math.nan
     return Row(label, n, out, floor, singles, sampler, tuple(loads), _client_cpu() - cpu0)
@@ -755,7 +761,10 @@ def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
 def main() -> None:
     args = _parse()
     args.app = args.app.resolve()
-    print(f"app: {args.app}; MNIST: {MNIST}; cpus: {args.cpus or 'all'} ({cores(args.cpus)})")
+    args.floor_app = args.floor_app.resolve() if args.floor_app else None
+    script = args.script or "serve.py if any"
+    print(f"app: {args.app} ({script}); floor: {args.floor_app or args.app}; MNIST: {MNIST}")
+    print(f"cpus: {args.cpus or 'all'} ({cores(args.cpus)})")
     rows = []
     for n in args.sessions:
         rows.append(measure(args, n, Path("/tmp") / f"classroom-{os.getpid()}-{n}.log"))
