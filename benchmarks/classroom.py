@@ -41,8 +41,23 @@ time from each "Submitted" (and from each press) to the student's name on the bo
 p50 / p95 / max. The class-load figures are the same as without --board (the runs'
 finish times; the submissions come after them).
 
+`--board --play N`: N of the students (the last N) play a Playground challenge of the same
+class instead (the spiral, noise 10 %, 500 points, seed 1, the page's default network;
+at most --play-epochs epochs and, with --play-seconds, training seconds; ranked by test
+loss; every finished run submitted by itself). Each opens the Playground from the
+challenge link and presses Play with the MNIST students' Start; the page's fragment is
+rerun whenever its timer asks, as the browser does (or, where the page hands its
+component a ticket for the live channel, that channel's frames are taken and each
+acknowledged, as the component does), until the page says Play stopped and the run was
+submitted. A second board session shows the Playground challenge's board. The class-load
+figure counts them: a Playground student's run ends when Play stops, and the CPU floor
+adds, per Playground student, one such run on one thread in a process of its own (the
+challenge's epochs on its points, timed like the MNIST run before and after the class;
+with --play-seconds, at most those seconds).
+
     MNIST_DIR=/work/shared/data/mnist python benchmarks/classroom.py --board --sessions 30
     python benchmarks/classroom.py --board --deploy 3 --sessions 30   # board on 3 replicas
+    python benchmarks/classroom.py --board --sessions 30 --play 15     # half of them play
 """
 
 from __future__ import annotations
@@ -56,6 +71,7 @@ import os
 import re
 import resource
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -63,6 +79,9 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -99,9 +118,18 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--label", default="", help="name of this configuration in the table row")
     p.add_argument("--board", action="store_true", help="a class challenge, its board open")
     p.add_argument("--database-url", default="", help="with --url --board: the server's database")
+    p.add_argument("--play", type=int, default=0, help="with --board: students on the Playground")
+    p.add_argument("--play-epochs", type=int, default=500, help="the Playground challenge's epochs")
+    p.add_argument("--play-seconds", type=int, default=0, help="and its training seconds (0: any)")
     args = p.parse_args()
     if args.board and args.url and not args.database_url:
         p.error("--board with --url needs --database-url (where the class is made)")
+    if args.play and not args.board:
+        p.error("--play needs --board: the Playground students are in a class challenge")
+    if args.play and not (args.play_epochs or args.play_seconds):
+        p.error("a Playground challenge of the benchmark needs --play-epochs or --play-seconds")
+    if args.play and args.browsers + args.play > min(args.sessions):
+        p.error("--play and --browsers (MNIST only) are more than the class")
     return args
 
 
@@ -323,6 +351,38 @@ def one_run(app: Path, cpus: str) -> tuple[float, float]:
     return seconds, (cpu10 - cpu1) * 10 / 9
 
 
+PLAY_DATA = {"dataset": "spiral", "noise": 10, "n_points": 500, "train_pct": 50, "seed": 1}
+"""The benchmark's Playground challenge's data (the page's default network trains on it)."""
+
+_ONE_PLAY = """
+import sys, time
+from mlp_core.playground import PlaygroundRun, make_points
+from mlp_core.playground_config import PlaygroundConfig
+c = PlaygroundConfig(**{data!r})
+run = PlaygroundRun(c, make_points(c.dataset, c.n_points, c.noise, c.seed))
+run.train({epochs}, budget={seconds})
+print(run.seconds, time.process_time())
+"""
+
+
+def one_play(app: Path, cpus: str, epochs: int, seconds: float) -> float:
+    """One Playground challenge run on one thread in a process of its own: its training
+    seconds (the challenge's epochs, at most its seconds), as PlaygroundRun counts them."""
+    env = {**_env(app), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    code = _ONE_PLAY.format(data=PLAY_DATA, epochs=epochs or 10**9, seconds=float(seconds))
+    done = subprocess.run(
+        [*_taskset(cpus), sys.executable, "-c", code],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode:
+        raise RuntimeError(f"the Playground floor run failed: {done.stderr.strip()[-500:]}")
+    return float(done.stdout.split()[0])
+
+
 def cores(cpus: str) -> int:
     if not cpus:
         return len(os.sched_getaffinity(0))
@@ -357,6 +417,12 @@ class Outcome:
     on_board: dict[str, float] = field(default_factory=dict)
     in_challenge: int = 0  # students in the class challenge
     board_replica: str = ""  # behind a proxy: the replica the board's viewer is on
+    boards: int = 0  # viewer sessions: one per challenge with students
+    # --play: the Playground students' names, their runs' ends (s from the press), frames
+    players: list[str] = field(default_factory=list)
+    play_finish: list[float] = field(default_factory=list)
+    play_frames: list[int] = field(default_factory=list)
+    play_live: int = 0  # of them, played through the live channel
 
 
 def canvas_value(digit: str) -> str:
@@ -367,10 +433,15 @@ def canvas_value(digit: str) -> str:
 
 
 async def open_page(
-    url: str, out: Outcome, page: str = "", cookie: str = "", student: Student | None = None
+    url: str,
+    out: Outcome,
+    page: str = "",
+    cookie: str = "",
+    student: Student | None = None,
+    kind: type[Session] = Session,
 ) -> Session:
-    """A new session that has loaded `page` once (its widgets are then known). As a
-    browser, it first GETs the page (behind a load balancer: the sticky cookie). A
+    """A new session (a `kind`) that has loaded `page` once (its widgets are then known).
+    As a browser, it first GETs the page (behind a load balancer: the sticky cookie). A
     `student` of a class challenge holds its identity's cookie and opens the challenge."""
     start = now()
     cookie, _ = await asyncio.to_thread(first_visit, url, cookie)
@@ -378,7 +449,7 @@ async def open_page(
     if student is not None:
         cookie = "; ".join(c for c in (cookie, f"{IDENTITY_COOKIE}={student.secret}") if c)
         query = student.query
-    session = Session(url, cookie, query=query)
+    session = kind(url, cookie, query=query)
     await session.open()
     await session.rerun(page=page)
     await session.run_finished(timeout=120)
@@ -430,6 +501,105 @@ async def submit(session: Session, name: str, out: Outcome, timeout: float) -> N
         out.refused.append(line)
 
 
+class Player(Session):
+    """A student's tab on a Playground challenge: notes each finished script run (a frame
+    of the page's timed fragment) and the live channel's ticket the page hands its
+    component, if it does."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ran = asyncio.Event()  # a script run (the fragment's, or the page's) ended
+        self.channel: dict | None = None  # the live channel's path and latest ticket
+        self.frames = 0
+
+    def _take(self, data: bytes) -> None:
+        super()._take(data)
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        kind = msg.WhichOneof("type")
+        if kind == "script_finished":
+            self.ran.set()
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            el = msg.delta.new_element
+            if el.WhichOneof("type") == "bidi_component" and el.bidi_component.json:
+                self.channel = json.loads(el.bidi_component.json).get("live") or self.channel
+
+
+STOPPED = r"Stopped[^.]*\."
+"""The Playground's line when Play stops by itself (mlp_ui.playground_live.stop_reason)."""
+
+
+async def play(session: Player, out: Outcome, timeout: float, name: str) -> None:
+    """Press Play on the challenge's Playground and keep the frames coming, as the browser
+    does, until the page says Play stopped and what became of the run it submitted."""
+    seen: dict[str, float] = {}
+    stopped = asyncio.ensure_future(session.text(STOPPED, timeout))
+    said = asyncio.ensure_future(session.text(SAID, timeout))
+    stopped.add_done_callback(lambda _: seen.setdefault("stopped", now()))
+    said.add_done_callback(lambda _: seen.setdefault("said", now()))
+    try:
+        session.ran.clear()
+        await session.rerun([trigger(session.seen.widgets["Play"])], page="playground")
+        await session.run_finished(timeout)
+        if session.channel:
+            out.play_live += 1
+            await _live_frames(session, stopped, timeout)
+        else:
+            await _timer_frames(session, stopped)
+        await stopped
+        line = (await said).group(0).decode()
+    except PageError:
+        return  # the page's exception is counted with the others at the end
+    except (KeyError, TimeoutError, ConnectionError) as exc:
+        out.errors.append(f"a Playground run got no end: {type(exc).__name__} {exc}")
+        return
+    finally:
+        for future in (stopped, said):
+            future.cancel()
+        out.play_frames.append(session.frames)
+    out.finish.append(seen["stopped"] - out.pressed)
+    out.play_finish.append(out.finish[-1])
+    if line.startswith("Submitted"):
+        # "pressed": Play's stop, the run's end (its line may come after "Submitted")
+        out.submitted[name] = (min(seen["stopped"], seen["said"]), seen["said"])
+    else:
+        out.refused.append(line)
+
+
+async def _timer_frames(session: Player, stopped: asyncio.Future) -> None:
+    """Rerun the page's fastest timed fragment whenever its timer asks (the browser starts
+    the timer when a frame has arrived) until Play stops (a full run then has no timer)."""
+    while not stopped.done():
+        timers = session.seen.fragments  # the frame's, while playing (and the page's slow ones)
+        fragment, every = min(timers.items(), key=lambda kv: kv[1], default=("", 0.05))
+        await asyncio.wait([stopped], timeout=every)  # with no frame timer: the page's
+        if stopped.done() or not fragment:  # own run, showing the stop, is coming
+            break
+        session.ran.clear()
+        await session.rerun(page="playground", fragment=fragment)
+        ran = asyncio.ensure_future(session.ran.wait())
+        await asyncio.wait([ran, stopped], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        ran.cancel()
+        session.frames += every < 1  # a frame: the playing fragment's run
+
+
+async def _live_frames(session: Player, stopped: asyncio.Future, timeout: float) -> None:
+    """The component's part: open the live channel with the page's ticket (the session's
+    cookie keeps it on the session's replica), acknowledge every frame, and on the frame
+    that says Play stopped ask the page to run again, as the component does."""
+    url = "ws" + session.url.removeprefix("http") + session.channel["path"]
+    headers = {"Cookie": session.cookie} if session.cookie else {}
+    async with connect(url, max_size=None, additional_headers=headers) as ws:
+        await ws.send(json.dumps({"ticket": session.channel["ticket"]}))
+        while not stopped.done():
+            frame = await asyncio.wait_for(ws.recv(), timeout)
+            session.frames += 1
+            await ws.send("a")
+            if struct.unpack_from("<8f", frame)[7]:  # playground_live.encode: stopped
+                break
+    await session.rerun(page="playground")
+
+
 async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> None:
     answer = asyncio.ensure_future(session.text(r"Prediction", 60))
     start = now()
@@ -470,16 +640,18 @@ BOARD_WAIT = 60.0  # s the board is watched for the last entries after the last 
 @dataclass
 class Student:
     """A browser identity that joined the class: its cookie's secret, its name, and the
-    challenge link's query."""
+    challenge link's query (`play`: the Playground challenge's)."""
 
     secret: str
     name: str
     query: str
+    play: bool = False
 
 
-def a_class(database: str, n: int) -> list[Student]:
+def a_class(database: str, n: int, args: argparse.Namespace) -> list[Student]:
     """A teacher's class with one challenge (no limits), and `n` students who joined it,
-    made through mlp_class's API on the server's database."""
+    made through mlp_class's API on the server's database; with --play, the last of them
+    follow a Playground challenge of the same class instead."""
     import mlp_store as ms
     from mlp_class.api import ClassStore
     from mlp_core.challenge import Rules
@@ -489,11 +661,22 @@ def a_class(database: str, n: int) -> list[Student]:
     teacher = ms.identity_for(store, ms.new_secret(), create=True)
     code, key = classes.create_class("Benchmark class", teacher)
     challenge = classes.add_challenge(code, key, "Best test accuracy", Rules())
+    if args.play:
+        rules = Rules(
+            max_epochs=args.play_epochs,
+            max_seconds=float(args.play_seconds),
+            fixed=PLAY_DATA,
+            data="playground",
+            measure="test loss",
+        )
+        played = classes.add_challenge(code, key, "The spiral", rules, auto_submit=True)
     students = []
     for i in range(n):
         secret = ms.new_secret()
         name = classes.join(code, ms.identity_for(store, secret, create=True), f"Student-{i:02d}")
-        students.append(Student(secret, name, f"class={code}&challenge={challenge}"))
+        plays = i >= n - args.play
+        query = f"class={code}&challenge={played if plays else challenge}"
+        students.append(Student(secret, name, query, plays))
     ms.close_stores()
     return students
 
@@ -536,31 +719,48 @@ async def _run_class(url: str, n: int, args: argparse.Namespace, pw, database: s
     browser = await _chromium(pw) if k else None
     pages = await asyncio.gather(*(browser_page(browser, url) for _ in range(k)))
     drawer = await open_page(url, Outcome(), page="draw")  # the database is migrated by now
-    klass = await asyncio.to_thread(a_class, database, n - k) if args.board else []
+    klass = await asyncio.to_thread(a_class, database, n - k, args) if args.board else []
     students = await asyncio.gather(
-        *(open_page(url, out, student=klass[i] if klass else None) for i in range(n - k))
+        *(
+            open_page(url, out, "playground", student=klass[i], kind=Player)
+            if klass and klass[i].play
+            else open_page(url, out, student=klass[i] if klass else None)
+            for i in range(n - k)
+        )
     )
     names = [s.name for s in klass] + [""] * (len(students) - len(klass))
     out.in_challenge = len(klass)
-    board = await open_page(url, Outcome(), page="board", student=klass[0]) if klass else None
-    out.board_replica = board.replica if board else ""
-    watching = [asyncio.ensure_future(watch(board, name, out)) for name in names if name]
+    out.players = [s.name for s in klass if s.play]
+    # one board per challenge with students, as its projector shows it
+    firsts = {s.play: s for s in reversed(klass)}
+    boards = {
+        play: await open_page(url, Outcome(), page="board", student=s)
+        for play, s in sorted(firsts.items())
+    }
+    out.board_replica = ", ".join(b.replica for b in boards.values() if b.replica)
+    out.boards = len(boards)
+    watching = [asyncio.ensure_future(watch(boards[s.play], s.name, out)) for s in klass if s.name]
     out.replicas = Counter(s.replica for s in [*students, drawer] if s.replica)
     out.pressed, stop = now(), asyncio.Event()
     runs = asyncio.gather(
-        *(train(s, out, args.timeout, name) for s, name in zip(students, names, strict=True)),
+        *(
+            play(s, out, args.timeout, name)
+            if isinstance(s, Player)
+            else train(s, out, args.timeout, name)
+            for s, name in zip(students, names, strict=True)
+        ),
         *(browser_train(pg, out, args.timeout) for pg in pages),
     )
     drawing = asyncio.create_task(keep_drawing(drawer, args.draw_every, stop, out))
-    projector = asyncio.create_task(keep_board(board, stop)) if board else None
+    projectors = [asyncio.create_task(keep_board(b, stop)) for b in boards.values()]
     await runs
     if watching:  # every entry acknowledged is on the board within BOARD_WAIT, or missing
         await asyncio.wait(watching, timeout=BOARD_WAIT)
     stop.set()
     await asyncio.wait_for(drawing, 120)
-    if projector is not None:
+    for projector in projectors:
         await asyncio.wait_for(projector, 60)
-    for s in [*students, drawer, *([board] if board else [])]:
+    for s in [*students, drawer, *boards.values()]:
         out.errors.extend(s.seen.errors)
         await s.close()
     if browser is not None:
@@ -618,6 +818,15 @@ class Row:
     sampler: Sampler | None
     loads: tuple[str, str]
     client_cpu: float
+    one_play: list[float] = field(default_factory=list)  # --play: its run's s, before/after
+    played: int = 0  # --play: of the n, students on the Playground
+
+    def training_cpu(self) -> float:
+        """The class's training on one thread, in CPU s: each MNIST run's CPU and each
+        Playground run's training seconds (one thread: the same, on an idle core)."""
+        one_cpu = statistics.mean(c for _, c in self.one_run)
+        play = statistics.mean(self.one_play) if self.one_play else 0.0
+        return (self.n - self.played) * one_cpu + self.played * play
 
     @property
     def all_done(self) -> float:
@@ -648,14 +857,30 @@ def board_lines(row: Row) -> list[str]:
     return [
         f"board: {o.in_challenge} students in the challenge; {len(o.submitted)} submissions "
         f"acknowledged ('Submitted': scored by the server), {len(o.refused)} refused; "
-        f"{len(o.on_board)} of them shown on the board (a viewer session"
-        f"{' on ' + o.board_replica if o.board_replica else ''}, its fragment "
+        f"{len(o.on_board)} of them shown on the board ({o.boards} viewer session(s), one "
+        f"a challenge{' on ' + o.board_replica if o.board_replica else ''}, each fragment "
         f"rerun every second); {len(o.submitted) - len(acked)} acknowledged but not shown "
         f"within {BOARD_WAIT:.0f} s of the last run",
         f"submit to board: from 'Submitted' median {_median(acked):.2f} s, p95 "
         f"{_p95(acked):.2f} s, max {max(acked, default=math.nan):.2f} s; from the press "
         f"median {_median(pressed):.2f} s, p95 {_p95(pressed):.2f} s",
+        *(_play_lines(o) if o.players else []),
         *(f"  refused: {line}" for line in o.refused[:5]),
+    ]
+
+
+def _play_lines(o: Outcome) -> list[str]:
+    """The Playground students' part of the board's figures."""
+    mine = {n: o.submitted[n] for n in o.players if n in o.submitted}
+    acked = [o.on_board[n] - t for n, (_, t) in mine.items() if n in o.on_board]
+    return [
+        f"of them on the Playground: {len(o.players)}; Play stopped by itself for "
+        f"{len(o.play_finish)} (median {_median(o.play_finish):.1f} s, last "
+        f"{max(o.play_finish, default=math.nan):.1f} s after the press; "
+        f"{_median(o.play_frames):.0f} frames each, median; {o.play_live} through the live "
+        f"channel, the others by the fragment's timer); {len(mine)} submitted by themselves, "
+        f"{len(acked)} shown on their board; from 'Submitted' median {_median(acked):.2f} s, "
+        f"p95 {_p95(acked):.2f} s, max {max(acked, default=math.nan):.2f} s",
     ]
 
 
@@ -688,9 +913,16 @@ def report(row: Row) -> None:
     print(f"runs finished: {len(o.finish)} of {row.n}; errors: {len(o.errors)}")
     for e in o.errors[:10]:
         print(f"  error: {e}")
+    plays = (
+        f"; one Playground run {' / '.join(f'{t:.2f}' for t in row.one_play)} s, for "
+        f"{row.played} of the {row.n}"
+        if row.one_play
+        else ""
+    )
     print(
         f"all done {row.all_done:.1f} s; CPU floor {row.floor:.1f} s (one run on one thread "
-        f"{' / '.join(f'{t:.2f}' for t, _ in row.one_run)} s) -> {row.all_done / row.floor:.2f}x"
+        f"{' / '.join(f'{t:.2f}' for t, _ in row.one_run)} s{plays}) -> "
+        f"{row.all_done / row.floor:.2f}x"
     )
     med = _median(o.finish)
     print(
@@ -727,8 +959,9 @@ def report(row: Row) -> None:
     if s and row.one_run:
         one_cpu = statistics.mean(c for _, c in row.one_run)
         print(
-            f"server CPU / (N x one run's training CPU {one_cpu:.1f} s): "
-            f"{cpu / (row.n * one_cpu):.2f} (1.0: no cost beyond training)"
+            f"server CPU / (N x one run's training CPU {one_cpu:.1f} s"
+            f"{', a Playground run as its training seconds' if row.played else ''}): "
+            f"{cpu / row.training_cpu():.2f} (1.0: no cost beyond training)"
         )
     print(f"client (this process) CPU: {row.client_cpu:.0f} s")
 
@@ -745,6 +978,10 @@ def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
     floor = not (args.url or args.no_floor)
     floor_app = args.floor_app or args.app
     singles = [one_run(floor_app, args.cpus)] if floor else []
+    played = args.play if args.board else 0
+    plays = []
+    if floor and played:
+        plays.append(one_play(floor_app, args.cpus, args.play_epochs, args.play_seconds))
     cpu0 = _client_cpu()
     if args.url:
         out, sampler = asyncio.run(run_class(args.url, n, args, args.database_url)), None
@@ -753,9 +990,17 @@ def measure(args: argparse.Namespace, n: int, log: Path) -> Row:
             out = asyncio.run(run_class(url, n, args, database))
         if floor:
             singles.append(one_run(floor_app, args.cpus))
+        if plays:
+            plays.append(one_play(floor_app, args.cpus, args.play_epochs, args.play_seconds))
     loads.append(load())
-    floor = n * statistics.mean(t for t, _ in singles) / cores(args.cpus) if singles else math.nan
-    return Row(label, n, out, floor, singles, sampler, tuple(loads), _client_cpu() - cpu0)
+    floor = math.nan
+    if singles:
+        work = (n - played) * statistics.mean(t for t, _ in singles)
+        work += played * statistics.mean(plays) if played else 0.0
+        floor = work / cores(args.cpus)
+    return Row(
+        label, n, out, floor, singles, sampler, tuple(loads), _client_cpu() - cpu0, plays, played
+    )
 
 
 def main() -> None:
