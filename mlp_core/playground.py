@@ -226,17 +226,44 @@ def sgd_step(model: MLP, opt: SGD, X: np.ndarray, Y: np.ndarray) -> list[float]:
     _, dZ = LOSSES[model.loss].delta(A[-1], Y)
     dW, db = model.backward(A, dZ)
     opt.step(dW, db)
-    return [float(np.sqrt(np.mean(d * d))) for d in dW]
+    return [float(np.sqrt((d * d).sum() / d.size)) for d in dW]  # np.mean's value, at half its cost
+
+
+def epoch_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """An epoch's minibatches: the indices 0 .. n - 1 shuffled, cut into batch_size pieces."""
+    order = rng.permutation(n)
+    batch = min(batch_size, n)
+    return np.array_split(order, range(batch, n, batch))
+
+
+def optimizer(model: MLP, config: PlaygroundConfig) -> SGD:
+    """Plain SGD on the model's own arrays (no momentum: it keeps nothing between steps)."""
+    return SGD(model.W, model.b, config.lr, l2=config.l2, l1=config.l1)
 
 
 def train_epoch(model: MLP, X, Y, config: PlaygroundConfig, rng) -> np.ndarray:
     """One pass over X (n, d_in), Y (n, 1) in shuffled minibatches; the epoch's mean
     per-layer gradient RMS (L,)."""
-    opt = SGD(model.W, model.b, config.lr, l2=config.l2, l1=config.l1)
-    order = rng.permutation(len(X))
-    batch = min(config.batch_size, len(X))
-    batches = np.array_split(order, range(batch, len(X), batch))
+    opt = optimizer(model, config)
+    batches = epoch_batches(len(X), config.batch_size, rng)
     return np.mean([sgd_step(model, opt, X[i], Y[i]) for i in batches], axis=0)
+
+
+@dataclass
+class Epoch:
+    """An epoch begun and not finished (`PlaygroundRun.train(..., whole=False)`): its
+    minibatches, each done one's gradient RMS, and the network as it was before the
+    epoch (put back if the epoch goes infinite). Its steps are train_epoch's, in pieces."""
+
+    batches: list[np.ndarray]
+    before: MLP
+    shuffle: dict  # the generator's state before this epoch's shuffle
+    began: float  # the run's training seconds when it began
+    grads: list[list[float]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return len(self.grads) == len(self.batches)
 
 
 # --- a run: data, network and curves of one playground -----------------------------------
@@ -256,6 +283,16 @@ class Curves:
             list(self.epoch), list(self.train_loss), list(self.test_loss), list(self.grad_rms)
         )
 
+    def since(self, n: int) -> Curves:
+        """The entries after the first n."""
+        return Curves(self.epoch[n:], self.train_loss[n:], self.test_loss[n:], self.grad_rms[n:])
+
+    def extend(self, more: Curves) -> None:
+        self.epoch += more.epoch
+        self.train_loss += more.train_loss
+        self.test_loss += more.test_loss
+        self.grad_rms += more.grad_rms
+
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:
@@ -268,12 +305,30 @@ class Snapshot:
     epoch: int
 
 
+@dataclass
+class TrainState:
+    """What training changes in a run (PlaygroundRun.state, .load): enough, with the run's
+    points and settings, to go on training it in another process."""
+
+    config: PlaygroundConfig
+    model: MLP
+    rng: np.random.Generator
+    epoch: int
+    seconds: float
+    out_of_time: bool
+    undone: int
+    steps: int
+    partial: Epoch | None
+
+
 class PlaygroundRun:
     """One playground: the split data with its features, the network, the epoch count.
 
     points: X (n, 2), y (n,) from `make_points` (or `own_points`); the first
     train_pct % train (at least one, and at least one left to test), the rest test.
-    `train` runs whole epochs; a step that makes the weights or the loss
+    `train` runs whole epochs, or (whole=False) stops after any minibatch once its time
+    is up: the epoch then stays in progress (`partial`) and the next `train` finishes it;
+    `epoch` counts finished epochs. An epoch that makes the weights or the loss
     non-finite is undone and reported instead.
     """
 
@@ -300,56 +355,91 @@ class PlaygroundRun:
         self.out_of_time = False  # the last `train` stopped at its budget of seconds
         self.retuned = False  # trained with other training settings before `config`'s
         self.undone = 0  # epochs undone (their shuffles drawn all the same)
+        self.steps = 0  # minibatches trained (undone ones included)
+        self.partial: Epoch | None = None  # the epoch in progress, if one is
         self.curves = Curves()
         self._record(np.zeros(len(self.model.W)))
 
-    def train(self, epochs: int, seconds: float = float("inf"), budget: float = 0.0) -> str:
-        """Up to `epochs` epochs, stopping early after `seconds`; '' or why it stopped.
+    def train(
+        self, epochs: int, seconds: float = float("inf"), budget: float = 0.0, whole: bool = True
+    ) -> str:
+        """Up to `epochs` epochs (an epoch in progress counts as one), stopping early after
+        `seconds`: at the end of an epoch, or (whole=False) of any minibatch, at least one
+        trained; '' or why it stopped.
 
         `budget` (0: none) is a limit on the run's training seconds (`self.seconds`: the
         clock runs only while this method trains, as a Trainer's does): no epoch starts
-        once they are spent, and an epoch that ends past the limit is undone, its shuffle
-        with it and its time not counted, so the epochs kept are what the same settings
-        train again. `out_of_time` says whether this call stopped there."""
-        start, kept_until = time.perf_counter(), None
+        once they are spent, and an epoch that would end past the limit is undone, its
+        shuffle with it and its time not counted, so the epochs kept are what the same
+        settings train again. `out_of_time` says whether this call stopped there."""
+        start, base = time.perf_counter(), self.seconds
         self.out_of_time = False
-        try:
-            stopped, kept_until = self._train(epochs, seconds, start, budget)
-            return stopped
-        finally:
-            self.seconds += (time.perf_counter() if kept_until is None else kept_until) - start
 
-    def _train(
-        self, epochs: int, seconds: float, start: float, budget: float
-    ) -> tuple[str, float | None]:
-        """(why it stopped or '', the clock where the epochs kept ended if an epoch past
-        the budget was undone)."""
+        def clock() -> float:  # the run's training seconds so far
+            return base + time.perf_counter() - start
+
+        stop, rolled_back = "", False
         for _ in range(epochs):
-            began = time.perf_counter()
-            if budget and self.seconds + began - start >= budget:
+            if budget and self.partial is None and clock() >= budget:
                 self.out_of_time = True
                 break
-            before = self.model.copy()
-            shuffle = self.rng.bit_generator.state if budget else None
-            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                grads = train_epoch(self.model, self.F_train, self.Y_train, self.config, self.rng)
-                losses = self.losses()
-            if not (self.model.is_finite() and np.isfinite(losses).all()):
-                self.model = before
-                self.undone += 1
-                return (
-                    f"Epoch {self.epoch + 1} made the weights or the loss infinite, so it "
-                    f"was undone: lower the learning rate (now {self.config.lr:g})."
-                ), None
-            if budget and self.seconds + time.perf_counter() - start > budget:
-                self.model, self.rng.bit_generator.state = before, shuffle
-                self.out_of_time = True
-                return "", began
+            stop = self._epoch(clock, start + seconds, budget, whole)
+            rolled_back = self.out_of_time  # (its clock set back to the epoch's start)
+            if stop or rolled_back or time.perf_counter() - start >= seconds:
+                break
+        if not rolled_back:
+            self.seconds = clock()
+        return stop
+
+    def finish_epoch(self, budget: float = 0.0) -> str:
+        """Finish the epoch in progress, if one is (a paused run is between epochs)."""
+        return self.train(1, budget=budget) if self.partial is not None else ""
+
+    def _epoch(self, clock, until: float, budget: float, whole: bool) -> str:
+        """Go on with the epoch (begin one if none is in progress), to its end or, unless
+        `whole`, until perf_counter reads `until`; '' or why it stopped."""
+        if self.partial is None:
+            began, shuffle = clock(), self.rng.bit_generator.state
+            batches = epoch_batches(len(self.F_train), self.config.batch_size, self.rng)
+            self.partial = Epoch(batches, self.model.copy(), shuffle, began)
+        p, opt = self.partial, optimizer(self.model, self.config)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            while not p.done:
+                i = p.batches[len(p.grads)]
+                p.grads.append(sgd_step(self.model, opt, self.F_train[i], self.Y_train[i]))
+                self.steps += 1
+                if not whole and time.perf_counter() >= until:
+                    break
+            losses = self.losses() if p.done else (0.0, 0.0)
+        if not (self.model.is_finite() and np.isfinite(losses).all()):
+            return self._undo(p)
+        if budget and clock() > budget:  # past the limit: as if never begun
+            self.model, self.partial, self.rng.bit_generator.state = p.before, None, p.shuffle
+            self.seconds, self.out_of_time = p.began, True
+        elif p.done:
+            self.partial = None
             self.epoch += 1
-            self._record(grads, losses)
-            if time.perf_counter() - start >= seconds:
-                break
-        return "", None
+            self._record(np.mean(p.grads, axis=0), losses)
+        return ""
+
+    def _undo(self, p: Epoch) -> str:
+        self.model, self.partial = p.before, None
+        self.undone += 1
+        return (
+            f"Epoch {self.epoch + 1} made the weights or the loss infinite, so it "
+            f"was undone: lower the learning rate (now {self.config.lr:g})."
+        )
+
+    def state(self) -> TrainState:
+        """The run's training state (its own objects, not copies)."""
+        return TrainState(**{name: getattr(self, name) for name in TrainState.__annotations__})
+
+    def load(self, state: TrainState) -> None:
+        """Take `state` (from a run of the same points and structure) as this run's."""
+        if state.config.structure() != self.config.structure():
+            raise ValueError("a training state of another data set or network")
+        for name in TrainState.__annotations__:
+            setattr(self, name, getattr(state, name))
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """Labels or values (n,) -> targets (n, 1), or one-hot (n, k) for k > 2 classes."""

@@ -312,7 +312,10 @@ def _playing(on: bool) -> Callable[[state.Playground], None]:
     changed lost a press now and then); the press is counted for the focus script."""
 
     def action(pg: state.Playground) -> None:
-        pg.playing = on
+        if on:
+            pg.playing = True
+        else:
+            pg.halt()  # between epochs
         n = st.session_state[_PRESSES] = st.session_state.get(_PRESSES, 0) + 1
         st.session_state[_PRESSED] = n
 

@@ -16,9 +16,14 @@ Run with plain `streamlit run app.py` (or in AppTest) there is no route, no tick
 handed out, and the page's fragment timer sends the frames instead
 (mlp_ui.playground_view).
 
-All sockets' training takes turns on one thread (TRAINER), first come first served: the
-event loop that carries Streamlit's own messages never trains, and thirty sessions
-asking at once are served in a round.
+The slices are trained by a worker process beside the server (mlp_fast.playground_worker:
+the same mlp_core step on a copy of the run's state, which comes back into the session's
+run after every slice), so the server's one interpreter lock is left to the frames and
+the other pages. A few threads (TRAINER) hand the slices over, first come first served,
+so the worker has the next one queued while it trains one; the event loop that carries
+Streamlit's own messages never trains. Where the worker cannot start or dies, a slice
+trains in the server's own process instead, and the next one starts a new worker
+(`$MLP_LAB_PLAYGROUND_WORKER=0`: never a worker).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import secrets
 import threading
 import time
@@ -39,6 +45,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from mlp_core import playground as core
+from mlp_fast import playground_worker
 from mlp_ui import playground_component as component
 from mlp_ui import playground_share as share
 
@@ -49,12 +56,27 @@ MIN_INTERVAL = 1 / 60  # a screen redraws 60 times a second: no frame sooner tha
 IDLE_POLL = 0.02  # seconds between looks at a paused playground
 MAX_WAIT = 0.1  # seconds a session waits for training time before it looks again
 MAX_EPOCHS = 50  # per frame, on the live channel and the fragment's timer alike
+FRAME_RATE = 10.0  # frames a second each session should get, however many play
 REFUSED = 4403  # close code: the ticket is unknown, used or expired
 MAGIC = 25.0  # a frame's first number (format version)
 EPOCH_SPLIT = 2**20  # the epoch travels as two float32s, exact to 2**44
 HEADER = 10  # numbers before the layer sizes
 
-TRAINER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playground-live")
+TRAINER = ThreadPoolExecutor(max_workers=3, thread_name_prefix="playground-live")
+WORKER_CORES = 0.85  # the training share with a worker: most of its core (the rest: the
+# slices' copying in and out); without one, playground_share's default share of the server
+RETRY_AFTER = 10.0  # seconds before a worker that could not start is tried again
+
+
+def _worker() -> playground_worker.Worker | None:
+    """The worker process's handle (None: slices train in this process)."""
+    if os.environ.get("MLP_LAB_PLAYGROUND_WORKER", "1").strip() == "0" or os.name != "posix":
+        return None
+    return playground_worker.Worker()
+
+
+WORKER = _worker()
+_worker_failed_at = -1e9  # when the worker last could not start
 
 
 @dataclass
@@ -175,22 +197,59 @@ def stop_reason(run: core.PlaygroundRun, loss: float, epochs: int, seconds: floa
     return ""
 
 
-def play_slice(pg) -> int:
+def play_slice(pg, remote: bool = False) -> int:
     """Train `pg`'s playing run (its lock held by the caller) for the slice its session
     has earned, and stop it where it diverged or its stop condition says (`pg.message`
     says why; `pg.stopped_at` marks a stop condition, which a challenge may submit).
-    Returns the epochs trained. The live channel and the fragment's timer both play by it."""
+    Returns the minibatches trained. The live channel and the fragment's timer both play
+    by it (`remote`: the live channel's, through the worker process when there is one).
+    Crowded (`crowded`), a slice may end inside an epoch: the next one goes on
+    with it, and a run that stops here finishes it first (a paused run is between epochs)."""
     run = pg.run
     loss, limit, seconds = pg.stop_when
     epochs = max(min(MAX_EPOCHS, limit - run.epoch), 0) if limit else MAX_EPOCHS
-    before = run.epoch
-    train = partial(run.train, epochs, budget=seconds)
+    before, whole = run.steps, not crowded(run)
+    limits = {"epochs": epochs, "budget": seconds, "whole": whole}
+    train = partial(_in_worker if remote else _here, run, limits)
     pg.message = share.train_slice(id(pg), train) if epochs else ""
     if stop := pg.message or stop_reason(run, loss, limit, seconds):
         if not pg.message:  # stopped by its stop condition, not by diverging
+            run.finish_epoch(seconds)
             pg.stopped_at = (run, run.epoch)
         pg.playing, pg.message = False, stop
-    return run.epoch - before
+    return run.steps - before
+
+
+def _here(run: core.PlaygroundRun, limits: dict, seconds: float) -> str:
+    """One slice of `run` in this process."""
+    return run.train(seconds=seconds, **limits)
+
+
+def _in_worker(run: core.PlaygroundRun, limits: dict, seconds: float) -> tuple[str, float]:
+    """One slice of `run` in the worker process: (why it stopped or '', the worker's CPU
+    seconds, which the session is charged); in this process if there is no worker, or it
+    died (its next slice starts a new one), or it could not start (tried again later)."""
+    global _worker_failed_at
+    if WORKER is not None and time.monotonic() - _worker_failed_at > RETRY_AFTER:
+        share.SHARE.cores = WORKER_CORES
+        try:
+            return WORKER.train(run, component.run_tag(run), seconds=seconds, **limits)
+        except playground_worker.NoWorker:
+            _worker_failed_at = time.monotonic()
+        except (playground_worker.WorkerDied, RuntimeError):
+            pass  # this slice here; the next one in a new worker
+    share.SHARE.cores = share.Share.cores
+    return _here(run, limits, seconds), 0.0
+
+
+def crowded(run: core.PlaygroundRun) -> bool:
+    """Whether a frame of `run` trains some minibatches rather than whole epochs: when
+    the training time each playing session earns for a frame at FRAME_RATE frames a
+    second is less than one epoch of this run takes (measured on its own epochs)."""
+    if not run.steps:
+        return False
+    batches = -(-len(run.F_train) // min(run.config.batch_size, len(run.F_train)))
+    return share.SHARE.per_frame(FRAME_RATE) < run.seconds / run.steps * batches
 
 
 def train_frame(pg) -> bytes | None:
@@ -202,7 +261,7 @@ def train_frame(pg) -> bytes | None:
         run = pg.run
         if run is None or not pg.playing:
             return None
-        trained = play_slice(pg)
+        trained = play_slice(pg, remote=True)
         if pg.playing and not trained:
             return None  # no training time earned yet: no new picture
         # stopped: the browser asks the page to show Play again

@@ -59,6 +59,12 @@ class Share:
             cap = min(self.max_slice, max(self.cores / (playing * self.frame_rate), earned))
             return min(max(credit, 0.0), cap)
 
+    def per_frame(self, rate: float = 10.0) -> float:
+        """Seconds of training each playing session earns per frame at `rate` frames a
+        second, with as many playing as now."""
+        with self._lock:
+            return self.cores / max(len(self._last), 1) / rate
+
     def wait(self, who: int, now: float) -> float:
         """Seconds until session `who` has earned some training time (0: it has now), at
         the rate it earns while as many play as now; asking changes nothing."""
@@ -83,12 +89,17 @@ SHARE = Share()
 
 def train_slice(who: int, train) -> str:
     """Run `train(seconds)` for the time session `who` has earned (nothing if none);
-    its answer ('' or why training stopped) is returned."""
+    its answer ('' or why training stopped) is returned. The session is charged this
+    thread's CPU time, plus, if `train` answers (why, seconds), the CPU seconds it says
+    it spent elsewhere (a worker process's)."""
     seconds = SHARE.slice(who, time.monotonic())
     if seconds <= 0:
         return ""
-    start = time.thread_time()
+    start, elsewhere = time.thread_time(), 0.0
     try:
-        return train(seconds)
+        answer = train(seconds)
+        if isinstance(answer, tuple):
+            answer, elsewhere = answer
+        return answer
     finally:
-        SHARE.spend(who, time.thread_time() - start)
+        SHARE.spend(who, time.thread_time() - start + elsewhere)

@@ -52,10 +52,20 @@ class Playground:
     # previous one may still be inside its training slice, in another thread.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
+    def halt(self) -> None:
+        """Stop playing, between epochs: an epoch a crowded server's frames left in
+        progress is finished first (within a challenge's seconds), so a paused run is
+        always what its settings train again in whole epochs."""
+        self.playing = False
+        if self.run is not None and self.run.partial is not None:
+            self.message = self.run.finish_epoch(self.stop_when[2]) or self.message
+
     def snapshot(self) -> None:
         """Keep the current network and curves as a run to compare with."""
         if self.run is None:
             return
+        if self.run.partial is not None:  # a snapshot is of whole epochs too
+            self.message = self.run.finish_epoch(self.stop_when[2]) or self.message
         run, k = self.run, len(self.snapshots) + 1
         c = run.config
         shape = "-".join(map(str, c.hidden)) or "no hidden layer"
@@ -96,4 +106,5 @@ def pause() -> None:
     """Stop playing (another page was opened); the run itself is kept."""
     pg = st.session_state.get(KEY)
     if pg is not None:
-        pg.playing = False
+        with pg.lock:
+            pg.halt()

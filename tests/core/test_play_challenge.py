@@ -238,3 +238,22 @@ def test_an_epoch_that_would_end_past_the_limit_is_undone_and_its_time_not_count
     assert run.model is not model, "the epoch was trained and undone (not refused before)"
     assert run.epoch == 0 and _bits(run) == weights and run.rng.bit_generator.state == stream
     assert run.seconds < budget and len(run.curves.epoch) == 1
+
+
+def test_a_limit_of_training_seconds_holds_for_epochs_trained_in_pieces() -> None:
+    """As above, with a crowded server's slices (a few minibatches each, whole=False):
+    the epoch in progress when the seconds run out is undone with its shuffle, and the
+    epochs kept train again bit for bit."""
+    config = PlaygroundConfig(**DATA, hidden=(8, 8))
+    points = make_points("spiral", 300, 10, 7)
+    run = PlaygroundRun(config, points)
+    for _ in range(100_000):
+        assert run.train(50, 0.0005, budget=0.05, whole=False) == ""
+        if run.out_of_time:
+            break
+    assert run.out_of_time and run.epoch > 0 and run.partial is None
+    assert 0.0 < run.seconds <= 0.05
+    again = PlaygroundRun(config, points)
+    again.train(run.epoch)
+    assert _bits(again) == _bits(run)
+    assert again.rng.bit_generator.state == run.rng.bit_generator.state

@@ -264,3 +264,56 @@ def test_grids_hold_every_unit_and_match_a_forward_pass_point_by_point():
         A = run.model.forward(pg.feature_map(point, run.config.features))
         for layer, grid in zip(A, grids, strict=True):
             np.testing.assert_allclose(grid[:, i, j], layer[0], rtol=1e-6, atol=1e-6)
+
+
+# --- epochs in pieces (a crowded server's frames) ----------------------------------------
+
+
+def _params(run: pg.PlaygroundRun) -> list[bytes]:
+    return [p.tobytes() for p in run.model.parameters()]
+
+
+def test_an_epoch_trained_in_pieces_is_the_whole_epoch_bit_for_bit():
+    """Slices that stop after a minibatch (whole=False, no time) make up the same epochs as
+    whole ones: the same weights, curves, gradient sizes and random stream; the epoch
+    counter moves only when an epoch ends, and a slice trains one minibatch at least."""
+    settings = dict(dataset="spiral", hidden=(8, 8, 8), n_points=200, seed=3)
+    whole, pieces = _run(**settings), _run(**settings)
+    whole.train(4)
+    per_epoch = -(-whole.F_train.shape[0] // whole.config.batch_size)
+    for step in range(1, 4 * per_epoch + 1):
+        assert pieces.train(50, 0.0, whole=False) == ""
+        assert pieces.steps == step and pieces.epoch == step // per_epoch
+        assert (pieces.partial is None) == (step % per_epoch == 0)
+    assert _params(pieces) == _params(whole) and pieces.epoch == 4
+    assert pieces.curves.train_loss == whole.curves.train_loss
+    assert np.array_equal(pieces.curves.grad_rms, whole.curves.grad_rms)
+    assert pieces.rng.bit_generator.state == whole.rng.bit_generator.state
+
+
+def test_finish_epoch_ends_the_epoch_in_progress_and_step_counts_it_as_one():
+    settings = dict(dataset="xor", hidden=(4,), n_points=100)
+    run, again = _run(**settings), _run(**settings)
+    for _ in range(3):
+        run.train(1, 0.0, whole=False)
+    assert run.partial is not None and run.epoch == 0
+    assert run.finish_epoch() == "" and run.partial is None and run.epoch == 1
+    assert run.finish_epoch() == "" and run.epoch == 1, "nothing in progress: nothing trained"
+    run.train(1, 0.0, whole=False)
+    run.train(1)  # Step: the epoch in progress is the one epoch
+    again.train(2)
+    assert run.epoch == 2 and _params(run) == _params(again)
+
+
+def test_an_epoch_that_diverges_part_way_is_undone_at_once():
+    """No frame shows infinite weights: a slice that leaves them non-finite part-way
+    through an epoch undoes the epoch there."""
+    run = _run(dataset="xor", lr=10.0, activation="linear", hidden=(8, 8))
+    before = run.model.copy()
+    for _ in range(100):
+        message = run.train(1, 0.0, whole=False)
+        if message or run.epoch:
+            break
+    assert "undone" in message and run.epoch == 0 and run.partial is None
+    assert run.steps < 25, "undone part-way, not at the epoch's end"
+    assert all(np.array_equal(a, b) for a, b in zip(run.model.parameters(), before.parameters()))

@@ -1,0 +1,96 @@
+"""The Playground's worker process (mlp_fast.playground_worker): slices trained there are
+the run's own `train`, bit for bit; a killed worker loses nothing the run had; the
+points travel once per run and worker.
+
+Oracle: the same run trained in this process with the same slices' limits."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from mlp_core import playground as core
+from mlp_core.playground_config import PlaygroundConfig
+from mlp_fast import playground_worker as pw
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="a worker process needs POSIX")
+SETTINGS = dict(dataset="spiral", hidden=(8, 8, 8), n_points=300, noise=10, seed=5)
+
+
+def _run(**more) -> core.PlaygroundRun:
+    config = PlaygroundConfig(**{**SETTINGS, **more})
+    points = core.make_points(config.dataset, config.n_points, config.noise, config.seed)
+    return core.PlaygroundRun(config, points)
+
+
+def _params(run: core.PlaygroundRun) -> list[bytes]:
+    return [p.tobytes() for p in run.model.parameters()]
+
+
+@pytest.fixture
+def worker():
+    w = pw.Worker()
+    yield w
+    w.stop()
+
+
+def _same(a: core.PlaygroundRun, b: core.PlaygroundRun) -> None:
+    assert _params(a) == _params(b)
+    assert (a.epoch, a.steps, a.undone) == (b.epoch, b.steps, b.undone)
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    assert a.curves.epoch == b.curves.epoch and a.curves.test_loss == b.curves.test_loss
+    assert np.array_equal(a.curves.grad_rms, b.curves.grad_rms)
+    assert (a.partial is None) == (b.partial is None)
+
+
+def test_slices_in_the_worker_train_the_run_bit_for_bit_as_in_this_process(worker):
+    """Whole epochs, then a crowded server's pieces of epochs (one minibatch each, the
+    epoch in progress carried across slices), then whole again: the worker's run and
+    this process's agree in every bit, curves and random stream included."""
+    here, there = _run(), _run()
+    slices = [dict(epochs=3, seconds=float("inf"), budget=0.0, whole=True)]
+    slices += [dict(epochs=50, seconds=0.0, budget=0.0, whole=False)] * 40
+    slices += [dict(epochs=2, seconds=float("inf"), budget=0.0, whole=True)]
+    for limits in slices:
+        assert here.train(**limits) == ""
+        message, cpu = worker.train(there, 7, **limits)
+        assert message == "" and cpu > 0
+        _same(here, there)
+    assert there.epoch == 3 + 40 // 15 + 2 and there.steps == 7 * 15  # 15 minibatches an epoch
+
+
+def test_a_killed_worker_is_replaced_by_the_next_slice_which_sends_the_points_again(worker):
+    """Killed between slices: the next slice starts a new worker (which has none of the
+    points: they are sent again) and the run trains on as in this process."""
+    run, oracle = _run(), _run()
+    for limits in ({"epochs": 2}, {"epochs": 1, "seconds": 0.0, "whole": False}):
+        worker.train(run, 1, **{"seconds": float("inf"), "budget": 0.0, "whole": True, **limits})
+        oracle.train(**{"seconds": float("inf"), "whole": True, **limits})
+    _same(run, oracle)
+    pid = worker.pid
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: worker.pid is None, 10, "the server's end saw the worker go")
+    worker.train(run, 1, epochs=2, seconds=float("inf"), budget=0.0, whole=True)
+    oracle.train(2)
+    _same(run, oracle)
+    assert worker.pid not in (None, pid)
+
+
+def test_a_worker_killed_while_training_fails_that_slice_and_leaves_the_run_alone(worker):
+    """A slice of a second's training, the worker killed part-way: WorkerDied, and the
+    run's weights, epoch and stream are those it had before the slice."""
+    import threading
+
+    run = _run(n_points=1000, batch_size=1)
+    run.train(1)
+    worker.train(run, 3, epochs=1, seconds=0.0, budget=0.0, whole=False)  # started
+    before = (_params(run), run.epoch, run.steps, run.rng.bit_generator.state)
+    pid = worker.pid
+    threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
+    with pytest.raises(pw.WorkerDied):
+        worker.train(run, 3, epochs=50, seconds=5.0, budget=0.0, whole=True)
+    assert (_params(run), run.epoch, run.steps, run.rng.bit_generator.state) == before
