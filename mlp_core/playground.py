@@ -355,7 +355,7 @@ class PlaygroundRun:
         self.out_of_time = False  # the last `train` stopped at its budget of seconds
         self.retuned = False  # trained with other training settings before `config`'s
         self.undone = 0  # epochs undone (their shuffles drawn all the same)
-        self.steps = 0  # minibatches trained (undone ones included)
+        self.steps = 0  # minibatches trained (those of an epoch undone for diverging too)
         self.partial: Epoch | None = None  # the epoch in progress, if one is
         self.curves = Curves()
         self._record(np.zeros(len(self.model.W)))
@@ -416,6 +416,7 @@ class PlaygroundRun:
         if budget and clock() > budget:  # past the limit: as if never begun
             self.model, self.partial, self.rng.bit_generator.state = p.before, None, p.shuffle
             self.seconds, self.out_of_time = p.began, True
+            self.steps -= len(p.grads)
         elif p.done:
             self.partial = None
             self.epoch += 1

@@ -342,7 +342,6 @@ class Stream:
                 del pg
                 await asyncio.sleep(IDLE_POLL)
                 continue
-            await asyncio.sleep(max(0.0, last + MIN_INTERVAL - time.monotonic()))
             owed = share.SHARE.wait(id(pg), time.monotonic())
             if owed > 0:  # its training time is spent: no turn on the trainer until earned
                 del pg
@@ -353,6 +352,9 @@ class Stream:
             if frame is None:
                 await asyncio.sleep(IDLE_POLL / 4)
                 continue
+            # trained first, then held to the screen's pace: the next slice trains while
+            # this frame waits its turn, not after
+            await asyncio.sleep(max(0.0, last + MIN_INTERVAL - time.monotonic()))
             last = time.monotonic()
             self.in_flight += 1
             await self.ws.send_bytes(frame)
