@@ -316,4 +316,5 @@ def test_an_epoch_that_diverges_part_way_is_undone_at_once():
             break
     assert "undone" in message and run.epoch == 0 and run.partial is None
     assert run.steps < 25, "undone part-way, not at the epoch's end"
-    assert all(np.array_equal(a, b) for a, b in zip(run.model.parameters(), before.parameters()))
+    for a, b in zip(run.model.parameters(), before.parameters(), strict=True):
+        np.testing.assert_array_equal(a, b)
