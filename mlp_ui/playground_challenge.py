@@ -14,14 +14,17 @@ from __future__ import annotations
 import contextlib
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import streamlit as st
 
 from mlp_class import scoring
+from mlp_class.api import ClassStore
 from mlp_core.challenge import PlayEvidence, Rules, broken_play
 from mlp_core.play_holdout import N_PRIVATE
 from mlp_core.playground import PlaygroundRun
-from mlp_store import StoreError
+from mlp_store import Identity, StoreError, Unavailable
 from mlp_ui import class_state, class_train
 from mlp_ui import playground_state as state
 from mlp_ui.class_text import plain
@@ -156,3 +159,45 @@ def progress(run: PlaygroundRun) -> None:
         return
     with contextlib.suppress(StoreError):  # the teacher's view misses one note; play goes on
         store.report_progress(link[0], class_state.me(), run.epoch, found.max_epochs)
+
+
+NOTES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playground-progress")
+"""The live channel's progress notes go to the database here, never on a frame's way."""
+
+
+@dataclass
+class Progress:
+    """The live channel's note of how far a challenge's run is, for the teacher's view: the
+    frames have no session, so the page gives them this (`reporter`) with the store, the
+    class and the browser's identity it read. At most every class_train.PROGRESS_EVERY s;
+    a note the database refuses is skipped (play goes on)."""
+
+    store: ClassStore
+    code: str
+    owner: Identity
+    of: int
+    _at: float = field(default=-1e9, repr=False)
+
+    def __call__(self, epochs: int) -> None:
+        now = time.monotonic()
+        if now - self._at < class_train.PROGRESS_EVERY:
+            return
+        self._at = now
+        NOTES.submit(self._note, epochs)
+
+    def _note(self, epochs: int) -> None:
+        with contextlib.suppress(StoreError):
+            self.store.report_progress(self.code, self.owner, epochs, self.of)
+
+
+def reporter() -> Progress | None:
+    """The progress note for the live channel's frames (None: not in a challenge, or no
+    database now)."""
+    found, link = rules(), class_state.challenge()
+    store = class_state.store() if found is not None else None
+    if store is None or link is None:
+        return None
+    try:
+        return Progress(store, link[0], class_state.me(), found.max_epochs)
+    except Unavailable:
+        return None

@@ -264,6 +264,8 @@ def train_frame(pg) -> bytes | None:
         trained = play_slice(pg, remote=True)
         if pg.playing and not trained:
             return None  # no training time earned yet: no new picture
+        if pg.progress is not None:  # a class challenge: how far, for the teacher's view
+            pg.progress(run.epoch)
         # stopped: the browser asks the page to show Play again
         return encode(run, stopped=not pg.playing)
     finally:

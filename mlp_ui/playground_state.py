@@ -9,6 +9,7 @@ app.py pauses it when another page is opened (nothing trains while it is not sho
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -48,6 +49,9 @@ class Playground:
     stop_when: tuple[float, int, float] = (0.0, 0, 0.0)
     no_live: bool = False  # the browser could not open the live channel: fragment timer
     live_ok: bool = False  # this page run's frames come through the live channel
+    # a class challenge's progress note for the teacher, which the live channel's frames
+    # call with the epoch (playground_challenge.Progress; None outside a challenge)
+    progress: Callable[[int], None] | None = None
     # Held while the run trains or changes: a click starts a new script run while the
     # previous one may still be inside its training slice, in another thread.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)

@@ -41,9 +41,11 @@ def live() -> None:
         float(rules.max_seconds if rules else 0.0),
     )
     # Whether the live channel brings the frames, decided once per page run (the
-    # fragment's runs read it). Not in a class challenge: its frames note the run's
-    # progress for the teacher and may submit it, which needs the session's state.
-    pg.live_ok = playground_live.available(pg) and rules is None
+    # fragment's runs read it). In a class challenge too: the frames note the run's
+    # progress for the teacher through what the page hands them (pg.progress), and a
+    # frame that stops the run has the page rerun, which submits it if the teacher chose.
+    pg.live_ok = playground_live.available(pg)
+    pg.progress = challenge.reporter() if rules is not None and pg.live_ok else None
     timer = pg.playing and not pg.live_ok
     st.fragment(run_every=FRAME_SECONDS if timer else None, key="pg_frame")(_frame)()
 

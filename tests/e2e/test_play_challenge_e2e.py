@@ -1,12 +1,12 @@
-"""A Playground challenge in Debian's Chromium against `streamlit run`: a teacher makes
-one (the spiral, at most 4 neurons a layer, 30 epochs, ranked by test loss) in projector
-mode; two students (separate browser contexts, so separate identities) join, open its
-Play link (the data locked), play and submit; the board, open on a third context, ranks
-them by itself, the lowest test loss first; a run with a neuron too many is refused with
-the rule. A second challenge, of at most 2 training seconds with every finished run
-submitted by itself: Play stops by itself inside the limit, says why, and the run is on
-the board. Screenshots of the teacher's form and the board in projector mode go to
-artifacts/."""
+"""A Playground challenge in Debian's Chromium against `streamlit run serve.py`: a
+teacher makes one (the spiral, at most 4 neurons a layer, 30 epochs, ranked by test loss)
+in projector mode; two students (separate browser contexts, so separate identities) join,
+open its Play link (the data locked), play (the frames through the live channel) and
+submit; the board, open on a third context, ranks them by itself, the lowest test loss
+first; a run with a neuron too many is refused with the rule. A second challenge, of at
+most 2 training seconds with every finished run submitted by itself: Play stops by itself
+inside the limit, says why, and the run is on the board. Screenshots of the teacher's
+form and the board in projector mode go to artifacts/."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tests.e2e.class_pages import (
 )
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.playground_page import epoch
+from tests.e2e.test_playground_live_e2e import Sockets
 from tests.waiting import wait_until
 
 
@@ -61,9 +62,11 @@ def test_a_playground_challenge_two_students_a_board_and_a_refusal(app_url, brow
     ada_ctx, ada = join_and_play(browser, app_url, code, "Ada")
     assert ada.locator(".st-key-pg_seed input").is_disabled()  # the data is locked
     assert ada.locator(".st-key-pg_stop_epochs input").input_value() == "30"
+    sockets = Sockets(ada)
     press(ada, "pg_play")
     ada.get_by_text(re.compile("Stopped after 30 epochs")).wait_for(timeout=120_000)
     assert epoch(ada) == 30
+    assert sockets.count(ada) > 0, "the challenge's frames came through the live channel"
     said = _submit(ada)
     assert said.startswith("Submitted") and "private points" in said, said
     ada.mouse.move(1, 1)
@@ -115,6 +118,7 @@ def test_a_challenge_of_training_seconds_stops_play_by_itself_and_submits_it(app
     cy_ctx, cy = join_and_play(browser, app_url, code, "Cy")
     assert cy.get_by_text(re.compile("at most 2 training seconds")).count()
     assert cy.get_by_text(re.compile("the clock stops while it is paused")).count()
+    sockets = Sockets(cy)
     press(cy, "pg_play")
     started = time.monotonic()
     line = cy.get_by_text(re.compile(r"^Stopped after [\d,]+ epochs and [\d.]+ training seconds"))
@@ -129,6 +133,7 @@ def test_a_challenge_of_training_seconds_stops_play_by_itself_and_submits_it(app
     assert epoch(cy) == int(epochs.replace(",", ""))
     board.locator("table.mlp-board-ranking").get_by_text("Cy").wait_for(timeout=15_000)
     assert [n for n, _ in _ranking(board)] == ["Cy"]
+    assert sockets.count(cy) > 0, "its frames came through the live channel"
     cy.mouse.move(1, 1)
     screenshot(cy, "play_challenge_seconds_stopped")
     for context in (cy_ctx, board_ctx, teacher_ctx):

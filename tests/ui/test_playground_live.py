@@ -326,3 +326,68 @@ def test_sessions_playing_together_train_evenly():
     epochs = run_in_own_loop(scenario(), 60)
     median = float(np.median(epochs))
     assert min(epochs) > 0 and max(epochs) / median < 1.3 and min(epochs) / median > 1 / 1.3, epochs
+
+
+# --- a class challenge over the socket, and the worker process -------------------------
+
+
+def test_a_challenge_over_the_socket_stops_at_its_epochs_and_notes_progress():
+    """A class challenge's run plays on the live channel: the frames stop it at the
+    challenge's epochs (the last frame says stopped; the stop is marked for the page's
+    auto-submit), and the teacher's progress note is called with the epochs as it goes."""
+    pg = _playground()
+    pg.stop_when = (0.0, 40, 0.0)
+    notes: list[int] = []
+    pg.progress = notes.append
+
+    async def scenario() -> list[bytes]:
+        ws = Socket(_first(live.TICKETS.issue(pg, time.monotonic())))
+        task = asyncio.create_task(live.frames(ws))
+        await _until(lambda: not pg.playing, 60)
+        await asyncio.sleep(0.2)
+        ws.hang_up()
+        await asyncio.wait_for(task, 5)
+        return ws.frames
+
+    frames = [live.decode(f) for f in run_in_own_loop(scenario(), 90)]
+    run = pg.run
+    assert run.epoch == 40 and run.partial is None and pg.stopped_at == (run, 40)
+    assert frames[-1]["stopped"] and frames[-1]["epoch"] == 40
+    assert not any(f["stopped"] for f in frames[:-1])
+    assert notes and notes == sorted(notes) and 0 < notes[-1] <= 40
+
+
+@pytest.mark.skipif(live.WORKER is None, reason="no worker process here")
+def test_a_worker_killed_while_playing_loses_nothing_and_play_goes_on():
+    """The worker process killed mid-play: frames keep coming (that slice trains in the
+    server, the next in a new worker), the epochs never go back, and the run in the
+    session is the one on the frames."""
+    import os
+    import signal
+
+    pg = _playground()
+
+    async def scenario() -> list[dict]:
+        ws = Socket(_first(live.TICKETS.issue(pg, time.monotonic())))
+        task = asyncio.create_task(live.frames(ws))
+        await _until(lambda: len(ws.frames) >= 5 and live.WORKER.pid is not None, 60)
+        first = live.WORKER.pid
+        os.kill(first, signal.SIGKILL)
+        killed_at = len(ws.frames)
+        await _until(lambda: len(ws.frames) >= killed_at + 10, 60)
+        await _until(lambda: live.WORKER.pid not in (None, first), 60)
+        pg.playing = False
+        await asyncio.sleep(0.3)
+        ws.hang_up()
+        await asyncio.wait_for(task, 5)
+        return [live.decode(f) for f in ws.frames]
+
+    frames = run_in_own_loop(scenario(), 120)
+    epochs = [f["epoch"] for f in frames]
+    assert epochs == sorted(epochs) and epochs[-1] > 0
+    last = frames[-1]
+    for W, b, W_run, b_run in zip(
+        last["W"], last["b"], pg.run.model.W, pg.run.model.b, strict=True
+    ):
+        np.testing.assert_array_equal(W, W_run)
+        np.testing.assert_array_equal(b, b_run)
