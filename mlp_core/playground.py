@@ -316,6 +316,7 @@ class TrainState:
     epoch: int
     seconds: float
     out_of_time: bool
+    spent: float
     undone: int
     steps: int
     partial: Epoch | None
@@ -353,6 +354,7 @@ class PlaygroundRun:
         self.epoch = 0
         self.seconds = 0.0  # spent training (the epochs kept), for a challenge's time limit
         self.out_of_time = False  # the last `train` stopped at its budget of seconds
+        self.spent = 0.0  # a budget an epoch was undone at: no epoch starts under it again
         self.retuned = False  # trained with other training settings before `config`'s
         self.undone = 0  # epochs undone (their shuffles drawn all the same)
         self.steps = 0  # minibatches trained (those of an epoch undone for diverging too)
@@ -371,7 +373,9 @@ class PlaygroundRun:
         clock runs only while this method trains, as a Trainer's does): no epoch starts
         once they are spent, and an epoch that would end past the limit is undone, its
         shuffle with it and its time not counted, so the epochs kept are what the same
-        settings train again. `out_of_time` says whether this call stopped there."""
+        settings train again; after that none starts under that budget (a faster try
+        might fit, and the run would then depend on the machine's load). `out_of_time`
+        says whether this call stopped there."""
         start, base = time.perf_counter(), self.seconds
         self.out_of_time = False
 
@@ -380,7 +384,7 @@ class PlaygroundRun:
 
         stop, rolled_back = "", False
         for _ in range(epochs):
-            if budget and self.partial is None and clock() >= budget:
+            if budget and self.partial is None and (clock() >= budget or self.spent == budget):
                 self.out_of_time = True
                 break
             stop = self._epoch(clock, start + seconds, budget, whole)
@@ -415,7 +419,7 @@ class PlaygroundRun:
             return self._undo(p)
         if budget and clock() > budget:  # past the limit: as if never begun
             self.model, self.partial, self.rng.bit_generator.state = p.before, None, p.shuffle
-            self.seconds, self.out_of_time = p.began, True
+            self.seconds, self.out_of_time, self.spent = p.began, True, budget
             self.steps -= len(p.grads)
         elif p.done:
             self.partial = None
