@@ -557,11 +557,13 @@ async def play(session: Player, out: Outcome, timeout: float, name: str) -> None
         for future in (stopped, said):
             future.cancel()
         out.play_frames.append(session.frames)
-    out.finish.append(seen["stopped"] - out.pressed)
+    # (a callback may still be due when a future it watches is awaited: then it is now)
+    stop_at, said_at = seen.setdefault("stopped", now()), seen.setdefault("said", now())
+    out.finish.append(stop_at - out.pressed)
     out.play_finish.append(out.finish[-1])
     if line.startswith("Submitted"):
         # "pressed": Play's stop, the run's end (its line may come after "Submitted")
-        out.submitted[name] = (min(seen["stopped"], seen["said"]), seen["said"])
+        out.submitted[name] = (min(stop_at, said_at), said_at)
     else:
         out.refused.append(line)
 
