@@ -615,6 +615,9 @@ async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> 
 
 async def keep_drawing(session: Session, every: float, stop: asyncio.Event, out: Outcome):
     """Draw a digit every `every` seconds until `stop` (at most 2000 drawings)."""
+    if not session.seen.components:  # a revision whose canvas st_ws does not see
+        out.errors.append("the Draw page showed no canvas: no drawings were made")
+        return
     canvas, digits = session.seen.components[-1], sorted(DIGITS)
     for i in range(2000):
         tick = now()
