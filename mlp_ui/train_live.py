@@ -60,13 +60,9 @@ class Pace:
     `runs` is the number of runs training in this server process
     (`mlp_fast.active_runs()`): `redraw` seconds for one or two runs, then
     `redraw * runs / 2`, at most `slowest`. Alone a run is redrawn about three times a
-    second; a class of thirty shares the server's two cores and pays a figure and a save
-    per redraw, so from two runs on the whole server redraws (and saves) about
-    2 / `redraw` (~7) times a second whatever the class size, until each run's pace
-    reaches `slowest` (40 runs: a class of 30 is redrawn every 4.5 s). The server's
-    Python is one interpreter lock: redraws and saves at a fixed rate per run would cost
-    a class of thirty ten a second, and the slower the machine the longer the class and
-    the more of them (benchmarks/classroom.md, 4 December).
+    second; a class of thirty shares the server's two cores and pays a figure per redraw,
+    so from two runs on the whole server redraws about 2 / `redraw` (~7) times a second
+    whatever the class size, until each run's pace reaches `slowest`.
     `seconds` fixes the slice length instead, with a redraw after every slice; `batches`
     caps a slice's minibatches. `max_slices` ends a script run after that many slices
     with the run still active (the next script run goes on). Only tests set those:
@@ -77,7 +73,7 @@ class Pace:
     batches: int | None = None
     max_slices: int | None = None
     redraw: float = 0.3
-    slowest: float = 6.0
+    slowest: float = 3.0
     longest: float = 0.3
 
     def interval(self, runs: int) -> float:
