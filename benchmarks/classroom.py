@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -510,6 +511,7 @@ class Player(Session):
         super().__init__(*args, **kwargs)
         self.ran = asyncio.Event()  # a script run (the fragment's, or the page's) ended
         self.channel: dict | None = None  # the live channel's path and latest ticket
+        self.component = ("", "")  # the Playground component's (id, fragment id)
         self.frames = 0
 
     def _take(self, data: bytes) -> None:
@@ -523,6 +525,16 @@ class Player(Session):
             el = msg.delta.new_element
             if el.WhichOneof("type") == "bidi_component" and el.bidi_component.json:
                 self.channel = json.loads(el.bidi_component.json).get("live") or self.channel
+                self.component = (el.bidi_component.id, msg.delta.fragment_id)
+
+    def stopped_event(self, epoch: int) -> WidgetState:
+        """The component's "stopped" trigger, as the browser sends it when a live frame
+        says Play stopped (mlp_ui.playground_view._events reruns the page on it)."""
+        from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+        events = _make_trigger_id(self.component[0], "events")
+        payload = json.dumps([{"event": "stopped", "value": epoch}])
+        return WidgetState(id=events, json_trigger_value=payload)
 
 
 STOPPED = r"Stopped[^.]*\."
@@ -588,18 +600,24 @@ async def _timer_frames(session: Player, stopped: asyncio.Future) -> None:
 async def _live_frames(session: Player, stopped: asyncio.Future, timeout: float) -> None:
     """The component's part: open the live channel with the page's ticket (the session's
     cookie keeps it on the session's replica), acknowledge every frame, and on the frame
-    that says Play stopped ask the page to run again, as the component does."""
+    that says Play stopped send the component's "stopped" event, as the browser does (the
+    fragment's run then reruns the page, which says why and submits the run)."""
     url = "ws" + session.url.removeprefix("http") + session.channel["path"]
     headers = {"Cookie": session.cookie} if session.cookie else {}
+    head = None
     async with connect(url, max_size=None, additional_headers=headers) as ws:
         await ws.send(json.dumps({"ticket": session.channel["ticket"]}))
         while not stopped.done():
             frame = await asyncio.wait_for(ws.recv(), timeout)
             session.frames += 1
             await ws.send("a")
-            if struct.unpack_from("<8f", frame)[7]:  # playground_live.encode: stopped
+            head = struct.unpack_from("<8f", frame)  # playground_live.encode's first numbers
+            if head[7]:  # stopped
                 break
-    await session.rerun(page="playground")
+    if head is not None:
+        epoch = int(head[2]) * 2**20 + int(head[3])
+        event = session.stopped_event(epoch)
+        await session.rerun([event], "playground", fragment=session.component[1])
 
 
 async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> None:
