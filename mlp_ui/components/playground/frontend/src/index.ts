@@ -188,6 +188,8 @@ class View {
     };
     this.last = next;
     this.render(next);
+    // frames drawn with new weights, for a test or a benchmark to count (data-live-draws)
+    this.root.dataset.liveDraws = String(Number(this.root.dataset.liveDraws ?? 0) + 1);
     if (f.stopped) this.trigger("stopped", f.epoch);
   }
 
