@@ -16,7 +16,8 @@ run's training goes to one worker process instead, and the server only keeps the
   nothing a student made lives only there.
 - **Turns.** Slices queue in the order sent; a few may wait at once (the server sends
   the next while the worker trains one), so the worker is seldom idle.
-- **A worker that dies** (killed, out of memory) fails the slices it had: each gets
+- **A worker that dies** (killed, out of memory; or stuck: no answer in SLICE_TIMEOUT,
+  then killed) fails the slices it had: each gets
   `WorkerDied` and its run is as it was before the slice (the caller trains it in its
   own process instead); the next slice starts a new worker.
 
@@ -47,6 +48,7 @@ from mlp_core.playground_config import PlaygroundConfig
 from mlp_fast.processes import start_python
 
 START_TIMEOUT = 30.0
+SLICE_TIMEOUT = 10.0  # a slice trains for milliseconds: a worker this late is stuck
 KEEP_RUNS = 64  # runs whose points a worker keeps (the least recently used go)
 ENV_NICE = "MLP_LAB_PLAYGROUND_NICE"
 """Environment variable: the worker's priority (nice) if not 0: its frames are
@@ -181,7 +183,11 @@ class Worker:
             # (a closed pipe: the reader sees it and fails every slice waiting)
             with contextlib.suppress(OSError):
                 self._conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-        reply = future.result()
+        try:
+            reply = future.result(timeout=SLICE_TIMEOUT)
+        except TimeoutError:  # stuck: ended, which fails every slice it had
+            self._kill()
+            reply = future.result(timeout=START_TIMEOUT)
         if isinstance(reply, BaseException):
             raise reply
         return reply
@@ -231,6 +237,13 @@ class Worker:
         code = proc.wait()
         for future in waiting.values():
             future.set_exception(WorkerDied(f"the Playground's worker stopped (exit code {code})"))
+
+    def _kill(self) -> None:
+        with self._lock:
+            proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()
 
     def stop(self) -> None:
         """End the worker (its pipe closes; it exits)."""

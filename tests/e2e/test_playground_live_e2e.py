@@ -42,6 +42,11 @@ TRY_TICKET = """async ([path, ticket]) => {
 }"""
 
 
+DRAWN = """() => [...document.querySelectorAll('*')].map((e) => e.shadowRoot)
+  .filter(Boolean).map((r) => r.querySelector('.pg')).filter(Boolean)
+  .reduce((n, el) => n + Number(el.dataset.liveDraws ?? 0), 0)"""
+
+
 class Sockets:
     """The page's WebSockets: the live channel's frames and what the page sent on it."""
 
@@ -112,6 +117,9 @@ def test_play_moves_the_pictures_through_the_socket_and_pause_stops_it(browser, 
 
         wait_until(moving, 20)
         screenshot(page, "playground_live_playing")
+        # the component counts the frames it drew with new weights: never more than came
+        drawn = page.evaluate(DRAWN)
+        assert 0 < drawn <= sockets.count(page), (drawn, sockets.frames)
 
         page.get_by_role("button", name="Pause").click()
         page.get_by_role("button", name="Play").wait_for()

@@ -94,3 +94,18 @@ def test_a_worker_killed_while_training_fails_that_slice_and_leaves_the_run_alon
     with pytest.raises(pw.WorkerDied):
         worker.train(run, 3, epochs=50, seconds=5.0, budget=0.0, whole=True)
     assert (_params(run), run.epoch, run.steps, run.rng.bit_generator.state) == before
+
+
+def test_a_stuck_worker_is_ended_and_fails_its_slice(worker, monkeypatch):
+    """A worker that stops answering (SIGSTOP) is killed after SLICE_TIMEOUT: the slice
+    fails with WorkerDied, the run unchanged, and the next slice has a new worker."""
+    monkeypatch.setattr(pw, "SLICE_TIMEOUT", 1.0)
+    run = _run()
+    worker.train(run, 4, epochs=1, seconds=float("inf"), budget=0.0, whole=True)
+    kept, pid = _params(run), worker.pid
+    os.kill(pid, signal.SIGSTOP)
+    with pytest.raises(pw.WorkerDied):
+        worker.train(run, 4, epochs=1, seconds=float("inf"), budget=0.0, whole=True)
+    assert _params(run) == kept and run.epoch == 1
+    worker.train(run, 4, epochs=1, seconds=float("inf"), budget=0.0, whole=True)
+    assert run.epoch == 2 and worker.pid not in (None, pid)
