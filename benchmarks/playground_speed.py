@@ -13,7 +13,8 @@ playing fragment's next run whenever the server's auto-rerun timer says so (the
 browser keeps that timer), and a frame is one finished fragment run. Per session: frames
 a second and epochs a second; over all: the slowest session's epochs against the
 median's (fairness), epochs per frame, and the server's CPU per frame, read from
-/proc/<pid>/stat; it includes the frame's training slice (the time
+/proc/<pid>/stat, with its child processes' (the Playground's worker, which trains the
+slices: its own column "worker cores"); it includes the frame's training slice (the time
 mlp_ui.playground_share grants the session). "Beyond training" is the CPU per frame less
 the frame's epochs at the time one epoch takes alone (measured here first): what a
 redraw costs the server besides training (through the live channel: the frame's
