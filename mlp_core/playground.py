@@ -252,18 +252,24 @@ def train_epoch(model: MLP, X, Y, config: PlaygroundConfig, rng) -> np.ndarray:
 @dataclass
 class Epoch:
     """An epoch begun and not finished (`PlaygroundRun.train(..., whole=False)`): its
-    minibatches, each done one's gradient RMS, and the network as it was before the
-    epoch (put back if the epoch goes infinite). Its steps are train_epoch's, in pieces."""
+    shuffled indices cut into minibatches of `size` (as epoch_batches cuts them), each
+    done one's gradient RMS, and the network as it was before the epoch (put back if the
+    epoch goes infinite). Its steps are train_epoch's, in pieces. (One index array, not
+    a list of minibatches: it travels to the worker process and back every frame.)"""
 
-    batches: list[np.ndarray]
+    order: np.ndarray
+    size: int
     before: MLP
     shuffle: dict  # the generator's state before this epoch's shuffle
     began: float  # the run's training seconds when it began
     grads: list[list[float]] = field(default_factory=list)
 
+    def batch(self, i: int) -> np.ndarray:
+        return self.order[i * self.size : (i + 1) * self.size]
+
     @property
     def done(self) -> bool:
-        return len(self.grads) == len(self.batches)
+        return len(self.grads) * self.size >= len(self.order)
 
 
 # --- a run: data, network and curves of one playground -----------------------------------
@@ -404,12 +410,15 @@ class PlaygroundRun:
         `whole`, until perf_counter reads `until`; '' or why it stopped."""
         if self.partial is None:
             began, shuffle = clock(), self.rng.bit_generator.state
-            batches = epoch_batches(len(self.F_train), self.config.batch_size, self.rng)
-            self.partial = Epoch(batches, self.model.copy(), shuffle, began)
+            n = len(self.F_train)
+            order = self.rng.permutation(n)  # the shuffle of epoch_batches
+            self.partial = Epoch(
+                order, min(self.config.batch_size, n), self.model.copy(), shuffle, began
+            )
         p, opt = self.partial, optimizer(self.model, self.config)
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             while not p.done:
-                i = p.batches[len(p.grads)]
+                i = p.batch(len(p.grads))
                 p.grads.append(sgd_step(self.model, opt, self.F_train[i], self.Y_train[i]))
                 self.steps += 1
                 if not whole and time.perf_counter() >= until:

@@ -318,3 +318,17 @@ def test_an_epoch_that_diverges_part_way_is_undone_at_once():
     assert run.steps < 25, "undone part-way, not at the epoch's end"
     for a, b in zip(run.model.parameters(), before.parameters(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_runs_epochs_are_train_epochs_steps_bit_for_bit():
+    """The run trains in pieces of its own (Epoch), yet an epoch of it is train_epoch's:
+    the same shuffle, the same minibatches, the same weights (batch 7 leaves a short
+    last minibatch)."""
+    run = _run(dataset="spiral", hidden=(8, 8), n_points=200, batch_size=7)
+    model = pg.new_network(run.config)
+    rng = np.random.default_rng(run.config.seed)
+    for _ in range(3):
+        grads = pg.train_epoch(model, run.F_train, run.Y_train, run.config, rng)
+    run.train(3)
+    assert [p.tobytes() for p in model.parameters()] == _params(run)
+    assert np.array_equal(grads, run.curves.grad_rms[-1])
