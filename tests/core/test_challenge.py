@@ -35,7 +35,7 @@ def test_the_split_is_fixed_and_named() -> None:
     assert name.endswith("offline-sample test digits (the public half)")
 
 
-def _run(config: TrainConfig, epochs: int = 2, seconds: float = 5.0, **kw) -> Evidence:
+def evidence_of(config: TrainConfig, epochs: int = 2, seconds: float = 5.0, **kw) -> Evidence:
     sizes = (784, *config.hidden_sizes, 10)
     defaults = dict(trained_here=True, trained_on=TrainedOn("full", 0, config.n_train))
     return Evidence(config, sizes, epochs, seconds, **{**defaults, **kw})
@@ -43,7 +43,7 @@ def _run(config: TrainConfig, epochs: int = 2, seconds: float = 5.0, **kw) -> Ev
 
 def test_a_run_within_the_rules_breaks_none() -> None:
     rules = Rules(max_hidden=50, max_epochs=10, fixed={"seed": 1})
-    assert broken(rules, _run(TrainConfig(hidden=50, seed=1)), "full") == []
+    assert broken(rules, evidence_of(TrainConfig(hidden=50, seed=1)), "full") == []
 
 
 def test_every_broken_rule_is_named_with_its_limit() -> None:
@@ -55,7 +55,9 @@ def test_every_broken_rule_is_named_with_its_limit() -> None:
         max_seconds=2,
         fixed={"lr": 0.05},
     )
-    found = broken(rules, _run(TrainConfig(hidden=60, layers=2), epochs=4, seconds=9), "full")
+    found = broken(
+        rules, evidence_of(TrainConfig(hidden=60, layers=2), epochs=4, seconds=9), "full"
+    )
     assert found == [
         "60 hidden units in a layer: the rule is at most 50",
         "2 hidden layers: the rule is at most 1",
@@ -69,14 +71,14 @@ def test_every_broken_rule_is_named_with_its_limit() -> None:
 
 def test_a_model_from_a_file_or_other_digits_is_never_scored() -> None:
     config = TrainConfig(hidden=10)
-    assert broken(Rules(), _run(config, trained_here=False), "full")[0].startswith(
+    assert broken(Rules(), evidence_of(config, trained_here=False), "full")[0].startswith(
         "only runs trained here"
     )
-    assert broken(Rules(), _run(config, trained_on=None), "full") == [
+    assert broken(Rules(), evidence_of(config, trained_on=None), "full") == [
         "only runs trained on this server's MNIST digits can be scored"
     ]
     # a model trained on full MNIST has seen every offline-sample digit
-    assert broken(Rules(), _run(config), "sample") != []
+    assert broken(Rules(), evidence_of(config), "sample") != []
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from mlp_core.challenge import MEASURE, PlayEvidence, Rules, broken, broken_play
 from mlp_core.config import TrainConfig
 from mlp_core.playground import PlaygroundRun, feature_map, make_points
 from mlp_core.playground_config import PlaygroundConfig
-from tests.core.test_challenge import _run as mnist_run
+from tests.core.test_challenge import evidence_of as mnist_run
 
 DATA = dict(dataset="spiral", noise=10, n_points=300, train_pct=60, seed=7)
 
