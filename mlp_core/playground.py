@@ -388,17 +388,14 @@ class PlaygroundRun:
         def clock() -> float:  # the run's training seconds so far
             return base + time.perf_counter() - start
 
-        stop, rolled_back = "", False
+        stop = ""
         for _ in range(epochs):
             if budget and self.partial is None and (clock() >= budget or self.spent == budget):
                 self.out_of_time = True
                 break
             stop = self._epoch(clock, start + seconds, budget, whole)
-            rolled_back = self.out_of_time  # (its clock set back to the epoch's start)
-            if stop or rolled_back or time.perf_counter() - start >= seconds:
+            if stop or self.out_of_time or time.perf_counter() - start >= seconds:
                 break
-        if not rolled_back:
-            self.seconds = clock()
         return stop
 
     def finish_epoch(self, budget: float = 0.0) -> str:
@@ -424,13 +421,17 @@ class PlaygroundRun:
                 if not whole and time.perf_counter() >= until:
                     break
             losses = self.losses() if p.done else (0.0, 0.0)
+        now = clock()  # read once: the time kept is the time checked against the limit
         if not (self.model.is_finite() and np.isfinite(losses).all()):
+            self.seconds = now
             return self._undo(p)
-        if budget and clock() > budget:  # past the limit: as if never begun
+        if budget and now > budget:  # past the limit: as if never begun
             self.model, self.partial, self.rng.bit_generator.state = p.before, None, p.shuffle
             self.seconds, self.out_of_time, self.spent = p.began, True, budget
             self.steps -= len(p.grads)
-        elif p.done:
+            return ""
+        self.seconds = now
+        if p.done:
             self.partial = None
             self.epoch += 1
             self._record(np.mean(p.grads, axis=0), losses)

@@ -5,11 +5,12 @@ page's, none of the page's points, the same on every call), and the score on the
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from mlp_core import play_holdout
+from mlp_core import play_holdout, playground
 from mlp_core.challenge import MEASURE, PlayEvidence, Rules, broken, broken_play, n_params
 from mlp_core.config import TrainConfig
 from mlp_core.playground import PlaygroundRun, feature_map, make_points
@@ -257,3 +258,19 @@ def test_a_limit_of_training_seconds_holds_for_epochs_trained_in_pieces() -> Non
     again.train(run.epoch)
     assert _bits(again) == _bits(run)
     assert again.rng.bit_generator.state == run.rng.bit_generator.state
+
+
+def test_the_training_seconds_kept_are_those_checked_against_the_limit(monkeypatch) -> None:
+    """On a clock that moves on at every reading (a loaded machine, exaggerated), the
+    run's training seconds never pass the limit: the time kept after an epoch is the
+    reading that was checked against it, not a later one (CI once saw 0.10004 of 0.1)."""
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(
+        playground, "time", SimpleNamespace(perf_counter=lambda: next(ticks) * 0.003)
+    )
+    config = PlaygroundConfig(**DATA, hidden=(8, 8))
+    run = PlaygroundRun(config, make_points("spiral", 300, 10, 7))
+    for whole in (True, False) * 50:
+        run.train(50, 0.01, budget=0.1, whole=whole)
+        assert run.seconds <= 0.1, run.seconds
+    assert run.out_of_time and run.epoch > 0
