@@ -36,6 +36,8 @@ def test_a_link_opens_projector_mode_and_every_page_keeps_it(page, app_url):
         sizes = page.evaluate(TICK_PX)
         assert sizes and min(sizes) >= 18, (name, sizes)
         if name in METRIC_PAGES:  # read from the back of the room: 45 px (36 px normally)
+            count = f"() => ({METRIC_PX})().length >= {METRIC_PAGES[name]}"
+            page.wait_for_function(count, timeout=60_000)  # drawn after the charts, at times
             metrics = page.evaluate(METRIC_PX)
             assert len(metrics) == METRIC_PAGES[name] and min(metrics) >= 45, (name, metrics)
         assert "projector=1" in page.url, (name, page.url)
