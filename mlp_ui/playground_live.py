@@ -16,11 +16,12 @@ Run with plain `streamlit run app.py` (or in AppTest) there is no route, no tick
 handed out, and the page's fragment timer sends the frames instead
 (mlp_ui.playground_view).
 
-The slices are trained by a worker process beside the server (mlp_fast.playground_worker:
-the same mlp_core step on a copy of the run's state, which comes back into the session's
-run after every slice), so the server's one interpreter lock is left to the frames and
-the other pages. A few threads (TRAINER) hand the slices over, first come first served,
-so the worker has the next one queued while it trains one; the event loop that carries
+The slices are trained by a worker process beside the server
+(mlp_fast.playground_worker: the same mlp_core step on the worker's copy of the run,
+kept there between slices; what a slice changed comes back into the session's run after
+every slice), so the server's one interpreter lock is left to the frames and the other
+pages. A few threads (TRAINER) hand the slices over, first come first served, so the
+worker has the next one queued while it trains one; the event loop that carries
 Streamlit's own messages never trains. Where the worker cannot start or dies, a slice
 trains in the server's own process instead, and the next one starts a new worker
 (`$MLP_LAB_PLAYGROUND_WORKER=0`: never a worker).

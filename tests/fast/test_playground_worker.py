@@ -1,6 +1,9 @@
 """The Playground's worker process (mlp_fast.playground_worker): slices trained there are
-the run's own `train`, bit for bit; a killed worker loses nothing the run had; the
-points travel once per run and worker.
+the run's own `train`, bit for bit; the worker keeps the run between slices, and its
+whole state travels only when the worker may not have it (the first slice, a change
+made in this process, a new worker); this process's run is complete after every slice
+(training goes on here as there); a killed worker loses nothing the run had; the points
+travel once per run and worker.
 
 Oracle: the same run trained in this process with the same slices' limits."""
 
@@ -45,6 +48,14 @@ def _same(a: core.PlaygroundRun, b: core.PlaygroundRun) -> None:
     assert a.curves.epoch == b.curves.epoch and a.curves.test_loss == b.curves.test_loss
     assert np.array_equal(a.curves.grad_rms, b.curves.grad_rms)
     assert (a.partial is None) == (b.partial is None)
+    if a.partial is not None:
+        p, q = a.partial, b.partial
+        assert np.array_equal(p.order, q.order) and p.size == q.size and p.grads == q.grads
+        assert p.shuffle == q.shuffle and _params_of(p.before) == _params_of(q.before)
+
+
+def _params_of(model) -> list[bytes]:
+    return [p.tobytes() for p in model.parameters()]
 
 
 def test_slices_in_the_worker_train_the_run_bit_for_bit_as_in_this_process(worker):
@@ -61,6 +72,41 @@ def test_slices_in_the_worker_train_the_run_bit_for_bit_as_in_this_process(worke
         assert message == "" and cpu > 0
         _same(here, there)
     assert there.epoch == 3 + 40 // 15 + 2 and there.steps == 7 * 15  # 15 minibatches an epoch
+
+
+def test_the_worker_keeps_the_run_and_is_sent_its_state_only_when_it_changed_here(worker):
+    """Pieces of epochs in the worker: the state travels with the first slice only. Then
+    a Step in this process, new training settings, an epoch finished here (Pause): each
+    time the next slice carries the state again, and the run agrees with one trained
+    only here; this process's copy trains on here as the oracle does (a dead worker's
+    fallback), the epoch in progress included."""
+    here, there = _run(), _run()
+    piece = dict(epochs=50, seconds=0.0, budget=0.0, whole=False)
+
+    def slices(n: int) -> None:
+        for _ in range(n):
+            assert here.train(**piece) == "" and worker.train(there, 9, **piece)[0] == ""
+            _same(here, there)
+
+    slices(20)
+    assert worker.states_sent == 1 and there.partial is not None
+    for run in (here, there):  # a Step here, the epoch in progress finished first
+        run.train(1)
+    slices(3)
+    assert worker.states_sent == 2
+    faster = PlaygroundConfig(**{**SETTINGS, "lr": 0.1})
+    for run in (here, there):
+        run.retune(faster)
+    slices(4)
+    assert worker.states_sent == 3
+    for run in (here, there):  # Pause: the epoch in progress finished here
+        run.finish_epoch()
+    slices(7)
+    assert worker.states_sent == 4 and there.partial is not None
+    for run in (here, there):  # the worker's last piece goes on here
+        run.train(2)
+    _same(here, there)
+    assert worker.states_sent == 4
 
 
 def test_a_killed_worker_is_replaced_by_the_next_slice_which_sends_the_points_again(worker):
