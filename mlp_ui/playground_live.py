@@ -20,11 +20,11 @@ The slices are trained by a worker process beside the server
 (mlp_fast.playground_worker: the same mlp_core step on the worker's copy of the run,
 kept there between slices; what a slice changed comes back into the session's run after
 every slice), so the server's one interpreter lock is left to the frames and the other
-pages. A few threads (TRAINER) hand the slices over, first come first served, so the
-worker has the next one queued while it trains one; the event loop that carries
-Streamlit's own messages never trains. Where the worker cannot start or dies, a slice
-trains in the server's own process instead, and the next one starts a new worker
-(`$MLP_LAB_PLAYGROUND_WORKER=0`: never a worker).
+pages. A few threads (TRAINER) hand the slices over, the least served session's first
+(playground_share.Turns), so the worker has the next one queued while it trains one; the
+event loop that carries Streamlit's own messages never trains. Where the worker cannot
+start or dies, a slice trains in the server's own process instead, and the next one
+starts a new worker (`$MLP_LAB_PLAYGROUND_WORKER=0`: never a worker).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ import secrets
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -63,7 +62,7 @@ MAGIC = 25.0  # a frame's first number (format version)
 EPOCH_SPLIT = 2**20  # the epoch travels as two float32s, exact to 2**44
 HEADER = 10  # numbers before the layer sizes
 
-TRAINER = ThreadPoolExecutor(max_workers=3, thread_name_prefix="playground-live")
+TRAINER = share.Turns(3, share.SHARE, "playground-live")  # three: one slice trains, two wait
 WORKER_CORES = 0.85  # the training share with a worker: most of its core (the rest: the
 # slices' copying in and out); without one, playground_share's default share of the server
 RETRY_AFTER = 10.0  # seconds before a worker that could not start is tried again
@@ -331,7 +330,6 @@ class Stream:
             self.acked.set()
 
     async def _send_frames(self) -> None:
-        loop = asyncio.get_running_loop()
         last = 0.0
         while not self.closed:
             if self.in_flight >= IN_FLIGHT:
@@ -350,7 +348,7 @@ class Stream:
                 del pg
                 await asyncio.sleep(min(owed, MAX_WAIT))
                 continue
-            frame = await loop.run_in_executor(TRAINER, train_frame, pg)
+            frame = await asyncio.wrap_future(TRAINER.submit(id(pg), partial(train_frame, pg)))
             del pg  # hold no session alive while waiting
             if frame is None:
                 await asyncio.sleep(IDLE_POLL / 4)

@@ -17,15 +17,25 @@ millisecond besides, so training and frames together stay under one core (the on
 interpreter lock lets a server's Python use). A session waiting for its next turn asks
 `wait` how long, instead of asking for a slice again and again.
 
+When the trainer cannot keep up (a crowded or busy machine), every session has time
+earned and their slices queue: `Turns` then trains the least served session's slice
+first (`Share.served`: the training seconds it has been charged), so a session whose
+turns trained less, on a machine that gave them less CPU, catches up instead of staying
+behind.
+
 The time spent is the training thread's CPU time (`time.thread_time`), not the wall time a
 busy server stretches: a session is not charged for waiting for the others.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -43,6 +53,7 @@ class Share:
     idle_after: float = 1.0  # seconds without a frame: no longer counted as playing
     _last: dict[int, float] = field(default_factory=dict)
     _credit: dict[int, float] = field(default_factory=dict)
+    _served: dict[int, float] = field(default_factory=dict)  # training seconds while playing
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def slice(self, who: int, now: float) -> float:
@@ -50,8 +61,10 @@ class Share:
         with self._lock:
             for other, t in list(self._last.items()):
                 if now - t > self.idle_after and other != who:
-                    del self._last[other], self._credit[other]
+                    del self._last[other], self._credit[other], self._served[other]
             last = self._last.get(who)
+            if last is None:  # joins level with the least served: owed nothing for before
+                self._served[who] = min(self._served.values(), default=0.0)
             playing = len(self._last) + (last is None)
             earned = self.max_slice if last is None else (now - last) * self.cores / playing
             credit = min(self._credit.get(who, 0.0) + earned, self.max_credit)
@@ -81,10 +94,65 @@ class Share:
         with self._lock:
             if who in self._credit:
                 self._credit[who] -= seconds
+                self._served[who] += seconds
+
+    def served(self, who: int) -> float:
+        """Training seconds session `who` has been charged since it began playing, counted
+        from the least served's when it began (one not playing yet: the least served's)."""
+        with self._lock:
+            return self._served.get(who, min(self._served.values(), default=0.0))
 
 
 SHARE = Share()
 """The server's one share: every session's frames draw on it."""
+
+
+class Turns:
+    """A few threads that run the sessions' slices, taking next the waiting session its
+    share has served least (`Share.served`), not the first come. While the trainer keeps
+    up, nobody waits long and the order matters little; when it cannot (a crowded or
+    loaded machine: every session has earned time, and a queue forms), first come first
+    served gives each session a turn in its order however much its turns trained, so
+    one whose turns got less CPU drifts behind; least served first brings it back."""
+
+    def __init__(self, threads: int, share: Share, name: str = "turns") -> None:
+        self.threads, self.share, self.name = threads, share, name
+        self._waiting: list[tuple[int, int, Callable[[], Any], Future]] = []
+        self._ready = threading.Condition()
+        self._started = 0
+        self._order = itertools.count()  # ties: the first come
+
+    def submit(self, who: int, fn: Callable[[], Any]) -> Future:
+        """Run fn() for session `who` when its turn comes; its result as a Future."""
+        future: Future = Future()
+        with self._ready:
+            self._waiting.append((who, next(self._order), fn, future))
+            if self._started < self.threads:
+                self._started += 1
+                name = f"{self.name}-{self._started}"
+                threading.Thread(target=self._serve, name=name, daemon=True).start()
+            self._ready.notify()
+        return future
+
+    def _next(self) -> tuple[int, int, Callable[[], Any], Future]:
+        with self._ready:
+            while not self._waiting:
+                self._ready.wait()
+            job = min(self._waiting, key=lambda j: (self.share.served(j[0]), j[1]))
+            self._waiting.remove(job)
+            return job
+
+    def _serve(self) -> None:
+        while True:
+            _, _, fn, future = self._next()
+            if not future.set_running_or_notify_cancel():
+                continue  # its socket went while it waited
+            try:
+                result = fn()
+            except BaseException as exc:  # noqa: BLE001  the caller's to handle
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
 
 
 def train_slice(who: int, train) -> str:

@@ -296,9 +296,11 @@ def test_frames_come_only_while_playing_and_two_at_most_wait_for_their_ack():
     run_in_own_loop(scenario(), 60)
 
 
-def test_sessions_playing_together_train_evenly():
-    """Six sockets at once, one of them acknowledging a third as often as a screen
-    refreshes (a slow tablet): every network within 1.3x of the median's epochs."""
+def _epochs_together(acks: float, median: int = 60) -> list[int]:
+    """Six sockets playing at once, the first acknowledging `acks` frames a second (a slow
+    tablet), the others each frame at once: the epochs each network trained from when all
+    had a frame until the median network had trained `median` more (however long a busy
+    machine takes)."""
     pgs = [_playground() for _ in range(6)]
 
     async def scenario() -> list[int]:
@@ -308,24 +310,47 @@ def test_sessions_playing_together_train_evenly():
         tasks = [asyncio.create_task(live.frames(ws)) for ws in sockets]
 
         async def slow_acks() -> None:
-            while True:  # 20 acks a second: a tablet drawing 20 frames a second
-                await asyncio.sleep(0.05)
+            while True:
+                await asyncio.sleep(1 / acks)
                 slow.incoming.put_nowait("a")
 
         acker = asyncio.create_task(slow_acks())
-        await asyncio.sleep(0.5)
+        await _until(lambda: all(ws.frames for ws in sockets), 60)
         start = [pg.run.epoch for pg in pgs]
-        await asyncio.sleep(3.0)
-        epochs = [pg.run.epoch - s for pg, s in zip(pgs, start, strict=True)]
+        trained = lambda: [pg.run.epoch - s for pg, s in zip(pgs, start, strict=True)]  # noqa: E731
+        await _until(lambda: np.median(trained()) >= median, 120)
+        epochs = trained()
         acker.cancel()
         for ws in sockets:
             ws.hang_up()
         await asyncio.wait_for(asyncio.gather(*tasks), 10)
         return epochs
 
-    epochs = run_in_own_loop(scenario(), 60)
+    return run_in_own_loop(scenario(), 200)
+
+
+def _even(epochs: list[int]) -> bool:
     median = float(np.median(epochs))
-    assert min(epochs) > 0 and max(epochs) / median < 1.3 and min(epochs) / median > 1 / 1.3, epochs
+    return min(epochs) / median > 1 / 1.3 and max(epochs) / median < 1.3
+
+
+def test_sessions_playing_together_train_evenly():
+    """Six sockets at once, one of them acknowledging a third as often as a screen
+    refreshes (a slow tablet): every network within 1.3x of the median's epochs."""
+    epochs = _epochs_together(acks=20)
+    assert _even(epochs), epochs
+
+
+def test_sessions_train_evenly_when_the_trainer_cannot_keep_up(monkeypatch):
+    """Overloaded: the share grants far more training than the machine can do (as on a
+    machine busy with other work), so every session always has time earned, slices
+    queue for the trainer and the order of its turns is all that shares it (the least
+    served first): every network within 1.3x of the median's epochs."""
+    monkeypatch.setattr(live, "WORKER_CORES", 8.0)
+    monkeypatch.setattr(live.share.Share, "cores", 8.0)
+    monkeypatch.setattr(live.share.SHARE, "cores", 8.0)
+    epochs = _epochs_together(acks=30)
+    assert _even(epochs), epochs
 
 
 # --- a class challenge over the socket, and the worker process -------------------------
