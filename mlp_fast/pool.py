@@ -76,7 +76,9 @@ ENV_WORKERS = "MLP_LAB_WORKERS"
 """Environment variable: how many worker processes (default: the CPUs this process may use)."""
 START_TIMEOUT = 60.0
 AHEAD = 2
-"""Chunks a worker holds at once: the one it trains and the next, already sent."""
+"""Chunks a worker holds at once: the one it trains and the next, already sent (only
+while at least as many chunks as workers wait: a worker that has one to spare must not
+keep a run waiting behind it while another worker is idle)."""
 ALIGN = 64
 """Byte alignment of each array in a run's state block (as NumPy's own allocations)."""
 
@@ -304,6 +306,8 @@ class Pool:
         closing = False
         while sent or not closing:
             while not closing and len(sent) < AHEAD:
+                if sent and self._queue.qsize() < self.size:
+                    break  # too few chunks wait: the next may be another worker's to train
                 try:  # wait for a chunk only while the worker has none
                     task = self._queue.get(block=not sent)
                 except queue.Empty:
