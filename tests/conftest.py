@@ -29,6 +29,8 @@ def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (see .ci/run)")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # expect()'s own default is 5 s: two shared cores under load take longer to redraw
+    sync_api.expect.set_options(timeout=30_000)
     with sync_api.sync_playwright() as p:
         found = launch_chromium(p)
         yield found
