@@ -254,5 +254,3 @@ class FastBackend(_Counted):
     def close(self) -> None:
         super().close()
         self.close_helper()
-        if self._pooled is not None:
-            self._pooled.close()  # its state block (Continue makes another)

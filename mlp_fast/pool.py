@@ -9,18 +9,11 @@ processes instead, one per core the server may use, and the server only keeps th
   waits for each. Chunks queue in arrival order (FIFO) and every run has at most one in
   the queue, so with thirty runs and two workers each run trains a chunk, then the
   twenty-nine others do, then it trains again: round robin, in equal slices of time.
-- **What a chunk carries.** The minibatches as indices, and the model and its optimizer
-  pickled without their arrays: the weights and velocities (0.6 MB for 784-100-10 with
-  momentum) go through a shared-memory block of the run's own (`RunState`). The server
-  copies them in, the worker trains them there in place with mlp_core's own
-  `train_batch` (`PlainStep`) on one BLAS thread and sends back only each minibatch's
-  loss, and the server copies them out into the run's arrays. Through the pipe, 0.6 MB
-  each way had to wait for the server's pool thread to get the interpreter lock, with
-  the worker's core idle meanwhile (benchmarks/classroom.md). Workers keep nothing of a
-  run between chunks.
-- **The next chunk waits at the worker.** Each worker's pool thread hands it the next
-  chunk in the queue while it trains one (`AHEAD`), so a worker that finishes need not
-  wait for the server's interpreter lock before its next chunk.
+- **What a chunk carries.** The model and its optimizer (pickled: 0.6 MB for 784-100-10
+  with momentum, about a millisecond) and the minibatches as indices; the worker trains
+  them with mlp_core's own `train_batch` (`PlainStep`) on one BLAS thread and sends the
+  model, the optimizer and each minibatch's loss back. The server copies them into the
+  run's arrays. Workers keep nothing of a run between chunks.
 - **The data.** One read-only copy of each training set in shared memory, which every
   worker maps by name (mlp_fast.shared_data).
 - **A worker that dies** (killed, out of memory) fails only the chunk it was training:
@@ -46,10 +39,8 @@ import socket
 import subprocess
 import threading
 import time
-import weakref
-from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
 
@@ -75,12 +66,6 @@ ENV_NICE = "MLP_LAB_WORKER_NICE"
 ENV_WORKERS = "MLP_LAB_WORKERS"
 """Environment variable: how many worker processes (default: the CPUs this process may use)."""
 START_TIMEOUT = 60.0
-AHEAD = 2
-"""Chunks a worker holds at once: the one it trains and the next, already sent (only
-while at least as many chunks as workers wait: a worker that has one to spare must not
-keep a run waiting behind it while another worker is idle)."""
-ALIGN = 64
-"""Byte alignment of each array in a run's state block (as NumPy's own allocations)."""
 
 
 class WorkerDied(BackendError):
@@ -92,157 +77,47 @@ class NoWorkers(OSError):
 
 
 # -- a chunk -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StateRef:
-    """Where a worker finds a run's arrays: its state block's name, the byte offset of each
-    parameter and velocity (`_state_arrays` order), and the (offset, bytes) of each array
-    the skeleton's pickle left out, in the pickle's order."""
-
-    name: str
-    slots: tuple[int, ...]
-    outside: tuple[tuple[int, int], ...]
-
-
 @dataclass
 class Chunk:
-    """What a worker trains: the model and optimizer (`skeleton`, pickled without the
-    arrays that are in the state block), the minibatches as indices into X, y."""
+    """What a worker trains: the model and optimizer, the minibatches as indices into X, y."""
 
-    skeleton: bytes
-    state: StateRef
+    model: MLP
+    optimizer: SGD
     X: SharedArray
     y: SharedArray
     batches: list[np.ndarray]
     reduction: str
-    owner: RunState | None = field(default=None, repr=False)
-    """The server's hold on the state block (not sent: the worker maps it by name)."""
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "owner": None}
 
 
 @dataclass
 class Trained:
-    """A worker's answer: each minibatch's (loss, correct) and the seconds the worker spent
-    (the trained arrays are in the run's state block)."""
+    """A worker's answer: the trained model and optimizer, each minibatch's (loss, correct),
+    and the seconds the worker spent."""
 
+    model: MLP
+    optimizer: SGD
     results: list[tuple[float, int]]
     seconds: float
 
 
-class RunState:
-    """A run's weights, biases and velocities in a shared-memory block of its own, which
-    its chunks' worker trains in place (one chunk of a run at a time)."""
-
-    def __init__(self) -> None:
-        self._block: shared_memory.SharedMemory | None = None
-        self._free: weakref.finalize | None = None
-
-    def send(self, model: MLP, optimizer: SGD) -> tuple[bytes, StateRef]:
-        """Copy the run's arrays into the block; its skeleton and where the arrays are."""
-        arrays = _state_arrays(model, optimizer)
-        slots, size = _layout(arrays)
-        buf = self._block_of(size).buf
-        for a, at in zip(arrays, slots, strict=True):
-            _view(buf, a, at)[...] = a
-        where = {_address(a): (at, a.nbytes) for a, at in zip(arrays, slots, strict=True)}
-        outside: list[tuple[int, int]] = []
-
-        def out_of_band(b: pickle.PickleBuffer) -> bool:
-            found = where.get(_address(np.frombuffer(b.raw(), np.uint8)))
-            if found is None or found[1] != b.raw().nbytes or not found[1]:
-                return True  # not a state array: in the pickle itself
-            outside.append(found)
-            return False
-
-        skeleton = pickle.dumps((model, optimizer), protocol=5, buffer_callback=out_of_band)
-        return skeleton, StateRef(self._block.name, tuple(slots), tuple(outside))
-
-    def receive(self, model: MLP, optimizer: SGD, ref: StateRef) -> None:
-        """The trained arrays from the block into the run's own (in place: the Trainer, the
-        page and the optimizer hold them)."""
-        buf = self._block.buf
-        for a, at in zip(_state_arrays(model, optimizer), ref.slots, strict=True):
-            a[...] = _view(buf, a, at)
-
-    def _block_of(self, size: int) -> shared_memory.SharedMemory:
-        if self._block is None or self._block.size < size:
-            self.close()
-            self._block = shared_memory.SharedMemory(create=True, size=max(size, 1))
-            self._free = weakref.finalize(self, _unlink, self._block)
-        return self._block
-
-    def close(self) -> None:
-        """Free the block (a later chunk makes another)."""
-        if self._free is not None:
-            self._free()
-        self._block = self._free = None
-
-
-def _unlink(block: shared_memory.SharedMemory) -> None:
-    with contextlib.suppress(BufferError):
-        block.close()
-    with contextlib.suppress(FileNotFoundError):
-        block.unlink()
-
-
-def _state_arrays(model: MLP, optimizer: SGD) -> list[np.ndarray]:
-    return [*model.parameters(), *optimizer.velocities()]
-
-
-def _layout(arrays: list[np.ndarray]) -> tuple[list[int], int]:
-    """Each array's byte offset in a block (ALIGN-aligned), and the block's size."""
-    slots, at = [], 0
-    for a in arrays:
-        slots.append(at)
-        at += -(-a.nbytes // ALIGN) * ALIGN
-    return slots, at
-
-
-def _view(buf: memoryview, like: np.ndarray, at: int) -> np.ndarray:
-    return np.ndarray(like.shape, like.dtype, buf, at)
-
-
-def _address(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]
-
-
-def chunk_of(job: Minibatches, batches: list[np.ndarray], state: RunState | None = None) -> Chunk:
-    """The chunk that trains these minibatches of the job (its data shared once), its
-    arrays copied into `state` (by default a block of its own, freed with the chunk)."""
+def chunk_of(job: Minibatches, batches: list[np.ndarray]) -> Chunk:
+    """The chunk that trains these minibatches of the job (its data shared once)."""
     X, y = shared(job.X), shared(np.ascontiguousarray(job.y))
-    state = state if state is not None else RunState()
-    skeleton, ref = state.send(job.model, job.optimizer)
-    return Chunk(skeleton, ref, X, y, batches, job.reduction, owner=state)
+    return Chunk(job.model, job.optimizer, X, y, batches, job.reduction)
 
 
 def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
-    """The step on every minibatch of the chunk, on the arrays in the run's state block
-    (the worker's whole job)."""
-    block = open_block(chunk.state.name)
-    try:
-        return _train_in(chunk, block.buf, X, y)
-    finally:
-        with contextlib.suppress(BufferError):  # an error's traceback may still hold views
-            block.close()
-
-
-def _train_in(chunk: Chunk, buf: memoryview, X: np.ndarray, y: np.ndarray) -> Trained:
+    """The step on every minibatch of the chunk (the worker's whole job)."""
     t0 = time.perf_counter()
-    views = [buf[at : at + n] for at, n in chunk.state.outside]
-    model, optimizer = pickle.loads(chunk.skeleton, buffers=views)
     results: list[tuple[float, int]] = []
 
     def after_batch(i: int, loss: float, correct: int) -> bool:
         results.append((loss, correct))
         return True
 
-    job = Minibatches(model, optimizer, X, y, chunk.batches, chunk.reduction)
+    job = Minibatches(chunk.model, chunk.optimizer, X, y, chunk.batches, chunk.reduction)
     PlainStep().run(job, after_batch)
-    for a, at in zip(_state_arrays(model, optimizer), chunk.state.slots, strict=True):
-        if _address(a) != _address(_view(buf, a, at)):  # an array replaced, not updated
-            _view(buf, a, at)[...] = a
-    return Trained(results, time.perf_counter() - t0)
+    return Trained(chunk.model, chunk.optimizer, results, time.perf_counter() - t0)
 
 
 # -- the pool ------------------------------------------------------------------------------------
@@ -302,45 +177,11 @@ class Pool:
         with contextlib.suppress(NoWorkers):  # the first chunk tries again and says why
             worker.start()
         self._started[worker.index].set()
-        sent: deque[_Task] = deque()  # in the worker's hands, oldest first
-        closing = False
-        while sent or not closing:
-            while not closing and len(sent) < AHEAD:
-                if sent and self._queue.qsize() < self.size:
-                    break  # too few chunks wait: the next may be another worker's to train
-                try:  # wait for a chunk only while the worker has none
-                    task = self._queue.get(block=not sent)
-                except queue.Empty:
-                    break
-                if task is None:
-                    closing = True
-                elif self._send(worker, task):
-                    sent.append(task)
-            if sent:
-                self._answer(worker, sent)
-
-    @staticmethod
-    def _send(worker: _Worker, task: _Task) -> bool:
-        try:
-            worker.send(task.chunk)
-            return True
-        except BaseException as exc:  # noqa: BLE001  handed to the waiting run
-            task.future.set_exception(exc)
-            return False
-
-    def _answer(self, worker: _Worker, sent: deque[_Task]) -> None:
-        """The oldest chunk's answer to its run; if the worker died, the chunks it had not
-        started go to the new one."""
-        task = sent.popleft()
-        try:
-            task.future.set_result(worker.receive())
-        except WorkerDied as exc:
-            task.future.set_exception(exc)
-            waiting = list(sent)
-            sent.clear()
-            sent.extend(t for t in waiting if self._send(worker, t))
-        except BaseException as exc:  # noqa: BLE001  handed to the waiting run
-            task.future.set_exception(exc)
+        while (task := self._queue.get()) is not None:
+            try:
+                task.future.set_result(worker.train(task.chunk))
+            except BaseException as exc:  # noqa: BLE001  handed to the waiting run
+                task.future.set_exception(exc)
 
 
 class _Worker:
@@ -355,32 +196,22 @@ class _Worker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
-    def send(self, chunk: Chunk) -> None:
-        """Hand the worker a chunk (it trains its chunks in the order sent)."""
+    def train(self, chunk: Chunk) -> Trained:
         if self._proc is None or self._proc.poll() is not None:
             self.start()
         try:
             self._conn.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError as exc:
-            raise self._died() from exc
-
-    def receive(self) -> Trained:
-        """The answer to the oldest chunk sent."""
-        try:
             reply = pickle.loads(self._conn.recv_bytes())
         except (EOFError, OSError) as exc:
-            raise self._died() from exc
+            code = self._proc.wait(timeout=5)
+            self.stop()
+            raise WorkerDied(
+                f"the training worker process stopped while training your run "
+                f"(exit code {code}: killed, or out of memory)"
+            ) from exc
         if isinstance(reply, BaseException):
             raise reply
         return reply
-
-    def _died(self) -> WorkerDied:
-        code = self._proc.wait(timeout=5)
-        self.stop()
-        return WorkerDied(
-            f"the training worker process stopped while training your run "
-            f"(exit code {code}: killed, or out of memory)"
-        )
 
     def start(self) -> None:
         """Start the worker process (again) and wait for it to say it is ready."""
@@ -500,7 +331,6 @@ class PoolRun:
 
     def __init__(self) -> None:
         self._per_batch: float | None = None  # worker seconds per minibatch, measured
-        self._state = RunState()
         self.unavailable = ""  # why no worker could start, once one could not
 
     def run(self, job: Minibatches, after_batch: AfterBatch) -> int:
@@ -510,26 +340,28 @@ class PoolRun:
         while go_on and done < len(job.batches):
             n = self._chunk_size()
             batches = list(job.batches[done : done + n])
-            chunk = chunk_of(job, batches, self._state)
             try:
-                trained = pool().train(chunk)
+                trained = pool().train(chunk_of(job, batches))
             except NoWorkers as exc:
                 self.unavailable = str(exc)
-                self._state.close()
                 rest = replace(job, batches=job.batches[done:])
                 return done + PlainStep().run(rest, lambda i, *r, at=done: after_batch(at + i, *r))
-            self._state.receive(job.model, job.optimizer, chunk.state)
+            _copy_into(job.model, job.optimizer, trained)
             self._per_batch = trained.seconds / max(len(batches), 1)
             for i, (loss, correct) in enumerate(trained.results):
                 go_on = after_batch(done + i, loss, correct) and go_on
             done += len(batches)
         return done
 
-    def close(self) -> None:
-        """Free the run's state block (a later chunk makes another)."""
-        self._state.close()
-
     def _chunk_size(self) -> int:
         if self._per_batch is None:
             return FIRST_CHUNK
         return max(1, round(CHUNK_SECONDS / max(self._per_batch, 1e-6)))
+
+
+def _copy_into(model: MLP, optimizer: SGD, trained: Trained) -> None:
+    """The worker's parameters and velocities into the run's own arrays (in place: the
+    Trainer, the page and the optimizer hold them)."""
+    for dst, src in zip(model.parameters(), trained.model.parameters(), strict=True):
+        dst[...] = src
+    optimizer.load_velocities(trained.optimizer.velocities())

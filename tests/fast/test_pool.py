@@ -9,7 +9,6 @@ within sqrt(eps) of the dtype (float64 here), not bit for bit."""
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -137,47 +136,6 @@ def test_a_killed_worker_fails_its_chunk_only_and_is_replaced(one_worker: pool.P
     short = pool.chunk_of(job, list(job.batches[:2]))
     assert len(one_worker.train(short).results) == 2  # a new worker took its place
     assert one_worker.pids() != [pid]
-
-
-def test_a_chunk_waiting_at_a_killed_worker_trains_on_its_replacement(
-    one_worker: pool.Pool,
-) -> None:
-    """A worker is handed the next chunk in the queue while it trains one: if it dies,
-    that next chunk, not started, goes to the new worker instead of failing its run too."""
-    data = digits_like()
-    jobs = [job_of(Trainer(CONFIG.replace(hidden=512, seed=s), data), repeat=40) for s in (1, 2)]
-    other = job_of(Trainer(CONFIG.replace(seed=4), data))
-    chunks = [pool.chunk_of(job, list(job.batches)) for job in jobs]  # a second or more each
-    chunks.append(pool.chunk_of(other, list(other.batches[:2])))
-    outcomes: list[list] = [[], [], []]
-    threads = [
-        threading.Thread(target=lambda k=k: _catch(outcomes[k], one_worker.train, chunks[k]))
-        for k in range(3)
-    ]
-    threads[0].start()
-    wait_until(lambda: one_worker.queued() == 0, 30, "the first chunk is sent")
-    for k in (1, 2):  # queued in this order while the worker trains the first
-        threads[k].start()
-        wait_until(lambda k=k: one_worker.queued() == k, 30, f"chunk {k} waits")
-    wait_until(lambda: one_worker.queued() == 0, 60, "both are sent to the worker")
-    (pid,) = one_worker.pids()
-    os.kill(pid, signal.SIGKILL)  # the first chunk answered, the second in its hands
-    for t in threads:
-        t.join(60)
-    assert not outcomes[0] and not outcomes[2]  # the third trained on the new worker
-    assert len(outcomes[1]) == 1 and isinstance(outcomes[1][0], pool.WorkerDied)
-    assert one_worker.pids() != [pid]
-
-
-def test_a_chunk_sends_the_weights_through_shared_memory_not_the_pipe() -> None:
-    """What goes down a worker's pipe is the minibatches' indices and the model's shape;
-    the weights and velocities (here 2 x 0.2 MB) wait in the run's state block."""
-    trainer = Trainer(CONFIG.replace(dtype="float32"), digits_like(dtype=np.float32))
-    job = job_of(trainer)
-    chunk = pool.chunk_of(job, list(job.batches[:2]))
-    weights = sum(p.nbytes for p in trainer.model.parameters())
-    assert trainer.optimizer.velocities()  # momentum: they travel too
-    assert len(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)) < weights / 20
 
 
 def _cpu_seconds(pid: int) -> float:
