@@ -20,7 +20,7 @@ The slices are trained by a worker process beside the server
 (mlp_fast.playground_worker: the same mlp_core step on the worker's copy of the run,
 kept there between slices; what a slice changed comes back into the session's run after
 every slice), so the server's one interpreter lock is left to the frames and the other
-pages. A few threads (TRAINER) hand the slices over, the least served session's first
+pages. A few threads (TRAINER) hand the slices over, fewest turns first
 (playground_share.Turns), so the worker has the next one queued while it trains one; the
 event loop that carries Streamlit's own messages never trains. Where the worker cannot
 start or dies, a slice trains in the server's own process instead, and the next one

@@ -18,10 +18,12 @@ interpreter lock lets a server's Python use). A session waiting for its next tur
 `wait` how long, instead of asking for a slice again and again.
 
 When the trainer cannot keep up (a crowded or busy machine), every session has time
-earned and their slices queue: `Turns` then trains the least served session's slice
-first (`Share.served`: the training seconds it has been charged), so a session whose
-turns trained less, on a machine that gave them less CPU, catches up instead of staying
-behind.
+earned and their slices queue: `Turns` then trains first the slice of the session that
+has had the fewest turns (`Share.served`), so turns go round evenly and one that missed
+some (a tab slow to acknowledge its frames) goes ahead when it is back; each turn's slice
+is the time its session earned since its last, so even turns are even training too.
+(Least training seconds first was tried: a session whose slice was long then waited
+long, earned a long slice again, and got a third of the others' frames.)
 
 The time spent is the training thread's CPU time (`time.thread_time`), not the wall time a
 busy server stretches: a session is not charged for waiting for the others.
@@ -53,7 +55,7 @@ class Share:
     idle_after: float = 1.0  # seconds without a frame: no longer counted as playing
     _last: dict[int, float] = field(default_factory=dict)
     _credit: dict[int, float] = field(default_factory=dict)
-    _served: dict[int, float] = field(default_factory=dict)  # training seconds while playing
+    _served: dict[int, int] = field(default_factory=dict)  # turns (slices) while playing
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def slice(self, who: int, now: float) -> float:
@@ -64,7 +66,8 @@ class Share:
                     del self._last[other], self._credit[other], self._served[other]
             last = self._last.get(who)
             if last is None:  # joins level with the least served: owed nothing for before
-                self._served[who] = min(self._served.values(), default=0.0)
+                self._served[who] = min(self._served.values(), default=0)
+            self._served[who] += 1
             playing = len(self._last) + (last is None)
             earned = self.max_slice if last is None else (now - last) * self.cores / playing
             credit = min(self._credit.get(who, 0.0) + earned, self.max_credit)
@@ -94,13 +97,14 @@ class Share:
         with self._lock:
             if who in self._credit:
                 self._credit[who] -= seconds
-                self._served[who] += seconds
 
-    def served(self, who: int) -> float:
-        """Training seconds session `who` has been charged since it began playing, counted
-        from the least served's when it began (one not playing yet: the least served's)."""
+    def served(self, who: int) -> int:
+        """Turns (slices) session `who` has had since it began playing, counted from the
+        least served's when it began (one not playing yet: the least served's)."""
         with self._lock:
-            return self._served.get(who, min(self._served.values(), default=0.0))
+            if who in self._served:
+                return self._served[who]
+            return min(self._served.values(), default=0)
 
 
 SHARE = Share()
@@ -108,12 +112,11 @@ SHARE = Share()
 
 
 class Turns:
-    """A few threads that run the sessions' slices, taking next the waiting session its
-    share has served least (`Share.served`), not the first come. While the trainer keeps
-    up, nobody waits long and the order matters little; when it cannot (a crowded or
-    loaded machine: every session has earned time, and a queue forms), first come first
-    served gives each session a turn in its order however much its turns trained, so
-    one whose turns got less CPU drifts behind; least served first brings it back."""
+    """A few threads that run the sessions' slices, taking next the waiting session that
+    has had the fewest turns (`Share.served`), not the first come. While the trainer
+    keeps up, nobody waits long and the order matters little; when it cannot (a crowded
+    or loaded machine: every session has earned time, and a queue forms), the turns go
+    round evenly, a session back from a pause or a slow tab's wait first."""
 
     def __init__(self, threads: int, share: Share, name: str = "turns") -> None:
         self.threads, self.share, self.name = threads, share, name

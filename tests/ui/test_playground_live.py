@@ -344,8 +344,8 @@ def test_sessions_playing_together_train_evenly():
 def test_sessions_train_evenly_when_the_trainer_cannot_keep_up(monkeypatch):
     """Overloaded: the share grants far more training than the machine can do (as on a
     machine busy with other work), so every session always has time earned, slices
-    queue for the trainer and the order of its turns is all that shares it (the least
-    served first): every network within 1.3x of the median's epochs."""
+    queue for the trainer and the order of its turns is all that shares it (the fewest
+    turns first): every network within 1.3x of the median's epochs."""
     monkeypatch.setattr(live, "WORKER_CORES", 8.0)
     monkeypatch.setattr(live.share.Share, "cores", 8.0)
     monkeypatch.setattr(live.share.SHARE, "cores", 8.0)

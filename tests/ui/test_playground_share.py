@@ -82,31 +82,28 @@ def test_a_session_that_spent_its_time_is_told_how_long_until_it_has_earned_more
     assert share.wait(2, now=0.0) == 0.0  # the other has its first slice still
 
 
-def test_served_counts_a_sessions_training_and_a_newcomer_starts_level_with_the_least():
+def test_served_counts_a_sessions_turns_and_a_newcomer_starts_level_with_the_least():
     share = Share(cores=0.5, idle_after=1.0)
-    share.slice(1, 0.0)
-    share.spend(1, 0.1)
-    share.slice(2, 0.0)  # joins when 1 has been served 0.1 s: starts there
-    share.spend(1, 0.4)
-    share.spend(2, 0.1)
-    assert (share.served(1), share.served(2)) == (0.5, 0.2)
-    assert share.served(3) == 0.2  # not playing yet: level with the least served
+    for _ in range(5):
+        share.slice(1, 0.0)
+    share.slice(2, 0.0)  # joins when 1 has had 5 turns: starts there
+    share.slice(2, 0.1)
+    assert (share.served(1), share.served(2)) == (5, 7)
+    assert share.served(3) == 5  # not playing yet: level with the least served
     share.slice(3, 0.5)
-    share.spend(3, 0.1)
-    assert share.served(3) == pytest.approx(0.3)  # owed nothing for the time before it came
+    assert share.served(3) == 6  # owed nothing for the turns before it came
     share.slice(1, 2.0)  # 2 and 3 stopped playing a second ago: they leave the count
-    assert share.served(2) == 0.5  # back later: level with the least served, session 1
+    assert share.served(2) == 6  # back later: level with the least served, session 1
 
 
-def test_waiting_slices_take_turns_by_least_served_not_by_arrival():
+def test_waiting_slices_take_turns_by_fewest_turns_not_by_arrival():
     """One trainer thread, held busy while sessions 1, 2, 3, 4 ask in that order: they
-    are served 2 (least served), 4 (new: level with the least, after 2, who came first),
-    3, then 1 (most served)."""
+    are served 2 (fewest turns), 4 (new: level with the least, after 2, who came first),
+    3, then 1 (most turns)."""
     share = Share()
-    for who in (1, 2, 3):
+    for who in (1, 2, 3, 1, 1, 1, 3):
         share.slice(who, 0.0)
-    for who, spent in ((1, 0.3), (2, 0.1), (3, 0.2)):
-        share.spend(who, spent)
+    assert [share.served(who) for who in (1, 2, 3, 4)] == [4, 2, 3, 2]
     turns, busy, order = Turns(1, share), threading.Event(), []
     first = turns.submit(0, busy.wait)
     futures = [turns.submit(who, lambda who=who: order.append(who)) for who in (1, 2, 3, 4)]
