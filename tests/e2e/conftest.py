@@ -24,10 +24,18 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """The app, started once per test session, and the folder that holds its log."""
+    """The app, started once per test session (per pytest-xdist worker), and the file
+    that holds its log. At the end, after every browser test that used it: the log holds
+    no traceback and no warning from normal use of the pages (a failure here is reported
+    as an error in the teardown of the last test that used the server)."""
     folder = tmp_path_factory.mktemp("server")
+    log = folder / "streamlit.log"
     with running_app(folder) as server:
-        yield server, folder / "streamlit.log"
+        yield server, log
+        text = log.read_text()
+        assert "Traceback" not in text, text[-3000:]
+        assert "Stack (most recent call last)" not in text, text[-3000:]
+        assert " WARNING " not in text and " ERROR " not in text, text[-3000:]
 
 
 @pytest.fixture(scope="session")
