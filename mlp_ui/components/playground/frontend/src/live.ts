@@ -79,6 +79,7 @@ export class Live {
   private unacked = 0;
   private drawing = false;
   private opened = false;
+  private refused = false; // once refused, never again: the page falls back to the timer
 
   constructor(
     private draw: (f: Frame) => void,
@@ -93,9 +94,11 @@ export class Live {
     }, 1000);
   }
 
-  // Open the channel with this ticket, unless a socket is already open or opening.
+  // Open the channel with this ticket, unless a socket is already open or opening, or the
+  // channel was refused (a page run that began before the server heard of it still
+  // carries a ticket: a second try would be refused again).
   open(channel: Channel): void {
-    if (this.socket && this.socket.readyState <= WebSocket.OPEN) return;
+    if (this.refused || (this.socket && this.socket.readyState <= WebSocket.OPEN)) return;
     const url = new URL(channel.path, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url.href);
@@ -113,7 +116,10 @@ export class Live {
       if (!this.alive()) return;
       // Refused, or never open: this page cannot have the channel (the fragment's timer
       // takes over); closed later (a server restart), the next page run's ticket reopens it.
-      if (e.code === REFUSED || !this.opened) this.onFail(`closed ${e.code}`);
+      if (e.code === REFUSED || !this.opened) {
+        this.refused = true;
+        this.onFail(`closed ${e.code}`);
+      }
     };
   }
 
