@@ -359,14 +359,26 @@ class Worker:
                 proc.kill()
 
     def stop(self) -> None:
-        """End the worker (its pipe closes; it exits)."""
+        """End the worker: its pipe is shut down, so the worker reads the end and exits,
+        and the reader thread wakes and closes the pipe. (Closing it here would not do:
+        the reader's blocked read keeps the socket open, so the worker would see no end.)"""
         with self._lock:
             conn, proc = self._conn, self._proc
         if conn is not None:
-            conn.close()
+            _shut(conn)
         if proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=2)
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def _shut(conn: Connection) -> None:
+    """Shut down both ways the socket under `conn` (left open: its reader closes it)."""
+    with contextlib.suppress(OSError):  # closed meanwhile: the reader saw the end
+        sock = socket.socket(fileno=conn.fileno())
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.detach()  # the fd stays conn's

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -155,3 +156,16 @@ def test_a_stuck_worker_is_ended_and_fails_its_slice(worker, monkeypatch):
     assert _params(run) == kept and run.epoch == 1
     worker.train(run, 4, epochs=1, seconds=float("inf"), budget=0.0, whole=True)
     assert run.epoch == 2 and worker.pid not in (None, pid)
+
+
+def test_stop_ends_the_worker_at_once_not_after_its_timeout():
+    """stop() wakes the reader thread blocked on the pipe and the worker sees the end: it
+    returns well within the 2 s it would otherwise wait, the worker process gone."""
+    w = pw.Worker()
+    w.train(_run(), 5, epochs=1, seconds=float("inf"), budget=0.0, whole=True)
+    proc = w._proc
+    start = time.monotonic()
+    w.stop()
+    assert time.monotonic() - start < 1.0
+    assert proc.poll() == 0  # it exited on its own, not killed
+    wait_until(lambda: w.pid is None, 5, "the reader saw the end")
