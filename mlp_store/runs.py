@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -91,8 +91,10 @@ def _summary(row: RunRow) -> RunSummary:
     )
 
 
-def check(record: RunRecord) -> int:
-    """Refuse a malformed or oversized record (Refused, saying what) -> its size in bytes."""
+def check(record: RunRecord, read_files: bool = True) -> int:
+    """Refuse a malformed or oversized record (Refused, saying what) -> its size in bytes.
+    `read_files` False: the model file and checkpoint are taken as well-formed (see
+    `save_run`'s `written_here`); their types and sizes are still checked."""
     if not isinstance(record.name, str) or not 0 < len(record.name) <= MAX_NAME:
         raise Refused(f"a run's name is 1 to {MAX_NAME} characters")
     if record.status not in {s.value for s in Status}:
@@ -105,15 +107,8 @@ def check(record: RunRecord) -> int:
         raise Refused(f"a back-end's name is at most {MAX_NAME} characters")
     if record.checkpoint is not None and not isinstance(record.checkpoint, bytes):
         raise Refused("a run's checkpoint must be bytes")
-    try:
-        model = load_model(record.model).model
-    except ModelFileError as exc:
-        raise Refused(f"the run's weights are not a model file: {exc}") from None
-    if record.checkpoint is not None:
-        try:
-            _check_fits(load_checkpoint(record.checkpoint), model)
-        except ModelFileError as exc:
-            raise Refused(f"the run's training checkpoint is refused: {exc}") from None
+    if read_files:
+        _check_files(record)
     try:
         History.from_dict(record.history)
         if record.settings is not None:
@@ -127,6 +122,19 @@ def check(record: RunRecord) -> int:
     return size
 
 
+def _check_files(record: RunRecord) -> None:
+    """Read the model file and the checkpoint back: both well-formed, and they fit."""
+    try:
+        model = load_model(record.model).model
+    except ModelFileError as exc:
+        raise Refused(f"the run's weights are not a model file: {exc}") from None
+    if record.checkpoint is not None:
+        try:
+            _check_fits(load_checkpoint(record.checkpoint), model)
+        except ModelFileError as exc:
+            raise Refused(f"the run's training checkpoint is refused: {exc}") from None
+
+
 def _check_fits(point: Checkpoint, model: MLP) -> None:
     shapes = [p.shape for p in model.parameters()]
     for arrays in (point.velocities, point.epoch_start, point.best):
@@ -134,9 +142,22 @@ def _check_fits(point: Checkpoint, model: MLP) -> None:
             raise ModelFileError("the checkpoint does not fit the run's network")
 
 
-def save_run(store: Store, who: Identity, record: RunRecord, run_id: int | None = None) -> Saved:
-    """Create a run (run_id None) or replace the saved state of one of `who`'s runs."""
-    size = check(record)
+def save_run(
+    store: Store,
+    who: Identity,
+    record: RunRecord,
+    run_id: int | None = None,
+    *,
+    written_here: bool = False,
+) -> Saved:
+    """Create a run (run_id None) or replace the saved state of one of `who`'s runs.
+
+    `written_here`: the record's model file and checkpoint were written by this server
+    (mlp_core.serialize, from one model and its own Trainer, as mlp_ui.saved's are),
+    not handed in from outside, so they are not read back to be checked: a class saves
+    every run every few seconds, and reading back the default network's files took about
+    a third of a save."""
+    size = check(record, read_files=not written_here)
     for attempt in range(3):
         try:
             with store.write() as session:
@@ -189,22 +210,31 @@ def _fill(row: RunRow, record: RunRecord, size: int) -> None:
 
 def used_bytes(session: Session, who: Identity) -> int:
     """Bytes of everything `who` keeps."""
-    total = 0
-    for table in (RunRow, SnapshotRow, ComparisonRow):
-        total += session.scalar(
-            select(func.coalesce(func.sum(table.size), 0)).where(table.identity_id == who.id)
-        )
-    return int(total)
+    return int(session.execute(_counted(who)).one().used)
+
+
+def _counted(who: Identity) -> Select:
+    """One query: `who`'s runs (count) and the bytes of everything they keep (used)."""
+    mine = [
+        select(func.coalesce(func.sum(t.size), 0)).where(t.identity_id == who.id)
+        for t in (RunRow, SnapshotRow, ComparisonRow)
+    ]
+    runs = select(func.count()).select_from(RunRow).where(RunRow.identity_id == who.id)
+    used = mine[0].scalar_subquery() + mine[1].scalar_subquery() + mine[2].scalar_subquery()
+    return select(runs.scalar_subquery().label("count"), used.label("used"))
 
 
 def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]:
     """Let the oldest unstarred runs (not `keep`) go until both limits hold."""
+    counted = session.execute(_counted(who)).one()
+    count, used = int(counted.count), int(counted.used)
+    if count <= MAX_RUNS and used <= MAX_BYTES:  # nearly always: one query
+        return ()
     rows = session.execute(
         select(RunRow.id, RunRow.number, RunRow.size, RunRow.starred)
         .where(RunRow.identity_id == who.id)
         .order_by(RunRow.updated, RunRow.id)
     ).all()
-    count, used = len(rows), used_bytes(session, who)
     victims = [r for r in rows if not r.starred and r.id != keep.id]
     dropped = []
     while count > MAX_RUNS or used > MAX_BYTES:
@@ -213,8 +243,7 @@ def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]
         victim = victims.pop(0)
         dropped.append(victim)
         count, used = count - 1, used - victim.size
-    if dropped:
-        session.execute(delete(RunRow).where(RunRow.id.in_([v.id for v in dropped])))
+    session.execute(delete(RunRow).where(RunRow.id.in_([v.id for v in dropped])))
     return tuple(v.number for v in dropped)
 
 

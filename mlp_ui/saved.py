@@ -298,11 +298,11 @@ def save(run: state.Run, every: float = 0.0) -> None:
 
 
 def _save_once(db: ms.Store, identity: ms.Identity, run: state.Run) -> ms.Saved:
-    rec = saved_runs.record(run)
+    rec = saved_runs.record(run)  # its model file and checkpoint written by this server
     try:
-        done = ms.save_run(db, identity, rec, run.saved_id)
+        done = ms.save_run(db, identity, rec, run.saved_id, written_here=True)
     except ms.NotFound:  # deleted in another tab meanwhile: saved again as new
-        done = ms.save_run(db, identity, rec)
+        done = ms.save_run(db, identity, rec, written_here=True)
     run.saved_id = done.run.id
     return done
 

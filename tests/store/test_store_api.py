@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import mlp_store as ms
+from mlp_core.serialize import ModelFileError
 from mlp_store import identity as ident
 from mlp_store import kept, runs
 from tests.store.helpers import checkpoint, record, weights
@@ -92,6 +93,38 @@ def test_the_bytes_bound_lets_old_runs_go(store, monkeypatch):
     for i in range(4):
         ms.save_run(store, me, record(name=f"run {i}"))
     assert [r.number for r in ms.runs_of(store, me)] == [3, 4]
+
+
+def test_the_limits_count_snapshots_and_comparisons_too(store, monkeypatch):
+    size = runs.check(record())
+    me = student(store)
+    ms.save_snapshot(store, me, "big", {"x": "a" * size})
+    monkeypatch.setattr(runs, "MAX_BYTES", int(2.5 * size))
+    for i in range(2):
+        ms.save_run(store, me, record(name=f"run {i}"))
+    assert [r.number for r in ms.runs_of(store, me)] == [2]
+
+
+def test_a_record_written_here_is_not_read_back(store, monkeypatch):
+    me, rec = student(store), record()
+    rec.checkpoint = checkpoint()
+    read = []
+
+    def reading(*args):
+        read.append(args)
+        raise ModelFileError("read back")
+
+    monkeypatch.setattr(runs, "load_model", reading)
+    monkeypatch.setattr(runs, "load_checkpoint", reading)
+    got = ms.save_run(store, me, rec, written_here=True)
+    assert read == []
+    back = ms.load_run(store, me, got.run.id).record
+    assert back.model == rec.model and back.checkpoint == rec.checkpoint
+    with pytest.raises(ms.Refused, match="name is 1 to 200"):  # the rest is checked
+        ms.save_run(store, me, record(name=""), got.run.id, written_here=True)
+    with pytest.raises(ms.Refused, match="read back"):  # without it, the files are read
+        ms.save_run(store, me, rec, got.run.id)
+    assert len(read) == 1
 
 
 def test_snapshots_and_comparisons(store, monkeypatch):
