@@ -15,12 +15,18 @@ a second and epochs a second; over all: the slowest session's epochs against the
 median's (fairness), epochs per frame, and the server's CPU per frame, read from
 /proc/<pid>/stat, with its child processes' (the Playground's worker, which trains the
 slices: its own column "worker cores"); it includes the frame's training slice (the time
-mlp_ui.playground_share grants the session). "Beyond training" is the CPU per frame less
-the frame's epochs at the time one epoch takes alone (measured here first): what a
-redraw costs the server besides training (through the live channel: the frame's
-encoding, the socket's messages and the turns on the trainer; through the fragment:
-Streamlit's rerun, the payload, the messages). The payload and its JSON alone are timed
-in this process. The bytes a session receives per frame are counted too.
+mlp_ui.playground_share grants the session). "Beyond training" is that CPU per frame
+less the training's own: the CPU the worker spent inside the runs' `train` (it keeps
+the total, `time.thread_time` around each slice's `train`, in the file named by
+$MLP_LAB_PLAYGROUND_STATS, read before and after the window), per frame. So it is what a
+redraw costs server and worker besides training (the frame's encoding, the socket's
+messages, the turns on the trainer, the slice's copying to the worker and back), both
+sides measured on the same epochs. ("Server beyond" and "worker beyond" split it.) An
+app without those totals (`--rev` of an older revision, `--plain`, or a slice that
+trained in the server) falls back to the old estimate: the frame's epochs at the CPU
+time one epoch takes in this process, measured first, which moved 4.4-8.0 ms between
+runs on a loaded machine, more than the 5 ms it is judged against. The payload and its
+JSON alone are timed in this process. The bytes a session receives per frame are counted too.
 
 The browser's own drawing is not on the server and is not measured here. The sessions
 all run in this one process: its CPU ("client cores") is printed, since a client near a
@@ -190,7 +196,16 @@ async def opened(url: str, n: int, link: str = LINK) -> list[Player]:
     return players
 
 
-async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dict:
+def worker_totals(path: Path) -> tuple[float, int, int]:
+    """The worker's training CPU seconds, slices and epochs so far (zeros: none kept)."""
+    try:
+        cpu, slices, epochs = path.read_text().split()
+    except (OSError, ValueError):
+        return 0.0, 0, 0
+    return float(cpu), int(slices), int(epochs)
+
+
+async def _measure(url: str, pid: int, n: int, seconds: float, link: str, stats: Path) -> dict:
     players = await opened(url, n, link)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(p.play(stop)) for p in players]
@@ -199,10 +214,10 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
     start_epochs = [p.epoch for p in players]
     start_bytes = sum(p.seen.bytes for p in players)
     cpu0, t0, own0 = cpu_seconds(pid), time.monotonic(), time.process_time()
-    kids0 = children_cpu(pid)
+    kids0, trained0 = children_cpu(pid), worker_totals(stats)
     await asyncio.sleep(seconds)  # the measured window
     cpu1, t1, own1 = cpu_seconds(pid), time.monotonic(), time.process_time()
-    kids1 = children_cpu(pid)
+    kids1, trained1 = children_cpu(pid), worker_totals(stats)
     worker = sum(kids1[k] - kids0.get(k, 0.0) for k in kids1)
     frames = [p.frames - f for p, f in zip(players, start_frames, strict=True)]
     received = sum(p.seen.bytes for p in players) - start_bytes
@@ -212,7 +227,13 @@ async def _measure(url: str, pid: int, n: int, seconds: float, link: str) -> dic
     for p in players:
         await p.close()
     dt = t1 - t0
+    frames_all = max(sum(frames), 1)
+    trained, slices, worker_epochs = (b - a for a, b in zip(trained0, trained1, strict=True))
     return {
+        "server_ms": 1000 * (cpu1 - cpu0) / frames_all,
+        "worker_ms": 1000 * worker / frames_all,
+        "training_ms": 1000 * trained / frames_all if slices else None,
+        "worker_epoch_ms": 1000 * trained / worker_epochs if worker_epochs else None,
         "sessions": n,
         "frames_per_s": [f / dt for f in frames],
         "epochs_per_s": [e / dt for e in epochs],
@@ -268,11 +289,40 @@ def payload_ms(link: str, repeats: int = 200) -> float | None:
 
 
 def start_server(
-    app_dir: Path, cpus: str, log: Path, script: str = ""
+    app_dir: Path, cpus: str, log: Path, script: str = "", stats: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """The app's server with a cache of its own beside `log`: (process, URL)."""
+    """The app's server with a cache of its own beside `log`: (process, URL); its
+    Playground worker keeps its training totals in `stats`."""
     env = {**os.environ, "MLP_LAB_CACHE": str(log.parent / "cache")}
+    if stats is not None:
+        env["MLP_LAB_PLAYGROUND_STATS"] = str(stats)
     return server.start_app(app_dir, log, env, cpus, script)
+
+
+def row(n: int, r: dict, per_epoch: float) -> str:
+    """One table row of `_measure`'s figures for n sessions (`per_epoch`: this process's
+    epoch, the fallback when the worker kept no totals)."""
+    fps, eps = r["frames_per_s"], r["epochs_per_s"]
+    med_e = statistics.median(eps)
+    frames_total = sum(fps)
+    per_frame = sum(eps) / frames_total if frames_total else float("nan")
+    training = r["training_ms"]
+    if training is None:  # no totals: the old estimate, marked so
+        beyond = f"~{r['cpu_per_frame_ms'] - per_frame * per_epoch:.1f} ms (estimate)"
+        split, training_cell, epoch_cell = "-", "-", "-"
+    else:
+        beyond = f"**{r['cpu_per_frame_ms'] - training:.2f} ms**"
+        split = f"{r['server_ms']:.2f} / {r['worker_ms'] - training:.2f} ms"
+        training_cell = f"{training:.2f} ms"
+        epoch_cell = f"{r['worker_epoch_ms']:.2f} ms" if r["worker_epoch_ms"] else "-"
+    return (
+        f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | "
+        f"{min(eps):.0f} / {med_e:.0f} / {max(eps):.0f} | "
+        f"{min(eps) / med_e if med_e else 0:.2f} | {per_frame:.2f} | "
+        f"{r['cpu_per_frame_ms']:.2f} ms | {training_cell} | {beyond} | {split} | "
+        f"{epoch_cell} | {r['bytes_per_frame'] / 1000:.1f} | {r['server_cores']:.2f} | "
+        f"{r['worker_cores']:.2f} | {r['client_cores']:.2f} | {r['load']} |"
+    )
 
 
 def main() -> None:
@@ -287,34 +337,23 @@ def main() -> None:
     plain = args.plain or not (app_dir / "serve.py").exists()
     served = "streamlit run app.py" if plain else "serve.py"
     print(
-        f"app: {args.rev or 'this checkout'} ({served}); {args.link}; "
-        f"one epoch: {per_epoch:.2f} ms CPU; {os.cpu_count()} cores"
+        f"app: {args.rev or 'this checkout'} ({served}); {args.link}; one epoch in this "
+        f"process: {per_epoch:.2f} ms CPU (the fallback estimate's); {os.cpu_count()} cores"
     )
     print(
         "| sessions | frames/s each (min / median) | epochs/s each (min / median / max) | "
-        "slowest vs median | epochs per frame | server CPU per frame | beyond training | "
-        "kB per frame | server cores | worker cores | client cores | load |"
+        "slowest vs median | epochs per frame | CPU per frame (server + worker) | "
+        "training per frame (worker's) | beyond training | beyond: server / worker | "
+        "epoch in the worker | kB per frame | server cores | worker cores | client cores | "
+        "load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    proc, url = start_server(app_dir, args.cpus, work / "streamlit.log", script)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    stats = work / "worker_stats"
+    proc, url = start_server(app_dir, args.cpus, work / "streamlit.log", script, stats)
     try:
         for n in (int(s) for s in args.sessions.split(",")):
-            r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link))
-            fps, eps = r["frames_per_s"], r["epochs_per_s"]
-            med_e = statistics.median(eps)
-            frames_total = sum(fps)
-            per_frame = sum(eps) / frames_total if frames_total else float("nan")
-            beyond = r["cpu_per_frame_ms"] - per_frame * per_epoch
-            print(
-                f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | "
-                f"{min(eps):.0f} / {med_e:.0f} / {max(eps):.0f} | "
-                f"{min(eps) / med_e if med_e else 0:.2f} | "
-                f"{per_frame:.1f} | {r['cpu_per_frame_ms']:.1f} ms | {beyond:.1f} ms | "
-                f"{r['bytes_per_frame'] / 1000:.1f} | {r['server_cores']:.2f} | "
-                f"{r['worker_cores']:.2f} | "
-                f"{r['client_cores']:.2f} | {r['load']} |",
-                flush=True,
-            )
+            r = asyncio.run(_measure(url, proc.pid, n, args.seconds, args.link, stats))
+            print(row(n, r, per_epoch), flush=True)
     finally:
         server.stop(proc)
 

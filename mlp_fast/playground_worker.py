@@ -67,6 +67,10 @@ KEEP_RUNS = 64  # runs a worker keeps between slices (the least recently used go
 ENV_NICE = "MLP_LAB_PLAYGROUND_NICE"
 """Environment variable: the worker's priority (nice) if not 0: its frames are
 interactive (a class watches them), so by default it runs at the server's own."""
+ENV_STATS = "MLP_LAB_PLAYGROUND_STATS"
+"""Environment variable: a file the worker keeps its totals in (benchmarks/
+playground_speed.py reads it): the CPU seconds spent in the runs' `train` (the training
+itself, without the slices' copying in and out), the slices and the epochs trained."""
 
 
 class WorkerDied(OSError):
@@ -206,6 +210,7 @@ def serve(fd: int) -> None:
     conn = Connection(fd)
     conn.send_bytes(b"ready")
     runs: dict[int, tuple[int, PlaygroundRun]] = {}
+    stats = Stats(os.environ.get(ENV_STATS, ""))
     with one_blas_thread():
         while True:
             try:
@@ -218,6 +223,24 @@ def serve(fd: int) -> None:
                 reply = RuntimeError(f"the Playground's worker failed: {exc!r}")
                 reply.ident = job.ident
             conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            stats.add(reply)
+
+
+class Stats:
+    """The worker's totals for a benchmark (ENV_STATS): training CPU seconds, slices,
+    epochs finished; one line rewritten in place after each slice (nothing if no path)."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if path else -1
+        self.cpu, self.slices, self.epochs = 0.0, 0, 0
+
+    def add(self, reply: object) -> None:
+        """Count a slice's answer (one that trained: not `needs`, not a failure)."""
+        if self.fd < 0 or not isinstance(reply, Trained) or reply.change is None:
+            return
+        self.cpu, self.slices = self.cpu + reply.cpu, self.slices + 1
+        self.epochs += len(reply.curves.epoch)  # the curves get an entry per epoch finished
+        os.pwrite(self.fd, f"{self.cpu:.6f} {self.slices} {self.epochs}\n".encode(), 0)
 
 
 def points_of(run: PlaygroundRun) -> tuple[np.ndarray, np.ndarray]:
