@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -210,23 +210,29 @@ def _fill(row: RunRow, record: RunRecord, size: int) -> None:
 
 def used_bytes(session: Session, who: Identity) -> int:
     """Bytes of everything `who` keeps."""
-    return int(session.execute(_counted(who)).one().used)
+    return int(session.execute(_COUNTED, {"who": who.id}).one().used)
 
 
-def _counted(who: Identity) -> Select:
-    """One query: `who`'s runs (count) and the bytes of everything they keep (used)."""
+def _counted() -> Select:
+    """One query: a student's runs (count) and the bytes of everything they keep (used),
+    built once (a save runs it every few seconds per student in a class)."""
+    who = bindparam("who")
     mine = [
-        select(func.coalesce(func.sum(t.size), 0)).where(t.identity_id == who.id)
+        select(func.coalesce(func.sum(t.size), 0)).where(t.identity_id == who).scalar_subquery()
         for t in (RunRow, SnapshotRow, ComparisonRow)
     ]
-    runs = select(func.count()).select_from(RunRow).where(RunRow.identity_id == who.id)
-    used = mine[0].scalar_subquery() + mine[1].scalar_subquery() + mine[2].scalar_subquery()
-    return select(runs.scalar_subquery().label("count"), used.label("used"))
+    runs = select(func.count()).select_from(RunRow).where(RunRow.identity_id == who)
+    return select(
+        runs.scalar_subquery().label("count"), (mine[0] + mine[1] + mine[2]).label("used")
+    )
+
+
+_COUNTED = _counted()
 
 
 def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]:
     """Let the oldest unstarred runs (not `keep`) go until both limits hold."""
-    counted = session.execute(_counted(who)).one()
+    counted = session.execute(_COUNTED, {"who": who.id}).one()
     count, used = int(counted.count), int(counted.used)
     if count <= MAX_RUNS and used <= MAX_BYTES:  # nearly always: one query
         return ()
