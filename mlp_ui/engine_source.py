@@ -7,6 +7,7 @@ its equation (LaTeX), in the batch-first notation of the code: rows are examples
 
 from __future__ import annotations
 
+import functools
 import inspect
 import textwrap
 from collections.abc import Callable
@@ -60,11 +61,14 @@ def piece(title: str, equation: str, fn: Callable) -> Piece:
     return Piece(title, name, equation, f"{where}, {name}, {span}", source)
 
 
-def pieces(activation: str, loss: str) -> list[Piece]:
+@functools.cache
+def pieces(activation: str, loss: str) -> tuple[Piece, ...]:
     """The minibatch step and the functions it calls, for a network with this hidden
-    `activation` and output/`loss` pair (keys of ACTIVATIONS and LOSSES)."""
+    `activation` and output/`loss` pair (keys of ACTIVATIONS and LOSSES). Read once per
+    pair and kept: the code running does not change, and `inspect` tokenising ten
+    functions' files at every Train page run cost a class of 30 about a second."""
     act, out = ACTIVATIONS[activation], LOSSES[loss]
-    return [
+    return (
         piece("One minibatch", r"\text{forward} \to \text{loss and } \delta_L \to "
               r"\text{backward} \to \text{update}", train_batch),
         piece("Forward pass", r"Z = A_{\text{in}} W + b, \qquad A_{\text{out}} = f(Z)",
@@ -84,4 +88,4 @@ def pieces(activation: str, loss: str) -> list[Piece]:
               r" \operatorname{sign} W), \qquad b \leftarrow b - \eta\, \nabla_b", SGD.step),
         piece("With momentum", r"v \leftarrow \mu v - \eta\, g, \qquad W \leftarrow W + v",
               SGD.update),
-    ]  # fmt: skip
+    )  # fmt: skip
