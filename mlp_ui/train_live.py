@@ -95,6 +95,8 @@ class LiveView:
     epochs: int | None = None  # the settings' epochs: the empty chart's width
     diagram: DeltaGenerator | None = None
     drawn: tuple | None = None  # what the chart shows now (see draw_curves)
+    numbers: DeltaGenerator | None = None  # the chart's numbers, under it
+    tabled: tuple | None = None  # the run and epochs the numbers show now
 
 
 STATUS_KIND = {
@@ -119,7 +121,7 @@ def live_view(config: TrainConfig | None) -> LiveView:
     status, progress = st.empty(), st.empty()
     curves_col, diagram_col = st.columns(DIAGRAM_SHARE, gap="small")  # stacked on a phone
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
-    view.diagram = diagram_col.empty()
+    view.numbers, view.diagram = curves_col.empty(), diagram_col.empty()
     compare = _compare_picker()
     focus = state.active_run() or state.current_run()
     view.run_ids = _unique(([focus.id] if focus else []) + compare)
@@ -230,10 +232,23 @@ def draw_curves(view: LiveView) -> None:
     with view.chart.container():
         if focus is None:
             classroom.chart(fig, styled=True, width="stretch", alt=curves_alt("", History(), None))
-            return
-        alt = curves_alt(labels[0], focus.history, n_valid)
-        table = curves_table(focus.history)
-        classroom.chart(fig, styled=True, width="stretch", alt=alt, table=table)
+        else:
+            alt = curves_alt(labels[0], focus.history, n_valid)
+            classroom.chart(fig, styled=True, width="stretch", alt=alt)
+    draw_numbers(view, focus)
+
+
+def draw_numbers(view: LiveView, focus: state.Run | None) -> None:
+    """The focus run's numbers, one row per epoch, under its chart: drawn again only when
+    an epoch ends or the run shown changes, not at every redraw of the curves."""
+    tabled = focus and (focus.id, id(focus.history), len(focus.history.epochs))
+    if tabled == view.tabled:
+        return
+    view.tabled = tabled
+    if focus is None:
+        view.numbers.empty()
+    else:
+        classroom.numbers(curves_table(focus.history), view.numbers)
 
 
 def train_active(view: LiveView) -> None:

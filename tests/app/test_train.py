@@ -77,6 +77,8 @@ def test_a_short_run_produces_curves_and_results():
     assert 0.5 < run.test_acc <= 1.0
     assert len(at.get("plotly_chart")) == 3  # the curves, the network, first-layer weights
     assert run.config.n_train == 1000 and run.config.scaling == "01"
+    numbers = [e.dataframe[0].value for e in at.expander if e.label == "The numbers"]
+    assert numbers[0]["epoch"].tolist() == [1, 2]  # the curves' numbers, first
 
 
 def test_stop_keeps_the_run_and_continue_resumes_it(sliced):
@@ -342,3 +344,19 @@ def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
     _ok(at.button(key="train_continue").click().run())
     assert free() and next(iter(_runs(at).values())).history.status is Status.DONE
     assert len(while_training) >= 2 and all(while_training)
+
+
+def test_the_numbers_are_drawn_again_only_when_an_epoch_ends(monkeypatch):
+    """The curves are redrawn after every slice here; their table only when it changes."""
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace(seconds=60.0, batches=3, max_slices=4))
+    drawn, real = [], train_live.classroom.numbers
+
+    def numbers(table, where=None):
+        drawn.append(len(table))
+        real(table, where)
+
+    monkeypatch.setattr(train_live.classroom, "numbers", numbers)
+    at = _open(SMALL)
+    drawn.clear()
+    _ok(at.button(key="train_start").click().run())  # 4 slices of 3 of an epoch's 10 batches
+    assert drawn == [0, 1]
