@@ -19,8 +19,8 @@ export const hex = (rgb: number[]) => `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
 /** A canvas drawn at its CSS size x devicePixelRatio; returns its 2-D context in CSS px. */
 export function fit(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
   const r = window.devicePixelRatio || 1;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  setStyle(canvas, "width", `${width}px`);
+  setStyle(canvas, "height", `${height}px`);
   if (canvas.width !== Math.round(width * r) || canvas.height !== Math.round(height * r)) {
     canvas.width = Math.round(width * r);
     canvas.height = Math.round(height * r);
@@ -29,6 +29,27 @@ export function fit(canvas: HTMLCanvasElement, width: number, height: number): C
   ctx.setTransform(r, 0, 0, r, 0, 0);
   ctx.clearRect(0, 0, width, height);
   return ctx;
+}
+
+/** Set an inline style only if it differs: each frame redraws, and a style set (even to
+ * its value) can cost the page a new layout. */
+export function setStyle(el: HTMLElement, name: "width" | "height" | "display" | "cursor", value: string): void {
+  if (el.style[name] !== value) el.style[name] = value;
+}
+
+// Every heatmap is painted into one offscreen canvas, which its caller draws at once
+// (drawImage copies it): the next heatmap paints over it. A new canvas per unit per
+// frame (27 for 2-8-8-8-1) cost the browser a context, its pixels and their collection.
+let scratch: { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; img: ImageData } | null = null;
+
+function pixels(s: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; img: ImageData } {
+  if (!scratch || scratch.canvas.width !== s) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = s;
+    const ctx = canvas.getContext("2d")!;
+    scratch = { canvas, ctx, img: ctx.createImageData(s, s) };
+  }
+  return scratch;
 }
 
 /** Diverging colour of v in [-1, 1]: orange, pale, blue. */
@@ -51,24 +72,19 @@ export function shade(values: Float32Array, kind: string): Float32Array {
   return top > 1 ? values.map((v) => v / top) : values;
 }
 
-/** An s x s heatmap of values in [-1, 1] as an offscreen canvas of s x s pixels. */
+/** An s x s heatmap of values in [-1, 1] as an offscreen canvas of s x s pixels (the
+ * shared one: draw it before the next heatmap is made). */
 export function heat(values: Float32Array, s: number): HTMLCanvasElement {
-  const c = document.createElement("canvas");
-  c.width = c.height = s;
-  const ctx = c.getContext("2d")!;
-  const img = ctx.createImageData(s, s);
+  const { canvas, ctx, img } = pixels(s);
   for (let p = 0; p < s * s; p++) diverge(values[p], img.data, 4 * p);
   ctx.putImageData(img, 0, 0);
-  return c;
+  return canvas;
 }
 
 /** Regions of k > 2 classes: each point coloured by its most probable class, paler where
- * the network is less sure. probs[j] (s * s) per class. */
+ * the network is less sure. probs[j] (s * s) per class. The shared canvas, as heat's. */
 export function regions(probs: Float32Array[], s: number): HTMLCanvasElement {
-  const c = document.createElement("canvas");
-  c.width = c.height = s;
-  const ctx = c.getContext("2d")!;
-  const img = ctx.createImageData(s, s);
+  const { canvas, ctx, img } = pixels(s);
   const k = probs.length;
   for (let p = 0; p < s * s; p++) {
     let best = 0;
@@ -80,7 +96,7 @@ export function regions(probs: Float32Array[], s: number): HTMLCanvasElement {
     img.data[4 * p + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
-  return c;
+  return canvas;
 }
 
 export interface Layout {
@@ -204,7 +220,8 @@ function marker(ctx: CanvasRenderingContext2D, shape: string, x: number, y: numb
 }
 
 /** The output over the plane (a background picture) with the points on top: training
- * points edged white, test points edged black; classes by colour and by shape. */
+ * points edged white, test points edged black; classes by colour and by shape. Returns
+ * the canvas's CSS width (what the page would otherwise ask the layout for). */
 export function plane(
   canvas: HTMLCanvasElement,
   size: number,
@@ -213,7 +230,7 @@ export function plane(
   regress: boolean,
   showTest: boolean,
   big: boolean,
-): void {
+): number {
   const m = big ? 44 : 34;
   const ctx = fit(canvas, size + m + 8, size + m + 6);
   const side = size;
@@ -260,6 +277,7 @@ export function plane(
     ctx.textBaseline = "middle";
     ctx.fillText(String(v).replace("-", "−"), m - 5, y);
   }
+  return size + m + 8;
 }
 
 /** CSS pixel (x, y) on the plane canvas -> the point (x1, x2), or null outside. */

@@ -126,6 +126,10 @@ class View {
   cls = 0;
   el: Record<string, HTMLElement> = {};
   live: Live;
+  // The gradient figure's width as the last full render measured it, for that root width
+  // and size: a live frame reuses it instead of asking the layout again mid-frame.
+  gradAt: { key: string; width: number } | null = null;
+  accCells: HTMLElement[][] = []; // the confusion matrix's cells, filled in place
 
   constructor(parent: HTMLElement | ShadowRoot, trigger: Trigger) {
     this.trigger = trigger;
@@ -187,13 +191,15 @@ class View {
       curves: now ? [grow(now, f), ...kept] : p.curves,
     };
     this.last = next;
-    this.render(next);
+    this.render(next, true);
     // frames drawn with new weights, for a test or a benchmark to count (data-live-draws)
     this.root.dataset.liveDraws = String(Number(this.root.dataset.liveDraws ?? 0) + 1);
     if (f.stopped) this.trigger("stopped", f.epoch);
   }
 
-  render(p: Payload): void {
+  // Draw `p`. A live frame (`live`) changes numbers, not the page's layout: it sets only
+  // what differs and reads no size the layout would have to be redone for.
+  render(p: Payload, live = false): void {
     const width = this.root.clientWidth || 700;
     this.root.classList.toggle("big", p.big);
     const points = cache.get(p.data_id) ?? { train: [], test: [] };
@@ -209,12 +215,12 @@ class View {
       background =
         net.output === "softmax" ? draw.regions(out, GRID) : draw.heat(draw.shade(out[0], net.output), GRID);
     }
-    draw.plane(this.el.plane as HTMLCanvasElement, this.planeSize, background, points, regress, p.show_test, p.big);
-    const planeWidth = (this.el.plane as HTMLCanvasElement).getBoundingClientRect().width || this.planeSize + 50;
-    this.el.out.style.width = narrow ? "100%" : `${Math.ceil(planeWidth)}px`;
-    this.el.plane.setAttribute("aria-label", this.planeText(p, g, points));
-    this.el.plane.style.cursor = p.edit ? "crosshair" : "default";
-    this.el.outcap.textContent = this.legend(p);
+    const plane = this.el.plane as HTMLCanvasElement;
+    const planeWidth = draw.plane(plane, this.planeSize, background, points, regress, p.show_test, p.big);
+    draw.setStyle(this.el.out, "width", narrow ? "100%" : `${Math.ceil(planeWidth)}px`);
+    setAttr(this.el.plane, "aria-label", this.planeText(p, g, points));
+    draw.setStyle(this.el.plane, "cursor", p.edit ? "crosshair" : "default");
+    setText(this.el.outcap, this.legend(p));
     this.ownBar(p);
     this.accuracy(p);
     const netCanvas = this.el.network as HTMLCanvasElement;
@@ -222,43 +228,49 @@ class View {
       const netWidth = narrow ? width : Math.max(260, width - planeWidth - 24);
       this.lay = draw.layout(sizes(net), netWidth, p.big);
       draw.network(netCanvas, net, g, GRID, this.lay, p.selected, p.big);
-      netCanvas.style.display = "block";
-      netCanvas.setAttribute("aria-label", this.networkText(net, p.touch));
-      this.el.netcap.textContent =
+      draw.setStyle(netCanvas, "display", "block");
+      setAttr(netCanvas, "aria-label", this.networkText(net, p.touch));
+      setText(
+        this.el.netcap,
         "Each square is a unit's output over the whole plane (blue positive, orange negative); lines " +
         "are weights (blue solid positive, orange dashed negative, thicker for larger ones). " +
-        `${p.touch ? "Tap" : "Click"} a unit to see its formula.`;
+        `${p.touch ? "Tap" : "Click"} a unit to see its formula.`,
+      );
     } else {
-      netCanvas.style.display = "none";
-      this.el.netcap.textContent = p.note;
+      draw.setStyle(netCanvas, "display", "none");
+      setText(this.el.netcap, p.note);
     }
     const lossWidth = narrow ? width : Math.max(260, Math.min(width / 3 - 12, 520));
     draw.curves(this.el.loss as HTMLCanvasElement, lossWidth, p.curves, p.big);
-    this.el.loss.setAttribute("aria-label", this.lossText(p));
-    this.el.losscap.textContent = "Solid: training loss, dashed: test loss; black is this run, colours are snapshots.";
+    setAttr(this.el.loss, "aria-label", this.lossText(p));
+    setText(this.el.losscap, "Solid: training loss, dashed: test loss; black is this run, colours are snapshots.");
     // Where the three lower figures do not fit one row, the gradients wrap to a row of their
     // own and get its whole width (no empty corner beside a small chart).
-    const gradFigure = this.el.bars.parentElement as HTMLElement;
-    const gradWidth = narrow ? width : Math.max(lossWidth, Math.min(gradFigure.clientWidth, 900));
+    const gradWidth = narrow ? width : Math.max(lossWidth, Math.min(this.gradFigureWidth(width, p.big, live), 900));
     draw.bars(this.el.bars as HTMLCanvasElement, gradWidth, p.grad, p.big);
-    this.el.bars.setAttribute(
-      "aria-label",
-      "Gradient size per weight layer: " + p.grad.map((v) => v.toExponential(1)).join(", "),
-    );
+    setAttr(this.el.bars, "aria-label", "Gradient size per weight layer: " + p.grad.map((v) => v.toExponential(1)).join(", "));
     this.unit(p, g, lossWidth);
+  }
+
+  // The gradient figure's width: measured in a full render, reused by a live frame with
+  // the same root width and size (measured then only if never measured).
+  gradFigureWidth(width: number, big: boolean, live: boolean): number {
+    const key = `${width} ${big}`;
+    if (live && this.gradAt?.key === key) return this.gradAt.width;
+    const measured = (this.el.bars.parentElement as HTMLElement).clientWidth;
+    this.gradAt = measured > 0 ? { key, width: measured } : null;
+    return measured;
   }
 
   status(p: Payload): void {
     const f = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? "–" : v.toFixed(d));
-    this.el.epoch.textContent = p.epoch.toLocaleString("en");
-    this.el.train.textContent = f(p.train_loss);
-    this.el.test.textContent = f(p.test_loss);
+    setText(this.el.epoch, p.epoch.toLocaleString("en"));
+    setText(this.el.train, f(p.train_loss));
+    setText(this.el.test, f(p.test_loss));
     const classify = p.classes > 0;
-    this.el.acclabel.textContent = classify ? "Test accuracy" : "Test points";
+    setText(this.el.acclabel, classify ? "Test accuracy" : "Test points");
     const n = (cache.get(p.data_id)?.test.length ?? 0).toLocaleString("en");
-    this.el.accval.textContent = classify
-      ? p.accuracy === null ? "–" : `${(100 * p.accuracy).toFixed(1)}%`
-      : n;
+    setText(this.el.accval, classify ? (p.accuracy === null ? "–" : `${(100 * p.accuracy).toFixed(1)}%`) : n);
   }
 
   legend(p: Payload): string {
@@ -309,7 +321,7 @@ class View {
 
   ownBar(p: Payload): void {
     const bar = this.el.own;
-    bar.hidden = !p.edit;
+    if (bar.hidden !== !p.edit) bar.hidden = !p.edit;
     if (!p.edit) return;
     const box = bar.querySelector(".classes") as HTMLElement;
     if (!box.childElementCount) {
@@ -337,11 +349,17 @@ class View {
     });
   }
 
+  // The confusion matrix: built when its size changes, its cells filled in place after.
   accuracy(p: Payload): void {
     const box = this.el.acc;
+    const k = p.confusion ? p.confusion.length : 0;
+    if (k && this.accCells.length === k && box.firstChild) {
+      p.confusion!.forEach((row, i) => row.forEach((v, j) => setText(this.accCells[i][j], String(v))));
+      return;
+    }
     box.textContent = "";
+    this.accCells = [];
     if (!p.confusion) return;
-    const k = p.confusion.length;
     const t = document.createElement("table");
     const cap = t.createCaption();
     cap.textContent = "Test points: true class (rows) by the network's answer (columns)";
@@ -360,11 +378,14 @@ class View {
       th.scope = "row";
       th.textContent = `is ${i}`;
       tr.appendChild(th);
-      row.forEach((v, j) => {
-        const td = tr.insertCell();
-        td.textContent = String(v);
-        if (i === j) td.style.fontWeight = "700";
-      });
+      this.accCells.push(
+        row.map((v, j) => {
+          const td = tr.insertCell();
+          td.textContent = String(v);
+          if (i === j) td.style.fontWeight = "700";
+          return td;
+        }),
+      );
     });
     box.appendChild(t);
   }
@@ -373,27 +394,26 @@ class View {
     const net = p.net;
     const canvas = this.el.big as HTMLCanvasElement;
     if (!net || !g || !p.selected || p.selected[0] < 1 || p.selected[0] >= g.length) {
-      canvas.style.display = "none";
-      this.el.formula.textContent = "";
+      draw.setStyle(canvas, "display", "none");
+      setText(this.el.formula, "");
       return;
     }
     const [c, j] = p.selected;
     if (j >= g[c].length) return;
     const name = unitNames(net, c)[j];
-    this.el.unithead.textContent = `What a neuron computes: ${name}`;
+    setText(this.el.unithead, `What a neuron computes: ${name}`);
     const side = Math.round(Math.min(width * 0.5, p.big ? 260 : 170));
     const ctx = draw.fit(canvas, side, side);
     ctx.imageSmoothingEnabled = true;
     const kind = c === g.length - 1 ? net.output : net.activation;
     ctx.drawImage(draw.heat(draw.shade(g[c][j], kind), GRID), 0, 0, side, side);
-    canvas.style.display = "block";
-    const text = formula(net, c, j);
-    canvas.setAttribute("aria-label", `${name} over the plane`);
-    this.el.formula.textContent = text;
+    draw.setStyle(canvas, "display", "block");
+    const text = formula(net, c, j) + (c > 1 ? `   (h${c - 1},i: neuron i of layer ${c - 1})` : "");
+    setAttr(canvas, "aria-label", `${name} over the plane`);
+    setText(this.el.formula, text);
     const W = net.W[c - 1].map((row) => row[j]);
     this.el.formula.dataset.unit = `${c},${j}`;
     this.el.formula.dataset.weights = JSON.stringify([...W, net.b[c - 1][j]]);
-    if (c > 1) this.el.formula.textContent += `   (h${c - 1},i: neuron i of layer ${c - 1})`;
   }
 
   clickUnit(e: MouseEvent): void {
@@ -425,6 +445,16 @@ class View {
     const xy = draw.toPlane(this.planeSize, p.big, e.clientX - r.left, e.clientY - r.top);
     if (xy) this.trigger("point", { op: "add", x1: xy[0], x2: xy[1], label: this.cls });
   }
+}
+
+// Set a text or an attribute only if it differs: a live frame changes a few numbers, and
+// every text set (even to the same words) makes the browser lay the page out again.
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setAttr(el: HTMLElement, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }
 
 // The live run's curve with a frame's epoch added (every other point dropped when long).
