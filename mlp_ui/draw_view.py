@@ -31,6 +31,9 @@ from mlp_ui import classroom, draw_examples
 
 CANVAS_PX = 280
 """Side of the drawing canvas: ten canvas pixels per MNIST pixel."""
+SHOWN_PX = (CANVAS_PX, 440)
+"""The pad's size on the page in CSS pixels: normal mode, projector mode (seen from the
+back of a room; the picture stays CANVAS_PX square and the pen width scales with it)."""
 STROKE_DEFAULT = 20
 """Default pen width. After scaling into the 20x20 box a stroke is about 2 pixels wide,
 like MNIST's pen strokes."""
@@ -170,8 +173,9 @@ def pad_pixels(drawing: dict | None) -> np.ndarray | None:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(";base64,", 1)[1]))))
 
 
-def canvas(stroke_width: int) -> Picture:
-    """Draw the pad (white pen on black); the drawing, or why it cannot be read."""
+def canvas(stroke_width: int, big: bool = False) -> Picture:
+    """Draw the pad (white pen on black), larger on the page in projector mode (`big`);
+    the drawing, or why it cannot be read."""
     generation = st.session_state.setdefault(CANVAS_GEN, 0)
     example = draw_examples.EXAMPLES.get(st.session_state.get(EXAMPLE_KEY))
     start = draw_examples.rasterise(example, CANVAS_PX) if example else None
@@ -180,12 +184,13 @@ def canvas(stroke_width: int) -> Picture:
         key=key,
         data={
             "size": CANVAS_PX,
+            "shown": SHOWN_PX[big],
             "pen": stroke_width,
             "image": None if start is None else png_data_uri(start),
             "label": "Drawing pad: draw one digit with the mouse, a finger or a pen",
             "answered": _answered(key),
         },
-        width=CANVAS_PX,
+        width=SHOWN_PX[big],
         on_drawing_change=_noop,
     )
     rgba = pad_pixels(result.get("drawing") if result is not None else None)

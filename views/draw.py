@@ -20,14 +20,15 @@ big = classroom.projector()
 def drawing_and_answer() -> None:
     """The canvas, the answer and what the network sees: a stroke reruns only this part
     (not the sidebar, the title or the model menu), so the answer follows the pen."""
-    left, middle, right = st.columns([1.4, 1, 1.3], gap="medium")  # the canvas needs 280 px
+    # the pad needs 280 px (440 in projector mode)
+    left, middle, right = st.columns([1.4, 1, 1.3], gap="medium")
     with left:
         draw_tab, upload_tab = st.tabs(
             ["Draw", "Upload a picture"], key=dv.SOURCE_KEY, on_change="rerun"
         )
         with draw_tab:
             state.seed_widgets({dv.PEN_KEY: dv.STROKE_DEFAULT})
-            drawn = dv.canvas(state.widget_value(dv.PEN_KEY))
+            drawn = dv.canvas(state.widget_value(dv.PEN_KEY), big)
             st.button("Clear", icon=":material/delete:", on_click=dv.clear_canvas)
             st.slider("Pen width", 8, 40, key=dv.PEN_KEY)  # below: the canvas needs its value
         with upload_tab:

@@ -56,13 +56,16 @@ def open_page(page, app_url: str, title: str) -> None:
 
 
 def mouse_stroke(page, box: dict, points, steps: int = 5) -> None:
-    """Press, move along the polyline in small steps, release (canvas `box` on the page)."""
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
+    """Press, move along the polyline in small steps, release (canvas `box` on the page;
+    `points` in the 280x280 picture's pixels, scaled to the box as shown)."""
+    x0, y0, k = box["x"], box["y"], box["width"] / 280
+    page.mouse.move(x0 + k * points[0][0], y0 + k * points[0][1])
     page.mouse.down()
     for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
         for s in range(1, steps + 1):
-            page.mouse.move(x0 + ax + (bx - ax) * s / steps, y0 + ay + (by - ay) * s / steps)
+            page.mouse.move(
+                x0 + k * (ax + (bx - ax) * s / steps), y0 + k * (ay + (by - ay) * s / steps)
+            )
     page.mouse.up()
 
 

@@ -102,6 +102,7 @@ def test_the_answer_follows_the_pen_before_it_is_lifted(page, app_url):
 
 
 # -- projector mode ------------------------------------------------------------------------
+PROJECTOR = {"width": 1920, "height": 1080}
 PAD_AND_SLIDER = """() => {
     const host = [...document.querySelectorAll('*')].find(
         e => e.shadowRoot && e.shadowRoot.querySelector('canvas.draw-pad'));
@@ -131,11 +132,13 @@ def _px(page, selector: str) -> float:
 
 
 def test_projector_mode_draws_a_huge_answer_and_nothing_covers_the_pen(page, app_url):
+    page.set_viewport_size(PROJECTOR)
     open_page(page, f"{app_url}/?projector=1", "Draw")
     assert "projector=1" in page.url  # kept in the address on the page the link opened
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
     box = settled_box(page, canvas)  # mounted with its handlers, laid out
+    assert (box["width"], box["height"]) == (440, 440)  # seen from the back of the room
     for points in DIGITS["7"]:
         mouse_stroke(page, box, points)
     value = _prediction(page).locator(".mlp-answer-digit")
@@ -172,15 +175,23 @@ def test_try_this_draws_a_stored_digit_and_clear_empties_it(page, app_url):
     expect(_prediction(page)).to_have_count(0, timeout=20_000)
 
 
-@pytest.mark.parametrize("query", ["", "?projector=1"])
-def test_the_whole_canvas_is_shown(page, app_url, query):
-    """The canvas's box clips its floating toolbar: it must not clip the 280 px canvas."""
+@pytest.mark.parametrize(
+    ("query", "viewport", "side"),
+    [("", None, 280), ("?projector=1", PROJECTOR, 440), ("?projector=1", None, 280)],
+)
+def test_the_whole_canvas_is_shown(page, app_url, query, viewport, side):
+    """The pad's box must not clip the pad: 280 px, 440 px in projector mode on a
+    projector's 1920 px, and its column's width (at least 280 px) on a 1400-px laptop."""
+    if viewport:
+        page.set_viewport_size(viewport)
     page.goto(app_url + "/draw" + query)
     wait_for_app(page)
     widths = """() => Array.from(document.querySelectorAll('[class*="st-key-draw_canvas_"]'))
         .map(e => e.getBoundingClientRect().width)"""
     page.wait_for_function(f"() => ({widths})().some(w => w > 100)", timeout=60_000)
     try:  # the component settles at its size
-        page.wait_for_function(f"() => ({widths})().some(w => w >= 280)", timeout=10_000)
+        page.wait_for_function(f"() => ({widths})().some(w => w >= {side})", timeout=10_000)
     except PlaywrightTimeout:
         pytest.fail(f"the canvas is clipped: {page.evaluate(widths)}")
+    pad = page.locator("canvas.draw-pad").first.bounding_box()["width"]
+    assert side - 0.5 <= pad <= max(page.evaluate(widths)) + 0.5, (pad, page.evaluate(widths))

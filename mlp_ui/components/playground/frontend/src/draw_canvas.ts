@@ -7,7 +7,8 @@
 // A new key (Clear) mounts a new, empty pad; `image` puts a stored drawing on it.
 
 interface PadData {
-  size: number; // CSS pixels, and the picture's pixels
+  size: number; // the picture's pixels (width and height)
+  shown: number; // CSS pixels on the page (larger in projector mode: the picture stays size)
   pen: number; // pen width in pixels
   image: string | null; // a PNG data URL to start from
   label: string; // the accessible name
@@ -42,6 +43,12 @@ function point(pad: Pad, e: PointerEvent): [number, number] {
   return [((e.clientX - r.left) * pad.canvas.width) / r.width, ((e.clientY - r.top) * pad.canvas.height) / r.height];
 }
 
+function show(canvas: HTMLCanvasElement, shown: number): void {
+  // square, and never wider than its column (a narrow screen in projector mode)
+  canvas.style.width = `min(${shown}px, 100%)`;
+  canvas.style.height = "auto";
+}
+
 function dot(pad: Pad, [x, y]: [number, number]): void {
   pad.ctx.beginPath();
   pad.ctx.arc(x, y, pad.pen / 2, 0, 2 * Math.PI);
@@ -56,7 +63,7 @@ function create(parent: HTMLElement | ShadowRoot, data: PadData, send: SetState)
   const canvas = document.createElement("canvas");
   canvas.className = "draw-pad";
   canvas.width = canvas.height = data.size;
-  canvas.style.width = canvas.style.height = `${data.size}px`;
+  show(canvas, data.shown);
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", data.label);
   parent.append(style, canvas);
@@ -105,6 +112,7 @@ export default function (args: { data: PadData; parentElement: HTMLElement | Sha
   }
   pad.pen = data.pen;
   pad.send = setStateValue;
+  show(pad.canvas, data.shown); // projector mode switched on or off
   if (data.answered !== pad.answered) {
     pad.answered = data.answered;
     pad.waiting = false; // the server has answered a picture: the next may go
