@@ -8,6 +8,23 @@ import pytest
 
 from tests.data_sources import FULL_MNIST, WHY_NO_MNIST
 
+SERVED = ("e2e", "deploy")
+"""Test folders whose tests start servers of ours and drive Chromium against them."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """For `-n 2 --dist loadgroup` (pytest-xdist): every test that drives Chromium or
+    starts a server of ours joins one group, run by one worker one test at a time, while
+    the other worker takes the rest. Two browser tests at once loaded two cores to 9-12
+    and one timed out in each of two fresh-clone runs (`--dist loadfile`). Without
+    `--dist loadgroup` the mark does nothing."""
+    here = Path(__file__).parent
+    for item in items:
+        folder = Path(item.fspath).relative_to(here).parts[0]
+        if folder in SERVED or "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("served"))
+
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
