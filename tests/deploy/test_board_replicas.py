@@ -73,47 +73,63 @@ def _seen_at(pg) -> float:
     return pg.evaluate("() => window.__seen_at") / 1000
 
 
-def test_a_submission_on_one_replica_is_on_the_board_of_another(browser, deployment):
-    from tests.e2e.class_pages import (
-        PROJECTOR,
-        board_address,
-        create_class,
-        join_and_train,
-        new_page,
-    )
-    from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
+def _board_elsewhere(browser, deployment, student_ctx, board_href: str):
+    """The board in projector mode on a replica other than the student's, pinned there
+    by HAProxy's cookie (as a browser that came before would be), showing no entry."""
+    from tests.e2e.class_pages import PROJECTOR, board_address, new_page
+    from tests.e2e.conftest import wait_for_app
 
-    _, teacher = new_page(browser, PROJECTOR, WAIT)
-    code, board_href = create_class(teacher, deployment.url)
-    student_ctx, student = join_and_train(browser, deployment.url, code, "Ada")
-    mine = _replica(student_ctx)
-    other = next(r for r in REPLICAS if r != mine)
+    other = next(r for r in REPLICAS if r != _replica(student_ctx))
     board_ctx, board = new_page(browser, PROJECTOR, WAIT)
-    # A browser that came before with HAProxy's cookie naming `other`: pinned there.
     board_ctx.add_cookies([{"name": "MLPLAB_SERVER", "value": other, "url": deployment.url}])
     answer = board.goto(board_address(deployment.url, board_href))
     assert answer.headers.get("x-mlp-lab-replica") == other
     wait_for_app(board)
     board.get_by_text("No submission yet").wait_for()
+    return board
 
+
+def _on_board_timed(student, board, submit, what: str, artifact: str) -> None:
+    """Press `submit` on the student's page and wait for Ada on the untouched board; print
+    the delay from the student's "Submitted" to the board (and write it to `artifact`)."""
+    from tests.e2e.conftest import ARTIFACTS
+
+    mine, other = _replica(student.context), _replica(board.context)
     board.evaluate(_WATCH, ["h3, p", "Leading:"])
     student.evaluate(_WATCH, ["[data-testid='stAlert'], p", "Submitted:"])
     clicked = time.time()
-    student.locator('[class*="st-key-class_submit_"]').get_by_role("button").first.click()
+    submit.click()
     submitted = _seen_at(student)
     entry = board.locator("h3, p", has_text=re.compile(r"^Leading:.*Ada"))
     entry.wait_for(timeout=ON_BOARD)  # by itself: the board page is not touched
     shown = _seen_at(board)
-    assert _replica(student_ctx) == mine and _replica(board_ctx) == other != mine
+    assert _replica(student.context) == mine and _replica(board.context) == other != mine
     line = (
-        f"student on {mine}, board on {other} (3 replicas, PostgreSQL): on the board "
+        f"{what}student on {mine}, board on {other} (3 replicas, PostgreSQL): on the board "
         f"{shown - submitted:.2f} s after the page said 'Submitted' "
         f"({shown - clicked:.2f} s after the click); target 2 s; load average "
         + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     print(line)
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "board_replicas.txt").write_text(line + "\n")
+    (ARTIFACTS / artifact).write_text(line + "\n")
+
+
+def test_a_submission_on_one_replica_is_on_the_board_of_another(browser, deployment):
+    from tests.e2e.class_pages import (
+        PROJECTOR,
+        create_class,
+        join_and_train,
+        new_page,
+    )
+    from tests.e2e.conftest import screenshot
+
+    _, teacher = new_page(browser, PROJECTOR, WAIT)
+    code, board_href = create_class(teacher, deployment.url)
+    student_ctx, student = join_and_train(browser, deployment.url, code, "Ada")
+    board = _board_elsewhere(browser, deployment, student_ctx, board_href)
+    submit = student.locator('[class*="st-key-class_submit_"]').get_by_role("button").first
+    _on_board_timed(student, board, submit, "", "board_replicas.txt")
     board.locator(".js-plotly-plot .main-svg").nth(1).wait_for()  # the spread, the curves
     board.locator(f"table.{RANKING_CLASS}").get_by_text("Ada").wait_for()  # projector's table
     board.mouse.move(1, 1)
@@ -123,13 +139,12 @@ def test_a_submission_on_one_replica_is_on_the_board_of_another(browser, deploym
 def test_a_playground_submission_on_one_replica_is_on_the_board_of_another(browser, deployment):
     from tests.e2e.class_pages import (
         PROJECTOR,
-        board_address,
         create_play_challenge,
         join_and_play,
         new_page,
         press,
     )
-    from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
+    from tests.e2e.conftest import screenshot
     from tests.e2e.playground_page import epoch
     from tests.waiting import wait_until
 
@@ -139,34 +154,12 @@ def test_a_playground_submission_on_one_replica_is_on_the_board_of_another(brows
     for _ in range(2):
         press(student, "pg_step")
     wait_until(lambda: epoch(student) == 2, 60, "Ada's run at epoch 2")
-    mine = _replica(student_ctx)
-    other = next(r for r in REPLICAS if r != mine)
-    board_ctx, board = new_page(browser, PROJECTOR, WAIT)
-    board_ctx.add_cookies([{"name": "MLPLAB_SERVER", "value": other, "url": deployment.url}])
-    answer = board.goto(board_address(deployment.url, board_href))
-    assert answer.headers.get("x-mlp-lab-replica") == other
-    wait_for_app(board)
-    board.get_by_text("No submission yet").wait_for()
+    board = _board_elsewhere(browser, deployment, student_ctx, board_href)
     assert board.get_by_text(re.compile("1,000 private points")).count()
-
-    board.evaluate(_WATCH, ["h3, p", "Leading:"])
-    student.evaluate(_WATCH, ["[data-testid='stAlert'], p", "Submitted:"])
-    clicked = time.time()
-    student.locator(".st-key-pg_class_submit").get_by_role("button").first.click()
-    submitted = _seen_at(student)
-    entry = board.locator("h3, p", has_text=re.compile(r"^Leading:.*Ada"))
-    entry.wait_for(timeout=ON_BOARD)  # by itself: the board page is not touched
-    shown = _seen_at(board)
-    assert _replica(student_ctx) == mine and _replica(board_ctx) == other != mine
-    line = (
-        f"Playground challenge: student on {mine}, board on {other} (3 replicas, "
-        f"PostgreSQL): on the board {shown - submitted:.2f} s after the page said "
-        f"'Submitted' ({shown - clicked:.2f} s after the click); target 2 s; load average "
-        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    submit = student.locator(".st-key-pg_class_submit").get_by_role("button").first
+    _on_board_timed(
+        student, board, submit, "Playground challenge: ", "board_replicas_playground.txt"
     )
-    print(line)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "board_replicas_playground.txt").write_text(line + "\n")
     ranking = board.locator(f"table.{RANKING_CLASS}")
     ranking.get_by_text("Ada").wait_for()
     assert "test loss" in ranking.inner_text()  # ranked by the challenge's measure
