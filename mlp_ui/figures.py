@@ -48,8 +48,7 @@ def training_curves(
     (e.g. to the target epochs, so the curves grow into it). `big`: room for
     projector-sized text (`classroom.style(fig, True)`). `styled`: styled for the screen
     as it is built (`screen_style.screen_spec`; the Train page redraws it several times
-    a second), and not checked by plotly. Everything is assembled as plain dicts and
-    otherwise checked once, by `go.Figure`.
+    a second). Everything is assembled as plain dicts and validated once, by `go.Figure`.
     """
     colours = colours or [theme.colour(i) for i in range(99)]
     if not within_epochs:
@@ -76,12 +75,7 @@ def training_curves(
             }
         )
     spec = {"data": traces, "layout": layout}
-    if not styled:
-        return go.Figure(spec)
-    # Built without plotly's checks of every property: redrawn every few seconds per
-    # student while a class trains, the checks were most of a redraw's figure. Every
-    # property here passes them unchanged (tests/ui/test_figures.py builds both ways).
-    return go.Figure(screen_spec(spec, big), _validate=False)
+    return go.Figure(screen_spec(spec, big) if styled else spec)
 
 
 def _training_line(history: History) -> tuple[list[float], np.ndarray, np.ndarray, str]:
@@ -207,6 +201,7 @@ def _curves_layout(histories: list[tuple[str, History]], x_max: float | None) ->
             _title(LOSS_AXIS, 0.21),
             _title(ACC_AXIS, 0.81),
         ],
+        "shapes": [],
     }
 
 
@@ -274,7 +269,7 @@ def _mark_divergence(layout: dict, label: str, at: float) -> None:
     """A dotted vertical line on both plots where the run's loss blew up."""
     line = {"color": theme.DIVERGED, "width": 2, "dash": "dot"}
     for x, y in (("x", "y"), ("x2", "y2")):
-        layout.setdefault("shapes", []).append(
+        layout["shapes"].append(
             {
                 "type": "line",
                 "x0": at,

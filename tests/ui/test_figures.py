@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mlp_core.history import EpochStats, History, Point
+from mlp_core.history import EpochStats, History
 from mlp_ui import figures, model_figures, screen_style, theme
 
 
@@ -216,36 +216,6 @@ def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
     curves = figures.training_curves([("#1", _history(3))], ["#111111"], 5, True, big)
     built_styled = figures.training_curves([("#1", _history(3))], ["#111111"], 5, True, big, True)
     assert json.loads(built_styled.to_json()) == json.loads(classroom.style(curves, big).to_json())
-
-
-def _live(n: int, **kw) -> History:
-    """A run with points every tenth of an epoch, as the Train page draws it."""
-    h = _history(n, "running", **kw)
-    h.points = [Point(e + k / 10, 2.3 / (e + k / 10), 0.8) for e in range(n) for k in range(1, 11)]
-    return h
-
-
-@pytest.mark.parametrize("big", [False, True])
-@pytest.mark.parametrize(
-    "runs",
-    [
-        [],
-        [("#1", History(status="running"))],
-        [("#1", _live(3))],
-        [("#1", _live(80))],  # thinned to MOST_POINTS
-        [("#1", _live(2)), ("#2", _history(4))],
-        [("#1", _live(2, diverged_at=2.4)), ("#2", _live(1))],
-    ],
-)
-def test_the_curves_built_unchecked_are_what_plotly_s_checks_give(runs, big):
-    """The Train page's curves skip plotly's checks (`styled=True`): the same figure,
-    property for property, as checking it and as styling the checked builder's."""
-    colours = ["#111111", "#222222"]
-    unchecked = figures.training_curves(runs, colours, 10, True, big, styled=True)
-    checked = go.Figure(unchecked.to_dict())  # raises on anything plotly would refuse
-    assert json.loads(checked.to_json()) == json.loads(unchecked.to_json())
-    plain = figures.training_curves(runs, colours, 10, True, big)
-    assert json.loads(screen_style.style(plain, big).to_json()) == json.loads(unchecked.to_json())
 
 
 def test_style_gives_the_same_figure_as_rebuilding_it_whole_and_keeps_a_template():
