@@ -12,13 +12,20 @@ import plotly.graph_objects as go
 
 from mlp_core.idx import N_PIXELS, ROWS
 from mlp_ui import theme
+from mlp_ui.screen_style import screen_spec
 
 
 def weights_grid(
-    W0: np.ndarray, n_max: int = 100, side: int = ROWS, height: int = theme.WEIGHTS_HEIGHT
+    W0: np.ndarray,
+    n_max: int = 100,
+    side: int = ROWS,
+    height: int = theme.WEIGHTS_HEIGHT,
+    screen: bool | None = None,
 ) -> go.Figure:
     """The first layer's weights as images: one side x side tile per hidden unit, in a
     figure `height` pixels tall (a phone's narrow page needs less: the grid is square).
+    `screen`: styled for a normal screen (False) or a projector (True) as it is built,
+    checked by plotly once (`classroom.chart(..., styled=True)`); None: not styled.
 
     W0 (side * side, h) -> a grid of min(h, n_max) tiles, row by row. Each tile is scaled
     by its own largest |weight|, so every unit uses the full colour range: red pixels
@@ -36,7 +43,7 @@ def weights_grid(
         r, c = divmod(j, cols)
         y0, x0 = r * (side + 1), c * (side + 1)
         mosaic[y0 : y0 + side, x0 : x0 + side] = tiles[:, j].reshape(side, side)
-    return _weights_figure(mosaic, n, W0.shape[1], height)
+    return _weights_figure(mosaic, n, W0.shape[1], height, screen)
 
 
 def weights_title(shown: int, total: int) -> str:
@@ -45,33 +52,34 @@ def weights_title(shown: int, total: int) -> str:
     return f"First-layer weights of {which} hidden units"
 
 
-def _weights_figure(mosaic: np.ndarray, shown: int, total: int, height: int) -> go.Figure:
-    heatmap = go.Heatmap(
-        z=np.round(mosaic, 3),
-        zmin=-1,
-        zmax=1,
-        zmid=0,
-        colorscale=theme.WEIGHTS_SCALE,
-        colorbar={
+def _weights_figure(
+    mosaic: np.ndarray, shown: int, total: int, height: int, screen: bool | None
+) -> go.Figure:
+    heatmap = {
+        "type": "heatmap",
+        "z": np.round(mosaic, 3),
+        "zmin": -1,
+        "zmax": 1,
+        "zmid": 0,
+        "colorscale": theme.WEIGHTS_SCALE,
+        "colorbar": {
             "title": {"text": "weight"},
             "tickvals": [-1, 0, 1],
             "ticktext": ["most negative", "0", "most positive"],
             "len": 0.6,
         },
-        hovertemplate="scaled weight %{z:.2f}<extra></extra>",
-    )
+        "hovertemplate": "scaled weight %{z:.2f}<extra></extra>",
+    }
     hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": ""}
-    title = weights_title(shown, total)
-    return go.Figure(
-        heatmap,
-        layout={
-            "title": {"text": title},
-            "height": height,
-            "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
-            "xaxis": {**hidden, "constrain": "domain"},
-            "yaxis": {**hidden, "autorange": "reversed", "scaleanchor": "x"},
-        },
-    )
+    layout = {
+        "title": {"text": weights_title(shown, total)},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "xaxis": {**hidden, "constrain": "domain"},
+        "yaxis": {**hidden, "autorange": "reversed", "scaleanchor": "x"},
+    }
+    spec = {"data": [heatmap], "layout": layout}
+    return go.Figure(spec if screen is None else screen_spec(spec, screen))
 
 
 # -- the network as a diagram -------------------------------------------------------------

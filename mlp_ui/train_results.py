@@ -59,8 +59,10 @@ def _results(run: state.Run) -> None:
     if run.model.sizes[0] == N_PIXELS:
         W0 = run.model.W[0]
         shown = min(W0.shape[1], 100)  # weights_grid draws at most 100 units
+        height, big = WEIGHTS_PX[classroom.touch()], classroom.projector()
         classroom.chart(
-            model_figures.weights_grid(W0, shown, height=WEIGHTS_PX[classroom.touch()]),
+            model_figures.weights_grid(W0, shown, height=height, screen=big),
+            styled=True,  # built for this screen: plotly checks it once, not twice
             width="stretch",
             alt=chart_text.weights_alt(W0, shown),
             table=chart_text.weights_table(W0, shown),

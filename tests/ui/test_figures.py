@@ -218,6 +218,21 @@ def test_screen_styling_gives_a_valid_figure_and_leaves_the_original(big):
     assert json.loads(built_styled.to_json()) == json.loads(classroom.style(curves, big).to_json())
 
 
+@pytest.mark.parametrize("big", [False, True])
+def test_weights_grid_built_for_a_screen_is_the_grid_restyled(big):
+    """The Train page's weights chart, styled as it is built (`screen`), is what
+    `classroom.style` makes of the plain grid, which stays as it was."""
+    from mlp_ui import classroom
+
+    W0 = np.random.default_rng(1).normal(size=(784, 30)).astype(np.float32)
+    plain = model_figures.weights_grid(W0, 25, height=320)
+    before = json.loads(plain.to_json())
+    built = model_figures.weights_grid(W0, 25, height=320, screen=big)
+    assert json.loads(built.to_json()) == json.loads(classroom.style(plain, big).to_json())
+    assert json.loads(plain.to_json()) == before
+    assert built.layout.font.size == classroom.SCREENS[big].text
+
+
 def test_style_gives_the_same_figure_as_rebuilding_it_whole_and_keeps_a_template():
     """`style` skips checking the default template again; the figure it gives is the one
     a whole rebuild gives, and a figure on another template keeps that template."""
