@@ -249,7 +249,8 @@ def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]
         victim = victims.pop(0)
         dropped.append(victim)
         count, used = count - 1, used - victim.size
-    session.execute(delete(RunRow).where(RunRow.id.in_([v.id for v in dropped])))
+    if dropped:  # none when every other run is starred
+        session.execute(delete(RunRow).where(RunRow.id.in_([v.id for v in dropped])))
     return tuple(v.number for v in dropped)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import time
 
 import pytest
 
@@ -89,38 +88,24 @@ def _board_elsewhere(browser, deployment, student_ctx, board_href: str):
     return board
 
 
-def _press_until_answered(pg, button) -> float:
-    """Press `button` once the page's script has finished, again if the page says nothing
-    in 30 s (a click on a page still being redrawn can be lost: a fresh-clone run once
-    waited 120 s for "Submitted:" after one press), at most three times; when it was
-    last pressed (s since the epoch). A failure quotes what the page's alerts said."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    from tests.e2e.conftest import wait_for_app
-
-    alerts = pg.locator("[data-testid='stAlert']")
-    for _ in range(3):
-        wait_for_app(pg)
-        pressed = time.time()
-        button.click()
-        try:
-            pg.wait_for_function("() => window.__seen_at !== null", timeout=30_000)
-            return pressed
-        except PlaywrightTimeout:
-            continue
-    said = alerts.all_inner_texts()
-    raise AssertionError(f"three presses, no 'Submitted:'; the page's alerts: {said}")
-
-
 def _on_board_timed(student, board, submit, what: str, artifact: str) -> None:
     """Press `submit` on the student's page and wait for Ada on the untouched board; print
     the delay from the student's "Submitted" to the board (and write it to `artifact`)."""
-    from tests.e2e.conftest import ARTIFACTS
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from tests.e2e.conftest import ARTIFACTS, press_until
 
     mine, other = _replica(student.context), _replica(board.context)
     board.evaluate(_WATCH, ["h3, p", "Leading:"])
     student.evaluate(_WATCH, ["[data-testid='stAlert'], p", "Submitted:"])
-    clicked = _press_until_answered(student, submit)
+    seen = "() => window.__seen_at !== null"
+    try:  # a press lost while the page redraws is pressed again
+        clicked = press_until(
+            student, submit, lambda ms: student.wait_for_function(seen, timeout=ms)
+        )
+    except PlaywrightTimeout as exc:
+        said = student.locator("[data-testid='stAlert']").all_inner_texts()
+        raise AssertionError(f"three presses, no 'Submitted:'; the page's alerts: {said}") from exc
     submitted = _seen_at(student)
     entry = board.locator("h3, p", has_text=re.compile(r"^Leading:.*Ada"))
     entry.wait_for(timeout=ON_BOARD)  # by itself: the board page is not touched

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import press_until, screenshot, wait_for_app
 from tests.e2e.playground_page import PLANE
 
 SMALL = "&hidden=20&epochs=2&n=1000"
@@ -56,16 +56,9 @@ def board_address(app_url: str, board_href: str) -> str:
 def _start(pg) -> None:
     """Press Start until the run is under way (a script run still finishing can replace
     the button while it is clicked: the page is redrawn, the click lost)."""
-    started = pg.get_by_text(re.compile(r"Training run #1|Run #1 finished"))
-    for _ in range(5):
-        wait_for_app(pg)
-        try:
-            pg.locator(".st-key-train_start").get_by_role("button").first.click(timeout=60_000)
-            started.first.wait_for(timeout=30_000)
-            return
-        except Exception:
-            continue
-    started.first.wait_for()
+    started = pg.get_by_text(re.compile(r"Training run #1|Run #1 finished")).first
+    button = pg.locator(".st-key-train_start").get_by_role("button").first
+    press_until(pg, button, lambda ms: started.wait_for(timeout=ms), tries=5, click_ms=60_000)
 
 
 def join_and_train(browser, app_url: str, code: str, name: str, hidden: int = 20):

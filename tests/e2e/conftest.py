@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,28 @@ def wait_for_app(pg) -> None:
         }""",
         timeout=60_000,
     )
+
+
+def press_until(pg, button, answered, tries: int = 3, click_ms: float = 10_000) -> float:
+    """Press `button` once the page's script run has finished, again until
+    `answered(timeout_ms)` returns (it waits, raising Playwright's TimeoutError): a click
+    on a button that a script run is redrawing is lost, and a person would press again.
+    Before pressing again, a late answer to the last press counts. The time of the
+    answered press (s since the epoch); Playwright's TimeoutError after `tries` presses."""
+    pressed = time.time()
+    for attempt in range(tries):
+        wait_for_app(pg)
+        if attempt:
+            with contextlib.suppress(PlaywrightTimeout):
+                answered(1_000)
+                return pressed
+        pressed = time.time()
+        with contextlib.suppress(PlaywrightTimeout):
+            button.click(timeout=click_ms)  # a disabled button (busy) times out: waited below
+            answered(30_000)
+            return pressed
+    answered(30_000)
+    return pressed
 
 
 def charts_settled(pg) -> None:

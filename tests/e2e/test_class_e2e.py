@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.class_pages import PROJECTOR, board_address, create_class, new_page, student
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import press_until, screenshot, wait_for_app
 
 
 def test_three_students_a_board_a_refusal_a_removal_and_the_csv(app_url, browser):
@@ -85,19 +85,15 @@ def test_three_students_a_board_a_refusal_a_removal_and_the_csv(app_url, browser
 
 
 def started(pg, button, outcome) -> None:
-    """Press Re-train until the panel says it trains (or has its outcome). A script run
-    still drawing the page can replace the button while it is pressed, and the click
-    is lost (seen once in CI: 120 s without a word); a teacher would press again."""
+    """Press Re-train until the panel says it trains (or has its outcome): a click lost
+    while a script run redraws the page (seen once in CI: 120 s without a word) is
+    pressed again, as a teacher would."""
     going = pg.get_by_text(re.compile(r"Re-training #\d+: \d+ s so far"))
-    for _ in range(3):
-        wait_for_app(pg)
-        try:
-            button.click(timeout=10_000)  # disabled while it trains: then the wait below
-            going.or_(outcome).first.wait_for(state="attached", timeout=30_000)
-            return
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError(f"three presses of Re-train, none started: {panel_text(pg)}")
+    answer = going.or_(outcome).first
+    try:
+        press_until(pg, button, lambda ms: answer.wait_for(state="attached", timeout=ms))
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"three presses of Re-train, none started: {panel_text(pg)}") from exc
 
 
 def panel_text(pg) -> str:

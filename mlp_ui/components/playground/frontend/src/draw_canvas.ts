@@ -6,6 +6,8 @@
 // the last one (`answered` changed), so the answer follows the drawing.
 // A new key (Clear) mounts a new, empty pad; `image` puts a stored drawing on it.
 
+import { setStyle } from "./draw";
+
 interface PadData {
   size: number; // the picture's pixels (width and height)
   shown: number; // CSS pixels on the page (larger in projector mode: the picture stays size)
@@ -44,9 +46,10 @@ function point(pad: Pad, e: PointerEvent): [number, number] {
 }
 
 function show(canvas: HTMLCanvasElement, shown: number): void {
-  // square, and never wider than its column (a narrow screen in projector mode)
-  canvas.style.width = `min(${shown}px, 100%)`;
-  canvas.style.height = "auto";
+  // square, and never wider than its column (a narrow screen in projector mode); set
+  // only when it differs, as the pad is called again at every run of its page
+  setStyle(canvas, "width", `min(${shown}px, 100%)`);
+  setStyle(canvas, "height", "auto");
 }
 
 function dot(pad: Pad, [x, y]: [number, number]): void {
