@@ -75,6 +75,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -180,54 +181,69 @@ def _cpu_seconds(stat: Path) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _where(server: int, pid: int, tid: str) -> str:
-    """Which part of the server a thread is (CPython 3.11 does not name OS threads)."""
+def _cpu_parts(server: int, pid: int) -> dict[str, tuple[str, float]]:
+    """'key' -> (part of the server, CPU seconds so far) for process `pid` of the server's
+    tree: the server's main thread (CPython 3.11 does not name OS threads) and the rest of
+    the server, from the process's own total (which keeps the CPU of script threads that
+    have ended: Streamlit starts one per script run), or a child process as a whole."""
+    total = _cpu_seconds(Path(f"/proc/{pid}/stat"))
     if pid != server:
-        return "child processes"
-    return "main thread (event loop, websockets)" if tid == str(pid) else "other threads"
-
-
-def _threads(server: int, pid: int) -> dict[str, tuple[str, float]]:
-    """'pid/tid' -> (part of the server, CPU seconds) for each thread of `pid`."""
-    try:
-        tids = [t.name for t in Path(f"/proc/{pid}/task").iterdir()]
-    except OSError:
-        return {}
+        return {str(pid): ("child processes", total)}
+    main = _cpu_seconds(Path(f"/proc/{pid}/task/{pid}/stat"))
     return {
-        f"{pid}/{t}": (_where(server, pid, t), _cpu_seconds(Path(f"/proc/{pid}/task/{t}/stat")))
-        for t in tids
+        f"{pid}/main": ("main thread (event loop, websockets)", main),
+        f"{pid}/rest": ("other threads", total - main),
     }
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all cores: /proc/stat less idle and
+    iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # user .. steal, less idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
 class Sampler:
-    """Samples a process tree every `every` seconds in a thread: peaks and CPU time."""
+    """Samples a process tree every `every` seconds in a thread: peaks and CPU time.
+
+    PSS (smaps_rollup) is read only when the tree's RSS is within 2 % of its peak so far,
+    at most every `pss_every` seconds: the kernel walks every page of the server's 1.3 GiB
+    to answer it, and reading it every half second cost this client about 6 s of CPU in a
+    class of 30 (py-spy, 5 December), taken from the class it measures."""
 
     pid: int
     every: float = 0.5
+    pss_every: float = 2.0
     rss_peak: int = 0  # KiB
     pss_peak: int = 0  # KiB
     procs_peak: int = 0
-    cpu: dict[str, float] = field(default_factory=dict)  # 'pid/tid' -> CPU s (latest)
-    base: dict[str, float] = field(default_factory=dict)  # 'pid/tid' -> CPU s at the start
-    part: dict[str, str] = field(default_factory=dict)  # 'pid/tid' -> part of the server
+    cpu: dict[str, float] = field(default_factory=dict)  # key -> CPU s (latest)
+    base: dict[str, float] = field(default_factory=dict)  # key -> CPU s at the start
+    part: dict[str, str] = field(default_factory=dict)  # key -> part of the server
+    machine: list[float] = field(default_factory=list)  # machine_busy() at start and end
+    _pss_at: float = -1e9
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def sample(self) -> None:
         pids = process_tree(self.pid)
         rss = sum(_kib(Path(f"/proc/{p}/status"), "VmRSS:") for p in pids)
-        pss = sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in pids)
-        self.rss_peak, self.pss_peak = max(self.rss_peak, rss), max(self.pss_peak, pss)
+        if rss >= 0.98 * self.rss_peak and time.monotonic() - self._pss_at >= self.pss_every:
+            self._pss_at = time.monotonic()
+            pss = sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in pids)
+            self.pss_peak = max(self.pss_peak, pss)
+        self.rss_peak = max(self.rss_peak, rss)
         self.procs_peak = max(self.procs_peak, len(pids))
         for p in pids:
-            for key, (part, cpu) in _threads(self.pid, p).items():
+            for key, (part, cpu) in _cpu_parts(self.pid, p).items():
                 self.cpu[key] = max(self.cpu.get(key, 0.0), cpu)
                 self.part[key] = part
 
     @property
     def cpu_used(self) -> float:
-        """CPU seconds the tree used while sampled (threads that ended between samples lose
-        their last half second)."""
+        """CPU seconds the tree used while sampled (a child process that ended between
+        samples loses its last half second)."""
         return sum(self.cpu_by_part().values())
 
     def cpu_by_part(self) -> dict[str, float]:
@@ -245,6 +261,7 @@ class Sampler:
     def running(self):
         self.sample()
         self.base = dict(self.cpu)
+        self.machine = [machine_busy()]
         thread = threading.Thread(target=self._loop, daemon=True)
         thread.start()
         try:
@@ -253,6 +270,12 @@ class Sampler:
             self._stop.set()
             thread.join(5)
             self.sample()
+            self.machine.append(machine_busy())
+
+    @property
+    def machine_cpu(self) -> float:
+        """CPU seconds the whole machine used while sampled (every process: ours and others)."""
+        return self.machine[-1] - self.machine[0] if len(self.machine) == 2 else math.nan
 
 
 # -- the server and the floor ------------------------------------------------------------
@@ -987,6 +1010,13 @@ def report(row: Row) -> None:
             f"{cpu / row.training_cpu():.2f} (1.0: no cost beyond training)"
         )
     print(f"client (this process) CPU: {row.client_cpu:.0f} s")
+    if s and not math.isnan(s.machine_cpu):
+        other = s.machine_cpu - s.cpu_used - row.client_cpu
+        print(
+            f"machine CPU while the server ran: {s.machine_cpu:.0f} s (this server and client "
+            f"{s.cpu_used + row.client_cpu:.0f} s, the kernel's own work and other programs "
+            f"about {other:.0f} s)"
+        )
 
 
 def _client_cpu() -> float:

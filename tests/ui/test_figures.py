@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mlp_core.history import EpochStats, History
+from mlp_core.history import EpochStats, History, Point
 from mlp_ui import figures, model_figures, screen_style, theme
 
 
@@ -244,3 +244,46 @@ def test_style_gives_the_same_figure_as_rebuilding_it_whole_and_keeps_a_template
         assert screen_style.style(bars, big).to_dict() == whole.to_dict()
     white = go.Figure(go.Bar(x=[1], y=[2]), layout={"template": "plotly_white"})
     assert screen_style.style(white, False).layout.template == white.layout.template
+
+
+def _growing(steps: int, diverge_at: int | None = None):
+    """A run's history as the Train page sees it at each redraw: points every tenth of an
+    epoch, an epoch's row at each tenth point, perhaps a divergence."""
+    history = History(status="running")
+    for k in range(1, steps + 1):
+        history.points.append(Point(k / 10, 2.3 / (1 + k / 10), min(0.5 + k / 100, 1.0)))
+        if k % 10 == 0:
+            e = k // 10
+            history.epochs.append(EpochStats(e, 2.3 / e, 0.8 + e / 100, 0.78 + e / 120, 0.3))
+        if k == diverge_at:
+            history.diverged_at = k / 10
+        yield History(
+            list(history.epochs), history.status, "", history.diverged_at, list(history.points)
+        )
+
+
+@pytest.mark.parametrize("big", [False, True])
+@pytest.mark.parametrize("diverge_at", [None, 37])
+def test_a_figure_updated_in_place_is_the_figure_built_anew(big, diverge_at):
+    """The Train page keeps one figure per view and sets only what changed at each redraw
+    (figures.update_in_place): at every step it must be the figure built from scratch."""
+    earlier = ("#1", _history(6))
+    fig, before, updated = None, None, 0
+    for history in _growing(80, diverge_at):
+        runs = [("#2", history), earlier]
+        spec = figures.training_curves_spec(runs, ["#111111", "#222222"], 10, True, big, True)
+        if fig is not None and figures.update_in_place(fig, before, spec):
+            updated += 1
+        else:
+            fig = go.Figure(spec)
+        before = spec
+        assert fig.to_dict() == go.Figure(spec).to_dict()
+    assert updated > 60  # most redraws only set the curves' new points
+
+
+def test_a_figure_with_other_traces_is_not_updated_in_place():
+    one = figures.training_curves_spec([("#1", _history(3))], within_epochs=True)
+    two = figures.training_curves_spec([("#1", _history(3)), ("#2", _history(2))], None, None, True)
+    fig = go.Figure(one)
+    assert not figures.update_in_place(fig, one, two)
+    assert fig.to_dict() == go.Figure(one).to_dict()  # left as it was
