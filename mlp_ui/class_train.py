@@ -27,8 +27,10 @@ from mlp_ui.class_text import plain
 FINISHED = (Status.DONE, Status.EARLY_STOPPED, Status.STOPPED)
 _SENT = "mlp_class_sent"  # run id -> the line said when it was submitted (or refused)
 _PROGRESS_AT = "mlp_class_progress_at"
-PROGRESS_EVERY = 2.0
-"""Seconds between two progress notes of a training run (the teacher's view)."""
+PROGRESS_EVERY = 4.0
+"""Seconds between two progress notes of a training run (the teacher's view, which calls a
+note older than class_teacher.TRAINING_NOTE_SECONDS, 10 s, not training). Each note is a
+database write: every 2 s it was one at each redraw, ~750 in a class of thirty."""
 
 
 @st.cache_data(ttl=5, max_entries=256, show_spinner=False)

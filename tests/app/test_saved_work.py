@@ -87,7 +87,8 @@ def test_a_run_saved_mid_training_comes_back_cut_short_and_continues_exactly(mon
     monkeypatch.setenv("MLP_LAB_FAST", "0")
     whole = _ok(_open().button(key="train_start").click().run())  # never interrupted
     (done,) = _runs(whole).values()
-    slices = train_live.Pace(seconds=60.0, batches=3, max_slices=1, redraw=0.0)  # saved each
+    # a slice a script run, each saved
+    slices = train_live.Pace(seconds=60.0, batches=3, max_slices=1, redraw=0.0, save_work=0.0)
     monkeypatch.setattr(train_live, "PACE", slices)
     at = _ok(_open().button(key="train_start").click().run())
     _ok(at.run())  # a second slice, mid-epoch
@@ -111,7 +112,7 @@ def test_a_run_saved_mid_training_comes_back_cut_short_and_continues_exactly(mon
 
 
 def test_a_run_another_tab_is_training_is_not_continued_twice(monkeypatch):
-    slices = train_live.Pace(seconds=60.0, batches=3, max_slices=1, redraw=0.0)
+    slices = train_live.Pace(seconds=60.0, batches=3, max_slices=1, redraw=0.0, save_work=0.0)
     monkeypatch.setattr(train_live, "PACE", slices)
     monkeypatch.setattr(saved, "LEAVING_SECONDS", 0.0)
     at = _ok(_open().button(key="train_start").click().run())
