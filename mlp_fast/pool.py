@@ -79,14 +79,22 @@ class NoWorkers(OSError):
 # -- a chunk -----------------------------------------------------------------------------------
 @dataclass
 class Chunk:
-    """What a worker trains: the model and optimizer, the minibatches as indices into X, y."""
+    """What a worker trains: the model and optimizer, the minibatches as indices into X, y
+    (one array, cut at `ends`: one buffer to pickle, where 160 small arrays took 0.9 ms of
+    the server's interpreter per chunk)."""
 
     model: MLP
     optimizer: SGD
     X: SharedArray
     y: SharedArray
-    batches: list[np.ndarray]
+    order: np.ndarray
+    ends: list[int]
     reduction: str
+
+    @property
+    def batches(self) -> list[np.ndarray]:
+        """The minibatches' indices (views of `order`)."""
+        return np.split(self.order, self.ends[:-1])
 
 
 @dataclass
@@ -103,7 +111,9 @@ class Trained:
 def chunk_of(job: Minibatches, batches: list[np.ndarray]) -> Chunk:
     """The chunk that trains these minibatches of the job (its data shared once)."""
     X, y = shared(job.X), shared(np.ascontiguousarray(job.y))
-    return Chunk(job.model, job.optimizer, X, y, batches, job.reduction)
+    ends = np.cumsum([len(b) for b in batches]).tolist()
+    order = np.concatenate(batches) if batches else np.empty(0, np.intp)
+    return Chunk(job.model, job.optimizer, X, y, order, ends, job.reduction)
 
 
 def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
