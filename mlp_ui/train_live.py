@@ -85,7 +85,8 @@ class Pace:
         return min(self.redraw * max(1.0, runs / 2), self.slowest)
 
     def save_interval(self, runs: int, cores: int) -> float:
-        """Seconds between two saves of a training run: `save_work` seconds times the runs
+        """Seconds between two saves of a training run within an epoch (its end is always
+        saved): `save_work` seconds times the runs
         sharing each of the server's `cores` (at most `save_slowest`), and never more often
         than it is redrawn. A crash then loses about `save_work` s of the run's own training
         whatever the class: a save every 0.6 s alone, every 9 s in a class of thirty on
@@ -294,17 +295,18 @@ def train_active(view: LiveView) -> None:
         with run.lock:
             if not _training(run):
                 return False
+            epochs = run.trainer.epoch
             run.trainer.step(max_batches=PACE.batches, max_seconds=PACE.seconds or PACE.longest)
             saved.trained(run)
-            finished = run.trainer.finished
+            finished, epoch_ended = run.trainer.finished, run.trainer.epoch > epochs
             if finished:
                 state.set_active(None)
                 score(run)
         # Saved after a slice every `Pace.save_interval` (about 0.6 s of the run's own
-        # training: a crash loses at most that much and the chunk in flight); at its end,
-        # always.
+        # training: a crash loses at most that much and the chunk in flight), and always
+        # when an epoch or the run ended: a crash never takes back an epoch the page shows.
         every = PACE.save_interval(mlp_fast.active_runs(), cpus())
-        saved.save(run, every=0.0 if finished else every)
+        saved.save(run, every=0.0 if finished or epoch_ended else every)
         return not finished
 
     def redraw() -> None:

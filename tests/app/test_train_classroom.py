@@ -168,3 +168,23 @@ def test_a_training_run_is_saved_about_every_0_6_s_of_its_own_training():
     assert pace.save_interval(30, 1) == pytest.approx(15.0)  # at most save_slowest
     assert all(pace.save_interval(n, 2) >= pace.interval(n) for n in (1, 2, 5, 10, 30, 300))
     assert train_live.Pace(redraw=0.0, save_work=0.0).save_interval(30, 2) == 0.0
+
+
+def test_a_run_is_saved_whenever_an_epoch_ends(monkeypatch):
+    """Between epoch ends a run is saved every `save_interval` s (never here: the slices are
+    quicker); an epoch's end and the run's end are saved at once, so a crash never takes
+    back an epoch the page showed."""
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace(batches=1, save_work=60.0))
+    forced, save = [], train_live.saved.save
+    monkeypatch.setattr(
+        train_live.saved,
+        "save",
+        lambda run, every=0.0: forced.append((every, len(run.history.epochs))) or save(run, every),
+    )
+    at = _open(SMALL)
+    _ok(at.button(key="train_start").click().run())
+    (run,) = _runs(at)
+    assert run.history.status is Status.DONE and len(run.history.epochs) == 2
+    # the new run's own save at Start, then each epoch's end (the second is the run's)
+    assert [epochs for every, epochs in forced if every == 0.0] == [0, 1, 2]
+    assert len(forced) == 1 + 20  # and after every slice, one minibatch each: 18 skipped
