@@ -53,8 +53,9 @@ from mlp_fast.processes import cpus, start_python
 from mlp_fast.shared_data import SharedArray, open_block, shared
 
 CHUNK_SECONDS = 0.1
-"""Work per chunk: a run's turn. Short enough that thirty runs on two workers each get a
-turn every 1.5 s, long enough that sending the model (a millisecond) costs little."""
+"""Work per chunk (the worker's CPU seconds): a run's turn. Short enough that thirty runs
+on two workers each get a turn every 1.5 s, long enough that sending the model (a
+millisecond) costs little."""
 FIRST_CHUNK = 8
 """Minibatches in a run's first chunk, before its speed is known."""
 WORKER_NICE = 10
@@ -100,7 +101,8 @@ class Chunk:
 @dataclass
 class Trained:
     """A worker's answer: the trained model and optimizer, each minibatch's (loss, correct),
-    and the seconds the worker spent."""
+    and the CPU seconds the worker spent (its thread's: wall time grew with whatever else
+    the cores ran, and the chunks sized from it shrank on a busy machine)."""
 
     model: MLP
     optimizer: SGD
@@ -118,7 +120,7 @@ def chunk_of(job: Minibatches, batches: list[np.ndarray]) -> Chunk:
 
 def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
     """The step on every minibatch of the chunk (the worker's whole job)."""
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     results: list[tuple[float, int]] = []
 
     def after_batch(i: int, loss: float, correct: int) -> bool:
@@ -127,7 +129,7 @@ def train_chunk(chunk: Chunk, X: np.ndarray, y: np.ndarray) -> Trained:
 
     job = Minibatches(chunk.model, chunk.optimizer, X, y, chunk.batches, chunk.reduction)
     PlainStep().run(job, after_batch)
-    return Trained(chunk.model, chunk.optimizer, results, time.perf_counter() - t0)
+    return Trained(chunk.model, chunk.optimizer, results, time.thread_time() - t0)
 
 
 # -- the pool ------------------------------------------------------------------------------------
