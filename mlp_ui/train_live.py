@@ -85,14 +85,14 @@ class Pace:
         return min(self.redraw * max(1.0, runs / 2), self.slowest)
 
     def save_interval(self, runs: int, cores: int) -> float:
-        """Seconds between two saves of a training run within an epoch (its end is always
-        saved): `save_work` seconds times the runs
-        sharing each of the server's `cores` (at most `save_slowest`), and never more often
-        than it is redrawn. A crash then loses about `save_work` s of the run's own training
-        whatever the class: a save every 0.6 s alone, every 9 s in a class of thirty on
-        two cores, where each run trains 1/15 of the time. Each save writes ~1 MB (weights,
-        momentum, the epoch's first weights): ~8 ms of the server's CPU, which once a
-        redraw came to ~750 saves and ~6 s of CPU in a class of thirty."""
+        """Seconds between two saves of a training run within an epoch (an epoch's end is
+        always saved): `save_work` seconds times the runs sharing each of the server's
+        `cores` (at most `save_slowest`), and never more often than it is redrawn. A crash
+        then loses about `save_work` s of the run's own training whatever the class: a
+        save every 0.6 s alone, every 9 s in a class of thirty on two cores, where each run
+        trains 1/15 of the time. Each save writes ~1 MB (weights, momentum, the epoch's
+        first weights): ~8 ms of the server's CPU, which once a redraw came to ~750 saves
+        and ~6 s of CPU in a class of thirty."""
         share = min(self.save_work * max(1.0, runs / max(cores, 1)), self.save_slowest)
         return max(self.interval(runs), share)
 
@@ -244,7 +244,10 @@ def draw_curves(view: LiveView) -> None:
     labels, colours = [short_label(r) for r in shown], [theme.run_colour(r.id) for r in shown]
     histories = [(label, r.history) for label, r in zip(labels, shown, strict=True)]
     big = classroom.projector()
-    fig = _figure(view, figures.training_curves_spec(histories, colours, x_max, True, big, True))
+    spec = figures.training_curves_spec(
+        histories, colours, x_max, within_epochs=True, big=big, styled=True
+    )
+    fig = _figure(view, spec)
     focus = shown[0] if shown else None
     n_valid = len(focus.trainer.y_valid) if focus and focus.trainer else None
     with view.chart.container():
