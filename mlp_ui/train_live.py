@@ -91,7 +91,7 @@ class Pace:
         then loses about `save_work` s of the run's own training whatever the class: a
         save every 0.6 s alone, every 9 s in a class of thirty on two cores, where each run
         trains 1/15 of the time. Each save writes ~1 MB (weights, momentum, the epoch's
-        first weights): ~8 ms of the server's CPU, which once a redraw came to ~750 saves
+        first weights): ~8 ms of the server's CPU, which once a redraw came to ~650-750 saves
         and ~6 s of CPU in a class of thirty."""
         share = min(self.save_work * max(1.0, runs / max(cores, 1)), self.save_slowest)
         return max(self.interval(runs), share)
@@ -261,7 +261,7 @@ def draw_curves(view: LiveView) -> None:
 
 def _figure(view: LiveView, spec: dict) -> go.Figure:
     """The chart's figure for `spec`: the view's own, with only what changed set anew (the
-    curves grew: a class of thirty redraws about 750 times, and validating a whole new
+    curves grew: a class of thirty redraws about 650-750 times, and validating a whole new
     figure took ~7 ms of the server's one interpreter each time), else built from it."""
     if view.figure is None or not figures.update_in_place(view.figure, view.spec, spec):
         view.figure = go.Figure(spec)
@@ -292,7 +292,7 @@ def train_active(view: LiveView) -> None:
     run = state.active_run()
     if run is None or run.trainer is None:
         return
-    drawn = time.monotonic()
+    drawn, cores = time.monotonic(), cpus()  # the cores once, not at every slice
 
     def train_slice() -> bool:
         with run.lock:
@@ -308,7 +308,7 @@ def train_active(view: LiveView) -> None:
         # Saved after a slice every `Pace.save_interval` (about 0.6 s of the run's own
         # training: a crash loses at most that much and the chunk in flight), and always
         # when an epoch or the run ended: a crash never takes back an epoch the page shows.
-        every = PACE.save_interval(mlp_fast.active_runs(), cpus())
+        every = PACE.save_interval(mlp_fast.active_runs(), cores)
         saved.save(run, every=0.0 if finished or epoch_ended else every)
         return not finished
 
