@@ -29,9 +29,8 @@ def pixels(page, selector: str = PLANE) -> int:
 
 
 def open_playground(page, app_url: str, link: str) -> None:
-    """The app's front page first (a fresh session), then the link; wait for the plane."""
-    page.goto(app_url)
-    wait_for_app(page)
+    """The link in a fresh session (a first visit by deep link gets the whole app:
+    tests/e2e/test_deep_link_e2e.py); wait for the plane."""
     page.goto(app_url + link)
     wait_for_app(page)
     page.locator(PLANE).first.wait_for(timeout=60_000)

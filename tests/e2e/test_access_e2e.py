@@ -68,8 +68,7 @@ FOCUSED_ELEMENT = """() => {
 
 
 def _open(pg, app_url: str, path: str) -> None:
-    pg.goto(app_url)
-    wait_for_app(pg)
+    """The page at its own address (tests/e2e/test_deep_link_e2e.py: the whole app)."""
     pg.goto(app_url + path)
     wait_for_app(pg)
 
@@ -234,27 +233,6 @@ def test_a_keyboard_walk_reaches_each_main_action_with_the_focus_drawn(page, app
     print(WALKS.read_text())
 
 
-def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
-    _open(page, app_url, "/learning_rate")
-    _walk(page, "toy_lr_chart_play")
-    page.keyboard.press("Enter")
-    page.locator(".st-key-toy_lr_chart_play button", has_text="Pause").first.wait_for()
-    wait_for_app(page)
-    page.wait_for_function(  # our frame slider's label follows the animation
-        """() => Number(document.querySelector('#toy_lr_chart_frame_out')
-                        .textContent.replace(/[^0-9]/g, '')) > 3""",
-        timeout=20_000,
-    )
-    focused = page.evaluate(FOCUSED)
-    assert focused and focused["key"] == "toy_lr_chart_play", focused
-    assert "Pause" in focused["text"]
-    page.keyboard.press("Space")  # the same key again pauses, focus still there
-    page.locator(".st-key-toy_lr_chart_play button", has_text="Play").first.wait_for()
-    wait_for_app(page)
-    focused = page.evaluate(FOCUSED)
-    assert focused and focused["key"] == "toy_lr_chart_play" and "Play" in focused["text"]
-
-
 def test_a_class_is_joined_and_its_board_turned_by_keyboard(page, browser, app_url):
     """A student joins with the keyboard alone (Tabs from the title to the code, typing,
     Enter); on the board (with an entry) the menu opens the winner's settings on Train and
@@ -353,18 +331,26 @@ FOCUS_ON = """([key, label]) => {
 }"""
 
 
+FRAME_NUMBER = """(id) => Number((document.querySelector('#' + id) || {})
+                                 .textContent?.replace(/[^0-9]/g, '') || 0)"""
+"""The number in our frame slider's label ("Epoch 4", "Pass 12"): it follows the animation."""
+
+
 @pytest.mark.parametrize("name", ["Learning rate", "Decision boundary"])
 def test_play_and_pause_by_keyboard_keep_the_focus_press_after_press(page, app_url, name):
     """Twenty presses in a row, Enter and Space alternately, as fast as the page answers:
     after each the focus is on the button, under its new label, by the time the label
     shows (it was lost now and then: the press's script focused the button only once
-    the chart was ready, and only once)."""
+    the chart was ready, and only once). The first press, Enter, plays the animation: its
+    frame moves on three before the next press."""
     path, key = {
         "Learning rate": ("/learning_rate", "toy_lr_chart_play"),
         "Decision boundary": ("/decision_boundary", "toy_moons_boundary_play"),
     }[name]
     _open(page, app_url, path)
     _walk(page, key)
+    frame = key.removesuffix("_play") + "_frame_out"
+    start = page.evaluate(FRAME_NUMBER, frame)
     label = "Play"
     for n in range(20):
         label = "Pause" if label == "Play" else "Play"
@@ -375,5 +361,10 @@ def test_play_and_pause_by_keyboard_keep_the_focus_press_after_press(page, app_u
         except Exception as exc:
             focused = page.evaluate(FOCUSED)
             raise AssertionError(f"press {n + 1}: the focus is on {focused}") from exc
+        if n == 0:  # played by keyboard: the frames move (and the focus stays, below)
+            page.wait_for_function(
+                f"(id) => ({FRAME_NUMBER})(id) >= {start + 3}", arg=frame, timeout=20_000
+            )
+            assert page.evaluate(FOCUS_ON, [key, label]), page.evaluate(FOCUSED)
     wait_for_app(page)
     assert page.evaluate(FOCUS_ON, [key, label]), page.evaluate(FOCUSED)

@@ -35,8 +35,8 @@ def table():
 
 
 def _open(pg, app_url: str, path: str, projector: bool) -> None:
-    pg.goto(app_url)  # through app.py first: a cold deep link may miss st.navigation
-    wait_for_app(pg)
+    """The page at its own address (a first visit by deep link gets the whole app:
+    tests/e2e/test_deep_link_e2e.py)."""
     sep = "&" if "?" in path else "?"
     pg.goto(app_url + path + (f"{sep}projector=1" if projector else ""))
     wait_for_app(pg)
