@@ -23,7 +23,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def _open_draw_page(page, app_url: str):
-    open_page(page, app_url, "Draw")
+    """The Draw page at its own address (the menu's way there: the projector test below)."""
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page)
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
     return canvas

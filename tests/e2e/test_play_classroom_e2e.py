@@ -22,8 +22,6 @@ def _epoch(page) -> int:
 
 
 def test_playground_try_this_sets_up_xor_and_plays(page, app_url):
-    page.goto(app_url)
-    wait_for_app(page)
     page.goto(app_url + "/playground?projector=1")
     wait_for_app(page)
     page.locator(PLANE).first.wait_for(timeout=60_000)
@@ -42,8 +40,6 @@ def test_playground_try_this_sets_up_xor_and_plays(page, app_url):
 
 def test_decision_boundary_title_follows_the_animation(page, app_url):
     page.set_viewport_size(TALL)
-    page.goto(app_url)
-    wait_for_app(page)
     page.goto(app_url + "/decision_boundary")
     wait_for_app(page)
     title = page.locator(".js-plotly-plot").first.locator(".gtitle")

@@ -105,19 +105,6 @@ def test_clicking_a_unit_shows_its_formula_with_the_models_weights(page, app_url
     assert _formula_numbers(formula.text_content())[:5] != pytest.approx(expected, abs=1e-4)
 
 
-def test_play_by_keyboard_keeps_the_focus_on_the_button(page, app_url):
-    open_playground(page, app_url, "/playground?data=xor")
-    play = page.get_by_role("button", name="Play")
-    play.focus()
-    page.keyboard.press("Enter")
-    page.get_by_role("button", name="Pause").wait_for()
-    focused = "() => document.activeElement && document.activeElement.innerText"
-    wait_until(lambda: "Pause" in (page.evaluate(focused) or ""), 5)
-    page.keyboard.press("Space")  # the focused Pause button pauses
-    page.get_by_role("button", name="Play").wait_for()
-    wait_until(lambda: "Play" in (page.evaluate(focused) or ""), 5)
-
-
 def test_nothing_is_fetched_from_outside_the_app(browser, app_url):
     """Every request of the page is routed: any not to 127.0.0.1 is refused and counted."""
     context = browser.new_context(viewport=TALL)
