@@ -23,9 +23,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _open_draw_page(page, app_url: str):
-    """The Draw page at its own address (the menu's way there: the projector test below)."""
-    page.goto(f"{app_url}/draw")
-    wait_for_app(page)
+    open_page(page, app_url, "Draw")
     canvas = page.locator("canvas.draw-pad").first
     canvas.wait_for()
     return canvas
