@@ -6,8 +6,9 @@ separate session as a browser tab is: each opens the Train page, and then all pr
 Start with the default settings (784-100-10 ReLU, 10 epochs) within a second, and wait
 for the page's "Run #1 finished 10 epochs in ..." status. Meanwhile one more session
 draws a digit on the Draw page every few seconds: the canvas's value (the drawing's
-PNG, as the canvas component sends it) goes to the server in a script-rerun message,
-and the answer latency is the time until the page's "Prediction" arrives.
+PNG, as the canvas component sends it) goes to the server in a rerun of the pad's
+fragment only, as Chromium sends it (checked by capturing its websocket frames), and
+the answer latency is the time until the page's "Prediction" arrives.
 
 Printed, with the machine's load average before and after:
 - all done: from the first Start press to the last finished run; per-run finish times
@@ -646,11 +647,13 @@ async def _live_frames(session: Player, stopped: asyncio.Future, timeout: float)
 async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> None:
     answer = asyncio.ensure_future(session.text(r"Prediction", 60))
     start = now()
-    await session.rerun([json_value(canvas, canvas_value(digit))], page="draw")
+    # as the browser: the pad is inside the page's fragment, so a stroke reruns only that
+    fragment = session.seen.fragment_of.get(canvas, "")
+    await session.rerun([json_value(canvas, canvas_value(digit))], "draw", None, fragment, False)
     await answer
     out.draw.append(now() - start)
     out.draw_at.append(start - out.pressed)
-    await session.run_finished(timeout=60)
+    await session.run_finished(timeout=60, fragment=bool(fragment))
     out.draw_right += session.seen.metrics.get("Prediction") == digit
 
 

@@ -28,6 +28,7 @@ from websockets.typing import Subprotocol
 from tests.waiting import wait_until
 
 FINISHED_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 REPLICA_HEADER = "X-MLP-Lab-Replica"
 """Set by deploy/haproxy.cfg on every answer: the name of the replica that gave it."""
 
@@ -108,6 +109,7 @@ class Seen:
 
     widgets: dict[str, str] = field(default_factory=dict)  # label -> id (latest)
     components: list[str] = field(default_factory=list)  # custom component ids, in order
+    fragment_of: dict[str, str] = field(default_factory=dict)  # element id -> its fragment
     metrics: dict[str, str] = field(default_factory=dict)  # metric label -> body (latest)
     errors: list[str] = field(default_factory=list)  # exceptions the page showed
     fragments: dict[str, float] = field(default_factory=dict)  # timed fragment -> its s
@@ -148,6 +150,7 @@ class Session:
         self._reader: asyncio.Task | None = None
         self._waiters: list[tuple[re.Pattern[bytes], asyncio.Future]] = []
         self._run_done: asyncio.Event | None = None
+        self._fragment_done: asyncio.Event | None = None
 
     async def open(self, timeout: float = 30.0) -> None:
         """Connect the websocket and start reading what the server sends."""
@@ -162,6 +165,7 @@ class Session:
             **({"local_addr": (self.source, 0)} if self.source else {}),
         )
         self.closed, self._run_done = asyncio.Event(), asyncio.Event()
+        self._fragment_done = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
         self.replica = self._ws.response.headers.get(REPLICA_HEADER, "")
 
@@ -177,10 +181,12 @@ class Session:
         page: str = "",
         query: str | None = None,
         fragment: str = "",
+        timed: bool = True,
     ) -> None:
         """Ask for a script run of `page` ('' = the default page) with these widget states
-        and this query string (without '?'); with `fragment`, a run of that timed fragment
-        only, as the browser asks for when its timer fires (`Seen.fragments`)."""
+        and this query string (without '?'); with `fragment`, a run of that fragment only,
+        as the browser asks for when its timer fires (`Seen.fragments`), or, not `timed`,
+        when a widget inside it changes (`Seen.fragment_of`)."""
         msg = BackMsg()
         msg.rerun_script.query_string = self.query if query is None else query
         msg.rerun_script.page_name = page
@@ -189,18 +195,21 @@ class Session:
             # which a full rerun the fragment asks for (st.rerun()) keeps
             msg.rerun_script.page_script_hash = self.page_hash
             msg.rerun_script.fragment_id = fragment
-            msg.rerun_script.is_auto_rerun = True
+            msg.rerun_script.is_auto_rerun = timed
         self._run_done.clear()
+        self._fragment_done.clear()
         await self._ws.send(msg.SerializeToString())
 
-    async def run_finished(self, timeout: float) -> None:
-        """Wait until a script run finishes successfully (or the connection closes)."""
-        done = asyncio.create_task(self._run_done.wait())
+    async def run_finished(self, timeout: float, fragment: bool = False) -> None:
+        """Wait until a script run finishes successfully (or the connection closes); with
+        `fragment`, a run of one fragment (`rerun(fragment=...)`)."""
+        finished = self._fragment_done if fragment else self._run_done
+        done = asyncio.create_task(finished.wait())
         gone = asyncio.create_task(self.closed.wait())
         await asyncio.wait([done, gone], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         for task in (done, gone):
             task.cancel()
-        if not self._run_done.is_set():
+        if not finished.is_set():
             raise TimeoutError(self._why_not("no finished script run", timeout))
 
     async def text(self, pattern: str, timeout: float) -> re.Match[bytes]:
@@ -236,7 +245,7 @@ class Session:
         msg.ParseFromString(data)
         kind = msg.WhichOneof("type")
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            self._element(msg.delta.new_element)
+            self._element(msg.delta.new_element, msg.delta.fragment_id)
         elif kind == "new_session" and not msg.metadata.run.fragment_ids:
             self.seen.fragments.clear()  # a full run: the browser drops the old timers
         elif kind == "navigation":
@@ -246,12 +255,14 @@ class Session:
         elif kind == "script_finished" and msg.script_finished == FINISHED_OK:
             self.seen.runs_finished += 1
             self._run_done.set()
+        elif kind == "script_finished" and msg.script_finished == FRAGMENT_OK:
+            self._fragment_done.set()
         for pattern, future in list(self._waiters):
             if not future.done() and (match := pattern.search(data)):
                 future.set_result(match)
                 self._waiters.remove((pattern, future))
 
-    def _element(self, el) -> None:
+    def _element(self, el, fragment: str) -> None:
         kind = el.WhichOneof("type")
         if kind in (
             "button",
@@ -265,6 +276,8 @@ class Session:
             self.seen.widgets[widget.label] = widget.id
         elif kind == "bidi_component":
             self.seen.components.append(el.bidi_component.id)
+            if fragment:
+                self.seen.fragment_of[el.bidi_component.id] = fragment
         elif kind == "metric":
             self.seen.metrics[el.metric.label] = el.metric.body
         elif kind == "html" and (answer := _DRAW_ANSWER.search(el.html.body)):
