@@ -212,11 +212,15 @@ class Sampler:
     PSS (smaps_rollup) is read only when the tree's RSS is within 2 % of its peak so far,
     at most every `pss_every` seconds: the kernel walks every page of the server's 1.3 GiB
     to answer it, and reading it every half second cost this client about 6 s of CPU in a
-    class of 30 (py-spy, 5 December), taken from the class it measures."""
+    class of 30 (py-spy, 5 December), taken from the class it measures; every 2 s it was
+    still a quarter of the client's CPU. The tree's processes are looked up in all of
+    /proc every `tree_every` seconds (every process's stat read: a sixth of the client's
+    CPU when done at every sample), and at the last sample."""
 
     pid: int
     every: float = 0.5
-    pss_every: float = 2.0
+    pss_every: float = 10.0
+    tree_every: float = 5.0
     rss_peak: int = 0  # KiB
     pss_peak: int = 0  # KiB
     procs_peak: int = 0
@@ -225,10 +229,13 @@ class Sampler:
     part: dict[str, str] = field(default_factory=dict)  # key -> part of the server
     machine: list[float] = field(default_factory=list)  # machine_busy() at start and end
     _pss_at: float = -1e9
+    _tree: tuple[float, list[int]] = (-1e9, [])  # when the tree was looked up, its pids
     _stop: threading.Event = field(default_factory=threading.Event)
 
-    def sample(self) -> None:
-        pids = process_tree(self.pid)
+    def sample(self, last: bool = False) -> None:
+        if last or time.monotonic() - self._tree[0] >= self.tree_every:
+            self._tree = (time.monotonic(), process_tree(self.pid))
+        pids = self._tree[1]
         rss = sum(_kib(Path(f"/proc/{p}/status"), "VmRSS:") for p in pids)
         if rss >= 0.98 * self.rss_peak and time.monotonic() - self._pss_at >= self.pss_every:
             self._pss_at = time.monotonic()
@@ -270,7 +277,7 @@ class Sampler:
         finally:
             self._stop.set()
             thread.join(5)
-            self.sample()
+            self.sample(last=True)
             self.machine.append(machine_busy())
 
     @property
