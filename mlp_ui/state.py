@@ -21,9 +21,9 @@ the one module that owns it:
    `widgets.revealed` keeps a toy's reveal button pressed.
 3. A page's own small memory, which no other module reads: the Draw pad's example and
    remount count (`draw_view`), the backprop toy's epoch and run (`backprop_toy`), a
-   chart's play state (`animation`), the class this session joined (`class_view`),
-   what was said or done after a click (`class_train`, `class_teacher`, `your_work`,
-   `failover`, `saved_libraries`).
+   chart's play state (`animation`), the Train page's curves figure (`train_live`), the
+   class this session joined (`class_view`), what was said or done after a click
+   (`class_train`, `class_teacher`, `your_work`, `failover`, `saved_libraries`).
 """
 
 from __future__ import annotations

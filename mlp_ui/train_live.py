@@ -15,9 +15,10 @@ Every run stays in the session with its settings and history.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -101,6 +102,28 @@ PACE = Pace()
 
 
 @dataclass
+class KeptFigure:
+    """The curves' figure and the spec it was built or updated from, kept for the session
+    across its script runs (`kept_figure`): a page load, a run's end or a click then
+    updates it in place too, instead of building and validating a new one (~5 ms of the
+    server's interpreter each). Two script runs of one session overlap for a moment when a
+    click ends one (see the module's docstring): `lock` keeps them from changing the
+    figure at once."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    figure: go.Figure | None = None
+    spec: dict | None = None
+
+
+_KEPT = "train_live_curves"
+
+
+def kept_figure() -> KeptFigure:
+    """This session's curves figure (the Train page's own memory, see mlp_ui.state)."""
+    return st.session_state.setdefault(_KEPT, KeptFigure())
+
+
+@dataclass
 class LiveView:
     """Placeholders the training loop redraws, and the runs shown on the chart."""
 
@@ -113,8 +136,7 @@ class LiveView:
     drawn: tuple | None = None  # what the chart shows now (see draw_curves)
     numbers: DeltaGenerator | None = None  # the chart's numbers, under it
     tabled: tuple | None = None  # the run and epochs the numbers show now
-    figure: go.Figure | None = None  # the chart's figure, updated in place (see _figure)
-    spec: dict | None = None  # what `figure` was built or updated from
+    kept: KeptFigure = field(default_factory=KeptFigure)  # the chart's figure (`_figure`)
 
 
 STATUS_KIND = {
@@ -140,6 +162,7 @@ def live_view(config: TrainConfig | None) -> LiveView:
     curves_col, diagram_col = st.columns(DIAGRAM_SHARE, gap="small")  # stacked on a phone
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
     view.numbers, view.diagram = curves_col.empty(), diagram_col.empty()
+    view.kept = kept_figure()
     compare = _compare_picker()
     focus = state.active_run() or state.current_run()
     view.run_ids = _unique(([focus.id] if focus else []) + compare)
@@ -247,26 +270,23 @@ def draw_curves(view: LiveView) -> None:
     spec = figures.training_curves_spec(
         histories, colours, x_max, within_epochs=True, big=big, styled=True
     )
-    fig = _figure(view, spec)
     focus = shown[0] if shown else None
     n_valid = len(focus.trainer.y_valid) if focus and focus.trainer else None
-    with view.chart.container():
-        if focus is None:
-            classroom.chart(fig, styled=True, width="stretch", alt=curves_alt("", History(), None))
-        else:
-            alt = curves_alt(labels[0], focus.history, n_valid)
-            classroom.chart(fig, styled=True, width="stretch", alt=alt)
+    alt = curves_alt(*((labels[0], focus.history, n_valid) if focus else ("", History(), None)))
+    with view.kept.lock, view.chart.container():
+        fig = _figure(view.kept, spec)
+        classroom.chart(fig, styled=True, width="stretch", alt=alt)
     draw_numbers(view, focus)
 
 
-def _figure(view: LiveView, spec: dict) -> go.Figure:
-    """The chart's figure for `spec`: the view's own, with only what changed set anew (the
+def _figure(kept: KeptFigure, spec: dict) -> go.Figure:
+    """The chart's figure for `spec`: the kept one, with only what changed set anew (the
     curves grew: a class of thirty redraws about 650-750 times, and validating a whole new
     figure took ~7 ms of the server's one interpreter each time), else built from it."""
-    if view.figure is None or not figures.update_in_place(view.figure, view.spec, spec):
-        view.figure = go.Figure(spec)
-    view.spec = spec
-    return view.figure
+    if kept.figure is None or not figures.update_in_place(kept.figure, kept.spec, spec):
+        kept.figure = go.Figure(spec)
+    kept.spec = spec
+    return kept.figure
 
 
 def draw_numbers(view: LiveView, focus: state.Run | None) -> None:

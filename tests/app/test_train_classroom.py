@@ -56,6 +56,29 @@ def test_a_slice_of_an_epoch_draws_a_point_at_a_fractional_epoch(monkeypatch):
     assert _figure(at, 0)["data"][0]["x"] == pytest.approx([k / 10 for k in range(1, 7)])
 
 
+def test_the_curves_figure_is_kept_across_script_runs_and_shows_what_a_new_one_would(
+    monkeypatch,
+):
+    """A page load, a run's end or a click updates the session's curves figure in place
+    instead of building a new one; what the chart shows is still the figure built anew
+    from the same spec, as the curves grow and when projector mode changes its layout."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setattr(train_live, "PACE", train_live.Pace(seconds=60.0, batches=3, max_slices=1))
+    at = _ok(_open(SMALL).button(key="train_start").click().run())
+    kept = at.session_state["train_live_curves"]
+    figure, sizes = kept.figure, []
+    for projector in (False, False, True, False):
+        at.toggle(key="projector_switch").set_value(projector)
+        at = _ok(at.run())  # the next slice of the run, in a new script run
+        assert at.session_state["train_live_curves"] is kept
+        assert _figure(at, 0) == json.loads(go.Figure(kept.spec).to_json())
+        sizes.append(_figure(at, 0)["layout"]["font"]["size"])
+    assert sizes[1] < sizes[2] > sizes[3]  # projector mode's larger text, then not
+    assert kept.figure is figure  # updated in place, never built again
+    assert len(_figure(at, 0)["data"][0]["x"]) == 15
+
+
 def test_the_redraw_interval_grows_with_the_runs_training():
     pace = train_live.Pace()
     assert pace.interval(0) == pace.interval(1) == pace.interval(2) == pytest.approx(0.3)
