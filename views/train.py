@@ -63,8 +63,14 @@ with main_col:
     with load_tab:
         upload_panel()
 
-with st.expander("**The code that trains your network**: forward pass, backward pass, update"):
-    code_panel(config)  # full width: the source reads without wrapping
+code = st.expander(
+    "**The code that trains your network**: forward pass, backward pass, update",
+    key="train_code",
+    on_change="rerun",
+)
+if code.open:  # drawn once opened: ~35 elements that every other run of the page skips
+    with code:
+        code_panel(config)  # full width: the source reads without wrapping
 
 turns.give_back()  # the training loop takes a turn per redraw
 train_active(view)  # last: trains in short slices, redrawing the view above

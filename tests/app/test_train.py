@@ -360,3 +360,18 @@ def test_the_numbers_are_drawn_again_only_when_an_epoch_ends(monkeypatch):
     drawn.clear()
     _ok(at.button(key="train_start").click().run())  # 4 slices of 3 of an epoch's 10 batches
     assert drawn == [0, 1]
+
+
+def test_the_code_view_is_drawn_only_once_its_fold_is_opened():
+    """The code that trains the network sits in a closed fold that reruns the page when
+    opened: until then no run of the page sends its ~35 elements (a class's thirty Train
+    pages run many times); opened, it shows every piece of the step with its equation."""
+    at = _open()
+    assert not at.code and not at.latex
+    fold = next(e for e in at.expander if e.label.startswith("**The code that trains"))
+    assert not fold.proto.expanded
+    at.session_state["train_code"] = True  # what the browser's click on the fold sends
+    at = at.run()
+    assert not at.exception
+    assert any("def train_batch(" in c.value for c in at.code)
+    assert len(at.latex) == len(at.code) >= 5  # an equation for every piece of the step
