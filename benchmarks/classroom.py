@@ -521,8 +521,10 @@ async def submit(session: Session, name: str, out: Outcome, timeout: float) -> N
             await session.rerun()
             await session.run_finished(timeout)
         said = asyncio.ensure_future(session.text(SAID, timeout))
-        pressed = now()
-        await session.rerun([trigger(session.seen.widgets[SUBMIT])])
+        pressed, button = now(), session.seen.widgets[SUBMIT]
+        # as the browser: a button inside a fragment reruns only that fragment
+        fragment = session.seen.fragment_of.get(button, "")
+        await session.rerun([trigger(button)], fragment=fragment, timed=False)
         line = (await said).group(0).decode()
     except (KeyError, TimeoutError, ConnectionError, PageError) as exc:
         out.errors.append(f"a submission got no answer: {type(exc).__name__} {exc}")

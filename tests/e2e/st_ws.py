@@ -274,6 +274,8 @@ class Session:
         ):
             widget = getattr(el, kind)
             self.seen.widgets[widget.label] = widget.id
+            if fragment:
+                self.seen.fragment_of[widget.id] = fragment
         elif kind == "bidi_component":
             self.seen.components.append(el.bidi_component.id)
             if fragment:
