@@ -521,10 +521,8 @@ async def submit(session: Session, name: str, out: Outcome, timeout: float) -> N
             await session.rerun()
             await session.run_finished(timeout)
         said = asyncio.ensure_future(session.text(SAID, timeout))
-        pressed, button = now(), session.seen.widgets[SUBMIT]
-        # as the browser: a button inside a fragment reruns only that fragment
-        fragment = session.seen.fragment_of.get(button, "")
-        await session.rerun([trigger(button)], fragment=fragment, timed=False)
+        pressed = now()
+        await session.change([trigger(session.seen.widgets[SUBMIT])])  # its fragment's run
         line = (await said).group(0).decode()
     except (KeyError, TimeoutError, ConnectionError, PageError) as exc:
         out.errors.append(f"a submission got no answer: {type(exc).__name__} {exc}")
@@ -657,12 +655,11 @@ async def draw_once(session: Session, canvas: str, digit: str, out: Outcome) -> 
     answer = asyncio.ensure_future(session.text(r"Prediction", 60))
     start = now()
     # as the browser: the pad is inside the page's fragment, so a stroke reruns only that
-    fragment = session.seen.fragment_of.get(canvas, "")
-    await session.rerun([json_value(canvas, canvas_value(digit))], "draw", None, fragment, False)
+    fragment = await session.change([json_value(canvas, canvas_value(digit))], page="draw")
     await answer
     out.draw.append(now() - start)
     out.draw_at.append(start - out.pressed)
-    await session.run_finished(timeout=60, fragment=bool(fragment))
+    await session.run_finished(timeout=60, fragment=fragment)
     out.draw_right += session.seen.metrics.get("Prediction") == digit
 
 

@@ -200,6 +200,14 @@ class Session:
         self._fragment_done.clear()
         await self._ws.send(msg.SerializeToString())
 
+    async def change(self, widgets: list[WidgetState], page: str = "") -> bool:
+        """Send a change of these widgets as the browser does: a rerun of the fragment the
+        first one sits in (`Seen.fragment_of`), else of the whole `page`. Whether it was a
+        fragment's (for `run_finished`)."""
+        fragment = self.seen.fragment_of.get(widgets[0].id, "")
+        await self.rerun(widgets, page, fragment=fragment, timed=False)
+        return bool(fragment)
+
     async def run_finished(self, timeout: float, fragment: bool = False) -> None:
         """Wait until a script run finishes successfully (or the connection closes); with
         `fragment`, a run of one fragment (`rerun(fragment=...)`)."""
