@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from mlp_core.serialize import load_model
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, settled_box, wait_for_app
 from tests.e2e.server import running_app
 
 QUERY = "?epochs=2&n=1000"
@@ -180,6 +180,11 @@ def test_the_qr_code_holds_the_transfer_code_alone_and_moves_the_work(browser, t
         qr.wait_for()
         code = qr.get_attribute("alt").rsplit(" ", 1)[1]
         assert page.get_by_text(f"type: {code}").count() == 1
+        # What a camera would see: the image once decoded, painted and still, with the
+        # script run over (Streamlit fades an element while a run may still redraw it).
+        qr.evaluate("img => img.decode()")
+        wait_for_app(page)
+        settled_box(page, qr)
         screenshot(page, "saved_work_qr")
         (read,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
         assert read.text == code  # the one-time code alone: no link, no secret
