@@ -14,6 +14,14 @@ PIXELS = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.he
   let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) >>> 0; return h; }"""
 
 
+BAR_TOP = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+    const i = 4 * (y * c.width + x);
+    if (d[i] === 0 && d[i + 1] === 114 && d[i + 2] === 178) return y / c.height; }
+  return null; }"""
+"""Where the gradient bars' tallest bar begins, as a fraction of the canvas's height."""
+
+
 def status(page, name: str) -> str:
     """A status number as shown: 'epoch', 'train', 'test' or 'accval'."""
     return page.locator(f"[data-k='{name}']").first.text_content().strip()

@@ -18,6 +18,7 @@ from mlp_core import playground as core
 from mlp_core.playground_config import PlaygroundConfig
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.playground_page import (
+    BAR_TOP,
     NETWORK,
     PLANE,
     TALL,
@@ -61,6 +62,9 @@ def test_a_link_plays_pauses_and_keeps_its_epochs_across_pages(page, app_url):
     paused, picture = epoch(page), pixels(page)
     page.wait_for_timeout(1500)  # the behaviour under test: nothing moves for a while
     assert epoch(page) == paused and pixels(page) == picture, "still training after Pause"
+    # the tallest gradient bar reaches up to its value's line, no empty band above it
+    top = page.locator("canvas.bars").first.evaluate(BAR_TOP)
+    assert top is not None and top < 0.25, top
 
     page.locator("[data-testid='stSidebarNav'] a", has_text="Learning rate").first.click()
     page.wait_for_url("**/learning_rate")

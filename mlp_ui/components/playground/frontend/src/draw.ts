@@ -369,7 +369,9 @@ export function bars(canvas: HTMLCanvasElement, width: number, rms: number[], bi
     return;
   }
   const lo = Math.floor(Math.log10(Math.min(...vals))) - 0.5;
-  const hi = Math.ceil(Math.log10(Math.max(...vals))) + 0.2;
+  // the tallest bar reaches the top (its value is written above it, in `top`): a scale
+  // rounded up to the next power of ten left up to a decade of empty band over the bars
+  const hi = Math.log10(Math.max(...vals)) + 0.05;
   const bw = width / rms.length;
   const L = rms.length;
   rms.forEach((v, i) => {
