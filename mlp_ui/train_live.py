@@ -134,7 +134,7 @@ class LiveView:
     epochs: int | None = None  # the settings' epochs: the empty chart's width
     diagram: DeltaGenerator | None = None
     drawn: tuple | None = None  # what the chart shows now (see draw_curves)
-    numbers: DeltaGenerator | None = None  # the chart's numbers, under it
+    numbers: DeltaGenerator | None = None  # the chart's numbers, in its fold if open
     tabled: tuple | None = None  # the run and epochs the numbers show now
     kept: KeptFigure = field(default_factory=KeptFigure)  # the chart's figure (`_figure`)
 
@@ -161,10 +161,12 @@ def live_view(config: TrainConfig | None) -> LiveView:
     status, progress = st.empty(), st.empty()
     curves_col, diagram_col = st.columns(DIAGRAM_SHARE, gap="small")  # stacked on a phone
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
-    view.numbers, view.diagram = curves_col.empty(), diagram_col.empty()
+    view.diagram = diagram_col.empty()
     view.kept = kept_figure()
     compare = _compare_picker()
     focus = state.active_run() or state.current_run()
+    if focus is not None:
+        view.numbers = _numbers_fold(curves_col)
     view.run_ids = _unique(([focus.id] if focus else []) + compare)
     draw_status(view)
     draw_progress(view, focus)
@@ -289,17 +291,32 @@ def _figure(kept: KeptFigure, spec: dict) -> go.Figure:
     return kept.figure
 
 
+NUMBERS_KEY = "train_numbers"
+
+
+def _numbers_fold(where: DeltaGenerator) -> DeltaGenerator | None:
+    """The fold under the chart that holds its numbers; a place for the table while it is
+    open, else None. The table is drawn only once the fold is opened (a click reruns the
+    page): a class of thirty redrew it some 300 times, each ~2 ms of the server's CPU,
+    mostly for folds nobody had opened."""
+    fold = where.expander(
+        "The numbers", icon=":material/table:", key=NUMBERS_KEY, on_change="rerun"
+    )
+    return fold.empty() if fold.open else None
+
+
 def draw_numbers(view: LiveView, focus: state.Run | None) -> None:
-    """The focus run's numbers, one row per epoch, under its chart: drawn again only when
-    an epoch ends or the run shown changes, not at every redraw of the curves."""
+    """The focus run's numbers, one row per epoch, in the fold under its chart if it is
+    open: drawn again only when an epoch ends or the run shown changes, not at every
+    redraw of the curves."""
     tabled = focus and (focus.id, id(focus.history), len(focus.history.epochs))
-    if tabled == view.tabled:
+    if view.numbers is None or tabled == view.tabled:
         return
     view.tabled = tabled
-    if focus is None:
-        view.numbers.empty()
+    if focus is None or not focus.history.epochs:
+        view.numbers.caption("One row per epoch, once the first epoch has ended.")
     else:
-        classroom.numbers(curves_table(focus.history), view.numbers)
+        view.numbers.dataframe(curves_table(focus.history), hide_index=True)
 
 
 def train_active(view: LiveView) -> None:

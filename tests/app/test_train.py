@@ -77,8 +77,11 @@ def test_a_short_run_produces_curves_and_results():
     assert 0.5 < run.test_acc <= 1.0
     assert len(at.get("plotly_chart")) == 3  # the curves, the network, first-layer weights
     assert run.config.n_train == 1000 and run.config.scaling == "01"
-    numbers = [e.dataframe[0].value for e in at.expander if e.label == "The numbers"]
-    assert numbers[0]["epoch"].tolist() == [1, 2]  # the curves' numbers, first
+    fold = next(e for e in at.expander if e.label == "The numbers")  # the curves', first
+    assert not fold.proto.expanded and not fold.dataframe  # drawn once opened
+    at.session_state[train_live.NUMBERS_KEY] = True  # what the browser's click sends
+    fold = next(e for e in _ok(at.run()).expander if e.label == "The numbers")
+    assert fold.dataframe[0].value["epoch"].tolist() == [1, 2]
 
 
 def test_stop_keeps_the_run_and_continue_resumes_it(sliced):
@@ -346,20 +349,40 @@ def test_no_script_run_keeps_a_turn(sliced, monkeypatch):
     assert len(while_training) >= 2 and all(while_training)
 
 
-def test_the_numbers_are_drawn_again_only_when_an_epoch_ends(monkeypatch):
-    """The curves are redrawn after every slice here; their table only when it changes."""
+def test_the_numbers_are_drawn_in_their_open_fold_only_and_again_when_an_epoch_ends(
+    monkeypatch,
+):
+    """The curves are redrawn after every slice here; their table only while its fold
+    is open, and then only when it changes."""
     monkeypatch.setattr(train_live, "PACE", train_live.Pace(seconds=60.0, batches=3, max_slices=4))
-    drawn, real = [], train_live.classroom.numbers
+    drawn, real = [], train_live.curves_table
 
-    def numbers(table, where=None):
-        drawn.append(len(table))
-        real(table, where)
+    def table(history):
+        drawn.append(len(history.epochs))
+        return real(history)
 
-    monkeypatch.setattr(train_live.classroom, "numbers", numbers)
+    monkeypatch.setattr(train_live, "curves_table", table)
     at = _open(SMALL)
-    drawn.clear()
     _ok(at.button(key="train_start").click().run())  # 4 slices of 3 of an epoch's 10 batches
-    assert drawn == [0, 1]
+    assert drawn == []  # the first epoch ended, its fold closed
+    at.session_state[train_live.NUMBERS_KEY] = True
+    _ok(at.run())  # 4 slices more: the second epoch ends at its 20th batch
+    assert drawn == [1, 2]
+
+
+def test_the_numbers_fold_open_while_training_fills_at_each_epochs_end(sliced):
+    """Opened before the first epoch ends, the fold says when its rows come; each epoch's
+    end then adds a row in the same script run that trains it; no run, no fold."""
+    at = _open(SMALL)
+    assert not [e for e in at.expander if e.label == "The numbers"]
+    at.session_state[train_live.NUMBERS_KEY] = True
+    at = _ok(at.button(key="train_start").click().run())  # 3 of the epoch's 10 batches
+    (fold,) = [e for e in at.expander if e.label == "The numbers"]
+    assert "once the first epoch has ended" in _texts(fold.caption) and not fold.dataframe
+    for _ in range(3):  # 12 batches: the first epoch ends in this script run
+        at = _ok(at.run())
+    (fold,) = [e for e in at.expander if e.label == "The numbers"]
+    assert fold.dataframe[0].value["epoch"].tolist() == [1]
 
 
 def test_the_code_view_is_drawn_only_once_its_fold_is_opened():
