@@ -193,6 +193,9 @@ class FastBackend(_Counted):
 
     def _splitter(self, job: Minibatches) -> split_process.ProcessSplit | None:
         """The split for this job, or None (and `why_plain` says why)."""
+        if self._unavailable:  # e.g. an exact run: no need to size its minibatches
+            self.why_plain = self._unavailable
+            return None
         batch = max((len(b) for b in job.batches), default=0)
         if why := self._why_not(job, batch):
             self.why_plain = why  # the latest reason is the one `describe` gives

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,22 @@ def test_a_small_first_layer_is_not_split() -> None:
     assert trainer.backend_used == (
         f"{mlp_fast.POOL} (the first layer is too small for two cores to pay)"
     )
+
+
+def test_an_exact_run_is_never_split_and_says_why() -> None:
+    """An exact run's back-end does not even size its minibatches (each slice used to
+    take the largest of all the epoch's left)."""
+
+    class Unsized(list):
+        def __iter__(self):
+            raise AssertionError("an exact run's minibatches were looked over")
+
+    trainer = Trainer(CONFIG, digits_like(), backend=FastBackend(exact=True))
+    job = trainer._minibatches(None)
+    assert trainer.backend._splitter(replace(job, batches=Unsized(job.batches))) is None
+    trainer.run()
+    assert trainer.backend.helper is None
+    assert trainer.backend_used == f"{mlp_fast.POOL} ({mlp_fast.backend.EXACT})"
 
 
 def test_runs_started_in_many_threads_at_once_are_counted_without_error() -> None:
