@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Update, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,24 @@ class Entry:
     config: dict
     history: dict
     removed: str | None
+
+
+def _progress_note() -> Update:
+    """One UPDATE of a member's progress, no row loaded, built once: a class of thirty
+    notes its progress about 500 times (a select and the member's row took ~0.9 ms of the
+    server's CPU each; this, ~0.5 ms)."""
+    room = select(ClassRoom.id).where(ClassRoom.code == bindparam("code")).scalar_subquery()
+    return (
+        update(Member)
+        .where(Member.class_id == room, Member.identity_id == bindparam("who"))
+        .values(
+            progress=bindparam("epochs"), progress_of=bindparam("of"), progress_at=bindparam("at")
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_PROGRESS = _progress_note()
 
 
 class ClassStore:
@@ -367,10 +385,10 @@ class ClassStore:
 
     def report_progress(self, code: str, owner: Identity, epochs: float | None, of: int) -> None:
         """How far this browser's run is (None: not training), for the teacher's view."""
+        values = {"code": words.read_code(code) or "", "who": owner.id}
+        values |= {"epochs": epochs, "of": of, "at": time.time()}
         with self._tx() as s:
-            member = self._member(s, code, owner)
-            if member is not None:
-                member.progress, member.progress_of, member.progress_at = epochs, of, time.time()
+            s.execute(_PROGRESS, values)
 
     def _member(self, s: Session, code: str, owner: Identity) -> Member | None:
         return s.scalar(

@@ -271,6 +271,25 @@ def test_the_teacher_sees_how_far_each_student_trains(classes, store, room):
     assert (row["name"], row["progress"], row["of"], row["entries"]) == ("Ada", 1.5, 10, 0)
 
 
+def test_a_progress_note_is_of_its_own_class_only(classes, store, room):
+    """A student in two classes: a note in one leaves the other's as it was; a note of
+    a finished run (None) clears the progress; a wrong code notes nothing."""
+    code, key, ch = room
+    other_code, other_key = classes.create_class("Period 4", _who(store))
+    ada = _who(store)
+    classes.join(code, ada, "Ada")
+    classes.join(other_code, ada, "Ada")
+    classes.report_progress(code, ada, 2.25, 10)
+    classes.report_progress("no-such-code", ada, 7.0, 10)
+    (row,) = classes.members(code, key, ch)
+    (other,) = classes.members(other_code, other_key)
+    assert (row["progress"], row["of"], row["at"] is not None) == (2.25, 10, True)
+    assert (other["progress"], other["of"], other["at"]) == (None, None, None)
+    classes.report_progress(code, ada, None, 10)
+    (row,) = classes.members(code, key, ch)
+    assert (row["progress"], row["of"]) == (None, 10)
+
+
 def test_the_board_version_moves_with_every_change_a_board_shows(classes, store, room):
     """One small query a board's viewers check every second: it changes when the board
     would (a submission, a removal, a student forgotten, the challenge closed or
