@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import Select, Update, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -162,10 +162,13 @@ def save_run(
         try:
             with store.write() as session:
                 lock_identity(session, who)
-                row = _row_to_write(session, who, record, run_id)
+                if run_id is not None:
+                    summary = _replace(session, who, record, run_id, size)
+                    return Saved(summary, _make_room(session, who, run_id))
+                row = _new_row(session, who, record)
                 _fill(row, record, size)
                 session.flush()
-                dropped = _make_room(session, who, row)
+                dropped = _make_room(session, who, row.id)
                 return Saved(_summary(row), dropped)
         except IntegrityError:  # another tab took the same run number: take the next
             if attempt == 2:
@@ -173,24 +176,22 @@ def save_run(
     raise AssertionError("unreachable")
 
 
+_LOCK_IDENTITY = select(IdentityRow.id).where(IdentityRow.id == bindparam("who")).with_for_update()
+"""Built once (a save takes it every few seconds per student in a class)."""
+
+
 def lock_identity(session: Session, who: Identity) -> None:
     """Take the student's row lock for this transaction: their saves run one at a time,
     so run numbers and the limits are counted without a race (SQLite's write lock
     already serialises every writer; PostgreSQL locks just this row)."""
-    found = session.scalar(select(IdentityRow.id).where(IdentityRow.id == who.id).with_for_update())
+    found = session.scalar(_LOCK_IDENTITY, {"who": who.id})
     if found is None:
         raise NotFound("this browser's identity is gone (Forget me?); reload the page")
 
 
-def _row_to_write(session: Session, who: Identity, record: RunRecord, run_id: int | None) -> RunRow:
+def _new_row(session: Session, who: Identity, record: RunRecord) -> RunRow:
+    """A new run of `who`'s, numbered `record.number` if that is free, else the next."""
     now = time.time()
-    if run_id is not None:
-        row = session.scalar(
-            select(RunRow).where(RunRow.id == run_id, RunRow.identity_id == who.id)
-        )
-        if row is None:
-            raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
-        return row
     numbers = select(RunRow.number).where(RunRow.identity_id == who.id)
     taken = set(session.scalars(numbers).all())
     number = record.number if record.number and record.number not in taken else None
@@ -198,6 +199,59 @@ def _row_to_write(session: Session, who: Identity, record: RunRecord, run_id: in
     row = RunRow(identity_id=who.id, number=number, starred=False, created=now)
     session.add(row)
     return row
+
+
+_REPLACED = ("name", "status", "history", "settings", "provenance", "backend", "seconds")
+_REPLACED += ("model", "checkpoint", "size", "updated")
+
+
+def _replacing() -> Update:
+    """One UPDATE of every column a save writes, returning what the summary needs, built
+    once: a class saves each run every few seconds, and loading the row first (its JSON
+    decoded) and flushing it through the ORM took ~0.5 ms of the 1.8 ms `save_run` spent."""
+    runs = RunRow.__table__
+    return (
+        update(runs)
+        .where(runs.c.id == bindparam("run_id"), runs.c.identity_id == bindparam("who"))
+        .values({name: bindparam(f"new_{name}", type_=runs.c[name].type) for name in _REPLACED})
+        .returning(runs.c.number, runs.c.starred, runs.c.created)
+    )
+
+
+_REPLACING = _replacing()
+
+
+def _replace(
+    session: Session, who: Identity, record: RunRecord, run_id: int, size: int
+) -> RunSummary:
+    """Replace the saved state of `who`'s run `run_id` (NotFound if it is not theirs)."""
+    new = {
+        "name": record.name,
+        "status": record.status,
+        "history": record.history,
+        "settings": record.settings,
+        "provenance": record.provenance,
+        "backend": record.backend,
+        "seconds": float(record.seconds),
+        "model": record.model,
+        "checkpoint": record.checkpoint,
+        "size": size,
+        "updated": time.time(),
+    }
+    values = {"run_id": run_id, "who": who.id} | {f"new_{k}": v for k, v in new.items()}
+    found = session.execute(_REPLACING, values).one_or_none()
+    if found is None:
+        raise NotFound(f"run {run_id} is not among your saved runs (deleted or never yours)")
+    return RunSummary(
+        run_id,
+        found.number,
+        record.name,
+        record.status,
+        found.starred,
+        found.created,
+        new["updated"],
+        size,
+    )
 
 
 def _fill(row: RunRow, record: RunRecord, size: int) -> None:
@@ -230,8 +284,8 @@ def _counted() -> Select:
 _COUNTED = _counted()
 
 
-def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]:
-    """Let the oldest unstarred runs (not `keep`) go until both limits hold."""
+def _make_room(session: Session, who: Identity, keep: int) -> tuple[int, ...]:
+    """Let the oldest unstarred runs (not run `keep`, an id) go until both limits hold."""
     counted = session.execute(_COUNTED, {"who": who.id}).one()
     count, used = int(counted.count), int(counted.used)
     if count <= MAX_RUNS and used <= MAX_BYTES:  # nearly always: one query
@@ -241,7 +295,7 @@ def _make_room(session: Session, who: Identity, keep: RunRow) -> tuple[int, ...]
         .where(RunRow.identity_id == who.id)
         .order_by(RunRow.updated, RunRow.id)
     ).all()
-    victims = [r for r in rows if not r.starred and r.id != keep.id]
+    victims = [r for r in rows if not r.starred and r.id != keep]
     dropped = []
     while count > MAX_RUNS or used > MAX_BYTES:
         if not victims:

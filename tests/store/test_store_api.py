@@ -50,6 +50,19 @@ def test_a_save_of_the_same_run_replaces_it(store):
     assert len(ms.load_run(store, me, first.id).record.history["epochs"]) == 3
 
 
+def test_a_replacing_save_says_what_the_database_holds(store):
+    """The summary a save of an existing run gives (built from its one UPDATE) is the
+    one a list of runs reads back; a star and the creation time stay as they were."""
+    me = student(store)
+    first = ms.save_run(store, me, record(epochs=1)).run
+    ms.star(store, me, first.id)
+    again = ms.save_run(store, me, record(name="renamed", epochs=2), run_id=first.id).run
+    (listed,) = ms.runs_of(store, me)
+    assert again == listed
+    assert (again.name, again.starred, again.created) == ("renamed", True, first.created)
+    assert again.updated >= first.updated and again.size > first.size
+
+
 def test_run_numbers_are_each_students_own(store):
     me, you = student(store), student(store)
     assert [ms.save_run(store, me, record()).run.number for _ in range(3)] == [1, 2, 3]
