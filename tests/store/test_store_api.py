@@ -63,6 +63,22 @@ def test_a_replacing_save_says_what_the_database_holds(store):
     assert again.updated >= first.updated and again.size > first.size
 
 
+def test_a_replacing_save_without_returning_says_the_same(store, monkeypatch):
+    """On a SQLite older than 3.35 (no UPDATE ... RETURNING: Python 3.11 may be built
+    against one) the save reads the row's kept columns back instead."""
+    me = student(store)
+    first = ms.save_run(store, me, record(epochs=1)).run
+    ms.star(store, me, first.id)
+    monkeypatch.setattr(store.engine.dialect, "update_returning", False)
+    monkeypatch.setattr(runs, "_REPLACING_RETURNING", None)  # never sent: it would fail
+    again = ms.save_run(store, me, record(name="renamed", epochs=2), run_id=first.id).run
+    assert again == ms.runs_of(store, me)[0]
+    assert (again.number, again.starred, again.created) == (first.number, True, first.created)
+    you = student(store)
+    with pytest.raises(ms.NotFound):  # still no save over another student's run
+        ms.save_run(store, you, record(), run_id=first.id)
+
+
 def test_run_numbers_are_each_students_own(store):
     me, you = student(store), student(store)
     assert [ms.save_run(store, me, record()).run.number for _ in range(3)] == [1, 2, 3]
