@@ -281,3 +281,20 @@ def test_warm_starts_the_workers_before_a_run_is_timed(no_pool):
     trainer.run()
     trainer.backend.close()
     assert trainer.finished and mlp_fast.EXACT in trainer.backend_used
+
+
+def test_children_get_the_allocator_setting_unless_one_is_set(monkeypatch):
+    """The workers' glibc allocator keeps the chunks' buffers on its heap (MALLOC); a
+    GLIBC_TUNABLES of the user's own is passed on as it is."""
+    from mlp_fast import processes
+
+    code = "import os, sys; sys.stdout.write(os.environ.get('GLIBC_TUNABLES', ''))"
+
+    def seen() -> str:
+        proc = processes.start_python(code, [], stdout=subprocess.PIPE)
+        return proc.communicate(timeout=60)[0].decode()
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    assert seen() == processes.MALLOC
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1")
+    assert seen() == "glibc.malloc.arena_max=1"
