@@ -76,16 +76,17 @@ def test_the_pool_trains_as_the_plain_step_does() -> None:
 def test_runs_take_turns_in_order(one_worker: pool.Pool) -> None:
     """Three runs, one worker: of every three chunks it finishes, one is each run's.
 
-    Each run keeps one chunk in the queue, as PoolRun does, and its chunks last about
-    0.1 s (as real ones do), so a run has two chunks' time to queue its next one before
-    its turn comes round again."""
+    Each run keeps one chunk in the queue, as PoolRun does, and has two chunks' time to
+    queue its next one before its turn comes round again. Chunks of 0.15 s left it 0.3 s,
+    and a run's thread on a busy machine (load 7, the browser tests beside) once took
+    longer to get a core: its chunks last about 0.4 s here, three times as long."""
     data = digits_like()
     runs = [Trainer(CONFIG.replace(seed=s, hidden=512), data) for s in range(3)]
     finished: list[int] = []
     lock, start = threading.Lock(), threading.Barrier(len(runs))
 
     def train(k: int) -> None:
-        job = job_of(runs[k], 8)
+        job = job_of(runs[k], 8, repeat=3)
         start.wait()
         for _ in range(6):
             one_worker.train(pool.chunk_of(job, list(job.batches)))
