@@ -201,8 +201,16 @@ def _new_row(session: Session, who: Identity, record: RunRecord) -> RunRow:
     return row
 
 
-_REPLACED = ("name", "status", "history", "settings", "provenance", "backend", "seconds")
-_REPLACED += ("model", "checkpoint", "size", "updated")
+_FROM_RECORD = ("name", "status", "history", "settings", "provenance", "backend", "model")
+_FROM_RECORD += ("checkpoint",)
+_REPLACED = (*_FROM_RECORD, "seconds", "size", "updated")
+"""The columns a save writes (`_written`), a new run's or one already saved."""
+
+
+def _written(record: RunRecord, size: int) -> dict[str, Any]:
+    """What a save writes, by column (`_REPLACED`)."""
+    fields = {name: getattr(record, name) for name in _FROM_RECORD}
+    return fields | {"seconds": float(record.seconds), "size": size, "updated": time.time()}
 
 
 def _replacing() -> Update:
@@ -228,19 +236,7 @@ def _replace(
     session: Session, who: Identity, record: RunRecord, run_id: int, size: int
 ) -> RunSummary:
     """Replace the saved state of `who`'s run `run_id` (NotFound if it is not theirs)."""
-    new = {
-        "name": record.name,
-        "status": record.status,
-        "history": record.history,
-        "settings": record.settings,
-        "provenance": record.provenance,
-        "backend": record.backend,
-        "seconds": float(record.seconds),
-        "model": record.model,
-        "checkpoint": record.checkpoint,
-        "size": size,
-        "updated": time.time(),
-    }
+    new = _written(record, size)
     values = {"run_id": run_id, "who": who.id} | {f"new_{k}": v for k, v in new.items()}
     if session.get_bind().dialect.update_returning:
         found = session.execute(_REPLACING_RETURNING, values).one_or_none()
@@ -263,11 +259,8 @@ def _replace(
 
 
 def _fill(row: RunRow, record: RunRecord, size: int) -> None:
-    row.name, row.status, row.history = record.name, record.status, record.history
-    row.settings, row.provenance, row.backend = record.settings, record.provenance, record.backend
-    row.seconds, row.model, row.size = float(record.seconds), record.model, size
-    row.checkpoint = record.checkpoint
-    row.updated = time.time()
+    for name, value in _written(record, size).items():
+        setattr(row, name, value)
 
 
 def used_bytes(session: Session, who: Identity) -> int:

@@ -169,10 +169,22 @@ def chart(
     return shown
 
 
+NUMBERS = "The numbers"
+NUMBERS_ICON = ":material/table:"
+
+
 def numbers(table: Any, where: Any = None) -> None:
     """A chart's numbers as a table, folded away (for screen readers and exact values)."""
-    with (where or st).expander("The numbers", icon=":material/table:"):
+    with (where or st).expander(NUMBERS, icon=NUMBERS_ICON):
         st.dataframe(table, hide_index=True)
+
+
+def opened_fold(label: str, key: str, where: Any = None, **kwargs: Any) -> Any:
+    """A fold whose content is drawn only once it is opened (a click on it reruns the
+    page): its container while open, else None. For what most visitors never open but
+    every run of a busy page would otherwise send (the Train page's code and numbers)."""
+    fold = (where or st).expander(label, key=key, on_change="rerun", **kwargs)
+    return fold if fold.open else None
 
 
 # -- "Try this" and "Why?" ---------------------------------------------------------------

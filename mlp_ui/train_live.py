@@ -161,8 +161,7 @@ def live_view(config: TrainConfig | None) -> LiveView:
     status, progress = st.empty(), st.empty()
     curves_col, diagram_col = st.columns(DIAGRAM_SHARE, gap="small")  # stacked on a phone
     view = LiveView(status, progress, curves_col.empty(), [], config and config.epochs)
-    view.diagram = diagram_col.empty()
-    view.kept = kept_figure()
+    view.diagram, view.kept = diagram_col.empty(), kept_figure()
     compare = _compare_picker()
     focus = state.active_run() or state.current_run()
     if focus is not None:
@@ -299,10 +298,8 @@ def _numbers_fold(where: DeltaGenerator) -> DeltaGenerator | None:
     open, else None. The table is drawn only once the fold is opened (a click reruns the
     page): a class of thirty redrew it some 300 times, each ~2 ms of the server's CPU,
     mostly for folds nobody had opened."""
-    fold = where.expander(
-        "The numbers", icon=":material/table:", key=NUMBERS_KEY, on_change="rerun"
-    )
-    return fold.empty() if fold.open else None
+    fold = classroom.opened_fold(classroom.NUMBERS, NUMBERS_KEY, where, icon=classroom.NUMBERS_ICON)
+    return None if fold is None else fold.empty()
 
 
 def draw_numbers(view: LiveView, focus: state.Run | None) -> None:

@@ -9,6 +9,7 @@ import contextlib
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,22 +46,13 @@ browser test files, this run at the same priority made them take 133 s instead o
 def _train_behind(config: TrainConfig, mnist_dir):
     """`_train` in a thread of its own at nice BEHIND (Linux gives each thread its own;
     elsewhere, or if refused, at the usual priority); its exception is raised here."""
-    found: dict = {}
 
-    def train() -> None:
+    def behind() -> None:
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BEHIND)
-        try:
-            found["result"] = _train(config, mnist_dir)
-        except BaseException as exc:  # raised again in the test's thread
-            found["error"] = exc
 
-    worker = threading.Thread(target=train)
-    worker.start()
-    worker.join()
-    if "error" in found:
-        raise found["error"]
-    return found["result"]
+    with ThreadPoolExecutor(1, initializer=behind) as one:
+        return one.submit(_train, config, mnist_dir).result()
 
 
 @pytest.mark.mnist
